@@ -1,0 +1,183 @@
+//! `jitsi-topology`: render, validate and describe scalable Jitsi Meet topologies.
+//!
+//! Exit codes: 0 ok; 1 the model is invalid (diagnostics printed, nothing written); 2 usage
+//! or I/O error.
+
+mod write;
+
+use std::io::{Read, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use jitsi_topology::{Diagnostic, Report};
+
+/// Render every config file of a scalable Jitsi Meet deployment from one topology model.
+///
+/// The model (YAML or JSON) describes one signalling host (nginx, jitsi-meet web, prosody,
+/// jicofo) and the videobridges that join its brewery. `render` writes, per host, the files
+/// it needs and a manifest.json describing files, packages, accounts, firewall and the
+/// ordered deployment steps.
+///
+/// Exit codes: 0 ok, 1 the model is invalid, 2 usage or I/O error.
+#[derive(Parser)]
+#[command(name = "jitsi-topology", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate MODEL and write every host's files and manifest.json under --out.
+    ///
+    /// The tree is staged beside DIR and swapped in whole: a failed run leaves an existing
+    /// DIR as it was. DIR must be empty, missing, or an earlier output of this command.
+    /// `{env}` secrets are read from the environment now; `{file}` secrets stay paths on the
+    /// hosts and never reach the output.
+    Render {
+        /// The topology model (YAML or JSON); `-` reads standard input.
+        model: String,
+        /// The folder to write: DIR/manifest.json and DIR/<host>/<target path>.
+        #[arg(long, short, value_name = "DIR")]
+        out: PathBuf,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Check MODEL and report every problem at once (exit 1 if there is an error).
+    Validate {
+        /// The topology model (YAML or JSON); `-` reads standard input.
+        model: String,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print the JSON Schema of the model (or of manifest.json).
+    Schema {
+        /// Print the manifest's schema instead of the model's.
+        #[arg(long)]
+        manifest: bool,
+        /// Write both schemas into DIR (topology.schema.json, manifest.schema.json) instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "manifest")]
+        write: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    /// Human-readable lines.
+    Text,
+    /// `{"diagnostics": [{severity, code, path, message, hint}]}` on standard output.
+    Json,
+}
+
+/// A failure that is not the model's fault: exit 2.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            eprintln!("jitsi-topology: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_model(model: &str) -> Result<String, Failure> {
+    let mut bytes = Vec::new();
+    if model == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| Failure(format!("cannot read standard input: {e}")))?;
+    } else {
+        bytes = std::fs::read(model).map_err(|e| Failure(format!("cannot read {model}: {e}")))?;
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Failure(format!("{model} is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    })
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic], format: Format, to_stdout: bool) {
+    match format {
+        Format::Json => {
+            let json = serde_json::json!({ "diagnostics": diagnostics });
+            println!("{}", serde_json::to_string_pretty(&json).expect("diagnostics serialize"));
+        }
+        Format::Text if diagnostics.is_empty() => {}
+        Format::Text => {
+            let text = Report { diagnostics: diagnostics.to_vec() }.to_string();
+            if to_stdout {
+                println!("{text}");
+            } else {
+                eprintln!("{text}");
+            }
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Render { model, out, format } => {
+            let text = read_model(&model)?;
+            match jitsi_topology::render(&text, &process_env) {
+                Ok(rendered) => {
+                    let hosts = rendered.bundle.hosts.len();
+                    let files: usize = rendered.bundle.hosts.iter().map(|h| h.files.len()).sum();
+                    write::tree(&rendered.bundle, &out)?;
+                    print_diagnostics(&rendered.warnings, format, false);
+                    if format == Format::Text {
+                        eprintln!("rendered {hosts} hosts, {files} files into {}", out.display());
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(jitsi_topology::Error::Invalid(report)) => {
+                    print_diagnostics(&report.diagnostics, format, false);
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
+            }
+        }
+        Command::Validate { model, format } => {
+            let text = read_model(&model)?;
+            match jitsi_topology::check(&text, &process_env) {
+                Ok(checked) => {
+                    print_diagnostics(&checked.warnings, format, true);
+                    if format == Format::Text {
+                        println!("{model}: valid ({} bridges, {} warnings)", checked.deployment.bridges.len(), checked.warnings.len());
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(report) => {
+                    print_diagnostics(&report.diagnostics, format, true);
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Schema { manifest, write } => {
+            use jitsi_topology::schema;
+            if let Some(dir) = write {
+                write_schema(&dir.join("topology.schema.json"), &schema::to_text(&schema::topology()))?;
+                write_schema(&dir.join("manifest.schema.json"), &schema::to_text(&schema::manifest()))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let s = if manifest { schema::manifest() } else { schema::topology() };
+            std::io::stdout().write_all(schema::to_text(&s).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn write_schema(path: &Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text).map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))
+}

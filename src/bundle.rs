@@ -1,0 +1,384 @@
+//! The output: per host, the files, packages, accounts, firewall rules and ordered steps of a
+//! deployment, and the manifest that describes them (`schemas/manifest.schema.json`).
+
+use ipnet::IpNet;
+use schemars::JsonSchema;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The version of the manifest format.
+pub const MANIFEST_FORMAT: u32 = 1;
+
+/// Everything rendered from one model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    /// The Jitsi Meet release rendered for.
+    pub release: String,
+    /// The hosts, signalling host first, then bridges in model order.
+    pub hosts: Vec<Host>,
+}
+
+/// What one host needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// The host's name in the model (and its folder in the output tree).
+    pub name: String,
+    /// What the host does.
+    pub roles: Vec<Role>,
+    /// Debian packages to install.
+    pub packages: Vec<String>,
+    /// Files to write, sorted by path.
+    pub files: Vec<File>,
+    /// Prosody accounts to register.
+    pub accounts: Vec<Account>,
+    /// The host's firewall, as data (the nftables file is among `files`).
+    pub firewall: Option<FirewallPlan>,
+    /// The ordered steps of a deployment of this host.
+    pub steps: Vec<Step>,
+}
+
+/// A host's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// nginx, jitsi-meet web, prosody and jicofo.
+    Signaling,
+    /// jitsi-videobridge2.
+    Bridge,
+}
+
+/// The family of a rendered file: which program reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    /// `debconf-set-selections` input.
+    Debconf,
+    /// An nginx site.
+    Nginx,
+    /// A prosody config file (Lua).
+    Prosody,
+    /// jicofo.conf (HOCON).
+    Jicofo,
+    /// jvb.conf (HOCON).
+    Jvb,
+    /// sip-communicator.properties of a bridge (older releases only).
+    JvbProperties,
+    /// jitsi-meet's config.js.
+    WebConfig,
+    /// An nftables ruleset.
+    Firewall,
+    /// A systemd unit or drop-in.
+    Systemd,
+    /// A file holding one secret (a password, nothing else).
+    Secret,
+    /// A helper script of ours.
+    Script,
+    /// Environment variables for a service (`KEY=value` lines).
+    Environment,
+}
+
+/// What to do to a service when a file changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceAction {
+    /// Re-read the configuration without dropping connections.
+    Reload,
+    /// Stop and start.
+    Restart,
+    /// Stop taking new conferences, let running ones end, then restart (a videobridge's
+    /// graceful shutdown).
+    Drain,
+}
+
+/// A service to act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ServiceRef {
+    /// The systemd unit name without `.service`.
+    pub name: String,
+    /// What to do.
+    pub action: ServiceAction,
+}
+
+/// One rendered file.
+#[derive(Clone, PartialEq, Eq)]
+pub struct File {
+    /// Absolute target path on the host.
+    pub path: String,
+    /// Which program reads it.
+    pub kind: FileKind,
+    /// Permission bits.
+    pub mode: u32,
+    /// Owning user.
+    pub owner: String,
+    /// Owning group.
+    pub group: String,
+    /// True when the content includes a secret.
+    pub secret: bool,
+    /// Services to act on when it changes.
+    pub services: Vec<ServiceRef>,
+    /// The content.
+    pub content: String,
+}
+
+impl std::fmt::Debug for File {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("File");
+        d.field("path", &self.path).field("kind", &self.kind).field("mode", &format_args!("{:04o}", self.mode));
+        if self.secret {
+            d.field("content", &format_args!("<{} bytes, secret>", self.content.len()));
+        } else {
+            d.field("content", &self.content);
+        }
+        d.finish_non_exhaustive()
+    }
+}
+
+impl File {
+    /// The SHA-256 of the content, lower-case hex.
+    pub fn sha256(&self) -> String {
+        Sha256::digest(self.content.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A prosody account to register on the signalling host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Account {
+    /// The local part, e.g. `jvb`.
+    pub user: String,
+    /// The XMPP host it lives on, e.g. `auth.meet.example.com`.
+    pub domain: String,
+    /// `user@domain`.
+    pub jid: String,
+    /// The model's name of the secret (`focus` or `jvb`).
+    pub secret: String,
+    /// The file on the host holding the password (the model's `{file}`, or the rendered
+    /// secret file for `{value}` and `{env}`).
+    pub password_file: String,
+}
+
+/// The firewall of one host as data: our own nftables table, replaced as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct FirewallPlan {
+    /// The nftables table (`inet jitsi_topology`).
+    pub table: String,
+    /// The input policy: `accept` (only Jitsi's ports are guarded) or `drop`.
+    pub policy: String,
+    /// The rules in evaluation order, after the built-in ones (loopback, established, ICMP).
+    pub rules: Vec<FirewallRule>,
+}
+
+/// One inbound rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct FirewallRule {
+    /// `tcp`, `udp` or `any`.
+    pub protocol: String,
+    /// Destination ports; empty means every port.
+    pub ports: Vec<u16>,
+    /// Source networks; `null` means from anywhere.
+    #[schemars(with = "Option<Vec<crate::schema::IpNetwork>>")]
+    pub sources: Option<Vec<IpNet>>,
+    /// `accept` or `drop`.
+    pub action: String,
+    /// Why the rule exists.
+    pub description: String,
+}
+
+/// One step of deploying a host, in order. Integrations (Ansible, Nix, `plan`) follow this
+/// list instead of inventing their own order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Step {
+    /// Load the debconf answers before any package is installed.
+    Preseed {
+        /// What it does.
+        description: String,
+        /// The rendered selections file.
+        file: String,
+        /// The command to run.
+        command: Vec<String>,
+    },
+    /// Install the packages.
+    InstallPackages {
+        /// What it does.
+        description: String,
+        /// Debian package names.
+        packages: Vec<String>,
+    },
+    /// Write the rendered files (with their modes and owners).
+    WriteFiles {
+        /// What it does.
+        description: String,
+        /// Their paths, in the manifest's order.
+        files: Vec<String>,
+    },
+    /// Make systemd read new units and drop-ins.
+    DaemonReload {
+        /// What it does.
+        description: String,
+        /// The command to run.
+        command: Vec<String>,
+    },
+    /// Create the account or set its password (idempotent).
+    RegisterAccount {
+        /// What it does.
+        description: String,
+        /// The account.
+        jid: String,
+        /// The file holding its password on this host.
+        password_file: String,
+        /// The command to run (it reads the password from the file, never from its arguments).
+        command: Vec<String>,
+    },
+    /// Subscribe the focus component to the focus user's presence, which jicofo's
+    /// `client_proxy` needs (idempotent).
+    RosterSubscribe {
+        /// What it does.
+        description: String,
+        /// The command to run.
+        command: Vec<String>,
+    },
+    /// Make prosody's `auth.<domain>` certificate available to the bridges.
+    TrustExport {
+        /// What it does.
+        description: String,
+        /// The certificate's path on this host.
+        certificate: String,
+        /// The hosts that import it.
+        to_hosts: Vec<String>,
+    },
+    /// Add a certificate to this host's system trust store (and so Java's).
+    TrustImport {
+        /// What it does.
+        description: String,
+        /// The host the certificate comes from, or `null` when it is already on this host.
+        from_host: Option<String>,
+        /// Its path there (or here, when `from_host` is `null`).
+        source: String,
+        /// Where to put it on this host.
+        destination: String,
+        /// The command that rebuilds the trust store afterwards.
+        command: Vec<String>,
+    },
+    /// Start a service, or apply a change to it.
+    Service {
+        /// What it does.
+        description: String,
+        /// The systemd unit without `.service`.
+        service: String,
+        /// Whether to enable the unit (so that it starts at boot) first.
+        enable: bool,
+        /// What to do when one of its files changed.
+        on_change: ServiceAction,
+        /// The command for that action.
+        command: Vec<String>,
+    },
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(title = "jitsi-topology manifest")]
+pub struct Manifest {
+    /// The manifest format version (1).
+    pub format: u32,
+    /// The Jitsi Meet release rendered for.
+    pub release: String,
+    /// The tool that rendered it, `jitsi-topology X.Y.Z`.
+    pub generator: String,
+    /// Every host.
+    pub hosts: Vec<ManifestHost>,
+}
+
+/// One host in the manifest.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ManifestHost {
+    /// The host's name; its files are under `<name>/` beside the manifest.
+    pub name: String,
+    /// What the host does.
+    pub roles: Vec<Role>,
+    /// Debian packages to install.
+    pub packages: Vec<String>,
+    /// The files.
+    pub files: Vec<ManifestFile>,
+    /// Prosody accounts to register.
+    pub accounts: Vec<Account>,
+    /// The firewall, or `null` when the model turned it off.
+    pub firewall: Option<FirewallPlan>,
+    /// The ordered deployment steps.
+    pub steps: Vec<Step>,
+}
+
+/// One file in the manifest.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ManifestFile {
+    /// Absolute target path on the host.
+    pub path: String,
+    /// Which program reads it.
+    pub kind: FileKind,
+    /// Permission bits, four octal digits, e.g. `0640`.
+    #[schemars(regex(pattern = r"^0[0-7]{3}$"))]
+    pub mode: String,
+    /// Owning user.
+    pub owner: String,
+    /// Owning group.
+    pub group: String,
+    /// SHA-256 of the content, lower-case hex.
+    pub sha256: String,
+    /// True when the content includes a secret.
+    pub secret: bool,
+    /// Services to act on when it changes.
+    pub services: Vec<ServiceRef>,
+    /// The content (only in the manifest the C ABI and Python return; on disk the content
+    /// is the file beside the manifest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+impl Bundle {
+    /// The manifest; with `with_content` each file carries its content.
+    pub fn manifest(&self, with_content: bool) -> Manifest {
+        Manifest {
+            format: MANIFEST_FORMAT,
+            release: self.release.clone(),
+            generator: format!("jitsi-topology {}", env!("CARGO_PKG_VERSION")),
+            hosts: self
+                .hosts
+                .iter()
+                .map(|h| ManifestHost {
+                    name: h.name.clone(),
+                    roles: h.roles.clone(),
+                    packages: h.packages.clone(),
+                    files: h
+                        .files
+                        .iter()
+                        .map(|f| ManifestFile {
+                            path: f.path.clone(),
+                            kind: f.kind,
+                            mode: format!("{:04o}", f.mode),
+                            owner: f.owner.clone(),
+                            group: f.group.clone(),
+                            sha256: f.sha256(),
+                            secret: f.secret,
+                            services: f.services.clone(),
+                            content: with_content.then(|| f.content.clone()),
+                        })
+                        .collect(),
+                    accounts: h.accounts.clone(),
+                    firewall: h.firewall.clone(),
+                    steps: h.steps.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The host named `name`.
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+}
+
+impl Host {
+    /// The file at target path `path`.
+    pub fn file(&self, path: &str) -> Option<&File> {
+        self.files.iter().find(|f| f.path == path)
+    }
+}

@@ -1,0 +1,161 @@
+//! Diagnostics: every problem with a model, as a value.
+//!
+//! A [`Diagnostic`] names the offending field with a JSON Pointer (RFC 6901), says what is
+//! wrong and what to do about it. Codes are stable: tools and tests may match on them.
+//! Messages never contain a secret value.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The model cannot be rendered.
+    Error,
+    /// The model renders, but the deployment will probably misbehave or is less safe.
+    Warning,
+}
+
+/// One problem found in a model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Diagnostic {
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// Stable machine-readable code, e.g. `duplicate-address`.
+    pub code: String,
+    /// JSON Pointer to the field the problem is about (`""` is the whole model).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl Diagnostic {
+    /// An error at `path`.
+    pub fn error(code: &str, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self { severity: Severity::Error, code: code.to_owned(), path: path.into(), message: message.into(), hint: hint.into() }
+    }
+
+    /// A warning at `path`.
+    pub fn warning(code: &str, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, code: code.to_owned(), path: path.into(), message: message.into(), hint: hint.into() }
+    }
+
+    /// True for [`Severity::Error`].
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let path = if self.path.is_empty() { "/" } else { &self.path };
+        write!(f, "{severity}[{}]: {path}: {}", self.code, self.message)?;
+        if !self.hint.is_empty() {
+            write!(f, "\n  hint: {}", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+/// Sorts diagnostics into their stable order: by path (in document order of the pointer's
+/// segments, array indices numerically), then severity, then code, then message.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        pointer_key(&a.path)
+            .cmp(&pointer_key(&b.path))
+            .then(a.severity.cmp(&b.severity))
+            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+fn pointer_key(path: &str) -> Vec<(u8, u64, &str)> {
+    path.split('/')
+        .skip(1)
+        .map(|seg| match seg.parse::<u64>() {
+            Ok(n) => (0, n, ""),
+            Err(_) => (1, 0, seg),
+        })
+        .collect()
+}
+
+/// Builds a JSON Pointer from segments, escaping `~` and `/` as RFC 6901 requires.
+pub fn pointer<I, S>(segments: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut out = String::new();
+    for seg in segments {
+        out.push('/');
+        out.push_str(&seg.as_ref().replace('~', "~0").replace('/', "~1"));
+    }
+    out
+}
+
+/// A set of diagnostics that stopped the pipeline (at least one is an error).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Every diagnostic found, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// A report from diagnostics, sorted into their stable order.
+    pub fn new(mut diagnostics: Vec<Diagnostic>) -> Self {
+        sort(&mut diagnostics);
+        Self { diagnostics }
+    }
+
+    /// The number of errors.
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// The number of warnings.
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.len() - self.error_count()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.diagnostics {
+            writeln!(f, "{d}")?;
+        }
+        let (e, w) = (self.error_count(), self.warning_count());
+        write!(f, "{e} error{}, {w} warning{}", if e == 1 { "" } else { "s" }, if w == 1 { "" } else { "s" })
+    }
+}
+
+impl std::error::Error for Report {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_slash_and_tilde() {
+        assert_eq!(pointer(["bridges", "0", "a/b~c"]), "/bridges/0/a~1b~0c");
+    }
+
+    #[test]
+    fn array_indices_sort_numerically() {
+        let mut d = vec![
+            Diagnostic::error("x", "/bridges/10/address", "m", ""),
+            Diagnostic::error("x", "/bridges/2/address", "m", ""),
+            Diagnostic::warning("x", "", "m", ""),
+        ];
+        sort(&mut d);
+        let paths: Vec<_> = d.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["", "/bridges/2/address", "/bridges/10/address"]);
+    }
+}

@@ -1,0 +1,120 @@
+//! Format-aware escaping: the only way a model value reaches a rendered file.
+//!
+//! Each function either returns text that the target parser reads back as exactly the
+//! original value, or refuses. Validation rejects unsafe values first with a diagnostic at
+//! the field's path; a refusal here is a bug guard, reported as an internal error.
+
+use std::fmt::Write;
+
+/// A Lua double-quoted string literal (prosody's config is Lua).
+pub fn lua(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            // Other control characters as three-digit decimal escapes, so that a following
+            // digit cannot extend them.
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\{:03}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A HOCON quoted string (HOCON's quoted strings are JSON strings; `${` inside them is
+/// literal).
+pub fn hocon(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
+}
+
+/// A JavaScript single-quoted string literal, safe inside a `<script>` too.
+pub fn js(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '<' => out.push_str("\\x3c"),
+            '>' => out.push_str("\\x3e"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// An nginx token: printed as is when it needs no quoting, refused otherwise.
+pub fn nginx(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/:+@-[]".contains(&b)) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!("{:?} cannot be written into an nginx config without quoting", s.escape_debug().to_string()))
+    }
+}
+
+/// A debconf value (the rest of the line after the type): anything but a line break, and not
+/// ending in a backslash, which would join the next line.
+pub fn debconf(s: &str) -> Result<String, String> {
+    if s.contains(['\n', '\r']) || s.ends_with('\\') || s.chars().any(char::is_control) {
+        Err("a debconf value cannot contain a line break or control character, or end in a backslash".to_owned())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+/// A value in a systemd unit file, where `%` starts a specifier and `$` a variable.
+pub fn systemd(s: &str) -> Result<String, String> {
+    if s.chars().any(char::is_control) {
+        return Err("a systemd setting cannot contain control characters".to_owned());
+    }
+    Ok(s.replace('%', "%%").replace('$', "$$"))
+}
+
+/// A single-quoted POSIX shell word.
+pub fn shell(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lua_escapes_quotes_backslashes_and_controls() {
+        assert_eq!(lua(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(lua("a\u{1}9"), r#""a\0019""#);
+        assert_eq!(lua("é\"x"), "\"é\\\"x\"");
+    }
+
+    #[test]
+    fn js_cannot_close_a_script_tag() {
+        assert_eq!(js("</script>'"), r"'\x3c/script\x3e\''");
+    }
+
+    #[test]
+    fn hocon_keeps_substitutions_literal_inside_quotes() {
+        assert_eq!(hocon("${x}\"\\"), r#""${x}\"\\""#);
+    }
+
+    #[test]
+    fn unsafe_values_are_refused_not_mangled() {
+        assert!(nginx("a;b").is_err());
+        assert!(nginx("a b").is_err());
+        assert!(debconf("a\nb").is_err());
+        assert!(debconf("a\\").is_err());
+        assert_eq!(systemd("100%$x").unwrap(), "100%%$$x");
+        assert_eq!(shell("it's"), r"'it'\''s'");
+    }
+}

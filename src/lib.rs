@@ -1,0 +1,132 @@
+//! # jitsi-topology
+//!
+//! One typed model of a scalable Jitsi Meet deployment in; every file, setting and step each
+//! host needs out, deterministic and already checked.
+//!
+//! The scalable setup (Jitsi handbook, "DevOps Guide — Scalable setup") is one signalling host
+//! running nginx, jitsi-meet web, prosody and jicofo, and N hosts running
+//! jitsi-videobridge2 that log in to prosody on TCP 5222 and join the brewery MUC, where
+//! jicofo finds them. This crate renders, per host: debconf selections, the nginx site, the
+//! prosody config, jicofo.conf, jvb.conf, config.js, nftables rules, systemd drop-ins, the
+//! packages, the prosody accounts and the ordered deployment steps.
+//!
+//! ## Pipeline
+//! Data flows one way: [`load`] (text to typed [`Topology`]) → [`validate`] (every problem
+//! at once, as [`Diagnostic`]s with JSON Pointer paths) → resolve (every name and version
+//! choice made once, into a [`Deployment`]) → render (templates with format-aware escaping)
+//! → [`Bundle`]. [`check`] and [`render`] run the whole pipeline.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//!
+//! let model = std::fs::read_to_string("examples/handbook.yaml").unwrap();
+//! let out = jitsi_topology::render(&model, &BTreeMap::new()).expect("valid model");
+//! assert_eq!(out.bundle.hosts.len(), 4);
+//! let jvb = out.bundle.host("jvb1.meet.example.com").unwrap().file("/etc/jitsi/videobridge/jvb.conf").unwrap();
+//! assert!(jvb.content.contains("MUC_JIDS = \"jvbbrewery@internal.auth.meet.example.com\""));
+//! ```
+//!
+//! ## Secrets
+//! `{value}` and `{env}` secrets render into files flagged `secret` (mode 0640 or stricter);
+//! `{file}` secrets are paths on the hosts and never appear in any rendered byte. The core
+//! does no I/O: `{env}` values come from the [`SecretEnv`] the caller passes. Secret values
+//! never appear in a diagnostic or in `Debug` output.
+
+#![forbid(unsafe_code)]
+
+pub mod bundle;
+pub mod diagnostic;
+pub mod escape;
+pub mod load;
+pub mod model;
+pub mod release;
+pub mod render;
+pub mod resolve;
+pub mod schema;
+pub mod validate;
+
+use std::collections::{BTreeMap, HashMap};
+
+pub use bundle::{Bundle, Manifest};
+pub use diagnostic::{Diagnostic, Report, Severity};
+pub use load::{Loaded, load};
+pub use model::Topology;
+pub use resolve::Deployment;
+
+/// Supplies `{env}` secrets. The core never reads the process environment itself.
+pub trait SecretEnv {
+    /// The value of variable `name`, if set.
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+impl SecretEnv for BTreeMap<String, String> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned()
+    }
+}
+
+impl SecretEnv for HashMap<String, String> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned()
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> SecretEnv for F {
+    fn var(&self, name: &str) -> Option<String> {
+        self(name)
+    }
+}
+
+/// Why the pipeline stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The model is invalid; the report says where and why.
+    #[error("the model is invalid:\n{0}")]
+    Invalid(Report),
+    /// A bug: rendering failed for a model that validated.
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+}
+
+/// Checks a loaded model (see [`validate::validate`]).
+pub fn validate(topology: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
+    validate::validate(topology, env)
+}
+
+/// A model that passed validation: its deployment, and the warnings it drew.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The resolved deployment.
+    pub deployment: Deployment,
+    /// Warnings (never errors), sorted.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads, validates and resolves `text`. `Err` holds every diagnostic (at least one error).
+pub fn check(text: &str, env: &dyn SecretEnv) -> Result<Checked, Report> {
+    let loaded = load(text)?;
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(validate::validate(&loaded.topology, env));
+    let report = Report::new(diagnostics);
+    if report.error_count() > 0 {
+        return Err(report);
+    }
+    Ok(Checked { deployment: resolve::resolve(&loaded.topology, env), warnings: report.diagnostics })
+}
+
+/// What [`render`] produced.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Every host's files, packages, accounts, firewall and steps.
+    pub bundle: Bundle,
+    /// Warnings about the model, sorted.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The whole pipeline: `text` (YAML or JSON) to a [`Bundle`].
+pub fn render(text: &str, env: &dyn SecretEnv) -> Result<Rendered, Error> {
+    let checked = check(text, env).map_err(Error::Invalid)?;
+    let bundle = render::render(&checked.deployment)?;
+    Ok(Rendered { bundle, warnings: checked.warnings })
+}

@@ -1,0 +1,292 @@
+//! Loading: YAML or JSON text into a typed [`Topology`], strictly.
+//!
+//! Loading happens in three passes so that one run reports as much as it can:
+//! 1. the text is parsed (syntax errors carry line and column and stop here);
+//! 2. every key is checked against the model's JSON Schema: unknown keys become errors with
+//!    a "did you mean" hint and are set aside, so the rest can still be checked;
+//! 3. the remainder is deserialized into the Rust types (a wrong type stops here, with the
+//!    JSON Pointer of the field).
+
+use serde_json::{Map, Value};
+
+use crate::diagnostic::{Diagnostic, Report, pointer};
+use crate::model::Topology;
+
+/// The largest model accepted, in bytes. A real topology of ten thousand bridges is under
+/// 2 MB; anything much larger is a mistake or an attack.
+pub const MAX_MODEL_BYTES: usize = 16 * 1024 * 1024;
+
+/// A model that could be typed, with the problems found while loading it (unknown keys).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The typed model.
+    pub topology: Topology,
+    /// Problems found while loading; they may include errors, which
+    /// [`crate::check`] reports together with the validation's.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses and types a model. `Err` when the text is not YAML/JSON or does not fit the
+/// model's types; unknown keys are reported in [`Loaded::diagnostics`] instead.
+pub fn load(text: &str) -> Result<Loaded, Report> {
+    if text.len() > MAX_MODEL_BYTES {
+        return Err(Report::new(vec![Diagnostic::error(
+            "too-large",
+            "",
+            format!("the model is {} bytes; at most {MAX_MODEL_BYTES} are accepted", text.len()),
+            "a topology of ten thousand bridges needs about 2 MB; check that this is the right file",
+        )]));
+    }
+    let mut value = parse(text)?;
+    if !value.is_object() {
+        return Err(Report::new(vec![Diagnostic::error(
+            "not-a-mapping",
+            "",
+            format!("the model must be a mapping of keys to values, not {}", kind_of(&value)),
+            "start from examples/handbook.yaml",
+        )]));
+    }
+    let schema = serde_json::to_value(crate::schema::topology()).expect("schema serializes");
+    let mut diagnostics = Vec::new();
+    strip_unknown_keys(&mut value, &schema, &schema, &mut Vec::new(), &mut diagnostics);
+
+    match serde_path_to_error::deserialize::<_, Topology>(value) {
+        Ok(topology) => Ok(Loaded { topology, diagnostics }),
+        Err(err) => {
+            let path = pointer(err.path().iter().filter_map(|seg| {
+                use serde_path_to_error::Segment;
+                match seg {
+                    Segment::Seq { index } => Some(index.to_string()),
+                    Segment::Map { key } => Some(key.clone()),
+                    Segment::Enum { .. } | Segment::Unknown => None,
+                }
+            }));
+            let message = if path.starts_with("/secrets") {
+                // A type error's text may quote the offending value, which is a secret here.
+                "this secret source has the wrong shape".to_owned()
+            } else {
+                err.inner().to_string()
+            };
+            diagnostics.push(Diagnostic::error("invalid-type", path, message, type_hint(&err.inner().to_string())));
+            Err(Report::new(diagnostics))
+        }
+    }
+}
+
+fn type_hint(message: &str) -> String {
+    if message.contains("IP address") {
+        "write a single IPv4 or IPv6 address without a prefix length or port, e.g. 10.0.0.11 or 2001:db8::11".into()
+    } else if message.contains("missing field") {
+        "add the field; `jitsi-topology schema` lists every field with its meaning".into()
+    } else if message.contains("unknown variant") {
+        "use one of the values the message lists".into()
+    } else {
+        "`jitsi-topology schema` describes every field and its type".into()
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "an empty document",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn parse(text: &str) -> Result<Value, Report> {
+    if text.trim().is_empty() {
+        return Err(Report::new(vec![Diagnostic::error(
+            "empty",
+            "",
+            "the model is empty",
+            "start from examples/handbook.yaml",
+        )]));
+    }
+    // JSON is YAML, but serde_json's messages are better for JSON.
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|e| {
+            syntax(e.line(), e.column(), &e.to_string().split(" at line").next().unwrap_or_default().to_owned())
+        });
+    }
+    serde_norway::from_str::<Value>(text).map_err(|e| {
+        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        let message = e.to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        syntax(line, column, &message)
+    })
+}
+
+fn syntax(line: usize, column: usize, message: &str) -> Report {
+    Report::new(vec![Diagnostic::error(
+        "syntax",
+        "",
+        format!("line {line} column {column}: {message}"),
+        "fix the YAML/JSON syntax at that position",
+    )])
+}
+
+/// Resolves a local `$ref` (`#/$defs/Name`).
+fn deref<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
+    let mut s = schema;
+    for _ in 0..16 {
+        match s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/")) {
+            Some(r) => match r.split('/').try_fold(root, |v, seg| v.get(seg)) {
+                Some(target) => s = target,
+                None => return s,
+            },
+            None => return s,
+        }
+    }
+    s
+}
+
+/// The object schemas `value` may be an instance of: for a `oneOf`/`anyOf`, the branch whose
+/// `const` tag matches (internally tagged enums) or whose one required key is present
+/// (externally tagged enums); otherwise every object branch.
+fn object_branches<'a>(schema: &'a Value, root: &'a Value, value: &Map<String, Value>) -> Vec<&'a Value> {
+    let schema = deref(schema, root);
+    let alternatives: Vec<&Value> = ["oneOf", "anyOf", "allOf"]
+        .iter()
+        .filter_map(|k| schema.get(*k).and_then(Value::as_array))
+        .flatten()
+        .map(|s| deref(s, root))
+        .collect();
+    if alternatives.is_empty() {
+        return vec![schema];
+    }
+    let objects: Vec<&Value> = alternatives.into_iter().filter(|s| s.get("properties").is_some()).collect();
+    let tagged: Vec<&Value> = objects
+        .iter()
+        .copied()
+        .filter(|s| {
+            let props = s.get("properties").and_then(Value::as_object);
+            props.is_some_and(|p| {
+                p.iter().any(|(k, ps)| ps.get("const").is_some_and(|c| value.get(k) == Some(c)))
+            })
+        })
+        .collect();
+    if !tagged.is_empty() {
+        return tagged;
+    }
+    let by_required: Vec<&Value> = objects
+        .iter()
+        .copied()
+        .filter(|s| {
+            s.get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| !r.is_empty() && r.iter().all(|k| k.as_str().is_some_and(|k| value.contains_key(k))))
+        })
+        .collect();
+    if by_required.len() == 1 { by_required } else { objects }
+}
+
+fn strip_unknown_keys(value: &mut Value, schema: &Value, root: &Value, path: &mut Vec<String>, out: &mut Vec<Diagnostic>) {
+    let schema = deref(schema, root);
+    match value {
+        Value::Object(map) => {
+            let branches = object_branches(schema, root, map);
+            let closed = branches.iter().all(|b| b.get("additionalProperties") == Some(&Value::Bool(false)));
+            let mut known: Vec<&str> = Vec::new();
+            for b in &branches {
+                if let Some(props) = b.get("properties").and_then(Value::as_object) {
+                    known.extend(props.keys().map(String::as_str));
+                }
+            }
+            known.dedup();
+            let keys: Vec<String> = map.keys().cloned().collect();
+            for key in keys {
+                let prop = branches.iter().find_map(|b| b.get("properties").and_then(|p| p.get(&key)));
+                match prop {
+                    Some(prop_schema) => {
+                        path.push(key.clone());
+                        if let Some(child) = map.get_mut(&key) {
+                            strip_unknown_keys(child, prop_schema, root, path, out);
+                        }
+                        path.pop();
+                    }
+                    None if closed && !known.is_empty() => {
+                        map.remove(&key);
+                        path.push(key.clone());
+                        out.push(unknown_key(&key, &known, pointer(path.iter())));
+                        path.pop();
+                    }
+                    None => {}
+                }
+            }
+        }
+        Value::Array(items) => {
+            let item_schema = ["items", "anyOf", "oneOf"]
+                .iter()
+                .filter_map(|k| match (*k, schema.get(*k)) {
+                    ("items", Some(s)) => Some(s),
+                    (_, Some(Value::Array(alts))) => alts.iter().map(|a| deref(a, root)).find_map(|a| a.get("items")),
+                    _ => None,
+                })
+                .next();
+            if let Some(item_schema) = item_schema {
+                for (i, item) in items.iter_mut().enumerate() {
+                    path.push(i.to_string());
+                    strip_unknown_keys(item, item_schema, root, path, out);
+                    path.pop();
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn unknown_key(key: &str, known: &[&str], path: String) -> Diagnostic {
+    let best = known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&key.to_lowercase(), &k.to_lowercase()), *k))
+        .min();
+    let shown: String = key.chars().take(64).collect::<String>().escape_debug().to_string();
+    let hint = match best {
+        Some((d, k)) if d <= (k.len() / 3).max(2) => format!("did you mean `{k}`?"),
+        _ => format!("expected one of: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+    };
+    Diagnostic::error("unknown-key", path, format!("unknown key `{shown}`"), hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_gets_a_suggestion_and_the_rest_still_loads() {
+        let text = include_str!("../examples/handbook.yaml").replace("bridge_networks:", "brigde_networks:");
+        let loaded = load(&text).expect("still types");
+        assert_eq!(loaded.diagnostics.len(), 1);
+        let d = &loaded.diagnostics[0];
+        assert_eq!((d.code.as_str(), d.path.as_str()), ("unknown-key", "/brigde_networks"));
+        assert_eq!(d.hint, "did you mean `bridge_networks`?");
+    }
+
+    #[test]
+    fn a_typo_inside_a_tagged_tls_mode_is_found() {
+        let text = include_str!("../examples/handbook.yaml").replace("certificate:", "certficate:");
+        let report = load(&text).expect_err("certificate is now missing");
+        let paths: Vec<_> = report.diagnostics.iter().map(|d| (d.code.as_str(), d.path.as_str())).collect();
+        assert!(paths.contains(&("unknown-key", "/tls/certficate")), "{paths:?}");
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let report = load("domain: meet.example.com\nbridges: [\n").expect_err("broken");
+        assert_eq!(report.diagnostics[0].code, "syntax");
+        assert!(report.diagnostics[0].message.starts_with("line "), "{}", report.diagnostics[0].message);
+    }
+
+    #[test]
+    fn a_secret_of_the_wrong_type_is_not_echoed() {
+        let text = include_str!("../examples/handbook.yaml")
+            .replace("focus: { file: /etc/jitsi-topology/secrets/focus }", "focus: { value: 987654321987654321 }");
+        let report = load(&text).expect_err("number is not a string");
+        let all = format!("{report}");
+        assert!(!all.contains("987654321987654321"), "{all}");
+        assert!(all.contains("/secrets/focus"), "{all}");
+    }
+}

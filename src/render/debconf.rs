@@ -1,0 +1,65 @@
+//! debconf selections: the answers the packages' installers ask for, loaded before install
+//! (the handbook's preseed). No password is ever preseeded.
+
+use minijinja::context;
+use serde::Serialize;
+
+use super::{Result, file, template, value};
+use crate::bundle::{File, FileKind};
+use crate::resolve::{CONFIG_DIR, Deployment};
+
+/// Where the selections file goes on every host.
+pub(crate) fn path() -> String {
+    format!("{CONFIG_DIR}/debconf.selections")
+}
+
+#[derive(Serialize)]
+struct Selection {
+    owner: &'static str,
+    question: &'static str,
+    r#type: &'static str,
+    value: String,
+}
+
+fn s(owner: &'static str, question: &'static str, r#type: &'static str, value: impl Into<String>) -> Selection {
+    Selection { owner, question, r#type, value: value.into() }
+}
+
+fn render(d: &Deployment, host: &str, selections: Vec<Selection>) -> Result<File> {
+    let path = path();
+    let content = template(
+        "debconf.selections",
+        context! { host, release => d.release, path => &path, selections => value(&selections) },
+    )?;
+    Ok(file(path, FileKind::Debconf, content))
+}
+
+/// The signalling host's answers.
+pub(crate) fn signaling(d: &Deployment) -> Result<File> {
+    let domain = &d.names.domain;
+    let tls = &d.signaling.web_tls;
+    let mut sel = vec![
+        s("jitsi-videobridge", "jitsi-videobridge/jvb-hostname", "string", domain),
+        s("jitsi-meet-prosody", "jitsi-videobridge/jvb-hostname", "string", domain),
+        s("jitsi-meet", "jitsi-meet/jvb-serve", "boolean", "false"),
+        s("jitsi-meet-web-config", "jitsi-meet/cert-choice", "select", tls.cert_choice),
+    ];
+    if tls.own {
+        sel.push(s("jitsi-meet-web-config", "jitsi-meet/cert-path-crt", "string", &tls.certificate));
+        sel.push(s("jitsi-meet-web-config", "jitsi-meet/cert-path-key", "string", &tls.key));
+    }
+    if let Some(email) = &tls.email {
+        sel.push(s("jitsi-meet-web-config", "jitsi-meet/email", "string", email));
+    }
+    sel.push(s("jitsi-meet-web-config", "jitsi-meet/jaas-choice", "boolean", if d.signaling.jaas { "true" } else { "false" }));
+    render(d, &d.signaling.host, sel)
+}
+
+/// A bridge's answers: only the XMPP domain (its jvb.conf is ours).
+pub(crate) fn bridge(d: &Deployment) -> Result<File> {
+    render(
+        d,
+        "a bridge",
+        vec![s("jitsi-videobridge2", "jitsi-videobridge/jvb-hostname", "string", &d.names.domain)],
+    )
+}

@@ -1,0 +1,37 @@
+//! jicofo.conf (HOCON) and jicofo's systemd drop-in.
+
+use minijinja::context;
+
+use super::systemd::{SecretInjection, dropin};
+use super::{PORTS, Result, file, on_change, template, value};
+use crate::bundle::{File, FileKind, ServiceAction};
+use crate::resolve::Deployment;
+
+const PATH: &str = "/etc/jitsi/jicofo/jicofo.conf";
+
+/// `/etc/jitsi/jicofo/jicofo.conf`.
+pub(crate) fn config(d: &Deployment) -> Result<File> {
+    let secret = &d.secrets.focus;
+    let content = template(
+        "jicofo.conf",
+        context! {
+            release => d.release,
+            names => value(&d.names),
+            ports => value(&PORTS),
+            password => secret.inline().map(|s| s.expose()),
+            password_env => secret.inline().is_none().then_some(d.secrets.focus_env),
+            password_file => secret.file(),
+        },
+    )?;
+    let mut f = on_change(file(PATH, FileKind::Jicofo, content), "jicofo", ServiceAction::Restart);
+    f.mode = 0o640;
+    f.group = "jitsi".into();
+    f.secret = secret.inline().is_some();
+    Ok(f)
+}
+
+/// The drop-in that hands jicofo a file-referenced password.
+pub(crate) fn service_dropin(d: &Deployment) -> Result<Option<File>> {
+    let injection = SecretInjection::new("jicofo", d.secrets.focus_env, &d.secrets.focus, PATH);
+    dropin("jicofo", ServiceAction::Restart, None, injection)
+}

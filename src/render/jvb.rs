@@ -1,0 +1,53 @@
+//! A bridge's jvb.conf (HOCON), its systemd drop-in and environment.
+
+use minijinja::context;
+
+use super::systemd::{SecretInjection, dropin};
+use super::{PORTS, Result, file, on_change, template, value};
+use crate::bundle::{File, FileKind, ServiceAction};
+use crate::resolve::{BridgeHost, CONFIG_DIR, Deployment};
+
+const PATH: &str = "/etc/jitsi/videobridge/jvb.conf";
+const SERVICE: &str = "jitsi-videobridge2";
+
+/// `/etc/jitsi/videobridge/jvb.conf`.
+pub(crate) fn config(d: &Deployment, b: &BridgeHost) -> Result<File> {
+    let secret = &d.secrets.jvb;
+    let content = template(
+        "jvb.conf",
+        context! {
+            release => d.release,
+            names => value(&d.names),
+            ports => value(&PORTS),
+            bridge => value(b),
+            signaling_address => d.signaling.address.to_string(),
+            verify_certificate => d.trust.verifies(),
+            password => secret.inline().map(|s| s.expose()),
+            password_env => secret.inline().is_none().then_some(d.secrets.jvb_env),
+            password_file => secret.file(),
+        },
+    )?;
+    let mut f = on_change(file(PATH, FileKind::Jvb, content), SERVICE, ServiceAction::Drain);
+    f.mode = 0o640;
+    f.group = "jitsi".into();
+    f.secret = secret.inline().is_some();
+    Ok(f)
+}
+
+/// The bridge's environment file (JVM heap) and the drop-in that reads it and hands the
+/// bridge a file-referenced password.
+pub(crate) fn service_files(d: &Deployment, b: &BridgeHost) -> Result<Vec<File>> {
+    let mut files = Vec::new();
+    let env_path = format!("{CONFIG_DIR}/videobridge.env");
+    let environment = b.jvm_max_memory.as_ref().map(|mem| {
+        let content = format!(
+            "# Managed by jitsi-topology for bridge {}: read by jvb.sh through our drop-in.\nVIDEOBRIDGE_MAX_MEMORY={mem}\n",
+            b.host
+        );
+        on_change(file(&env_path, FileKind::Environment, content), SERVICE, ServiceAction::Drain)
+    });
+    let injection = SecretInjection::new(SERVICE, d.secrets.jvb_env, &d.secrets.jvb, PATH);
+    files.extend(dropin(SERVICE, ServiceAction::Drain, environment.as_ref().map(|f| f.path.as_str()), injection)?);
+    files.extend(environment);
+    Ok(files)
+}

@@ -1,0 +1,201 @@
+//! Rendering: the resolved [`Deployment`] into each host's files, packages, accounts,
+//! firewall and steps.
+//!
+//! One module per output family; each reads the deployment and prints through one
+//! template in `templates/` (embedded at build time). Model values reach a template only
+//! through the escaping filters of [`crate::escape`].
+
+mod debconf;
+mod firewall;
+mod jicofo;
+mod jvb;
+mod nginx;
+mod prosody;
+mod steps;
+mod systemd;
+mod webconfig;
+
+use std::sync::OnceLock;
+
+use minijinja::{Environment, Value};
+use serde::Serialize;
+
+use crate::bundle::{Bundle, File, FileKind, Host, Role, ServiceAction, ServiceRef};
+use crate::resolve::{BridgeHost, Deployment};
+
+/// An internal failure to render (a template bug, or a value that escaped validation).
+#[derive(Debug, thiserror::Error)]
+#[error("rendering {template} failed: {message}")]
+pub struct RenderError {
+    /// The template.
+    pub template: &'static str,
+    /// What went wrong (never a secret: filters report the problem, not the value).
+    pub message: String,
+}
+
+pub(crate) type Result<T> = std::result::Result<T, RenderError>;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("debconf.selections", include_str!("../../templates/debconf.selections.j2")),
+    ("nginx-site.conf", include_str!("../../templates/nginx-site.conf.j2")),
+    ("prosody.cfg.lua", include_str!("../../templates/prosody.cfg.lua.j2")),
+    ("jicofo.conf", include_str!("../../templates/jicofo.conf.j2")),
+    ("jvb.conf", include_str!("../../templates/jvb.conf.j2")),
+    ("config.js", include_str!("../../templates/config.js.j2")),
+    ("firewall.nft", include_str!("../../templates/firewall.nft.j2")),
+    ("firewall.service", include_str!("../../templates/firewall.service.j2")),
+    ("service-dropin.conf", include_str!("../../templates/service-dropin.conf.j2")),
+    ("secret-env.sh", include_str!("../../templates/secret-env.sh.j2")),
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .keep_trailing_newline(true)
+                .build()
+                .expect("the default delimiters are valid"),
+        );
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source).expect("embedded templates parse");
+        }
+        env.add_filter("lua", |s: &str| crate::escape::lua(s));
+        env.add_filter("hocon", |s: &str| crate::escape::hocon(s));
+        env.add_filter("js", |s: &str| crate::escape::js(s));
+        env.add_filter("nginx", |s: &str| crate::escape::nginx(s).map_err(invalid));
+        env.add_filter("debconf", |s: &str| crate::escape::debconf(s).map_err(invalid));
+        env.add_filter("systemd", |s: &str| crate::escape::systemd(s).map_err(invalid));
+        env
+    })
+}
+
+fn invalid(message: String) -> minijinja::Error {
+    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, message)
+}
+
+/// Turns any serializable value into a template value.
+pub(crate) fn value<T: Serialize>(v: &T) -> Value {
+    Value::from(minijinja::value::Serde(v))
+}
+
+/// Renders template `name` with `ctx`.
+pub(crate) fn template(name: &'static str, ctx: Value) -> Result<String> {
+    let env = environment();
+    let tmpl = env.get_template(name).map_err(|e| RenderError { template: name, message: e.to_string() })?;
+    tmpl.render(ctx).map_err(|e| RenderError { template: name, message: e.to_string() })
+}
+
+/// The well-known ports, for templates.
+#[derive(Serialize)]
+pub(crate) struct Ports {
+    c2s: u16,
+    prosody_http: u16,
+    jicofo_rest: u16,
+    media_udp: u16,
+}
+
+pub(crate) const PORTS: Ports = Ports {
+    c2s: crate::resolve::XMPP_C2S_PORT,
+    prosody_http: crate::resolve::PROSODY_HTTP_PORT,
+    jicofo_rest: crate::resolve::JICOFO_REST_PORT,
+    media_udp: crate::resolve::MEDIA_UDP_PORT,
+};
+
+/// A file with the common defaults: root-owned, world-readable, no service to act on.
+pub(crate) fn file(path: impl Into<String>, kind: FileKind, content: String) -> File {
+    File {
+        path: path.into(),
+        kind,
+        mode: 0o644,
+        owner: "root".into(),
+        group: "root".into(),
+        secret: false,
+        services: Vec::new(),
+        content,
+    }
+}
+
+/// `service` must get `action` when the file changes.
+pub(crate) fn on_change(mut f: File, service: &str, action: ServiceAction) -> File {
+    f.services.push(ServiceRef { name: service.into(), action });
+    f
+}
+
+/// Renders every host of a deployment.
+pub fn render(d: &Deployment) -> Result<Bundle> {
+    let mut hosts = vec![signaling(d)?];
+    for b in &d.bridges {
+        hosts.push(bridge(d, b)?);
+    }
+    Ok(Bundle { release: d.release.to_owned(), hosts })
+}
+
+fn signaling(d: &Deployment) -> Result<Host> {
+    let mut files = vec![
+        debconf::signaling(d)?,
+        nginx::site(d)?,
+        prosody::config(d)?,
+        jicofo::config(d)?,
+        webconfig::config_js(d)?,
+    ];
+    files.extend(jicofo::service_dropin(d)?);
+    files.extend(systemd::account_secret_files(d));
+    if d.secrets.focus.inline().is_none() {
+        files.push(systemd::secret_env_helper()?);
+    }
+    let host = &d.signaling.host;
+    let plan = firewall::signaling(d);
+    if let Some(plan) = &plan {
+        files.extend(firewall::files(host, "signalling host", plan)?);
+    }
+    let mut packages: Vec<String> =
+        ["nginx", "prosody", "jicofo", "jitsi-meet-web", "jitsi-meet-web-config", "jitsi-meet-prosody"]
+            .map(String::from)
+            .to_vec();
+    if plan.is_some() {
+        packages.push("nftables".into());
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let accounts = steps::accounts(d);
+    let steps = steps::signaling(d, &files, &packages, &accounts);
+    Ok(Host {
+        name: host.clone(),
+        roles: vec![Role::Signaling],
+        packages,
+        files,
+        accounts,
+        firewall: plan,
+        steps,
+    })
+}
+
+fn bridge(d: &Deployment, b: &BridgeHost) -> Result<Host> {
+    let mut files = vec![debconf::bridge(d)?, jvb::config(d, b)?];
+    files.extend(jvb::service_files(d, b)?);
+    if d.secrets.jvb.inline().is_none() {
+        files.push(systemd::secret_env_helper()?);
+    }
+    let plan = firewall::bridge(d);
+    if let Some(plan) = &plan {
+        files.extend(firewall::files(&b.host, "bridge", plan)?);
+    }
+    let mut packages = vec!["jitsi-videobridge2".to_owned()];
+    if plan.is_some() {
+        packages.push("nftables".into());
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let steps = steps::bridge(d, &files, &packages);
+    Ok(Host {
+        name: b.host.clone(),
+        roles: vec![Role::Bridge],
+        packages,
+        files,
+        accounts: Vec::new(),
+        firewall: plan,
+        steps,
+    })
+}

@@ -1,0 +1,143 @@
+//! The ordered steps of deploying each host, and the accounts prosody must hold.
+//!
+//! The order is the contract every integration follows: preseed debconf, install packages,
+//! write files, reload systemd, register accounts (which sets their passwords), subscribe
+//! focus's roster, set up TLS trust between hosts, then start or reload services in
+//! dependency order (the firewall, prosody, jicofo, nginx; on bridges the videobridge).
+
+use super::firewall::SERVICE as FIREWALL;
+use crate::bundle::{Account, File, FileKind, ServiceAction, Step};
+use crate::escape::shell;
+use crate::resolve::{Deployment, TrustPlan};
+
+fn argv(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| (*w).to_owned()).collect()
+}
+
+/// The accounts to register on the signalling host's prosody.
+pub(crate) fn accounts(d: &Deployment) -> Vec<Account> {
+    [("focus", &d.secrets.focus), ("jvb", &d.secrets.jvb)]
+        .into_iter()
+        .map(|(user, secret)| Account {
+            user: user.into(),
+            domain: d.names.auth_domain.clone(),
+            jid: format!("{user}@{}", d.names.auth_domain),
+            secret: user.into(),
+            password_file: secret.file().to_owned(),
+        })
+        .collect()
+}
+
+/// Creates the account, or sets its password when it exists. The password goes through a
+/// pipe (prosodyctl asks for it twice), never through the command line.
+fn register(account: &Account) -> Step {
+    let file = shell(&account.password_file);
+    let jid = shell(&account.jid);
+    let script = format!(
+        "set -e; p=$(head -n 1 {file}); \
+         if ! printf '%s\\n%s\\n' \"$p\" \"$p\" | prosodyctl adduser {jid} >/dev/null 2>&1; then \
+         printf '%s\\n%s\\n' \"$p\" \"$p\" | prosodyctl passwd {jid} >/dev/null; fi"
+    );
+    Step::RegisterAccount {
+        description: format!("create {} or set its password from {}", account.jid, account.password_file),
+        jid: account.jid.clone(),
+        password_file: account.password_file.clone(),
+        command: argv(&["/bin/sh", "-c", &script]),
+    }
+}
+
+fn common_head(files: &[File], packages: &[String]) -> Vec<Step> {
+    let preseed = super::debconf::path();
+    let mut steps = vec![
+        Step::Preseed {
+            description: "load the debconf answers before the packages ask".into(),
+            command: argv(&["debconf-set-selections", &preseed]),
+            file: preseed,
+        },
+        Step::InstallPackages { description: "install the packages".into(), packages: packages.to_vec() },
+        Step::WriteFiles {
+            description: "write the rendered files with their modes and owners".into(),
+            files: files.iter().map(|f| f.path.clone()).collect(),
+        },
+    ];
+    if files.iter().any(|f| f.kind == FileKind::Systemd) {
+        steps.push(Step::DaemonReload {
+            description: "make systemd read our units and drop-ins".into(),
+            command: argv(&["systemctl", "daemon-reload"]),
+        });
+    }
+    steps
+}
+
+fn service(service: &str, on_change: ServiceAction, enable: bool, description: &str) -> Step {
+    let unit = format!("{service}.service");
+    let command = match on_change {
+        ServiceAction::Reload => argv(&["systemctl", "reload-or-restart", &unit]),
+        ServiceAction::Restart => argv(&["systemctl", "restart", &unit]),
+        // The graceful shutdown lets running conferences end (jicofo moves no new ones here),
+        // then the bridge starts again with its new settings.
+        ServiceAction::Drain => argv(&[
+            "/bin/sh",
+            "-c",
+            &format!("/usr/share/jitsi-videobridge/graceful_shutdown.sh || true; systemctl restart {unit}"),
+        ]),
+    };
+    Step::Service { description: description.into(), service: service.into(), enable, on_change, command }
+}
+
+fn firewall_step(files: &[File]) -> Option<Step> {
+    files.iter().any(|f| f.kind == FileKind::Firewall).then(|| {
+        service(FIREWALL, ServiceAction::Reload, true, "load the firewall table, and at every boot")
+    })
+}
+
+/// The signalling host's steps.
+pub(crate) fn signaling(d: &Deployment, files: &[File], packages: &[String], accounts: &[Account]) -> Vec<Step> {
+    let mut steps = common_head(files, packages);
+    steps.extend(accounts.iter().map(register));
+    steps.push(Step::RosterSubscribe {
+        description: format!(
+            "subscribe {} to {}'s presence, which jicofo's client_proxy needs",
+            d.names.focus_component, d.names.focus_jid
+        ),
+        command: argv(&["prosodyctl", "mod_roster_command", "subscribe", &d.names.focus_component, &d.names.focus_jid]),
+    });
+    if let TrustPlan::Distribute { .. } = d.trust {
+        steps.push(Step::TrustExport {
+            description: format!("hand prosody's certificate for {} to the bridges", d.names.auth_domain),
+            certificate: d.signaling.auth_certificate.clone(),
+            to_hosts: d.bridges.iter().map(|b| b.host.clone()).collect(),
+        });
+    }
+    steps.extend(firewall_step(files));
+    steps.push(service("prosody", ServiceAction::Reload, true, "apply prosody's config"));
+    steps.push(service("jicofo", ServiceAction::Restart, true, "start jicofo with its config"));
+    steps.push(service("nginx", ServiceAction::Reload, true, "serve the site"));
+    steps
+}
+
+/// A bridge's steps.
+pub(crate) fn bridge(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
+    let mut steps = common_head(files, packages);
+    let update = argv(&["update-ca-certificates"]);
+    match &d.trust {
+        TrustPlan::Distribute { destination } => steps.push(Step::TrustImport {
+            description: format!("trust prosody's certificate for {}", d.names.auth_domain),
+            from_host: Some(d.signaling.host.clone()),
+            source: d.signaling.auth_certificate.clone(),
+            destination: destination.clone(),
+            command: update,
+        }),
+        TrustPlan::Ca { ca_certificate, destination } => steps.push(Step::TrustImport {
+            description: "trust the CA that signed prosody's certificate".into(),
+            from_host: None,
+            source: ca_certificate.clone(),
+            destination: destination.clone(),
+            command: update,
+        }),
+        TrustPlan::Insecure => {}
+    }
+    steps.extend(firewall_step(files));
+    steps.push(service("jitsi-videobridge2", ServiceAction::Drain, true, "start the bridge; it joins the brewery"));
+    steps
+}

@@ -1,0 +1,77 @@
+//! Our systemd pieces: drop-ins for the packages' services, the helper that turns a secret
+//! file into a service's environment, and the secret files the account steps read.
+
+use minijinja::context;
+use serde::Serialize;
+
+use super::{Result, file, on_change, template, value};
+use crate::bundle::{File, FileKind, ServiceAction};
+use crate::resolve::{Deployment, RUNTIME_DIR, Secret};
+
+/// Where the secret-env helper is installed.
+pub(crate) const SECRET_ENV_HELPER: &str = "/usr/local/libexec/jitsi-topology/secret-env";
+
+/// A file-referenced secret carried into a service's environment at start.
+#[derive(Serialize)]
+pub(crate) struct SecretInjection {
+    helper: &'static str,
+    variable: &'static str,
+    file: String,
+    env_file: String,
+    config: String,
+}
+
+impl SecretInjection {
+    /// For `service`, whose config `config` substitutes `${?variable}`.
+    pub(crate) fn new(service: &str, variable: &'static str, secret: &Secret, config: &str) -> Option<Self> {
+        match secret {
+            Secret::File { path } => Some(Self {
+                helper: SECRET_ENV_HELPER,
+                variable,
+                file: path.clone(),
+                env_file: format!("{RUNTIME_DIR}/{service}.env"),
+                config: config.to_owned(),
+            }),
+            Secret::Inline { .. } => None,
+        }
+    }
+}
+
+/// `/etc/systemd/system/<service>.service.d/jitsi-topology.conf`, or nothing when there is
+/// nothing to add to the package's unit.
+pub(crate) fn dropin(
+    service: &str,
+    action: ServiceAction,
+    environment: Option<&str>,
+    secret: Option<SecretInjection>,
+) -> Result<Option<File>> {
+    if environment.is_none() && secret.is_none() {
+        return Ok(None);
+    }
+    let content = template("service-dropin.conf", context! { service, environment, secret => value(&secret) })?;
+    let path = format!("/etc/systemd/system/{service}.service.d/jitsi-topology.conf");
+    Ok(Some(on_change(file(path, FileKind::Systemd, content), service, action)))
+}
+
+/// The helper our drop-ins run before a service starts.
+pub(crate) fn secret_env_helper() -> Result<File> {
+    let mut f = file(SECRET_ENV_HELPER, FileKind::Script, template("secret-env.sh", context! {})?);
+    f.mode = 0o755;
+    Ok(f)
+}
+
+/// For each inline secret, the root-only file its account step reads on the signalling host.
+pub(crate) fn account_secret_files(d: &Deployment) -> Vec<File> {
+    [&d.secrets.focus, &d.secrets.jvb]
+        .into_iter()
+        .filter_map(|s| match s {
+            Secret::Inline { value, file: path } => {
+                let mut f = file(path.clone(), FileKind::Secret, format!("{}\n", value.expose()));
+                f.mode = 0o600;
+                f.secret = true;
+                Some(f)
+            }
+            Secret::File { .. } => None,
+        })
+        .collect()
+}

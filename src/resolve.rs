@@ -1,0 +1,383 @@
+//! Resolution: every name derived once, every release- and platform-dependent choice made
+//! once. Renderers read only the [`Deployment`]; templates hold no naming or version logic.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::{Serialize, Serializer};
+
+use crate::SecretEnv;
+use crate::model::{ProsodySeries, SecretSource, SecretString, Tls, Topology, Trust};
+use crate::validate::is_non_public;
+
+/// Prosody's client-to-server port, where bridges and jicofo log in.
+pub const XMPP_C2S_PORT: u16 = 5222;
+/// Prosody's HTTP port (BOSH, WebSocket), reached by nginx on loopback only.
+pub const PROSODY_HTTP_PORT: u16 = 5280;
+/// jicofo's REST port (`/conference-request/v1`), reached by nginx on loopback only.
+pub const JICOFO_REST_PORT: u16 = 8888;
+/// The videobridge's media port (`videobridge.ice.udp.port`).
+pub const MEDIA_UDP_PORT: u16 = 10000;
+/// The videobridge's private HTTP server (health, stats), loopback by default.
+pub const JVB_PRIVATE_HTTP_PORT: u16 = 8080;
+/// The STUN server the jitsi-videobridge2 package configures, used when a bridge has no
+/// static NAT mapping.
+pub const PACKAGE_DEFAULT_STUN: &str = "meet-jit-si-turnrelay.jitsi.net:443";
+/// Where our systemd drop-ins put per-service environment files generated at start.
+pub const RUNTIME_DIR: &str = "/run/jitsi-topology";
+/// Where rendered secret files and our own files live on every host.
+pub const CONFIG_DIR: &str = "/etc/jitsi-topology";
+
+/// A fully resolved deployment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deployment {
+    /// The Jitsi Meet release.
+    pub release: &'static str,
+    /// The Prosody series on the signalling host.
+    #[serde(serialize_with = "display")]
+    pub prosody: ProsodySeries,
+    /// Every XMPP name of the deployment.
+    pub names: Names,
+    /// The signalling host.
+    pub signaling: SignalingHost,
+    /// The bridges, in model order.
+    pub bridges: Vec<BridgeHost>,
+    /// The two service-account secrets.
+    pub secrets: Secrets,
+    /// How bridges trust prosody's certificate.
+    pub trust: TrustPlan,
+    /// Firewall settings.
+    pub firewall: FirewallSettings,
+}
+
+fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// The XMPP names, derived from the domain as the Debian packages derive them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Names {
+    /// The public domain (the anonymous VirtualHost).
+    pub domain: String,
+    /// Where the service accounts live: `auth.<domain>`.
+    pub auth_domain: String,
+    /// The MUC component of the breweries: `internal.auth.<domain>`.
+    pub internal_muc: String,
+    /// The bridge brewery, one spelling everywhere: `jvbbrewery@internal.auth.<domain>`.
+    pub brewery_jid: String,
+    /// jicofo's account: `focus@auth.<domain>`.
+    pub focus_jid: String,
+    /// The bridges' account: `jvb@auth.<domain>`.
+    pub jvb_jid: String,
+    /// jicofo's `client_proxy` component: `focus.<domain>`.
+    pub focus_component: String,
+    /// The conference MUC: `conference.<domain>`.
+    pub conference_muc: String,
+    /// The lobby MUC.
+    pub lobby_muc: String,
+    /// The breakout rooms MUC.
+    pub breakout_muc: String,
+    /// The speaker statistics component.
+    pub speakerstats_component: String,
+    /// The end-conference component.
+    pub endconference_component: String,
+    /// The A/V moderation component.
+    pub avmoderation_component: String,
+    /// The room metadata component.
+    pub metadata_component: String,
+}
+
+impl Names {
+    fn new(domain: &str) -> Self {
+        let auth = format!("auth.{domain}");
+        let internal = format!("internal.{auth}");
+        Self {
+            domain: domain.to_owned(),
+            brewery_jid: format!("jvbbrewery@{internal}"),
+            focus_jid: format!("focus@{auth}"),
+            jvb_jid: format!("jvb@{auth}"),
+            internal_muc: internal,
+            auth_domain: auth,
+            focus_component: format!("focus.{domain}"),
+            conference_muc: format!("conference.{domain}"),
+            lobby_muc: format!("lobby.{domain}"),
+            breakout_muc: format!("breakout.{domain}"),
+            speakerstats_component: format!("speakerstats.{domain}"),
+            endconference_component: format!("endconference.{domain}"),
+            avmoderation_component: format!("avmoderation.{domain}"),
+            metadata_component: format!("metadata.{domain}"),
+        }
+    }
+}
+
+/// The signalling host.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignalingHost {
+    /// Its name.
+    pub host: String,
+    /// Where bridges reach prosody.
+    pub address: IpAddr,
+    /// nginx's certificate.
+    pub web_tls: WebTls,
+    /// Whether to create a JaaS account.
+    pub jaas: bool,
+    /// The nginx site's path.
+    pub nginx_site: String,
+    /// The prosody config's path.
+    pub prosody_config: String,
+    /// config.js's path.
+    pub config_js: String,
+    /// The certificate prosody presents for `auth.<domain>`.
+    pub auth_certificate: String,
+    /// Its key.
+    pub auth_key: String,
+}
+
+/// nginx's certificate and the matching debconf answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebTls {
+    /// The exact `jitsi-meet/cert-choice` string.
+    pub cert_choice: &'static str,
+    /// The certificate nginx reads.
+    pub certificate: String,
+    /// Its key.
+    pub key: String,
+    /// The Let's Encrypt contact, when used.
+    pub email: Option<String>,
+    /// True for `own`: the debconf cert paths are preseeded.
+    pub own: bool,
+}
+
+/// One bridge.
+#[derive(Debug, Clone, Serialize)]
+pub struct BridgeHost {
+    /// Its name.
+    pub host: String,
+    /// Its own address.
+    pub address: IpAddr,
+    /// Its public address, when behind NAT.
+    pub public_address: Option<IpAddr>,
+    /// Its unique brewery nickname.
+    pub nickname: String,
+    /// Its region.
+    pub region: Option<String>,
+    /// The JVM heap limit, when set.
+    pub jvm_max_memory: Option<String>,
+    /// STUN servers for discovering its public address (empty with a static mapping).
+    pub stun_servers: Vec<String>,
+}
+
+/// A resolved secret: either rendered inline, or referenced by a file on the hosts.
+#[derive(Debug, Clone)]
+pub enum Secret {
+    /// Rendered into files flagged secret, and into `file` for the account step.
+    Inline {
+        /// The value.
+        value: SecretString,
+        /// The secret file we render on the signalling host for the account step.
+        file: String,
+    },
+    /// Read on the host from this file at service start.
+    File {
+        /// The path on the hosts.
+        path: String,
+    },
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2))?;
+        match self {
+            Secret::Inline { file, .. } => {
+                m.serialize_entry("source", "inline")?;
+                m.serialize_entry("file", file)?;
+            }
+            Secret::File { path } => {
+                m.serialize_entry("source", "file")?;
+                m.serialize_entry("file", path)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Secret {
+    /// The file on the host holding the password.
+    pub fn file(&self) -> &str {
+        match self {
+            Secret::Inline { file, .. } => file,
+            Secret::File { path } => path,
+        }
+    }
+
+    /// The value, when rendered inline.
+    pub fn inline(&self) -> Option<&SecretString> {
+        match self {
+            Secret::Inline { value, .. } => Some(value),
+            Secret::File { .. } => None,
+        }
+    }
+}
+
+/// The two secrets, with the environment variables that carry them into services when they
+/// are referenced by file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Secrets {
+    /// jicofo's password.
+    pub focus: Secret,
+    /// The bridges' password.
+    pub jvb: Secret,
+    /// The variable jicofo.conf substitutes for a file-referenced focus password.
+    pub focus_env: &'static str,
+    /// The variable jvb.conf substitutes for a file-referenced jvb password.
+    pub jvb_env: &'static str,
+}
+
+/// How bridges trust prosody's certificate.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "mode", rename_all = "kebab-case")]
+pub enum TrustPlan {
+    /// Copy prosody's certificate to the bridges.
+    Distribute {
+        /// Where the bridges install it.
+        destination: String,
+    },
+    /// Bridges trust an operator CA already on them.
+    Ca {
+        /// The CA file on every bridge.
+        ca_certificate: String,
+        /// Where the bridges install it.
+        destination: String,
+    },
+    /// No verification.
+    Insecure,
+}
+
+impl TrustPlan {
+    /// Whether bridges verify prosody's certificate.
+    pub fn verifies(&self) -> bool {
+        !matches!(self, TrustPlan::Insecure)
+    }
+}
+
+/// Firewall settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct FirewallSettings {
+    /// Render firewall files at all.
+    pub enabled: bool,
+    /// Default-drop policy.
+    pub default_drop: bool,
+    /// Networks that reach every port.
+    pub admin_networks: Vec<IpNet>,
+    /// Networks that reach prosody's client port.
+    pub xmpp_clients: Vec<IpNet>,
+}
+
+/// Builds the deployment from a model that validated without errors.
+pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
+    let names = Names::new(&t.domain);
+    let release = t.release.as_deref().and_then(crate::release::find).unwrap_or_else(crate::release::newest).name;
+    let web_tls = match &t.tls {
+        Tls::Own { certificate, key } => WebTls {
+            cert_choice: "I want to use my own certificate",
+            certificate: certificate.clone(),
+            key: key.clone(),
+            email: None,
+            own: true,
+        },
+        Tls::Letsencrypt { email } => WebTls {
+            cert_choice: "Let's Encrypt certificates",
+            certificate: format!("/etc/letsencrypt/live/{}/fullchain.pem", t.domain),
+            key: format!("/etc/letsencrypt/live/{}/privkey.pem", t.domain),
+            email: Some(email.clone()),
+            own: false,
+        },
+        Tls::SelfSigned => WebTls {
+            cert_choice: "Generate a new self-signed certificate",
+            certificate: format!("/etc/jitsi/meet/{}.crt", t.domain),
+            key: format!("/etc/jitsi/meet/{}.key", t.domain),
+            email: None,
+            own: false,
+        },
+    };
+    let (auth_certificate, auth_key) = match &t.trust {
+        Trust::Ca { certificate, key, .. } => (certificate.clone(), key.clone()),
+        _ => (
+            format!("/etc/prosody/certs/{}.crt", names.auth_domain),
+            format!("/etc/prosody/certs/{}.key", names.auth_domain),
+        ),
+    };
+    let trust_destination = format!("/usr/local/share/ca-certificates/jitsi-topology/{}.crt", names.auth_domain);
+    let trust = match &t.trust {
+        Trust::Distribute => TrustPlan::Distribute { destination: trust_destination },
+        Trust::Ca { ca_certificate, .. } => {
+            TrustPlan::Ca { ca_certificate: ca_certificate.clone(), destination: trust_destination }
+        }
+        Trust::Insecure => TrustPlan::Insecure,
+    };
+    let secret = |name: &str, source: &SecretSource| match source {
+        SecretSource::Value(v) => Secret::Inline { value: v.clone(), file: format!("{CONFIG_DIR}/secrets/{name}") },
+        SecretSource::Env(var) => Secret::Inline {
+            value: SecretString::new(env.var(var).unwrap_or_default()),
+            file: format!("{CONFIG_DIR}/secrets/{name}"),
+        },
+        SecretSource::File(path) => Secret::File { path: path.clone() },
+    };
+    let bridges: Vec<BridgeHost> = t
+        .bridges
+        .iter()
+        .map(|b| BridgeHost {
+            host: b.host.clone(),
+            address: b.address,
+            public_address: b.public_address.filter(|p| *p != b.address),
+            nickname: b.nickname.clone().unwrap_or_else(|| b.host.clone()),
+            region: b.region.clone(),
+            jvm_max_memory: b.jvm_max_memory.clone(),
+            stun_servers: if b.public_address.is_some() || !is_non_public(b.address) {
+                Vec::new()
+            } else {
+                vec![PACKAGE_DEFAULT_STUN.to_owned()]
+            },
+        })
+        .collect();
+    let mut xmpp_clients: Vec<IpNet> = match &t.bridge_networks {
+        Some(nets) => nets.iter().map(IpNet::trunc).collect(),
+        None => bridges.iter().map(|b| IpNet::from(b.address)).collect(),
+    };
+    xmpp_clients.sort();
+    xmpp_clients.dedup();
+    let mut admin_networks: Vec<IpNet> = t.firewall.admin_networks.iter().map(IpNet::trunc).collect();
+    admin_networks.sort();
+    admin_networks.dedup();
+    Deployment {
+        release,
+        prosody: t.platform.prosody,
+        signaling: SignalingHost {
+            host: t.signaling.host.clone(),
+            address: t.signaling.address,
+            web_tls,
+            jaas: t.jaas,
+            nginx_site: format!("/etc/nginx/sites-available/{}.conf", t.domain),
+            prosody_config: format!("/etc/prosody/conf.avail/{}.cfg.lua", t.domain),
+            config_js: format!("/etc/jitsi/meet/{}-config.js", t.domain),
+            auth_certificate,
+            auth_key,
+        },
+        bridges,
+        secrets: Secrets {
+            focus: secret("focus", &t.secrets.focus),
+            jvb: secret("jvb", &t.secrets.jvb),
+            focus_env: "JITSI_TOPOLOGY_FOCUS_PASSWORD",
+            jvb_env: "JITSI_TOPOLOGY_JVB_PASSWORD",
+        },
+        trust,
+        firewall: FirewallSettings {
+            enabled: t.firewall.enabled,
+            default_drop: t.firewall.default_drop,
+            admin_networks,
+            xmpp_clients,
+        },
+        names,
+    }
+}

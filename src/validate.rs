@@ -1,0 +1,569 @@
+//! Validation: every rule a model must satisfy, each problem reported at once.
+//!
+//! Field rules (a name is a valid host name, an address is public) and cross-field rules
+//! (addresses unique, every bridge inside `bridge_networks`) are checked here and nowhere
+//! else. Each rule has a stable code; `tests/snapshots` holds the report of every invalid
+//! example in `tests/invalid/`.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use validator::ValidateEmail;
+
+use crate::SecretEnv;
+use crate::diagnostic::{Diagnostic, pointer};
+use crate::model::{SecretSource, Tls, Topology, Trust};
+
+/// Passwords that shipped as defaults somewhere (docker-jitsi-meet's `.env`, tutorials) and
+/// so are the first ones an attacker tries.
+const KNOWN_DEFAULT_SECRETS: &[&str] =
+    &["passw0rd", "password", "changeme", "secret", "jitsi", "admin", "focus", "jvb", "12345678"];
+
+/// The shortest inline secret accepted.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// Checks a loaded model. `env` supplies `{env}` secrets (a missing one is an error).
+pub fn validate(t: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    release(t, &mut out);
+    domain(&t.domain, &mut out);
+    tls(t, &mut out);
+    secrets(t, env, &mut out);
+    hosts(t, &mut out);
+    bridges(t, &mut out);
+    networks(t, &mut out);
+    trust(&t.trust, &mut out);
+    firewall(t, &mut out);
+    out
+}
+
+fn release(t: &Topology, out: &mut Vec<Diagnostic>) {
+    if let Some(name) = &t.release
+        && crate::release::find(name).is_none()
+    {
+        out.push(Diagnostic::error(
+            "release-unsupported",
+            "/release",
+            format!("release `{}` is not one this tool renders for", printable(name)),
+            format!("use one of {}, or leave `release` out for the newest", crate::release::names()),
+        ));
+    }
+}
+
+/// Shows at most 64 characters of a user's string, with control characters escaped.
+fn printable(s: &str) -> String {
+    let cut: String = s.chars().take(64).collect();
+    let shown = cut.escape_debug().to_string();
+    if s.chars().count() > 64 { format!("{shown}…") } else { shown }
+}
+
+fn label_ok(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 63
+        && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+}
+
+/// Why `name` is not a valid lower-case DNS host name, if it is not.
+fn hostname_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("is empty");
+    }
+    if name.len() > 253 {
+        return Some("is longer than 253 characters");
+    }
+    if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Some("contains whitespace or control characters");
+    }
+    if name.contains('/') || name.contains("..") || name.starts_with('.') || name.ends_with('.') {
+        return Some("contains `/`, `..` or a leading or trailing dot");
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return Some("contains upper-case letters (XMPP and TLS compare names in lower case)");
+    }
+    if !name.split('.').all(label_ok) {
+        return Some("has a label that is not 1 to 63 of a-z, 0-9 and inner `-`");
+    }
+    None
+}
+
+fn domain(d: &str, out: &mut Vec<Diagnostic>) {
+    let problem = hostname_problem(d).or_else(|| {
+        let labels: Vec<&str> = d.split('.').collect();
+        if labels.len() < 2 {
+            Some("is a single label; a fully qualified domain name has at least two")
+        } else if labels.last().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
+            Some("ends in a numeric label; an IP address cannot be the XMPP domain")
+        } else if d.len() + "internal.auth.".len() > 253 {
+            Some("is too long to prefix with `internal.auth.` (253 characters at most)")
+        } else {
+            None
+        }
+    });
+    if let Some(p) = problem {
+        out.push(Diagnostic::error(
+            "domain-invalid",
+            "/domain",
+            format!("domain `{}` {p}", printable(d)),
+            "write the fully qualified lower-case name users type in the browser, e.g. meet.example.com",
+        ));
+    } else if d == "jitmeet.example.com" {
+        out.push(Diagnostic::warning(
+            "domain-placeholder",
+            "/domain",
+            "`jitmeet.example.com` is the placeholder of Jitsi's own templates",
+            "write your deployment's real domain",
+        ));
+    }
+}
+
+/// Why `p` cannot be a path in the rendered configs, if it cannot: it must be absolute and
+/// made only of characters that need no quoting in nginx, Lua, HOCON, debconf and systemd.
+fn path_problem(p: &str) -> Option<&'static str> {
+    if !p.starts_with('/') {
+        Some("is not absolute")
+    } else if p.split('/').any(|seg| seg == "..") {
+        Some("contains `..`")
+    } else if !p.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-+@".contains(&b)) {
+        Some("contains characters other than letters, digits and `/._-+@`")
+    } else if p.len() > 4096 {
+        Some("is longer than 4096 characters")
+    } else {
+        None
+    }
+}
+
+fn check_path(path: &str, value: &str, what: &str, out: &mut Vec<Diagnostic>) {
+    if let Some(problem) = path_problem(value) {
+        out.push(Diagnostic::error(
+            "path-invalid",
+            path,
+            format!("{what} `{}` {problem}", printable(value)),
+            "write an absolute path of letters, digits and `/._-+@`, e.g. /etc/ssl/meet.example.com.crt",
+        ));
+    }
+}
+
+fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
+    match &t.tls {
+        Tls::Own { certificate, key } => {
+            check_path("/tls/certificate", certificate, "the certificate path", out);
+            check_path("/tls/key", key, "the key path", out);
+            if certificate == key {
+                out.push(Diagnostic::error(
+                    "tls-same-file",
+                    "/tls/key",
+                    "the key and the certificate name the same file",
+                    "point `key` at the private key and `certificate` at the certificate chain",
+                ));
+            }
+        }
+        Tls::Letsencrypt { email } => {
+            if !email.validate_email() || email.chars().any(char::is_whitespace) {
+                out.push(Diagnostic::error(
+                    "email-invalid",
+                    "/tls/email",
+                    format!("`{}` is not an email address", printable(email)),
+                    "Let's Encrypt needs a contact address such as ops@example.com",
+                ));
+            }
+        }
+        Tls::SelfSigned => out.push(Diagnostic::warning(
+            "tls-self-signed",
+            "/tls/mode",
+            "browsers will warn about the self-signed certificate, and mobile apps refuse it",
+            "use `own` with your certificate, or `letsencrypt` with an email",
+        )),
+    }
+    if t.jaas && !matches!(t.tls, Tls::Letsencrypt { .. }) {
+        out.push(Diagnostic::error(
+            "jaas-needs-email",
+            "/jaas",
+            "creating a JaaS account needs an email address, which only `tls.mode: letsencrypt` provides",
+            "set `jaas: false`, or use `tls: { mode: letsencrypt, email: ... }`",
+        ));
+    }
+}
+
+fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) {
+    let mut values: BTreeMap<&str, String> = BTreeMap::new();
+    for (name, source) in [("focus", &t.secrets.focus), ("jvb", &t.secrets.jvb)] {
+        let base = format!("/secrets/{name}");
+        let value = match source {
+            SecretSource::Value(v) => Some((v.expose().to_owned(), format!("{base}/value"))),
+            SecretSource::Env(var) => {
+                if var.is_empty() || !var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || var.as_bytes()[0].is_ascii_digit() {
+                    out.push(Diagnostic::error(
+                        "env-name-invalid",
+                        format!("{base}/env"),
+                        format!("`{}` is not an environment variable name", printable(var)),
+                        "use letters, digits and `_`, not starting with a digit, e.g. JITSI_JVB_PASSWORD",
+                    ));
+                    None
+                } else {
+                    match env.var(var) {
+                        Some(v) => Some((v, format!("{base}/env"))),
+                        None => {
+                            out.push(Diagnostic::error(
+                                "env-missing",
+                                format!("{base}/env"),
+                                format!("environment variable `{var}` is not set"),
+                                format!("export {var} before rendering, or use `{{file: /path}}` to keep the secret on the hosts"),
+                            ));
+                            None
+                        }
+                    }
+                }
+            }
+            SecretSource::File(path) => {
+                check_path(&format!("{base}/file"), path, "the secret file path", out);
+                None
+            }
+        };
+        if let Some((v, path)) = value {
+            // Messages below never include the value.
+            if v.chars().any(char::is_control) {
+                out.push(Diagnostic::error(
+                    "secret-invalid",
+                    path.clone(),
+                    format!("the {name} secret contains a line break or another control character"),
+                    "use printable characters only; prosody reads passwords one line at a time",
+                ));
+            }
+            if KNOWN_DEFAULT_SECRETS.iter().any(|d| v.eq_ignore_ascii_case(d)) {
+                out.push(Diagnostic::error(
+                    "secret-default",
+                    path.clone(),
+                    format!("the {name} secret is a well-known default password"),
+                    "generate one: `jitsi-topology secrets init DIR`, or `openssl rand -hex 24`",
+                ));
+            } else if v.chars().count() < MIN_SECRET_LEN {
+                out.push(Diagnostic::error(
+                    "secret-too-short",
+                    path.clone(),
+                    format!("the {name} secret is shorter than {MIN_SECRET_LEN} characters"),
+                    "generate a longer one, e.g. `openssl rand -hex 24`",
+                ));
+            }
+            values.insert(name, v);
+        }
+    }
+    if let (Some(a), Some(b)) = (values.get("focus"), values.get("jvb"))
+        && a == b
+    {
+        out.push(Diagnostic::warning(
+            "secret-reused",
+            "/secrets/jvb",
+            "the jvb and focus accounts share one password",
+            "give each account its own secret; a bridge's password then cannot log in as jicofo",
+        ));
+    }
+    if let (SecretSource::File(a), SecretSource::File(b)) = (&t.secrets.focus, &t.secrets.jvb)
+        && a == b
+    {
+        out.push(Diagnostic::warning(
+            "secret-reused",
+            "/secrets/jvb/file",
+            "the jvb and focus accounts read their password from the same file",
+            "give each account its own file; every bridge holds the jvb password",
+        ));
+    }
+}
+
+fn hosts(t: &Topology, out: &mut Vec<Diagnostic>) {
+    let mut check = |path: String, name: &str| {
+        if let Some(p) = hostname_problem(name) {
+            out.push(Diagnostic::error(
+                "hostname-invalid",
+                path,
+                format!("host name `{}` {p}", printable(name)),
+                "use the host's lower-case DNS or inventory name, e.g. jvb1.example.com; it also names the host's output folder",
+            ));
+        }
+    };
+    check("/signaling/host".into(), &t.signaling.host);
+    for (i, b) in t.bridges.iter().enumerate() {
+        check(pointer(["bridges", &i.to_string(), "host"]), &b.host);
+    }
+}
+
+/// True for addresses that cannot be reached from the public internet.
+pub(crate) fn is_non_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64.0.0/10, carrier-grade NAT
+                || o[0] == 0
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // fc00::/7, unique local
+                || (s[0] & 0xffc0) == 0xfe80 // fe80::/10, link local
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_non_public(IpAddr::V4(v4)))
+        }
+    }
+}
+
+fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
+    if t.bridges.is_empty() {
+        out.push(Diagnostic::error(
+            "no-bridges",
+            "/bridges",
+            "the topology has no bridge, so jicofo will answer every conference with \"no bridge available\"",
+            "add at least one entry under `bridges`",
+        ));
+    }
+    let sig = &t.signaling;
+    if sig.address.is_loopback() || sig.address.is_unspecified() {
+        out.push(Diagnostic::error(
+            "signaling-address-local",
+            "/signaling/address",
+            format!("bridges on other hosts cannot reach prosody at {}", sig.address),
+            "use the signalling host's address on the network the bridges share with it",
+        ));
+    }
+    let mut seen_host: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut seen_addr: BTreeMap<IpAddr, usize> = BTreeMap::new();
+    let mut seen_nick: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, b) in t.bridges.iter().enumerate() {
+        let at = |field: &str| pointer(["bridges", &i.to_string(), field]);
+        if let Some(first) = seen_host.insert(&b.host, i) {
+            seen_host.insert(&b.host, first);
+            out.push(Diagnostic::error(
+                "duplicate-host",
+                at("host"),
+                format!("bridge host `{}` is already used by bridges/{first}", printable(&b.host)),
+                "give every bridge its own host; to run two bridges on one machine, use two inventory names",
+            ));
+        }
+        if b.host == sig.host {
+            out.push(Diagnostic::error(
+                "bridge-on-signaling-host",
+                at("host"),
+                format!("bridge host `{}` is the signalling host", printable(&b.host)),
+                "this tool renders the scalable setup, where bridges run on their own hosts; use another host",
+            ));
+        }
+        if let Some(first) = seen_addr.insert(b.address, i) {
+            seen_addr.insert(b.address, first);
+            out.push(Diagnostic::error(
+                "duplicate-address",
+                at("address"),
+                format!("address {} is already used by bridges/{first}", b.address),
+                "give every bridge its own address",
+            ));
+        }
+        if b.address == sig.address {
+            out.push(Diagnostic::error(
+                "bridge-address-is-signaling",
+                at("address"),
+                format!("address {} is the signalling host's", b.address),
+                "give the bridge its own host and address",
+            ));
+        }
+        if b.address.is_loopback() || b.address.is_unspecified() || b.address.is_multicast() {
+            out.push(Diagnostic::error(
+                "address-not-routable",
+                at("address"),
+                format!("{} cannot be a bridge's address", b.address),
+                "use the address the bridge has on the network it shares with the signalling host",
+            ));
+        }
+        match b.public_address {
+            Some(public) => {
+                if is_non_public(public) {
+                    out.push(Diagnostic::error(
+                        "public-address-not-public",
+                        at("public_address"),
+                        format!("{public} is a private, loopback or link-local address, which clients on the internet cannot reach"),
+                        "write the public address that forwards UDP 10000 to this bridge, or leave `public_address` out",
+                    ));
+                } else if public.is_ipv4() != b.address.is_ipv4() {
+                    out.push(Diagnostic::error(
+                        "public-address-family",
+                        at("public_address"),
+                        format!("{public} and the bridge address {} are of different IP versions", b.address),
+                        "a NAT mapping translates within one IP version; give an address of the same version",
+                    ));
+                } else if public == b.address {
+                    out.push(Diagnostic::warning(
+                        "public-address-redundant",
+                        at("public_address"),
+                        "the public address is the bridge's own address; no NAT mapping is needed",
+                        "leave `public_address` out",
+                    ));
+                }
+            }
+            None if is_non_public(b.address) => out.push(Diagnostic::warning(
+                "private-without-public",
+                at("address"),
+                format!("bridge address {} is private and the bridge has no `public_address`", b.address),
+                "set `public_address` to the address that forwards UDP 10000 here: without a public candidate clients outside cannot reach the bridge and its health check fails",
+            )),
+            None => {}
+        }
+        let nick_path = if b.nickname.is_some() { at("nickname") } else { at("host") };
+        let nick = b.nickname.as_deref().unwrap_or(&b.host);
+        if nick.is_empty() || nick.len() > 64 || !nick.bytes().all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c)) {
+            out.push(Diagnostic::error(
+                "nickname-invalid",
+                nick_path.clone(),
+                format!("`{}` cannot be a brewery nickname", printable(nick)),
+                "use 1 to 64 letters, digits and `._-`",
+            ));
+        }
+        if let Some(first) = seen_nick.insert(nick, i) {
+            seen_nick.insert(nick, first);
+            out.push(Diagnostic::error(
+                "duplicate-nickname",
+                nick_path,
+                format!("nickname `{}` is already used by bridges/{first}; jicofo would see one bridge", printable(nick)),
+                "give every bridge its own `nickname`",
+            ));
+        }
+        if let Some(region) = &b.region
+            && (region.is_empty() || region.len() > 64 || !region.bytes().all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c)))
+        {
+            out.push(Diagnostic::error(
+                "region-invalid",
+                at("region"),
+                format!("`{}` cannot be a region name", printable(region)),
+                "use 1 to 64 letters, digits and `._-`, e.g. eu-central",
+            ));
+        }
+        if let Some(mem) = &b.jvm_max_memory {
+            let megabytes = parse_memory(mem);
+            match megabytes {
+                None => out.push(Diagnostic::error(
+                    "jvm-memory-invalid",
+                    at("jvm_max_memory"),
+                    format!("`{}` is not a JVM heap size", printable(mem)),
+                    "write a number followed by m or g, e.g. 8g or 6144m",
+                )),
+                Some(mb) if mb < 1024 => out.push(Diagnostic::error(
+                    "jvm-memory-too-small",
+                    at("jvm_max_memory"),
+                    format!("{mem} is less than the 1 GB a bridge needs to start"),
+                    "give the bridge at least 1g; the package default is 3g and a loaded bridge wants 8g",
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// A JVM heap size (`8g`, `6144m`) in megabytes.
+pub(crate) fn parse_memory(s: &str) -> Option<u64> {
+    let (digits, unit) = s.split_at(s.len().checked_sub(1)?);
+    let n: u64 = digits.parse().ok().filter(|_| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))?;
+    match unit {
+        "m" | "M" => Some(n),
+        "g" | "G" => n.checked_mul(1024),
+        _ => None,
+    }
+}
+
+fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
+    let Some(nets) = &t.bridge_networks else { return };
+    if nets.is_empty() {
+        out.push(Diagnostic::error(
+            "bridge-networks-empty",
+            "/bridge_networks",
+            "`bridge_networks` is empty, so no bridge could reach prosody",
+            "list the networks your bridges are in, or leave the key out to allow exactly each bridge's address",
+        ));
+        return;
+    }
+    for (i, b) in t.bridges.iter().enumerate() {
+        if !nets.iter().any(|n| n.contains(&b.address)) {
+            out.push(Diagnostic::error(
+                "address-outside-bridge-networks",
+                pointer(["bridges", &i.to_string(), "address"]),
+                format!("bridge address {} is in none of `bridge_networks`, so the firewall would shut it out of prosody", b.address),
+                "add its network to `bridge_networks`",
+            ));
+        }
+    }
+    for (i, n) in nets.iter().enumerate() {
+        if n.prefix_len() == 0 {
+            out.push(Diagnostic::warning(
+                "bridge-network-everything",
+                pointer(["bridge_networks", &i.to_string()]),
+                format!("{n} lets every address reach prosody's client port"),
+                "list only the networks your bridges are in",
+            ));
+        }
+    }
+}
+
+fn trust(trust: &Trust, out: &mut Vec<Diagnostic>) {
+    match trust {
+        Trust::Distribute => {}
+        Trust::Ca { ca_certificate, certificate, key } => {
+            check_path("/trust/ca_certificate", ca_certificate, "the CA certificate path", out);
+            check_path("/trust/certificate", certificate, "the certificate path", out);
+            check_path("/trust/key", key, "the key path", out);
+        }
+        Trust::Insecure => out.push(Diagnostic::warning(
+            "trust-insecure",
+            "/trust/mode",
+            "bridges will not verify prosody's certificate; anyone between them can take the jvb password",
+            "use the default `distribute`, or `ca` with your own CA",
+        )),
+    }
+}
+
+fn firewall(t: &Topology, out: &mut Vec<Diagnostic>) {
+    let f = &t.firewall;
+    if f.enabled && f.default_drop && f.admin_networks.is_empty() {
+        out.push(Diagnostic::error(
+            "default-drop-without-admin",
+            "/firewall/admin_networks",
+            "`default_drop` without `admin_networks` would lock operators out of every host",
+            "list the networks you administer from (SSH, monitoring) in `firewall.admin_networks`",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_sizes_parse_as_the_jvm_reads_them() {
+        assert_eq!(parse_memory("8g"), Some(8192));
+        assert_eq!(parse_memory("6144m"), Some(6144));
+        assert_eq!(parse_memory("8"), None);
+        assert_eq!(parse_memory("g"), None);
+        assert_eq!(parse_memory(""), None);
+        assert_eq!(parse_memory("-1g"), None);
+    }
+
+    #[test]
+    fn carrier_grade_nat_and_unique_local_are_not_public() {
+        for a in ["100.64.1.1", "10.1.1.1", "fd00::1", "fe80::1", "::ffff:192.168.1.1"] {
+            assert!(is_non_public(a.parse().unwrap()), "{a}");
+        }
+        for a in ["198.51.100.11", "2001:db8::1", "8.8.8.8"] {
+            assert!(!is_non_public(a.parse().unwrap()), "{a}");
+        }
+    }
+
+    #[test]
+    fn host_names_that_would_escape_the_output_folder_are_refused() {
+        for bad in ["../etc", "a/b", "a b", "", "a\nb", "Jvb1", "-a.b"] {
+            assert!(hostname_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(hostname_problem("jvb-1.example.com").is_none());
+    }
+}
