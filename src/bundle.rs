@@ -123,9 +123,14 @@ pub struct File {
 impl std::fmt::Debug for File {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("File");
-        d.field("path", &self.path).field("kind", &self.kind).field("mode", &format_args!("{:04o}", self.mode));
+        d.field("path", &self.path)
+            .field("kind", &self.kind)
+            .field("mode", &format_args!("{:04o}", self.mode));
         if self.secret {
-            d.field("content", &format_args!("<{} bytes, secret>", self.content.len()));
+            d.field(
+                "content",
+                &format_args!("<{} bytes, secret>", self.content.len()),
+            );
         } else {
             d.field("content", &self.content);
         }
@@ -136,7 +141,10 @@ impl std::fmt::Debug for File {
 impl File {
     /// The SHA-256 of the content, lower-case hex.
     pub fn sha256(&self) -> String {
-        Sha256::digest(self.content.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        Sha256::digest(self.content.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 

@@ -9,7 +9,9 @@ use std::fmt;
 use serde::Serialize;
 
 /// How bad a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The model cannot be rendered.
@@ -35,13 +37,35 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at `path`.
-    pub fn error(code: &str, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, code: code.to_owned(), path: path.into(), message: message.into(), hint: hint.into() }
+    pub fn error(
+        code: &str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity: Severity::Error,
+            code: code.to_owned(),
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
     }
 
     /// A warning at `path`.
-    pub fn warning(code: &str, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, code: code.to_owned(), path: path.into(), message: message.into(), hint: hint.into() }
+    pub fn warning(
+        code: &str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity: Severity::Warning,
+            code: code.to_owned(),
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
     }
 
     /// True for [`Severity::Error`].
@@ -56,7 +80,11 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let path = if self.path.is_empty() { "/" } else { &self.path };
+        let path = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
         write!(f, "{severity}[{}]: {path}: {}", self.code, self.message)?;
         if !self.hint.is_empty() {
             write!(f, "\n  hint: {}", self.hint)?;
@@ -132,7 +160,12 @@ impl fmt::Display for Report {
             writeln!(f, "{d}")?;
         }
         let (e, w) = (self.error_count(), self.warning_count());
-        write!(f, "{e} error{}, {w} warning{}", if e == 1 { "" } else { "s" }, if w == 1 { "" } else { "s" })
+        write!(
+            f,
+            "{e} error{}, {w} warning{}",
+            if e == 1 { "" } else { "s" },
+            if w == 1 { "" } else { "s" }
+        )
     }
 }
 

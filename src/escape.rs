@@ -57,10 +57,16 @@ pub fn js(s: &str) -> String {
 
 /// An nginx token: printed as is when it needs no quoting, refused otherwise.
 pub fn nginx(s: &str) -> Result<String, String> {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/:+@-[]".contains(&b)) {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._/:+@-[]".contains(&b))
+    {
         Ok(s.to_owned())
     } else {
-        Err(format!("{:?} cannot be written into an nginx config without quoting", s.escape_debug().to_string()))
+        Err(format!(
+            "{:?} cannot be written into an nginx config without quoting",
+            s.escape_debug().to_string()
+        ))
     }
 }
 

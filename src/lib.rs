@@ -112,7 +112,10 @@ pub fn check(text: &str, env: &dyn SecretEnv) -> Result<Checked, Report> {
     if report.error_count() > 0 {
         return Err(report);
     }
-    Ok(Checked { deployment: resolve::resolve(&loaded.topology, env), warnings: report.diagnostics })
+    Ok(Checked {
+        deployment: resolve::resolve(&loaded.topology, env),
+        warnings: report.diagnostics,
+    })
 }
 
 /// What [`render`] produced.
@@ -128,5 +131,8 @@ pub struct Rendered {
 pub fn render(text: &str, env: &dyn SecretEnv) -> Result<Rendered, Error> {
     let checked = check(text, env).map_err(Error::Invalid)?;
     let bundle = render::render(&checked.deployment)?;
-    Ok(Rendered { bundle, warnings: checked.warnings })
+    Ok(Rendered {
+        bundle,
+        warnings: checked.warnings,
+    })
 }

@@ -33,7 +33,10 @@ pub fn load(text: &str) -> Result<Loaded, Report> {
         return Err(Report::new(vec![Diagnostic::error(
             "too-large",
             "",
-            format!("the model is {} bytes; at most {MAX_MODEL_BYTES} are accepted", text.len()),
+            format!(
+                "the model is {} bytes; at most {MAX_MODEL_BYTES} are accepted",
+                text.len()
+            ),
             "a topology of ten thousand bridges needs about 2 MB; check that this is the right file",
         )]));
     }
@@ -42,16 +45,28 @@ pub fn load(text: &str) -> Result<Loaded, Report> {
         return Err(Report::new(vec![Diagnostic::error(
             "not-a-mapping",
             "",
-            format!("the model must be a mapping of keys to values, not {}", kind_of(&value)),
+            format!(
+                "the model must be a mapping of keys to values, not {}",
+                kind_of(&value)
+            ),
             "start from examples/handbook.yaml",
         )]));
     }
     let schema = serde_json::to_value(crate::schema::topology()).expect("schema serializes");
     let mut diagnostics = Vec::new();
-    strip_unknown_keys(&mut value, &schema, &schema, &mut Vec::new(), &mut diagnostics);
+    strip_unknown_keys(
+        &mut value,
+        &schema,
+        &schema,
+        &mut Vec::new(),
+        &mut diagnostics,
+    );
 
     match serde_path_to_error::deserialize::<_, Topology>(value) {
-        Ok(topology) => Ok(Loaded { topology, diagnostics }),
+        Ok(topology) => Ok(Loaded {
+            topology,
+            diagnostics,
+        }),
         Err(err) => {
             let path = pointer(err.path().iter().filter_map(|seg| {
                 use serde_path_to_error::Segment;
@@ -67,7 +82,12 @@ pub fn load(text: &str) -> Result<Loaded, Report> {
             } else {
                 err.inner().to_string()
             };
-            diagnostics.push(Diagnostic::error("invalid-type", path, message, type_hint(&err.inner().to_string())));
+            diagnostics.push(Diagnostic::error(
+                "invalid-type",
+                path,
+                message,
+                type_hint(&err.inner().to_string()),
+            ));
             Err(Report::new(diagnostics))
         }
     }
@@ -108,13 +128,24 @@ fn parse(text: &str) -> Result<Value, Report> {
     // JSON is YAML, but serde_json's messages are better for JSON.
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|e| {
-            syntax(e.line(), e.column(), &e.to_string().split(" at line").next().unwrap_or_default().to_owned())
+            syntax(
+                e.line(),
+                e.column(),
+                e.to_string().split(" at line").next().unwrap_or_default(),
+            )
         });
     }
     serde_norway::from_str::<Value>(text).map_err(|e| {
-        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((0, 0));
         let message = e.to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
         syntax(line, column, &message)
     })
 }
@@ -132,7 +163,11 @@ fn syntax(line: usize, column: usize, message: &str) -> Report {
 fn deref<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
     let mut s = schema;
     for _ in 0..16 {
-        match s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/")) {
+        match s
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/"))
+        {
             Some(r) => match r.split('/').try_fold(root, |v, seg| v.get(seg)) {
                 Some(target) => s = target,
                 None => return s,
@@ -146,7 +181,11 @@ fn deref<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
 /// The object schemas `value` may be an instance of: for a `oneOf`/`anyOf`, the branch whose
 /// `const` tag matches (internally tagged enums) or whose one required key is present
 /// (externally tagged enums); otherwise every object branch.
-fn object_branches<'a>(schema: &'a Value, root: &'a Value, value: &Map<String, Value>) -> Vec<&'a Value> {
+fn object_branches<'a>(
+    schema: &'a Value,
+    root: &'a Value,
+    value: &Map<String, Value>,
+) -> Vec<&'a Value> {
     let schema = deref(schema, root);
     let alternatives: Vec<&Value> = ["oneOf", "anyOf", "allOf"]
         .iter()
@@ -157,14 +196,18 @@ fn object_branches<'a>(schema: &'a Value, root: &'a Value, value: &Map<String, V
     if alternatives.is_empty() {
         return vec![schema];
     }
-    let objects: Vec<&Value> = alternatives.into_iter().filter(|s| s.get("properties").is_some()).collect();
+    let objects: Vec<&Value> = alternatives
+        .into_iter()
+        .filter(|s| s.get("properties").is_some())
+        .collect();
     let tagged: Vec<&Value> = objects
         .iter()
         .copied()
         .filter(|s| {
             let props = s.get("properties").and_then(Value::as_object);
             props.is_some_and(|p| {
-                p.iter().any(|(k, ps)| ps.get("const").is_some_and(|c| value.get(k) == Some(c)))
+                p.iter()
+                    .any(|(k, ps)| ps.get("const").is_some_and(|c| value.get(k) == Some(c)))
             })
         })
         .collect();
@@ -177,18 +220,34 @@ fn object_branches<'a>(schema: &'a Value, root: &'a Value, value: &Map<String, V
         .filter(|s| {
             s.get("required")
                 .and_then(Value::as_array)
-                .is_some_and(|r| !r.is_empty() && r.iter().all(|k| k.as_str().is_some_and(|k| value.contains_key(k))))
+                .is_some_and(|r| {
+                    !r.is_empty()
+                        && r.iter()
+                            .all(|k| k.as_str().is_some_and(|k| value.contains_key(k)))
+                })
         })
         .collect();
-    if by_required.len() == 1 { by_required } else { objects }
+    if by_required.len() == 1 {
+        by_required
+    } else {
+        objects
+    }
 }
 
-fn strip_unknown_keys(value: &mut Value, schema: &Value, root: &Value, path: &mut Vec<String>, out: &mut Vec<Diagnostic>) {
+fn strip_unknown_keys(
+    value: &mut Value,
+    schema: &Value,
+    root: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<Diagnostic>,
+) {
     let schema = deref(schema, root);
     match value {
         Value::Object(map) => {
             let branches = object_branches(schema, root, map);
-            let closed = branches.iter().all(|b| b.get("additionalProperties") == Some(&Value::Bool(false)));
+            let closed = branches
+                .iter()
+                .all(|b| b.get("additionalProperties") == Some(&Value::Bool(false)));
             let mut known: Vec<&str> = Vec::new();
             for b in &branches {
                 if let Some(props) = b.get("properties").and_then(Value::as_object) {
@@ -198,7 +257,9 @@ fn strip_unknown_keys(value: &mut Value, schema: &Value, root: &Value, path: &mu
             known.dedup();
             let keys: Vec<String> = map.keys().cloned().collect();
             for key in keys {
-                let prop = branches.iter().find_map(|b| b.get("properties").and_then(|p| p.get(&key)));
+                let prop = branches
+                    .iter()
+                    .find_map(|b| b.get("properties").and_then(|p| p.get(&key)));
                 match prop {
                     Some(prop_schema) => {
                         path.push(key.clone());
@@ -222,7 +283,10 @@ fn strip_unknown_keys(value: &mut Value, schema: &Value, root: &Value, path: &mu
                 .iter()
                 .filter_map(|k| match (*k, schema.get(*k)) {
                     ("items", Some(s)) => Some(s),
-                    (_, Some(Value::Array(alts))) => alts.iter().map(|a| deref(a, root)).find_map(|a| a.get("items")),
+                    (_, Some(Value::Array(alts))) => alts
+                        .iter()
+                        .map(|a| deref(a, root))
+                        .find_map(|a| a.get("items")),
                     _ => None,
                 })
                 .next();
@@ -241,12 +305,29 @@ fn strip_unknown_keys(value: &mut Value, schema: &Value, root: &Value, path: &mu
 fn unknown_key(key: &str, known: &[&str], path: String) -> Diagnostic {
     let best = known
         .iter()
-        .map(|k| (strsim::damerau_levenshtein(&key.to_lowercase(), &k.to_lowercase()), *k))
+        .map(|k| {
+            (
+                strsim::damerau_levenshtein(&key.to_lowercase(), &k.to_lowercase()),
+                *k,
+            )
+        })
         .min();
-    let shown: String = key.chars().take(64).collect::<String>().escape_debug().to_string();
+    let shown: String = key
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
     let hint = match best {
         Some((d, k)) if d <= (k.len() / 3).max(2) => format!("did you mean `{k}`?"),
-        _ => format!("expected one of: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "expected one of: {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     Diagnostic::error("unknown-key", path, format!("unknown key `{shown}`"), hint)
 }
@@ -257,11 +338,15 @@ mod tests {
 
     #[test]
     fn a_typo_gets_a_suggestion_and_the_rest_still_loads() {
-        let text = include_str!("../examples/handbook.yaml").replace("bridge_networks:", "brigde_networks:");
+        let text = include_str!("../examples/handbook.yaml")
+            .replace("bridge_networks:", "brigde_networks:");
         let loaded = load(&text).expect("still types");
         assert_eq!(loaded.diagnostics.len(), 1);
         let d = &loaded.diagnostics[0];
-        assert_eq!((d.code.as_str(), d.path.as_str()), ("unknown-key", "/brigde_networks"));
+        assert_eq!(
+            (d.code.as_str(), d.path.as_str()),
+            ("unknown-key", "/brigde_networks")
+        );
         assert_eq!(d.hint, "did you mean `bridge_networks`?");
     }
 
@@ -269,21 +354,34 @@ mod tests {
     fn a_typo_inside_a_tagged_tls_mode_is_found() {
         let text = include_str!("../examples/handbook.yaml").replace("certificate:", "certficate:");
         let report = load(&text).expect_err("certificate is now missing");
-        let paths: Vec<_> = report.diagnostics.iter().map(|d| (d.code.as_str(), d.path.as_str())).collect();
-        assert!(paths.contains(&("unknown-key", "/tls/certficate")), "{paths:?}");
+        let paths: Vec<_> = report
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_str(), d.path.as_str()))
+            .collect();
+        assert!(
+            paths.contains(&("unknown-key", "/tls/certficate")),
+            "{paths:?}"
+        );
     }
 
     #[test]
     fn syntax_errors_carry_line_and_column() {
         let report = load("domain: meet.example.com\nbridges: [\n").expect_err("broken");
         assert_eq!(report.diagnostics[0].code, "syntax");
-        assert!(report.diagnostics[0].message.starts_with("line "), "{}", report.diagnostics[0].message);
+        assert!(
+            report.diagnostics[0].message.starts_with("line "),
+            "{}",
+            report.diagnostics[0].message
+        );
     }
 
     #[test]
     fn a_secret_of_the_wrong_type_is_not_echoed() {
-        let text = include_str!("../examples/handbook.yaml")
-            .replace("focus: { file: /etc/jitsi-topology/secrets/focus }", "focus: { value: 987654321987654321 }");
+        let text = include_str!("../examples/handbook.yaml").replace(
+            "focus: { file: /etc/jitsi-topology/secrets/focus }",
+            "focus: { value: 987654321987654321 }",
+        );
         let report = load(&text).expect_err("number is not a string");
         let all = format!("{report}");
         assert!(!all.contains("987654321987654321"), "{all}");

@@ -278,7 +278,11 @@ pub struct Firewall {
 
 impl Default for Firewall {
     fn default() -> Self {
-        Self { enabled: true, default_drop: false, admin_networks: Vec::new() }
+        Self {
+            enabled: true,
+            default_drop: false,
+            admin_networks: Vec::new(),
+        }
     }
 }
 
@@ -289,20 +293,32 @@ fn yes() -> bool {
 /// IP networks in CIDR notation, where a bare address stands for itself (`/32`, `/128`).
 mod networks {
     use ipnet::IpNet;
-    use serde::de::{Deserializer, Error};
     use serde::Deserialize;
+    use serde::de::{Deserializer, Error};
 
     fn parse<E: Error>(s: &str) -> Result<IpNet, E> {
         s.parse::<IpNet>()
             .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
-            .map_err(|_| E::custom(format!("`{}` is not an IP network such as 10.0.0.0/24 or 2001:db8::/64", s.escape_debug())))
+            .map_err(|_| {
+                E::custom(format!(
+                    "`{}` is not an IP network such as 10.0.0.0/24 or 2001:db8::/64",
+                    s.escape_debug()
+                ))
+            })
     }
 
     pub(super) fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
-        Vec::<String>::deserialize(d)?.iter().map(|s| parse(s)).collect()
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|s| parse(s))
+            .collect()
     }
 
-    pub(super) fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<IpNet>>, D::Error> {
-        Option::<Vec<String>>::deserialize(d)?.map(|v| v.iter().map(|s| parse(s)).collect()).transpose()
+    pub(super) fn optional<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Vec<IpNet>>, D::Error> {
+        Option::<Vec<String>>::deserialize(d)?
+            .map(|v| v.iter().map(|s| parse(s)).collect())
+            .transpose()
     }
 }

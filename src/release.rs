@@ -10,7 +10,10 @@ pub struct Release {
 }
 
 /// Every supported release, newest first.
-pub const SUPPORTED: &[Release] = &[Release { name: "stable-11146", date: "2026-07-30" }];
+pub const SUPPORTED: &[Release] = &[Release {
+    name: "stable-11146",
+    date: "2026-07-30",
+}];
 
 /// The release used when the model names none.
 pub fn newest() -> Release {
@@ -24,5 +27,9 @@ pub fn find(name: &str) -> Option<Release> {
 
 /// The names of every supported release, for messages.
 pub fn names() -> String {
-    SUPPORTED.iter().map(|r| format!("`{}`", r.name)).collect::<Vec<_>>().join(", ")
+    SUPPORTED
+        .iter()
+        .map(|r| format!("`{}`", r.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -277,7 +277,12 @@ pub struct FirewallSettings {
 /// Builds the deployment from a model that validated without errors.
 pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
     let names = Names::new(&t.domain);
-    let release = t.release.as_deref().and_then(crate::release::find).unwrap_or_else(crate::release::newest).name;
+    let release = t
+        .release
+        .as_deref()
+        .and_then(crate::release::find)
+        .unwrap_or_else(crate::release::newest)
+        .name;
     let web_tls = match &t.tls {
         Tls::Own { certificate, key } => WebTls {
             cert_choice: "I want to use my own certificate",
@@ -302,22 +307,33 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
         },
     };
     let (auth_certificate, auth_key) = match &t.trust {
-        Trust::Ca { certificate, key, .. } => (certificate.clone(), key.clone()),
+        Trust::Ca {
+            certificate, key, ..
+        } => (certificate.clone(), key.clone()),
         _ => (
             format!("/etc/prosody/certs/{}.crt", names.auth_domain),
             format!("/etc/prosody/certs/{}.key", names.auth_domain),
         ),
     };
-    let trust_destination = format!("/usr/local/share/ca-certificates/jitsi-topology/{}.crt", names.auth_domain);
+    let trust_destination = format!(
+        "/usr/local/share/ca-certificates/jitsi-topology/{}.crt",
+        names.auth_domain
+    );
     let trust = match &t.trust {
-        Trust::Distribute => TrustPlan::Distribute { destination: trust_destination },
-        Trust::Ca { ca_certificate, .. } => {
-            TrustPlan::Ca { ca_certificate: ca_certificate.clone(), destination: trust_destination }
-        }
+        Trust::Distribute => TrustPlan::Distribute {
+            destination: trust_destination,
+        },
+        Trust::Ca { ca_certificate, .. } => TrustPlan::Ca {
+            ca_certificate: ca_certificate.clone(),
+            destination: trust_destination,
+        },
         Trust::Insecure => TrustPlan::Insecure,
     };
     let secret = |name: &str, source: &SecretSource| match source {
-        SecretSource::Value(v) => Secret::Inline { value: v.clone(), file: format!("{CONFIG_DIR}/secrets/{name}") },
+        SecretSource::Value(v) => Secret::Inline {
+            value: v.clone(),
+            file: format!("{CONFIG_DIR}/secrets/{name}"),
+        },
         SecretSource::Env(var) => Secret::Inline {
             value: SecretString::new(env.var(var).unwrap_or_default()),
             file: format!("{CONFIG_DIR}/secrets/{name}"),
@@ -347,7 +363,8 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
     };
     xmpp_clients.sort();
     xmpp_clients.dedup();
-    let mut admin_networks: Vec<IpNet> = t.firewall.admin_networks.iter().map(IpNet::trunc).collect();
+    let mut admin_networks: Vec<IpNet> =
+        t.firewall.admin_networks.iter().map(IpNet::trunc).collect();
     admin_networks.sort();
     admin_networks.dedup();
     Deployment {

@@ -13,16 +13,55 @@ pub const MANIFEST_ID: &str = "https://jitsi-topology.invalid/schemas/manifest.s
 
 /// The JSON Schema (2020-12) of the topology model.
 pub fn topology() -> schemars::Schema {
-    let mut schema = SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<crate::model::Topology>();
+    let mut schema = SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<crate::model::Topology>();
     schema.insert("$id".into(), TOPOLOGY_ID.into());
+    flow_descriptions(&mut schema);
     schema
 }
 
 /// The JSON Schema (2020-12) of `manifest.json`.
 pub fn manifest() -> schemars::Schema {
-    let mut schema = SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<crate::bundle::Manifest>();
+    let mut schema = SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<crate::bundle::Manifest>();
     schema.insert("$id".into(), MANIFEST_ID.into());
+    flow_descriptions(&mut schema);
     schema
+}
+
+fn flow_descriptions(schema: &mut schemars::Schema) {
+    let map = schema.ensure_object();
+    let mut v = serde_json::Value::Object(std::mem::take(map));
+    unwrap_descriptions(&mut v);
+    if let serde_json::Value::Object(m) = v {
+        *map = m;
+    }
+}
+
+/// Doc comments are wrapped at 100 columns; editors show descriptions as flowing text, so
+/// single line breaks become spaces (blank lines stay paragraph breaks).
+fn unwrap_descriptions(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                if k == "description" && child.is_string() {
+                    let text = child.as_str().unwrap_or_default();
+                    *child = text
+                        .split("\n\n")
+                        .map(|p| p.replace('\n', " "))
+                        .collect::<Vec<_>>()
+                        .join("\n\n")
+                        .into();
+                    continue;
+                }
+                unwrap_descriptions(child);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(unwrap_descriptions),
+        _ => {}
+    }
 }
 
 /// A schema as the pretty JSON text that is checked in, with a final newline.

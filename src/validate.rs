@@ -16,8 +16,9 @@ use crate::model::{SecretSource, Tls, Topology, Trust};
 
 /// Passwords that shipped as defaults somewhere (docker-jitsi-meet's `.env`, tutorials) and
 /// so are the first ones an attacker tries.
-const KNOWN_DEFAULT_SECRETS: &[&str] =
-    &["passw0rd", "password", "changeme", "secret", "jitsi", "admin", "focus", "jvb", "12345678"];
+const KNOWN_DEFAULT_SECRETS: &[&str] = &[
+    "passw0rd", "password", "changeme", "secret", "jitsi", "admin", "focus", "jvb", "12345678",
+];
 
 /// The shortest inline secret accepted.
 pub const MIN_SECRET_LEN: usize = 16;
@@ -44,8 +45,14 @@ fn release(t: &Topology, out: &mut Vec<Diagnostic>) {
         out.push(Diagnostic::error(
             "release-unsupported",
             "/release",
-            format!("release `{}` is not one this tool renders for", printable(name)),
-            format!("use one of {}, or leave `release` out for the newest", crate::release::names()),
+            format!(
+                "release `{}` is not one this tool renders for",
+                printable(name)
+            ),
+            format!(
+                "use one of {}, or leave `release` out for the newest",
+                crate::release::names()
+            ),
         ));
     }
 }
@@ -54,13 +61,19 @@ fn release(t: &Topology, out: &mut Vec<Diagnostic>) {
 fn printable(s: &str) -> String {
     let cut: String = s.chars().take(64).collect();
     let shown = cut.escape_debug().to_string();
-    if s.chars().count() > 64 { format!("{shown}…") } else { shown }
+    if s.chars().count() > 64 {
+        format!("{shown}…")
+    } else {
+        shown
+    }
 }
 
 fn label_ok(label: &str) -> bool {
     !label.is_empty()
         && label.len() <= 63
-        && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !label.starts_with('-')
         && !label.ends_with('-')
 }
@@ -93,7 +106,10 @@ fn domain(d: &str, out: &mut Vec<Diagnostic>) {
         let labels: Vec<&str> = d.split('.').collect();
         if labels.len() < 2 {
             Some("is a single label; a fully qualified domain name has at least two")
-        } else if labels.last().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
+        } else if labels
+            .last()
+            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+        {
             Some("ends in a numeric label; an IP address cannot be the XMPP domain")
         } else if d.len() + "internal.auth.".len() > 253 {
             Some("is too long to prefix with `internal.auth.` (253 characters at most)")
@@ -125,7 +141,10 @@ fn path_problem(p: &str) -> Option<&'static str> {
         Some("is not absolute")
     } else if p.split('/').any(|seg| seg == "..") {
         Some("contains `..`")
-    } else if !p.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-+@".contains(&b)) {
+    } else if !p
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-+@".contains(&b))
+    {
         Some("contains characters other than letters, digits and `/._-+@`")
     } else if p.len() > 4096 {
         Some("is longer than 4096 characters")
@@ -193,7 +212,10 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) {
         let value = match source {
             SecretSource::Value(v) => Some((v.expose().to_owned(), format!("{base}/value"))),
             SecretSource::Env(var) => {
-                if var.is_empty() || !var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || var.as_bytes()[0].is_ascii_digit() {
+                if var.is_empty()
+                    || !var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    || var.as_bytes()[0].is_ascii_digit()
+                {
                     out.push(Diagnostic::error(
                         "env-name-invalid",
                         format!("{base}/env"),
@@ -231,7 +253,10 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) {
                     "use printable characters only; prosody reads passwords one line at a time",
                 ));
             }
-            if KNOWN_DEFAULT_SECRETS.iter().any(|d| v.eq_ignore_ascii_case(d)) {
+            if KNOWN_DEFAULT_SECRETS
+                .iter()
+                .any(|d| v.eq_ignore_ascii_case(d))
+            {
                 out.push(Diagnostic::error(
                     "secret-default",
                     path.clone(),
@@ -328,7 +353,10 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
         out.push(Diagnostic::error(
             "signaling-address-local",
             "/signaling/address",
-            format!("bridges on other hosts cannot reach prosody at {}", sig.address),
+            format!(
+                "bridges on other hosts cannot reach prosody at {}",
+                sig.address
+            ),
             "use the signalling host's address on the network the bridges share with it",
         ));
     }
@@ -412,14 +440,30 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
             )),
             None => {}
         }
-        let nick_path = if b.nickname.is_some() { at("nickname") } else { at("host") };
+        let nick_path = if b.nickname.is_some() {
+            at("nickname")
+        } else {
+            at("host")
+        };
         let nick = b.nickname.as_deref().unwrap_or(&b.host);
-        if nick.is_empty() || nick.len() > 64 || !nick.bytes().all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c)) {
+        // A nickname derived from an invalid host name was reported with the host already.
+        let derived_from_bad_host = b.nickname.is_none() && hostname_problem(&b.host).is_some();
+        if !derived_from_bad_host
+            && (nick.is_empty()
+                || nick.len() > 64
+                || !nick
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c)))
+        {
             out.push(Diagnostic::error(
                 "nickname-invalid",
                 nick_path.clone(),
                 format!("`{}` cannot be a brewery nickname", printable(nick)),
-                "use 1 to 64 letters, digits and `._-`",
+                if b.nickname.is_some() {
+                    "use 1 to 64 letters, digits and `._-`"
+                } else {
+                    "the host name is the default nickname; set `nickname` to 1 to 64 letters, digits and `._-`"
+                },
             ));
         }
         if let Some(first) = seen_nick.insert(nick, i) {
@@ -427,12 +471,19 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
             out.push(Diagnostic::error(
                 "duplicate-nickname",
                 nick_path,
-                format!("nickname `{}` is already used by bridges/{first}; jicofo would see one bridge", printable(nick)),
+                format!(
+                    "nickname `{}` is already used by bridges/{first}; jicofo would see one bridge",
+                    printable(nick)
+                ),
                 "give every bridge its own `nickname`",
             ));
         }
         if let Some(region) = &b.region
-            && (region.is_empty() || region.len() > 64 || !region.bytes().all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c)))
+            && (region.is_empty()
+                || region.len() > 64
+                || !region
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c)))
         {
             out.push(Diagnostic::error(
                 "region-invalid",
@@ -465,7 +516,10 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
 /// A JVM heap size (`8g`, `6144m`) in megabytes.
 pub(crate) fn parse_memory(s: &str) -> Option<u64> {
     let (digits, unit) = s.split_at(s.len().checked_sub(1)?);
-    let n: u64 = digits.parse().ok().filter(|_| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))?;
+    let n: u64 = digits
+        .parse()
+        .ok()
+        .filter(|_| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))?;
     match unit {
         "m" | "M" => Some(n),
         "g" | "G" => n.checked_mul(1024),
@@ -474,7 +528,9 @@ pub(crate) fn parse_memory(s: &str) -> Option<u64> {
 }
 
 fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
-    let Some(nets) = &t.bridge_networks else { return };
+    let Some(nets) = &t.bridge_networks else {
+        return;
+    };
     if nets.is_empty() {
         out.push(Diagnostic::error(
             "bridge-networks-empty",
@@ -551,7 +607,13 @@ mod tests {
 
     #[test]
     fn carrier_grade_nat_and_unique_local_are_not_public() {
-        for a in ["100.64.1.1", "10.1.1.1", "fd00::1", "fe80::1", "::ffff:192.168.1.1"] {
+        for a in [
+            "100.64.1.1",
+            "10.1.1.1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:192.168.1.1",
+        ] {
             assert!(is_non_public(a.parse().unwrap()), "{a}");
         }
         for a in ["198.51.100.11", "2001:db8::1", "8.8.8.8"] {

@@ -21,8 +21,18 @@ struct Selection {
     value: String,
 }
 
-fn s(owner: &'static str, question: &'static str, r#type: &'static str, value: impl Into<String>) -> Selection {
-    Selection { owner, question, r#type, value: value.into() }
+fn s(
+    owner: &'static str,
+    question: &'static str,
+    r#type: &'static str,
+    value: impl Into<String>,
+) -> Selection {
+    Selection {
+        owner,
+        question,
+        r#type,
+        value: value.into(),
+    }
 }
 
 fn render(d: &Deployment, host: &str, selections: Vec<Selection>) -> Result<File> {
@@ -39,19 +49,54 @@ pub(crate) fn signaling(d: &Deployment) -> Result<File> {
     let domain = &d.names.domain;
     let tls = &d.signaling.web_tls;
     let mut sel = vec![
-        s("jitsi-videobridge", "jitsi-videobridge/jvb-hostname", "string", domain),
-        s("jitsi-meet-prosody", "jitsi-videobridge/jvb-hostname", "string", domain),
+        s(
+            "jitsi-videobridge",
+            "jitsi-videobridge/jvb-hostname",
+            "string",
+            domain,
+        ),
+        s(
+            "jitsi-meet-prosody",
+            "jitsi-videobridge/jvb-hostname",
+            "string",
+            domain,
+        ),
         s("jitsi-meet", "jitsi-meet/jvb-serve", "boolean", "false"),
-        s("jitsi-meet-web-config", "jitsi-meet/cert-choice", "select", tls.cert_choice),
+        s(
+            "jitsi-meet-web-config",
+            "jitsi-meet/cert-choice",
+            "select",
+            tls.cert_choice,
+        ),
     ];
     if tls.own {
-        sel.push(s("jitsi-meet-web-config", "jitsi-meet/cert-path-crt", "string", &tls.certificate));
-        sel.push(s("jitsi-meet-web-config", "jitsi-meet/cert-path-key", "string", &tls.key));
+        sel.push(s(
+            "jitsi-meet-web-config",
+            "jitsi-meet/cert-path-crt",
+            "string",
+            &tls.certificate,
+        ));
+        sel.push(s(
+            "jitsi-meet-web-config",
+            "jitsi-meet/cert-path-key",
+            "string",
+            &tls.key,
+        ));
     }
     if let Some(email) = &tls.email {
-        sel.push(s("jitsi-meet-web-config", "jitsi-meet/email", "string", email));
+        sel.push(s(
+            "jitsi-meet-web-config",
+            "jitsi-meet/email",
+            "string",
+            email,
+        ));
     }
-    sel.push(s("jitsi-meet-web-config", "jitsi-meet/jaas-choice", "boolean", if d.signaling.jaas { "true" } else { "false" }));
+    sel.push(s(
+        "jitsi-meet-web-config",
+        "jitsi-meet/jaas-choice",
+        "boolean",
+        if d.signaling.jaas { "true" } else { "false" },
+    ));
     render(d, &d.signaling.host, sel)
 }
 
@@ -60,6 +105,11 @@ pub(crate) fn bridge(d: &Deployment) -> Result<File> {
     render(
         d,
         "a bridge",
-        vec![s("jitsi-videobridge2", "jitsi-videobridge/jvb-hostname", "string", &d.names.domain)],
+        vec![s(
+            "jitsi-videobridge2",
+            "jitsi-videobridge/jvb-hostname",
+            "string",
+            &d.names.domain,
+        )],
     )
 }

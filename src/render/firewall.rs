@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, FirewallPlan, FirewallRule, ServiceAction};
 use crate::resolve::{
-    CONFIG_DIR, Deployment, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, MEDIA_UDP_PORT, PROSODY_HTTP_PORT, XMPP_C2S_PORT,
+    CONFIG_DIR, Deployment, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, MEDIA_UDP_PORT,
+    PROSODY_HTTP_PORT, XMPP_C2S_PORT,
 };
 
 /// The unit that loads the table.
@@ -16,7 +17,13 @@ pub(crate) const SERVICE: &str = "jitsi-topology-firewall";
 /// prosody's external component port, unused by current Jitsi (focus uses `client_proxy`).
 const PROSODY_COMPONENT_PORT: u16 = 5347;
 
-fn rule(protocol: &str, ports: &[u16], sources: Option<Vec<IpNet>>, action: &str, description: &str) -> FirewallRule {
+fn rule(
+    protocol: &str,
+    ports: &[u16],
+    sources: Option<Vec<IpNet>>,
+    action: &str,
+    description: &str,
+) -> FirewallRule {
     FirewallRule {
         protocol: protocol.into(),
         ports: ports.to_vec(),
@@ -34,7 +41,13 @@ fn plan(d: &Deployment, mut rules: Vec<FirewallRule>) -> Option<FirewallPlan> {
     if !f.admin_networks.is_empty() {
         rules.insert(
             0,
-            rule("any", &[], Some(f.admin_networks.clone()), "accept", "administrators reach every port (never locked out)"),
+            rule(
+                "any",
+                &[],
+                Some(f.admin_networks.clone()),
+                "accept",
+                "administrators reach every port (never locked out)",
+            ),
         );
     }
     Some(FirewallPlan {
@@ -49,7 +62,13 @@ pub(crate) fn signaling(d: &Deployment) -> Option<FirewallPlan> {
     plan(
         d,
         vec![
-            rule("tcp", &[80, 443], None, "accept", "browsers: HTTP (redirect, ACME) and HTTPS"),
+            rule(
+                "tcp",
+                &[80, 443],
+                None,
+                "accept",
+                "browsers: HTTP (redirect, ACME) and HTTPS",
+            ),
             rule(
                 "tcp",
                 &[XMPP_C2S_PORT],
@@ -57,7 +76,13 @@ pub(crate) fn signaling(d: &Deployment) -> Option<FirewallPlan> {
                 "accept",
                 "bridges log in to prosody",
             ),
-            rule("tcp", &[XMPP_C2S_PORT], None, "drop", "nobody else reaches prosody's client port"),
+            rule(
+                "tcp",
+                &[XMPP_C2S_PORT],
+                None,
+                "drop",
+                "nobody else reaches prosody's client port",
+            ),
             rule(
                 "tcp",
                 &[PROSODY_HTTP_PORT, PROSODY_COMPONENT_PORT, JICOFO_REST_PORT],
@@ -74,8 +99,20 @@ pub(crate) fn bridge(d: &Deployment) -> Option<FirewallPlan> {
     plan(
         d,
         vec![
-            rule("udp", &[MEDIA_UDP_PORT], None, "accept", "media from clients and other bridges"),
-            rule("tcp", &[JVB_PRIVATE_HTTP_PORT], None, "drop", "the bridge's private HTTP API (health, stats) stays on loopback"),
+            rule(
+                "udp",
+                &[MEDIA_UDP_PORT],
+                None,
+                "accept",
+                "media from clients and other bridges",
+            ),
+            rule(
+                "tcp",
+                &[JVB_PRIVATE_HTTP_PORT],
+                None,
+                "drop",
+                "the bridge's private HTTP API (health, stats) stays on loopback",
+            ),
         ],
     )
 }
@@ -94,7 +131,10 @@ fn view(r: &FirewallRule) -> RuleView<'_> {
     let ports = match r.ports.as_slice() {
         [] => String::new(),
         [p] => format!("{p}"),
-        ps => format!("{{ {} }}", ps.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")),
+        ps => format!(
+            "{{ {} }}",
+            ps.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+        ),
     };
     let r#match = match (r.protocol.as_str(), ports.is_empty()) {
         ("any", _) => String::new(),
@@ -107,8 +147,16 @@ fn view(r: &FirewallRule) -> RuleView<'_> {
         action: &r.action,
         r#match,
         anywhere: r.sources.is_none(),
-        v4: nets.iter().filter(|n| matches!(n, IpNet::V4(_))).map(IpNet::to_string).collect(),
-        v6: nets.iter().filter(|n| matches!(n, IpNet::V6(_))).map(IpNet::to_string).collect(),
+        v4: nets
+            .iter()
+            .filter(|n| matches!(n, IpNet::V4(_)))
+            .map(IpNet::to_string)
+            .collect(),
+        v6: nets
+            .iter()
+            .filter(|n| matches!(n, IpNet::V6(_)))
+            .map(IpNet::to_string)
+            .collect(),
     }
 }
 
@@ -116,10 +164,25 @@ fn view(r: &FirewallRule) -> RuleView<'_> {
 pub(crate) fn files(host: &str, roles: &str, plan: &FirewallPlan) -> Result<Vec<File>> {
     let path = format!("{CONFIG_DIR}/firewall.nft");
     let rules: Vec<RuleView> = plan.rules.iter().map(view).collect();
-    let nft = template("firewall.nft", context! { host, roles, policy => &plan.policy, rules => value(&rules) })?;
+    let nft = template(
+        "firewall.nft",
+        context! { host, roles, policy => &plan.policy, rules => value(&rules) },
+    )?;
     let unit = template("firewall.service", context! { path => &path })?;
     Ok(vec![
-        on_change(file(&path, FileKind::Firewall, nft), SERVICE, ServiceAction::Reload),
-        on_change(file(format!("/etc/systemd/system/{SERVICE}.service"), FileKind::Systemd, unit), SERVICE, ServiceAction::Restart),
+        on_change(
+            file(&path, FileKind::Firewall, nft),
+            SERVICE,
+            ServiceAction::Reload,
+        ),
+        on_change(
+            file(
+                format!("/etc/systemd/system/{SERVICE}.service"),
+                FileKind::Systemd,
+                unit,
+            ),
+            SERVICE,
+            ServiceAction::Restart,
+        ),
     ])
 }

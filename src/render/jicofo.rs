@@ -23,7 +23,11 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
             password_file => secret.file(),
         },
     )?;
-    let mut f = on_change(file(PATH, FileKind::Jicofo, content), "jicofo", ServiceAction::Restart);
+    let mut f = on_change(
+        file(PATH, FileKind::Jicofo, content),
+        "jicofo",
+        ServiceAction::Restart,
+    );
     f.mode = 0o640;
     f.group = "jitsi".into();
     f.secret = secret.inline().is_some();

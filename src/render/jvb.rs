@@ -27,7 +27,11 @@ pub(crate) fn config(d: &Deployment, b: &BridgeHost) -> Result<File> {
             password_file => secret.file(),
         },
     )?;
-    let mut f = on_change(file(PATH, FileKind::Jvb, content), SERVICE, ServiceAction::Drain);
+    let mut f = on_change(
+        file(PATH, FileKind::Jvb, content),
+        SERVICE,
+        ServiceAction::Drain,
+    );
     f.mode = 0o640;
     f.group = "jitsi".into();
     f.secret = secret.inline().is_some();
@@ -47,7 +51,12 @@ pub(crate) fn service_files(d: &Deployment, b: &BridgeHost) -> Result<Vec<File>>
         on_change(file(&env_path, FileKind::Environment, content), SERVICE, ServiceAction::Drain)
     });
     let injection = SecretInjection::new(SERVICE, d.secrets.jvb_env, &d.secrets.jvb, PATH);
-    files.extend(dropin(SERVICE, ServiceAction::Drain, environment.as_ref().map(|f| f.path.as_str()), injection)?);
+    files.extend(dropin(
+        SERVICE,
+        ServiceAction::Drain,
+        environment.as_ref().map(|f| f.path.as_str()),
+        injection,
+    )?);
     files.extend(environment);
     Ok(files)
 }

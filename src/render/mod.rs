@@ -36,16 +36,40 @@ pub struct RenderError {
 pub(crate) type Result<T> = std::result::Result<T, RenderError>;
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("debconf.selections", include_str!("../../templates/debconf.selections.j2")),
-    ("nginx-site.conf", include_str!("../../templates/nginx-site.conf.j2")),
-    ("prosody.cfg.lua", include_str!("../../templates/prosody.cfg.lua.j2")),
-    ("jicofo.conf", include_str!("../../templates/jicofo.conf.j2")),
+    (
+        "debconf.selections",
+        include_str!("../../templates/debconf.selections.j2"),
+    ),
+    (
+        "nginx-site.conf",
+        include_str!("../../templates/nginx-site.conf.j2"),
+    ),
+    (
+        "prosody.cfg.lua",
+        include_str!("../../templates/prosody.cfg.lua.j2"),
+    ),
+    (
+        "jicofo.conf",
+        include_str!("../../templates/jicofo.conf.j2"),
+    ),
     ("jvb.conf", include_str!("../../templates/jvb.conf.j2")),
     ("config.js", include_str!("../../templates/config.js.j2")),
-    ("firewall.nft", include_str!("../../templates/firewall.nft.j2")),
-    ("firewall.service", include_str!("../../templates/firewall.service.j2")),
-    ("service-dropin.conf", include_str!("../../templates/service-dropin.conf.j2")),
-    ("secret-env.sh", include_str!("../../templates/secret-env.sh.j2")),
+    (
+        "firewall.nft",
+        include_str!("../../templates/firewall.nft.j2"),
+    ),
+    (
+        "firewall.service",
+        include_str!("../../templates/firewall.service.j2"),
+    ),
+    (
+        "service-dropin.conf",
+        include_str!("../../templates/service-dropin.conf.j2"),
+    ),
+    (
+        "secret-env.sh",
+        include_str!("../../templates/secret-env.sh.j2"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -61,14 +85,19 @@ fn environment() -> &'static Environment<'static> {
                 .expect("the default delimiters are valid"),
         );
         for (name, source) in TEMPLATES {
-            env.add_template(name, source).expect("embedded templates parse");
+            env.add_template(name, source)
+                .expect("embedded templates parse");
         }
         env.add_filter("lua", |s: &str| crate::escape::lua(s));
         env.add_filter("hocon", |s: &str| crate::escape::hocon(s));
         env.add_filter("js", |s: &str| crate::escape::js(s));
         env.add_filter("nginx", |s: &str| crate::escape::nginx(s).map_err(invalid));
-        env.add_filter("debconf", |s: &str| crate::escape::debconf(s).map_err(invalid));
-        env.add_filter("systemd", |s: &str| crate::escape::systemd(s).map_err(invalid));
+        env.add_filter("debconf", |s: &str| {
+            crate::escape::debconf(s).map_err(invalid)
+        });
+        env.add_filter("systemd", |s: &str| {
+            crate::escape::systemd(s).map_err(invalid)
+        });
         env
     })
 }
@@ -85,8 +114,14 @@ pub(crate) fn value<T: Serialize>(v: &T) -> Value {
 /// Renders template `name` with `ctx`.
 pub(crate) fn template(name: &'static str, ctx: Value) -> Result<String> {
     let env = environment();
-    let tmpl = env.get_template(name).map_err(|e| RenderError { template: name, message: e.to_string() })?;
-    tmpl.render(ctx).map_err(|e| RenderError { template: name, message: e.to_string() })
+    let tmpl = env.get_template(name).map_err(|e| RenderError {
+        template: name,
+        message: e.to_string(),
+    })?;
+    tmpl.render(ctx).map_err(|e| RenderError {
+        template: name,
+        message: e.to_string(),
+    })
 }
 
 /// The well-known ports, for templates.
@@ -121,7 +156,10 @@ pub(crate) fn file(path: impl Into<String>, kind: FileKind, content: String) -> 
 
 /// `service` must get `action` when the file changes.
 pub(crate) fn on_change(mut f: File, service: &str, action: ServiceAction) -> File {
-    f.services.push(ServiceRef { name: service.into(), action });
+    f.services.push(ServiceRef {
+        name: service.into(),
+        action,
+    });
     f
 }
 
@@ -131,7 +169,10 @@ pub fn render(d: &Deployment) -> Result<Bundle> {
     for b in &d.bridges {
         hosts.push(bridge(d, b)?);
     }
-    Ok(Bundle { release: d.release.to_owned(), hosts })
+    Ok(Bundle {
+        release: d.release.to_owned(),
+        hosts,
+    })
 }
 
 fn signaling(d: &Deployment) -> Result<Host> {
@@ -152,10 +193,16 @@ fn signaling(d: &Deployment) -> Result<Host> {
     if let Some(plan) = &plan {
         files.extend(firewall::files(host, "signalling host", plan)?);
     }
-    let mut packages: Vec<String> =
-        ["nginx", "prosody", "jicofo", "jitsi-meet-web", "jitsi-meet-web-config", "jitsi-meet-prosody"]
-            .map(String::from)
-            .to_vec();
+    let mut packages: Vec<String> = [
+        "nginx",
+        "prosody",
+        "jicofo",
+        "jitsi-meet-web",
+        "jitsi-meet-web-config",
+        "jitsi-meet-prosody",
+    ]
+    .map(String::from)
+    .to_vec();
     if plan.is_some() {
         packages.push("nftables".into());
     }

@@ -18,5 +18,9 @@ pub(crate) fn site(d: &Deployment) -> Result<File> {
             ports => value(&PORTS),
         },
     )?;
-    Ok(on_change(file(&d.signaling.nginx_site, FileKind::Nginx, content), "nginx", ServiceAction::Reload))
+    Ok(on_change(
+        file(&d.signaling.nginx_site, FileKind::Nginx, content),
+        "nginx",
+        ServiceAction::Reload,
+    ))
 }

@@ -23,5 +23,9 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
             component_admins_as_room_owners => d.prosody == ProsodySeries::V13,
         },
     )?;
-    Ok(on_change(file(&d.signaling.prosody_config, FileKind::Prosody, content), "prosody", ServiceAction::Reload))
+    Ok(on_change(
+        file(&d.signaling.prosody_config, FileKind::Prosody, content),
+        "prosody",
+        ServiceAction::Reload,
+    ))
 }

@@ -39,7 +39,10 @@ fn register(account: &Account) -> Step {
          printf '%s\\n%s\\n' \"$p\" \"$p\" | prosodyctl passwd {jid} >/dev/null; fi"
     );
     Step::RegisterAccount {
-        description: format!("create {} or set its password from {}", account.jid, account.password_file),
+        description: format!(
+            "create {} or set its password from {}",
+            account.jid, account.password_file
+        ),
         jid: account.jid.clone(),
         password_file: account.password_file.clone(),
         command: argv(&["/bin/sh", "-c", &script]),
@@ -54,7 +57,10 @@ fn common_head(files: &[File], packages: &[String]) -> Vec<Step> {
             command: argv(&["debconf-set-selections", &preseed]),
             file: preseed,
         },
-        Step::InstallPackages { description: "install the packages".into(), packages: packages.to_vec() },
+        Step::InstallPackages {
+            description: "install the packages".into(),
+            packages: packages.to_vec(),
+        },
         Step::WriteFiles {
             description: "write the rendered files with their modes and owners".into(),
             files: files.iter().map(|f| f.path.clone()).collect(),
@@ -79,20 +85,38 @@ fn service(service: &str, on_change: ServiceAction, enable: bool, description: &
         ServiceAction::Drain => argv(&[
             "/bin/sh",
             "-c",
-            &format!("/usr/share/jitsi-videobridge/graceful_shutdown.sh || true; systemctl restart {unit}"),
+            &format!(
+                "/usr/share/jitsi-videobridge/graceful_shutdown.sh || true; systemctl restart {unit}"
+            ),
         ]),
     };
-    Step::Service { description: description.into(), service: service.into(), enable, on_change, command }
+    Step::Service {
+        description: description.into(),
+        service: service.into(),
+        enable,
+        on_change,
+        command,
+    }
 }
 
 fn firewall_step(files: &[File]) -> Option<Step> {
     files.iter().any(|f| f.kind == FileKind::Firewall).then(|| {
-        service(FIREWALL, ServiceAction::Reload, true, "load the firewall table, and at every boot")
+        service(
+            FIREWALL,
+            ServiceAction::Reload,
+            true,
+            "load the firewall table, and at every boot",
+        )
     })
 }
 
 /// The signalling host's steps.
-pub(crate) fn signaling(d: &Deployment, files: &[File], packages: &[String], accounts: &[Account]) -> Vec<Step> {
+pub(crate) fn signaling(
+    d: &Deployment,
+    files: &[File],
+    packages: &[String],
+    accounts: &[Account],
+) -> Vec<Step> {
     let mut steps = common_head(files, packages);
     steps.extend(accounts.iter().map(register));
     steps.push(Step::RosterSubscribe {
@@ -100,19 +124,43 @@ pub(crate) fn signaling(d: &Deployment, files: &[File], packages: &[String], acc
             "subscribe {} to {}'s presence, which jicofo's client_proxy needs",
             d.names.focus_component, d.names.focus_jid
         ),
-        command: argv(&["prosodyctl", "mod_roster_command", "subscribe", &d.names.focus_component, &d.names.focus_jid]),
+        command: argv(&[
+            "prosodyctl",
+            "mod_roster_command",
+            "subscribe",
+            &d.names.focus_component,
+            &d.names.focus_jid,
+        ]),
     });
     if let TrustPlan::Distribute { .. } = d.trust {
         steps.push(Step::TrustExport {
-            description: format!("hand prosody's certificate for {} to the bridges", d.names.auth_domain),
+            description: format!(
+                "hand prosody's certificate for {} to the bridges",
+                d.names.auth_domain
+            ),
             certificate: d.signaling.auth_certificate.clone(),
             to_hosts: d.bridges.iter().map(|b| b.host.clone()).collect(),
         });
     }
     steps.extend(firewall_step(files));
-    steps.push(service("prosody", ServiceAction::Reload, true, "apply prosody's config"));
-    steps.push(service("jicofo", ServiceAction::Restart, true, "start jicofo with its config"));
-    steps.push(service("nginx", ServiceAction::Reload, true, "serve the site"));
+    steps.push(service(
+        "prosody",
+        ServiceAction::Reload,
+        true,
+        "apply prosody's config",
+    ));
+    steps.push(service(
+        "jicofo",
+        ServiceAction::Restart,
+        true,
+        "start jicofo with its config",
+    ));
+    steps.push(service(
+        "nginx",
+        ServiceAction::Reload,
+        true,
+        "serve the site",
+    ));
     steps
 }
 
@@ -128,7 +176,10 @@ pub(crate) fn bridge(d: &Deployment, files: &[File], packages: &[String]) -> Vec
             destination: destination.clone(),
             command: update,
         }),
-        TrustPlan::Ca { ca_certificate, destination } => steps.push(Step::TrustImport {
+        TrustPlan::Ca {
+            ca_certificate,
+            destination,
+        } => steps.push(Step::TrustImport {
             description: "trust the CA that signed prosody's certificate".into(),
             from_host: None,
             source: ca_certificate.clone(),
@@ -138,6 +189,11 @@ pub(crate) fn bridge(d: &Deployment, files: &[File], packages: &[String]) -> Vec
         TrustPlan::Insecure => {}
     }
     steps.extend(firewall_step(files));
-    steps.push(service("jitsi-videobridge2", ServiceAction::Drain, true, "start the bridge; it joins the brewery"));
+    steps.push(service(
+        "jitsi-videobridge2",
+        ServiceAction::Drain,
+        true,
+        "start the bridge; it joins the brewery",
+    ));
     steps
 }

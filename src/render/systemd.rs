@@ -23,7 +23,12 @@ pub(crate) struct SecretInjection {
 
 impl SecretInjection {
     /// For `service`, whose config `config` substitutes `${?variable}`.
-    pub(crate) fn new(service: &str, variable: &'static str, secret: &Secret, config: &str) -> Option<Self> {
+    pub(crate) fn new(
+        service: &str,
+        variable: &'static str,
+        secret: &Secret,
+        config: &str,
+    ) -> Option<Self> {
         match secret {
             Secret::File { path } => Some(Self {
                 helper: SECRET_ENV_HELPER,
@@ -48,14 +53,25 @@ pub(crate) fn dropin(
     if environment.is_none() && secret.is_none() {
         return Ok(None);
     }
-    let content = template("service-dropin.conf", context! { service, environment, secret => value(&secret) })?;
+    let content = template(
+        "service-dropin.conf",
+        context! { service, environment, secret => value(&secret) },
+    )?;
     let path = format!("/etc/systemd/system/{service}.service.d/jitsi-topology.conf");
-    Ok(Some(on_change(file(path, FileKind::Systemd, content), service, action)))
+    Ok(Some(on_change(
+        file(path, FileKind::Systemd, content),
+        service,
+        action,
+    )))
 }
 
 /// The helper our drop-ins run before a service starts.
 pub(crate) fn secret_env_helper() -> Result<File> {
-    let mut f = file(SECRET_ENV_HELPER, FileKind::Script, template("secret-env.sh", context! {})?);
+    let mut f = file(
+        SECRET_ENV_HELPER,
+        FileKind::Script,
+        template("secret-env.sh", context! {})?,
+    );
     f.mode = 0o755;
     Ok(f)
 }
@@ -66,7 +82,11 @@ pub(crate) fn account_secret_files(d: &Deployment) -> Vec<File> {
         .into_iter()
         .filter_map(|s| match s {
             Secret::Inline { value, file: path } => {
-                let mut f = file(path.clone(), FileKind::Secret, format!("{}\n", value.expose()));
+                let mut f = file(
+                    path.clone(),
+                    FileKind::Secret,
+                    format!("{}\n", value.expose()),
+                );
                 f.mode = 0o600;
                 f.secret = true;
                 Some(f)

@@ -8,6 +8,9 @@ use crate::resolve::Deployment;
 
 /// `/etc/jitsi/meet/<domain>-config.js`.
 pub(crate) fn config_js(d: &Deployment) -> Result<File> {
-    let content = template("config.js", context! { release => d.release, names => value(&d.names) })?;
+    let content = template(
+        "config.js",
+        context! { release => d.release, names => value(&d.names) },
+    )?;
     Ok(file(&d.signaling.config_js, FileKind::WebConfig, content))
 }

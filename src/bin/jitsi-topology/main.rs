@@ -21,7 +21,13 @@ use jitsi_topology::{Diagnostic, Report};
 ///
 /// Exit codes: 0 ok, 1 the model is invalid, 2 usage or I/O error.
 #[derive(Parser)]
-#[command(name = "jitsi-topology", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "jitsi-topology",
+    version,
+    about,
+    long_about,
+    max_term_width = 100
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -95,12 +101,17 @@ fn main() -> ExitCode {
 fn read_model(model: &str) -> Result<String, Failure> {
     let mut bytes = Vec::new();
     if model == "-" {
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| Failure(format!("cannot read standard input: {e}")))?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure(format!("cannot read standard input: {e}")))?;
     } else {
         bytes = std::fs::read(model).map_err(|e| Failure(format!("cannot read {model}: {e}")))?;
     }
     String::from_utf8(bytes).map_err(|e| {
-        Failure(format!("{model} is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+        Failure(format!(
+            "{model} is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
     })
 }
 
@@ -112,11 +123,17 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format, to_stdout: bool
     match format {
         Format::Json => {
             let json = serde_json::json!({ "diagnostics": diagnostics });
-            println!("{}", serde_json::to_string_pretty(&json).expect("diagnostics serialize"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).expect("diagnostics serialize")
+            );
         }
         Format::Text if diagnostics.is_empty() => {}
         Format::Text => {
-            let text = Report { diagnostics: diagnostics.to_vec() }.to_string();
+            let text = Report {
+                diagnostics: diagnostics.to_vec(),
+            }
+            .to_string();
             if to_stdout {
                 println!("{text}");
             } else {
@@ -137,7 +154,10 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     write::tree(&rendered.bundle, &out)?;
                     print_diagnostics(&rendered.warnings, format, false);
                     if format == Format::Text {
-                        eprintln!("rendered {hosts} hosts, {files} files into {}", out.display());
+                        eprintln!(
+                            "rendered {hosts} hosts, {files} files into {}",
+                            out.display()
+                        );
                     }
                     Ok(ExitCode::SUCCESS)
                 }
@@ -154,7 +174,11 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 Ok(checked) => {
                     print_diagnostics(&checked.warnings, format, true);
                     if format == Format::Text {
-                        println!("{model}: valid ({} bridges, {} warnings)", checked.deployment.bridges.len(), checked.warnings.len());
+                        println!(
+                            "{model}: valid ({} bridges, {} warnings)",
+                            checked.deployment.bridges.len(),
+                            checked.warnings.len()
+                        );
                     }
                     Ok(ExitCode::SUCCESS)
                 }
@@ -167,11 +191,21 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Schema { manifest, write } => {
             use jitsi_topology::schema;
             if let Some(dir) = write {
-                write_schema(&dir.join("topology.schema.json"), &schema::to_text(&schema::topology()))?;
-                write_schema(&dir.join("manifest.schema.json"), &schema::to_text(&schema::manifest()))?;
+                write_schema(
+                    &dir.join("topology.schema.json"),
+                    &schema::to_text(&schema::topology()),
+                )?;
+                write_schema(
+                    &dir.join("manifest.schema.json"),
+                    &schema::to_text(&schema::manifest()),
+                )?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let s = if manifest { schema::manifest() } else { schema::topology() };
+            let s = if manifest {
+                schema::manifest()
+            } else {
+                schema::topology()
+            };
             std::io::stdout().write_all(schema::to_text(&s).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }

@@ -17,10 +17,16 @@ use crate::Failure;
 pub fn tree(bundle: &Bundle, out: &Path) -> Result<(), Failure> {
     let out = absolute(out)?;
     check_target(&out)?;
-    let parent = out.parent().ok_or_else(|| Failure(format!("{} has no parent folder", out.display())))?;
-    fs::create_dir_all(parent).map_err(|e| Failure(format!("cannot create {}: {e}", parent.display())))?;
+    let parent = out
+        .parent()
+        .ok_or_else(|| Failure(format!("{} has no parent folder", out.display())))?;
+    fs::create_dir_all(parent)
+        .map_err(|e| Failure(format!("cannot create {}: {e}", parent.display())))?;
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let staging = parent.join(format!(".{name}.jitsi-topology-staging-{}", std::process::id()));
+    let staging = parent.join(format!(
+        ".{name}.jitsi-topology-staging-{}",
+        std::process::id()
+    ));
     let _ = fs::remove_dir_all(&staging);
     let result = stage(bundle, &staging).and_then(|()| swap(&staging, &out));
     if result.is_err() {
@@ -41,7 +47,10 @@ fn check_target(out: &Path) -> Result<(), Failure> {
     match fs::symlink_metadata(out) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Failure(format!("cannot inspect {}: {e}", out.display()))),
-        Ok(m) if !m.is_dir() => Err(Failure(format!("{} exists and is not a folder", out.display()))),
+        Ok(m) if !m.is_dir() => Err(Failure(format!(
+            "{} exists and is not a folder",
+            out.display()
+        ))),
         Ok(_) => {
             let empty = fs::read_dir(out)?.next().is_none();
             if empty || out.join("manifest.json").is_file() {
@@ -60,13 +69,17 @@ fn stage(bundle: &Bundle, root: &Path) -> Result<(), Failure> {
     let secret = bundle.hosts.iter().flat_map(|h| &h.files).any(|f| f.secret);
     fs::create_dir(root).map_err(|e| Failure(format!("cannot create {}: {e}", root.display())))?;
     // A tree holding secrets is for its owner only.
-    fs::set_permissions(root, fs::Permissions::from_mode(if secret { 0o700 } else { 0o755 }))?;
+    fs::set_permissions(
+        root,
+        fs::Permissions::from_mode(if secret { 0o700 } else { 0o755 }),
+    )?;
     for host in &bundle.hosts {
         for f in &host.files {
             let rel = f.path.trim_start_matches('/');
             let target = root.join(&host.name).join(rel);
             let dir = target.parent().expect("a file path has a parent");
-            fs::create_dir_all(dir).map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
+            fs::create_dir_all(dir)
+                .map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
             write_file(&target, f.content.as_bytes(), f.mode)?;
         }
     }
@@ -81,7 +94,8 @@ fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure> {
         .mode(mode)
         .open(path)
         .map_err(|e| Failure(format!("cannot create {}: {e}", path.display())))?;
-    file.write_all(bytes).map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
+    file.write_all(bytes)
+        .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
     // The umask may have narrowed the mode; set it exactly.
     fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
     file.sync_all()?;
@@ -97,16 +111,25 @@ fn swap(staging: &Path, out: &Path) -> Result<(), Failure> {
     let had_old = out.exists();
     if had_old {
         let _ = fs::remove_dir_all(&old);
-        fs::rename(out, &old).map_err(|e| Failure(format!("cannot move {} aside: {e}", out.display())))?;
+        fs::rename(out, &old)
+            .map_err(|e| Failure(format!("cannot move {} aside: {e}", out.display())))?;
     }
     if let Err(e) = fs::rename(staging, out) {
         if had_old {
             let _ = fs::rename(&old, out);
         }
-        return Err(Failure(format!("cannot move the new tree into {}: {e}", out.display())));
+        return Err(Failure(format!(
+            "cannot move the new tree into {}: {e}",
+            out.display()
+        )));
     }
     if had_old {
-        fs::remove_dir_all(&old).map_err(|e| Failure(format!("cannot remove the previous tree {}: {e}", old.display())))?;
+        fs::remove_dir_all(&old).map_err(|e| {
+            Failure(format!(
+                "cannot remove the previous tree {}: {e}",
+                old.display()
+            ))
+        })?;
     }
     Ok(())
 }

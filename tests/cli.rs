@@ -1,0 +1,528 @@
+//! The command line as an operator meets it: exit codes, the output tree, determinism,
+//! secrets kept out of the output, all-or-nothing writes, the checked-in schemas.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jitsi-topology");
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("JITSI_FOCUS_PASSWORD")
+        .env_remove("JITSI_JVB_PASSWORD")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.insert(
+                    path.strip_prefix(root).unwrap().display().to_string(),
+                    fs::read(&path).unwrap(),
+                );
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[test]
+fn the_handbook_example_renders_four_hosts_and_a_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[
+        "render",
+        repo("examples/handbook.yaml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let hosts: Vec<&str> = manifest["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            "meet.example.com",
+            "jvb1.meet.example.com",
+            "jvb2.meet.example.com",
+            "jvb3.meet.example.com"
+        ]
+    );
+    // Every file the manifest lists is beside it, with the listed mode and hash.
+    for host in manifest["hosts"].as_array().unwrap() {
+        for f in host["files"].as_array().unwrap() {
+            let on_disk = out
+                .join(host["name"].as_str().unwrap())
+                .join(f["path"].as_str().unwrap().trim_start_matches('/'));
+            let meta =
+                fs::metadata(&on_disk).unwrap_or_else(|e| panic!("{}: {e}", on_disk.display()));
+            assert_eq!(
+                format!("{:04o}", meta.permissions().mode() & 0o7777),
+                f["mode"].as_str().unwrap(),
+                "{}",
+                on_disk.display()
+            );
+        }
+    }
+    assert!(
+        out.join("meet.example.com/etc/jitsi/jicofo/jicofo.conf")
+            .is_file()
+    );
+    assert!(
+        out.join("jvb2.meet.example.com/etc/jitsi/videobridge/jvb.conf")
+            .is_file()
+    );
+    assert!(
+        text(&o.stderr).contains("rendered 4 hosts"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_duplicate_address_a_private_public_address_and_a_typo_exit_1_naming_all_three() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let model = repo("tests/invalid/duplicate-address-private-public-typo.yaml");
+    let o = run(&[
+        "render",
+        model.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists(), "nothing is written for an invalid model");
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/bridges/1/address",
+            "/bridges/1/public_address",
+            "/brige_networks"
+        ]
+    );
+    for d in report["diagnostics"].as_array().unwrap() {
+        for key in ["severity", "code", "path", "message", "hint"] {
+            assert!(d[key].is_string(), "{key} in {d}");
+        }
+    }
+    let o = run(&["validate", model.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout.contains("did you mean `bridge_networks`?"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn rendering_twice_gives_identical_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    for example in ["handbook", "ipv6"] {
+        let model = repo(&format!("examples/{example}.yaml"));
+        let (a, b) = (
+            dir.path().join(format!("{example}-a")),
+            dir.path().join(format!("{example}-b")),
+        );
+        for out in [&a, &b] {
+            let o = run(&[
+                "render",
+                model.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}", text(&o.stderr));
+        }
+        assert_eq!(tree(&a), tree(&b), "{example}");
+    }
+}
+
+#[test]
+fn file_secrets_appear_in_no_rendered_byte() {
+    // The secret files exist (as on the hosts), but render never reads them.
+    let dir = tempfile::tempdir().unwrap();
+    let (focus, jvb) = (
+        "focus-Secret-Value-4f1c9a0b7e",
+        "jvb-Secret-Value-9d2e8c1a6b",
+    );
+    fs::write(dir.path().join("focus"), focus).unwrap();
+    fs::write(dir.path().join("jvb"), jvb).unwrap();
+    let model = fs::read_to_string(repo("examples/handbook.yaml"))
+        .unwrap()
+        .replace(
+            "/etc/jitsi-topology/secrets/focus",
+            dir.path().join("focus").to_str().unwrap(),
+        )
+        .replace(
+            "/etc/jitsi-topology/secrets/jvb",
+            dir.path().join("jvb").to_str().unwrap(),
+        );
+    fs::write(dir.path().join("model.yaml"), &model).unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[
+        "render",
+        dir.path().join("model.yaml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let files = tree(&out);
+    assert!(files.len() > 20);
+    for (path, bytes) in &files {
+        let content = text(bytes);
+        assert!(
+            !content.contains(focus) && !content.contains(jvb),
+            "{path} holds a secret"
+        );
+    }
+    let manifest = text(&files["manifest.json"]);
+    assert!(
+        !manifest.contains("\"secret\": true"),
+        "no file is flagged secret with {{file}} secrets"
+    );
+}
+
+#[test]
+fn env_secrets_land_only_in_files_flagged_secret_with_strict_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (focus, jvb) = (
+        "focus-from-env-0123456789abcdef",
+        "jvb-from-env-0123456789abcdef",
+    );
+    let o = Command::new(BIN)
+        .args([
+            "render",
+            repo("examples/nat.yaml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("JITSI_FOCUS_PASSWORD", focus)
+        .env("JITSI_JVB_PASSWORD", jvb)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains(focus) && !text(&o.stdout).contains(jvb));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let mut secret_files = 0;
+    for host in manifest["hosts"].as_array().unwrap() {
+        for f in host["files"].as_array().unwrap() {
+            let path = out
+                .join(host["name"].as_str().unwrap())
+                .join(f["path"].as_str().unwrap().trim_start_matches('/'));
+            let content = fs::read_to_string(&path).unwrap();
+            let holds = content.contains(focus) || content.contains(jvb);
+            assert_eq!(
+                holds,
+                f["secret"].as_bool().unwrap(),
+                "{}: secret flag",
+                path.display()
+            );
+            if holds {
+                secret_files += 1;
+                let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+                assert_eq!(
+                    mode & 0o027,
+                    0,
+                    "{}: mode {mode:o} is 0640 or stricter",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert_eq!(
+        secret_files,
+        2 + 1 + 4,
+        "two account files and jicofo.conf on the signalling host, jvb.conf on 4 bridges"
+    );
+    assert_eq!(
+        fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o700,
+        "a tree with secrets is private"
+    );
+}
+
+#[test]
+fn a_missing_env_secret_is_named_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[
+        "render",
+        repo("examples/nat.yaml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = text(&o.stderr);
+    assert!(
+        stderr.contains("/secrets/focus/env") && stderr.contains("JITSI_FOCUS_PASSWORD"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_failed_render_leaves_the_previous_tree_intact_and_no_staging_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let model = repo("examples/handbook.yaml");
+    assert!(
+        run(&[
+            "render",
+            model.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let before = tree(&out);
+    // An invalid model: exit 1, old tree untouched.
+    let bad = repo("tests/invalid/network.yaml");
+    assert_eq!(
+        run(&[
+            "render",
+            bad.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .code(),
+        Some(1)
+    );
+    assert_eq!(tree(&out), before);
+    // A parent folder we cannot write to (staging fails): exit 2, old tree untouched.
+    if nix_is_root() {
+        return; // root writes anyway; the staging cleanup is still covered above
+    }
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o555)).unwrap();
+    let o = run(&[
+        "render",
+        model.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert_eq!(tree(&out), before);
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, [std::ffi::OsString::from("out")]);
+}
+
+fn nix_is_root() -> bool {
+    fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_rerender_replaces_the_tree_and_removes_files_no_longer_rendered() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert!(
+        run(&[
+            "render",
+            repo("examples/handbook.yaml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        run(&[
+            "render",
+            repo("examples/ipv6.yaml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        !out.join("jvb1.meet.example.com").exists(),
+        "hosts of the old model are gone"
+    );
+    assert!(out.join("jvb-a.example.net").is_dir());
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["out"], "no staging or old tree left beside it");
+}
+
+#[test]
+fn a_folder_that_is_not_an_output_tree_is_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("precious.txt"), "keep me").unwrap();
+    let o = run(&[
+        "render",
+        repo("examples/handbook.yaml").to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("holds no manifest.json"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("precious.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(run(&["render"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    let o = run(&["validate", "/nonexistent/model.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cannot read /nonexistent/model.yaml"));
+}
+
+#[test]
+fn validate_reads_standard_input_and_reports_warnings_as_json() {
+    let model = fs::read_to_string(repo("examples/handbook.yaml"))
+        .unwrap()
+        .replace(", public_address: 198.51.100.12", "");
+    let mut child = Command::new(BIN)
+        .args(["validate", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), model.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "warnings do not fail validation");
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = &report["diagnostics"][0];
+    assert_eq!(
+        (
+            d["severity"].as_str(),
+            d["code"].as_str(),
+            d["path"].as_str()
+        ),
+        (
+            Some("warning"),
+            Some("private-without-public"),
+            Some("/bridges/1/address")
+        )
+    );
+}
+
+#[test]
+fn the_checked_in_schemas_are_current() {
+    use jitsi_topology::schema;
+    for (file, current) in [
+        (
+            "schemas/topology.schema.json",
+            schema::to_text(&schema::topology()),
+        ),
+        (
+            "schemas/manifest.schema.json",
+            schema::to_text(&schema::manifest()),
+        ),
+    ] {
+        let checked_in = fs::read_to_string(repo(file)).unwrap();
+        assert!(
+            checked_in == current,
+            "{file} is stale: run `cargo run -- schema --write schemas`"
+        );
+    }
+    let o = run(&["schema"]);
+    assert_eq!(text(&o.stdout), schema::to_text(&schema::topology()));
+}
+
+#[test]
+fn every_example_validates_against_the_schema_and_every_manifest_against_its_schema() {
+    let topology: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(repo("schemas/topology.schema.json")).unwrap())
+            .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(repo("schemas/manifest.schema.json")).unwrap())
+            .unwrap();
+    let topology = jsonschema::validator_for(&topology).unwrap();
+    let manifest = jsonschema::validator_for(&manifest).unwrap();
+    let env = BTreeMap::from([
+        (
+            "JITSI_FOCUS_PASSWORD".to_owned(),
+            "focus-example-secret-0123456789".to_owned(),
+        ),
+        (
+            "JITSI_JVB_PASSWORD".to_owned(),
+            "jvb-example-secret-0123456789ab".to_owned(),
+        ),
+    ]);
+    let mut count = 0;
+    for entry in fs::read_dir(repo("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        let value: serde_json::Value = serde_norway::from_str(&text).unwrap();
+        let errors: Vec<String> = topology
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        let rendered = jitsi_topology::render(&text, &env).unwrap();
+        let m = serde_json::to_value(rendered.bundle.manifest(true)).unwrap();
+        let errors: Vec<String> = manifest
+            .iter_errors(&m)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{} manifest: {errors:?}", path.display());
+        count += 1;
+    }
+    assert!(count >= 3);
+    // And the schema rejects what the tool rejects: an unknown key.
+    let bad: serde_json::Value = serde_norway::from_str(
+        &fs::read_to_string(repo(
+            "tests/invalid/duplicate-address-private-public-typo.yaml",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(!topology.is_valid(&bad));
+}

@@ -1,0 +1,1182 @@
+//! The real consumers accept what we render.
+//!
+//! Every `examples/*.yaml` model is rendered with the CLI, twice: as written (`{file}`
+//! secrets stay paths on the hosts) and with inline `{value}` secrets. The only change made to
+//! a model is its `tls`, which points at a throwaway certificate, because `nginx -t` loads
+//! it. Nothing rendered is ever edited. Then each file goes to the program that reads it on a
+//! real host:
+//!
+//! | kind        | consumer                                                         |
+//! |-------------|------------------------------------------------------------------|
+//! | nginx       | `nginx -t` with a minimal top-level nginx.conf                   |
+//! | prosody     | `prosodyctl check config`, included from Debian's prosody.cfg.lua |
+//! | jicofo, jvb | Typesafe Config (`tests/consumers/HoconCheck.java`)              |
+//! | debconf     | `debconf-set-selections --checkonly`                             |
+//! | web-config  | node (`tests/consumers/configjs.js`), after nginx-style SSI      |
+//! | firewall    | `nft -c -f`                                                      |
+//!
+//! A consumer that is not installed skips its test (printing `skipped: <tool> not
+//! installed`), unless `JT_REQUIRE_REAL_CONSUMERS=1` (set by `scripts/test`), which makes
+//! it fail. `scripts/install-test-deps` installs them all.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::env;
+use std::fs;
+use std::net::IpAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+const CLI: &str = env!("CARGO_BIN_EXE_jitsi-topology");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The variables our systemd drop-ins fill from the `{file}` secrets, and that jicofo.conf and
+/// jvb.conf substitute with `${?VAR}`.
+const FOCUS_VAR: &str = "JITSI_TOPOLOGY_FOCUS_PASSWORD";
+const JVB_VAR: &str = "JITSI_TOPOLOGY_JVB_PASSWORD";
+/// What the services find in those variables in the "environment set" run.
+const FOCUS_FROM_ENV: &str = "env-focus-7Qx\"9$Lm\\2#Rt";
+const JVB_FROM_ENV: &str = "env-jvb-Vp4{3}Kw8'zN6%Jd";
+/// The inline secrets of the second render of every example. They hold the characters that
+/// HOCON needs escaped (`"`, `\`, `$`, `#`, `{`, `}`), so the quoting is exercised too.
+const FOCUS_INLINE: &str = "Kq7$vR2\"xW9\\mZ4#tL8{pN3}";
+const JVB_INLINE: &str = "hT5/zB1'cY6+jD0%sG2&fV7!";
+
+// ---------------------------------------------------------------------------------------------
+// Tools
+// ---------------------------------------------------------------------------------------------
+
+fn require_all() -> bool {
+    env::var("JT_REQUIRE_REAL_CONSUMERS").is_ok_and(|v| v == "1")
+}
+
+/// Reports a missing consumer: a failure under `JT_REQUIRE_REAL_CONSUMERS=1`, else a skip.
+fn missing(what: &str) {
+    assert!(
+        !require_all(),
+        "{what} is not installed, and JT_REQUIRE_REAL_CONSUMERS=1 forbids skipping \
+         (scripts/install-test-deps installs every real consumer)"
+    );
+    println!("skipped: {what} not installed");
+}
+
+/// The executable `name` on PATH (or in the sbin folders a non-root PATH lacks).
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let path = env::var_os("PATH").unwrap_or_default();
+    env::split_paths(&path)
+        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|p| fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+}
+
+/// [`find_tool`], reporting it through [`missing`] when absent.
+fn tool(name: &str) -> Option<PathBuf> {
+    let found = find_tool(name);
+    if found.is_none() {
+        missing(name);
+    }
+    found
+}
+
+/// Every tool in `names`, or `None` after reporting the first missing one.
+fn tools<const N: usize>(names: [&str; N]) -> Option<[PathBuf; N]> {
+    let mut out = Vec::with_capacity(N);
+    for name in names {
+        out.push(tool(name)?);
+    }
+    out.try_into().ok()
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// The command, its exit status and everything it printed, for failure messages.
+fn describe(cmd: &str, out: &Output) -> String {
+    format!(
+        "$ {cmd}\n{}\n--- stdout ---\n{}--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn tempdir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("jt-real-consumers-")
+        .tempdir()
+        .expect("create a temp dir")
+}
+
+fn unique_name(what: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("jt-real-consumers-{what}-{}-{nanos}", std::process::id())
+}
+
+/// Panics with every failure at once, so one run shows all that is wrong.
+fn assert_no_failures(what: &str, failures: Vec<String>) {
+    assert!(
+        failures.is_empty(),
+        "{what}: {} failure(s)\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Renders (one per example and secrets variant, made once for the whole file)
+// ---------------------------------------------------------------------------------------------
+
+/// What a service password resolves to in a render.
+#[derive(Debug, Clone, PartialEq)]
+enum Password {
+    /// A `{file}` secret: the config substitutes the environment variable the drop-in sets.
+    FromEnvironment,
+    /// Rendered into the config (`{value}`, or `{env}` read when rendering).
+    Literal(String),
+}
+
+struct RenderedFile {
+    host: String,
+    /// The absolute target path on the host.
+    path: String,
+    kind: String,
+    content: String,
+}
+
+struct Render {
+    /// `examples/handbook.yaml`, plus the variant.
+    label: String,
+    /// The model exactly as rendered.
+    model: Value,
+    files: Vec<RenderedFile>,
+    focus: Password,
+    jvb: Password,
+}
+
+impl Render {
+    fn domain(&self) -> &str {
+        self.model["domain"]
+            .as_str()
+            .expect("the model has a domain")
+    }
+
+    fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a RenderedFile> + 'a {
+        self.files.iter().filter(move |f| f.kind == kind)
+    }
+
+    /// The only file of `kind`, failing when there is none or several.
+    fn one(&self, kind: &str) -> &RenderedFile {
+        let all: Vec<_> = self.files.iter().filter(|f| f.kind == kind).collect();
+        assert_eq!(
+            all.len(),
+            1,
+            "{}: expected exactly one `{kind}` file, found {}",
+            self.label,
+            all.len()
+        );
+        all[0]
+    }
+
+    /// Where [`Render::write`] puts `file` under `dir`.
+    fn local(dir: &Path, file: &RenderedFile) -> PathBuf {
+        dir.join(&file.host).join(file.path.trim_start_matches('/'))
+    }
+
+    /// Writes every file under `dir` as the CLI lays them out (`<host>/<target path>`).
+    fn write(&self, dir: &Path) {
+        for f in &self.files {
+            let p = Self::local(dir, f);
+            fs::create_dir_all(p.parent().expect("a target path has a folder"))
+                .expect("create folder");
+            fs::write(&p, &f.content).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+        }
+    }
+}
+
+struct Renders {
+    /// Where every render's `tls` points (`web.crt`, `web.key`). Not created here: the nginx
+    /// check creates it, generates the certificate and removes it again.
+    tls_dir: PathBuf,
+    all: Vec<Render>,
+}
+
+fn renders() -> &'static Renders {
+    static RENDERS: OnceLock<Result<Renders, String>> = OnceLock::new();
+    match RENDERS.get_or_init(render_examples) {
+        Ok(r) => r,
+        Err(e) => panic!("rendering the examples failed:\n{e}"),
+    }
+}
+
+fn render_examples() -> Result<Renders, String> {
+    let tls_dir = env::temp_dir().join(unique_name("tls"));
+    let examples_dir = Path::new(ROOT).join("examples");
+    let mut examples: Vec<PathBuf> = fs::read_dir(&examples_dir)
+        .map_err(|e| format!("read {}: {e}", examples_dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    examples.sort();
+    if examples.is_empty() {
+        return Err(format!("no examples/*.yaml in {}", examples_dir.display()));
+    }
+    let scratch = tempdir();
+    let mut all = Vec::new();
+    for example in &examples {
+        let name = format!(
+            "examples/{}",
+            example.file_name().unwrap_or_default().to_string_lossy()
+        );
+        let text = fs::read_to_string(example).map_err(|e| format!("read {name}: {e}"))?;
+        let mut model: Value =
+            serde_norway::from_str(&text).map_err(|e| format!("{name} is not YAML: {e}"))?;
+        model["tls"] = json!({
+            "mode": "own",
+            "certificate": tls_dir.join("web.crt"),
+            "key": tls_dir.join("web.key"),
+        });
+        all.push(render_one(
+            &scratch,
+            format!("{name} (secrets as written)"),
+            model.clone(),
+        )?);
+        model["secrets"] =
+            json!({ "focus": { "value": FOCUS_INLINE }, "jvb": { "value": JVB_INLINE } });
+        all.push(render_one(
+            &scratch,
+            format!("{name} (inline secrets)"),
+            model,
+        )?);
+    }
+    Ok(Renders { tls_dir, all })
+}
+
+fn render_one(scratch: &TempDir, label: String, model: Value) -> Result<Render, String> {
+    let n = fs::read_dir(scratch.path()).map(|d| d.count()).unwrap_or(0);
+    let model_path = scratch.path().join(format!("model-{n}.json"));
+    let out = scratch.path().join(format!("out-{n}"));
+    fs::write(
+        &model_path,
+        serde_json::to_vec_pretty(&model).expect("JSON"),
+    )
+    .map_err(|e| e.to_string())?;
+
+    let mut cmd = Command::new(CLI);
+    cmd.arg("render").arg(&model_path).arg("--out").arg(&out);
+    // `{env}` secrets are read when rendering: give them a value, which is then rendered.
+    let mut password = |name: &str| match &model["secrets"][name] {
+        Value::Object(o) if o.contains_key("file") => Password::FromEnvironment,
+        Value::Object(o) if o.contains_key("value") => {
+            Password::Literal(o["value"].as_str().unwrap_or_default().to_owned())
+        }
+        Value::Object(o) if o.contains_key("env") => {
+            let value = format!("from-render-env-{name}-4fG8kL2pQ9");
+            cmd.env(o["env"].as_str().unwrap_or_default(), &value);
+            Password::Literal(value)
+        }
+        other => panic!("{label}: unexpected secrets.{name}: {other}"),
+    };
+    let (focus, jvb) = (password("focus"), password("jvb"));
+    let output = run(&mut cmd);
+    if !output.status.success() {
+        return Err(format!(
+            "{label}:\n{}",
+            describe(
+                &format!("{CLI} render {} --out ...", model_path.display()),
+                &output
+            )
+        ));
+    }
+
+    let manifest: Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).map_err(|e| e.to_string())?)
+            .map_err(|e| format!("{label}: manifest.json: {e}"))?;
+    let mut files = Vec::new();
+    for host in manifest["hosts"]
+        .as_array()
+        .ok_or(format!("{label}: manifest.json has no hosts"))?
+    {
+        let host_name = host["name"].as_str().ok_or("a host without a name")?;
+        for f in host["files"].as_array().ok_or("a host without files")? {
+            let path = f["path"].as_str().ok_or("a file without a path")?;
+            let local = out.join(host_name).join(path.trim_start_matches('/'));
+            files.push(RenderedFile {
+                host: host_name.to_owned(),
+                path: path.to_owned(),
+                kind: f["kind"]
+                    .as_str()
+                    .ok_or("a file without a kind")?
+                    .to_owned(),
+                content: fs::read_to_string(&local)
+                    .map_err(|e| format!("{label}: read {}: {e}", local.display()))?,
+            });
+        }
+    }
+    Ok(Render {
+        label,
+        model,
+        files,
+        focus,
+        jvb,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the rendered prosody config (the names the other files must agree with)
+// ---------------------------------------------------------------------------------------------
+
+/// The quoted words of the top-level `VirtualHost "x"` / `Component "x" "type"` lines.
+fn prosody_declarations(cfg: &str, keyword: &str) -> Vec<Vec<String>> {
+    cfg.lines()
+        .filter_map(|l| l.strip_prefix(keyword))
+        .filter(|rest| rest.starts_with([' ', '\t', '"']))
+        .map(|rest| {
+            rest.split('"')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}
+
+fn virtual_hosts(cfg: &str) -> Vec<String> {
+    prosody_declarations(cfg, "VirtualHost")
+        .into_iter()
+        .filter_map(|w| w.into_iter().next())
+        .collect()
+}
+
+/// `(name, type)` of every Component.
+fn components(cfg: &str) -> Vec<(String, String)> {
+    prosody_declarations(cfg, "Component")
+        .into_iter()
+        .map(|w| {
+            (
+                w.first().cloned().unwrap_or_default(),
+                w.get(1).cloned().unwrap_or_else(|| "(external)".into()),
+            )
+        })
+        .collect()
+}
+
+fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |v, key| v.get(key))
+}
+
+// ---------------------------------------------------------------------------------------------
+// nginx
+// ---------------------------------------------------------------------------------------------
+
+struct NginxRun {
+    label: String,
+    ok: bool,
+    output: String,
+}
+
+/// `nginx -t` on every rendered site, once for both nginx tests.
+fn nginx_runs(nginx: &Path, openssl: &Path) -> &'static [NginxRun] {
+    static RUNS: OnceLock<Vec<NginxRun>> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let renders = renders();
+        // The certificate every rendered `ssl_certificate` names, for as long as nginx runs.
+        struct Remove<'a>(&'a Path);
+        impl Drop for Remove<'_> {
+            fn drop(&mut self) {
+                let _ = fs::remove_dir_all(self.0);
+            }
+        }
+        fs::create_dir(&renders.tls_dir).expect("create the certificate folder");
+        let _remove = Remove(&renders.tls_dir);
+        let mut openssl_cmd = Command::new(openssl);
+        openssl_cmd
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+            ])
+            .args(["-days", "2", "-subj", "/CN=jitsi-topology.test", "-keyout"])
+            .arg(renders.tls_dir.join("web.key"))
+            .arg("-out")
+            .arg(renders.tls_dir.join("web.crt"));
+        let out = run(&mut openssl_cmd);
+        assert!(
+            out.status.success(),
+            "generating a test certificate failed:\n{}",
+            describe("openssl req", &out)
+        );
+
+        let mut runs = Vec::new();
+        for r in &renders.all {
+            let sites: Vec<_> = r.of_kind("nginx").collect();
+            assert!(!sites.is_empty(), "{}: no nginx site rendered", r.label);
+            for site in sites {
+                let prefix = tempdir();
+                let p = prefix.path();
+                r.write(&p.join("render"));
+                for d in ["conf", "logs", "tmp"] {
+                    fs::create_dir_all(p.join(d)).expect("create prefix folder");
+                }
+                let conf = format!(
+                    "pid logs/nginx.pid;\n\
+                     error_log logs/error.log;\n\
+                     events {{}}\n\
+                     http {{\n\
+                     \x20   client_body_temp_path tmp/client_body;\n\
+                     \x20   proxy_temp_path tmp/proxy;\n\
+                     \x20   fastcgi_temp_path tmp/fastcgi;\n\
+                     \x20   uwsgi_temp_path tmp/uwsgi;\n\
+                     \x20   scgi_temp_path tmp/scgi;\n\
+                     \x20   include /etc/nginx/mime.types;\n\
+                     \x20   include {};\n\
+                     }}\n",
+                    Render::local(&p.join("render"), site).display()
+                );
+                fs::write(p.join("conf/nginx.conf"), conf).expect("write nginx.conf");
+                let mut cmd = Command::new(nginx);
+                cmd.arg("-t").arg("-p").arg(format!("{}/", p.display()));
+                cmd.args(["-c", "conf/nginx.conf", "-e", "logs/error.log"]);
+                let out = run(&mut cmd);
+                runs.push(NginxRun {
+                    label: format!("{}: {} {}", r.label, site.host, site.path),
+                    ok: out.status.success(),
+                    output: describe(&format!("{cmd:?}"), &out),
+                });
+            }
+        }
+        runs
+    })
+}
+
+#[test]
+fn nginx_accepts_every_rendered_site() {
+    let Some([nginx, openssl]) = tools(["nginx", "openssl"]) else {
+        return;
+    };
+    if !Path::new("/etc/nginx/mime.types").is_file() {
+        return missing("/etc/nginx/mime.types (package nginx-common)");
+    }
+    let failures = nginx_runs(&nginx, &openssl)
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| format!("{}\n{}", r.label, r.output))
+        .collect();
+    assert_no_failures("nginx -t rejected a rendered site", failures);
+}
+
+#[test]
+fn nginx_loads_every_rendered_site_without_warnings() {
+    let Some([nginx, openssl]) = tools(["nginx", "openssl"]) else {
+        return;
+    };
+    if !Path::new("/etc/nginx/mime.types").is_file() {
+        return missing("/etc/nginx/mime.types (package nginx-common)");
+    }
+    let failures = nginx_runs(&nginx, &openssl)
+        .iter()
+        .filter(|r| r.output.contains("[warn]"))
+        .map(|r| format!("{}\n{}", r.label, r.output))
+        .collect();
+    assert_no_failures(
+        "nginx -t warned about a rendered site (every reload would log it)",
+        failures,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// prosody
+// ---------------------------------------------------------------------------------------------
+
+/// The installed Prosody's series (`0.12` or `13`), from `prosodyctl about`.
+fn installed_prosody_series(prosodyctl: &Path) -> &'static str {
+    static SERIES: OnceLock<String> = OnceLock::new();
+    SERIES.get_or_init(|| {
+        let out = run(Command::new(prosodyctl).arg("about"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let version = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Prosody "))
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        if version.starts_with("0.") {
+            version.splitn(3, '.').take(2).collect::<Vec<_>>().join(".")
+        } else {
+            version.split('.').next().unwrap_or("").to_owned()
+        }
+    })
+}
+
+#[test]
+fn prosody_accepts_every_rendered_config_without_warnings() {
+    let Some(prosodyctl) = tool("prosodyctl") else {
+        return;
+    };
+    let debian_cfg = Path::new("/etc/prosody/prosody.cfg.lua");
+    if !debian_cfg.is_file() {
+        return missing("/etc/prosody/prosody.cfg.lua (package prosody)");
+    }
+    let debian_text = fs::read_to_string(debian_cfg).expect("read /etc/prosody/prosody.cfg.lua");
+    assert!(
+        debian_text
+            .lines()
+            .any(|l| l.trim() == r#"Include "conf.d/*.cfg.lua""#),
+        "Debian's prosody.cfg.lua no longer includes conf.d/*.cfg.lua; this test needs another way in"
+    );
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for r in &renders().all {
+        let series = r.model["platform"]["prosody"].as_str().unwrap_or("0.12");
+        let installed = installed_prosody_series(&prosodyctl);
+        if series != installed {
+            println!(
+                "skipped for {}: it targets Prosody {series}, Prosody {installed} is installed",
+                r.label
+            );
+            continue;
+        }
+        let files: Vec<_> = r.of_kind("prosody").collect();
+        assert!(!files.is_empty(), "{}: no prosody config rendered", r.label);
+        // prosodyctl (as root) insists that the `prosody` user can read every file.
+        let tmp = tempdir();
+        let dir = tmp.path();
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).expect("chmod");
+        fs::create_dir(dir.join("conf.d")).expect("mkdir conf.d");
+        fs::create_dir(dir.join("certs")).expect("mkdir certs");
+        let cfg = dir.join("prosody.cfg.lua");
+        fs::write(&cfg, &debian_text).expect("copy prosody.cfg.lua");
+        fs::set_permissions(&cfg, fs::Permissions::from_mode(0o644)).expect("chmod");
+        let mut included = Vec::new();
+        for f in &files {
+            let name = Path::new(&f.path)
+                .file_name()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
+            assert!(
+                name.ends_with(".cfg.lua"),
+                "{}: {} is not named *.cfg.lua, so prosody's `Include \"conf.d/*.cfg.lua\"` would skip it",
+                r.label,
+                f.path
+            );
+            let local = dir.join("conf.d").join(&name);
+            fs::write(&local, &f.content).expect("write prosody config");
+            fs::set_permissions(&local, fs::Permissions::from_mode(0o644)).expect("chmod");
+            included.push(local);
+        }
+        let mut cmd = Command::new(&prosodyctl);
+        cmd.arg("--config").arg(&cfg).args(["check", "config"]);
+        let out = run(&mut cmd);
+        let shown = describe(&format!("{cmd:?}"), &out);
+        checked += 1;
+        if !out.status.success() {
+            let meaning = match out.status.code() {
+                Some(2) => " (2: prosody found problems, e.g. an obsolete or misplaced option)",
+                Some(1) => " (1: the config does not load)",
+                _ => "",
+            };
+            failures.push(format!(
+                "{}: prosodyctl check config exited {}{meaning}\n{shown}",
+                r.label, out.status
+            ));
+            continue;
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        for local in included {
+            if !stdout.contains(&*local.to_string_lossy()) {
+                failures.push(format!(
+                    "{}: prosody did not load {}\n{shown}",
+                    r.label,
+                    local.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        checked > 0 || renders().all.is_empty() || !require_all(),
+        "no render targets the installed Prosody"
+    );
+    assert_no_failures(
+        "prosodyctl check config rejected a rendered config",
+        failures,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typesafe Config (jicofo.conf, jvb.conf)
+// ---------------------------------------------------------------------------------------------
+
+const TYPESAFE_JAR: &str = "/usr/share/java/typesafe-config.jar";
+
+/// The parsed jicofo and jvb configs of every render, per render: `(file, parsed JSON)`.
+struct Hocon {
+    /// Parsed with neither password variable set.
+    without_env: Vec<Vec<(usize, Value)>>,
+    /// Parsed with both set (to [`FOCUS_FROM_ENV`], [`JVB_FROM_ENV`]).
+    with_env: Vec<Vec<(usize, Value)>>,
+}
+
+fn hocon_available() -> Option<PathBuf> {
+    let java = tool("java")?;
+    if !Path::new(TYPESAFE_JAR).is_file() {
+        missing(&format!(
+            "Typesafe Config ({TYPESAFE_JAR}, package libtypesafe-config-java)"
+        ));
+        return None;
+    }
+    Some(java)
+}
+
+/// Both JVM runs (one without, one with the password variables), side by side, once.
+fn hocon(java: &Path) -> &'static Hocon {
+    static HOCON: OnceLock<Hocon> = OnceLock::new();
+    HOCON.get_or_init(|| {
+        let renders = &renders().all;
+        let tmp = tempdir();
+        // (render, file index) of each absolute path handed to the JVM.
+        let mut index: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for (ri, r) in renders.iter().enumerate() {
+            let dir = tmp.path().join(format!("render-{ri}"));
+            r.write(&dir);
+            for (fi, f) in r.files.iter().enumerate() {
+                if f.kind == "jicofo" || f.kind == "jvb" {
+                    let abs = std::path::absolute(Render::local(&dir, f)).expect("absolute path");
+                    index.insert(abs.to_string_lossy().into_owned(), (ri, fi));
+                }
+            }
+        }
+        let program = Path::new(ROOT).join("tests/consumers/HoconCheck.java");
+        let jvm = |env_set: bool| {
+            let mut cmd = Command::new(java);
+            cmd.arg("-cp")
+                .arg(TYPESAFE_JAR)
+                .arg(&program)
+                .args(index.keys());
+            cmd.env_remove(FOCUS_VAR).env_remove(JVB_VAR);
+            if env_set {
+                cmd.env(FOCUS_VAR, FOCUS_FROM_ENV)
+                    .env(JVB_VAR, JVB_FROM_ENV);
+            }
+            let out = run(&mut cmd);
+            let shown = describe(
+                &format!(
+                    "java -cp {TYPESAFE_JAR} HoconCheck.java <{} files>",
+                    index.len()
+                ),
+                &out,
+            );
+            assert!(
+                out.status.success(),
+                "Typesafe Config rejected a rendered file (environment set: {env_set}):\n{shown}"
+            );
+            let parsed: BTreeMap<String, Value> = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|e| panic!("HoconCheck printed no JSON ({e}):\n{shown}"));
+            let mut per_render = vec![Vec::new(); renders.len()];
+            for (path, &(ri, fi)) in &index {
+                let v = parsed
+                    .get(path)
+                    .unwrap_or_else(|| panic!("HoconCheck left out {path}:\n{shown}"));
+                per_render[ri].push((fi, v.clone()));
+            }
+            per_render
+        };
+        let (without_env, with_env) = std::thread::scope(|s| {
+            let a = s.spawn(|| jvm(false));
+            let b = s.spawn(|| jvm(true));
+            (a.join(), b.join())
+        });
+        let unwrap = |r: std::thread::Result<_>| r.unwrap_or_else(|e| std::panic::resume_unwind(e));
+        Hocon {
+            without_env: unwrap(without_env),
+            with_env: unwrap(with_env),
+        }
+    })
+}
+
+/// Every `videobridge.apis.xmpp-client.configs.<name>` of a parsed jvb.conf.
+fn xmpp_client_configs(jvb: &Value) -> Vec<(&String, &Value)> {
+    at(jvb, "videobridge.apis.xmpp-client.configs")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn typesafe_config_reads_jicofo_and_every_bridge_into_the_same_brewery() {
+    let Some(java) = hocon_available() else {
+        return;
+    };
+    let hocon = hocon(&java);
+    let mut failures = Vec::new();
+    for (ri, r) in renders().all.iter().enumerate() {
+        let domain = r.domain();
+        let auth = format!("auth.{domain}");
+        let prosody = &r.one("prosody").content;
+        let parsed = &hocon.with_env[ri];
+        let of_kind = |kind: &str| {
+            parsed
+                .iter()
+                .filter(|(fi, _)| r.files[*fi].kind == kind)
+                .collect::<Vec<_>>()
+        };
+        let mut fail = |msg: String| failures.push(format!("{}: {msg}", r.label));
+
+        let jicofos = of_kind("jicofo");
+        if jicofos.len() != 1 {
+            fail(format!("expected one jicofo.conf, found {}", jicofos.len()));
+            continue;
+        }
+        let (jfi, jicofo) = jicofos[0];
+        let jicofo_path = &r.files[*jfi].path;
+        let brewery = at(jicofo, "jicofo.bridge.brewery-jid").and_then(Value::as_str);
+        let Some(brewery) = brewery else {
+            fail(format!(
+                "{jicofo_path}: no jicofo.bridge.brewery-jid in {jicofo}"
+            ));
+            continue;
+        };
+        let client_domain = at(jicofo, "jicofo.xmpp.client.domain").and_then(Value::as_str);
+        if client_domain != Some(&auth) {
+            fail(format!(
+                "{jicofo_path}: jicofo.xmpp.client.domain is {client_domain:?}, expected {auth:?}"
+            ));
+        }
+        // The brewery is a room of a MUC component prosody serves; the login domain is a VirtualHost.
+        let brewery_muc = brewery.split_once('@').map(|(_, d)| d).unwrap_or("");
+        if !components(prosody)
+            .iter()
+            .any(|(name, kind)| name == brewery_muc && kind == "muc")
+        {
+            fail(format!(
+                "the brewery {brewery} is not on a `Component \"{brewery_muc}\" \"muc\"` of the prosody config"
+            ));
+        }
+        if !virtual_hosts(prosody).contains(&auth) {
+            fail(format!(
+                "prosody has no VirtualHost {auth:?} for the service accounts"
+            ));
+        }
+
+        let bridges = r.model["bridges"].as_array().cloned().unwrap_or_default();
+        let jvbs = of_kind("jvb");
+        if jvbs.len() != bridges.len() {
+            fail(format!(
+                "{} bridges in the model but {} jvb.conf files",
+                bridges.len(),
+                jvbs.len()
+            ));
+        }
+        let signaling: Option<IpAddr> = r.model["signaling"]["address"]
+            .as_str()
+            .and_then(|a| a.parse().ok());
+        let mut nicknames: BTreeMap<String, String> = BTreeMap::new();
+        for (fi, jvb) in jvbs {
+            let f = &r.files[*fi];
+            let where_ = format!("{} {}", f.host, f.path);
+            let configs = xmpp_client_configs(jvb);
+            if configs.is_empty() {
+                fail(format!("{where_}: no videobridge.apis.xmpp-client.configs"));
+            }
+            for (name, c) in configs {
+                let get = |k: &str| c.get(k).and_then(Value::as_str);
+                if get("MUC_JIDS") != Some(brewery) {
+                    fail(format!(
+                        "{where_}: configs.{name}.MUC_JIDS is {:?}, jicofo watches {brewery:?}",
+                        get("MUC_JIDS")
+                    ));
+                }
+                if get("DOMAIN") != Some(&auth) {
+                    fail(format!(
+                        "{where_}: configs.{name}.DOMAIN is {:?}, expected {auth:?}",
+                        get("DOMAIN")
+                    ));
+                }
+                let host: Option<IpAddr> = get("HOSTNAME").and_then(|h| h.parse().ok());
+                if host.is_none() || host != signaling {
+                    fail(format!(
+                        "{where_}: configs.{name}.HOSTNAME is {:?}, the signalling address is {:?}",
+                        get("HOSTNAME"),
+                        r.model["signaling"]["address"]
+                    ));
+                }
+                match get("MUC_NICKNAME") {
+                    None => fail(format!("{where_}: configs.{name}.MUC_NICKNAME is missing")),
+                    Some(nick) => {
+                        if let Some(other) = nicknames.insert(nick.to_owned(), where_.clone()) {
+                            fail(format!(
+                                "{where_} and {other} both join the brewery as {nick:?}"
+                            ));
+                        }
+                        let bridge = bridges.iter().find(|b| b["host"].as_str() == Some(&f.host));
+                        let expected =
+                            bridge.and_then(|b| b["nickname"].as_str().or(b["host"].as_str()));
+                        if bridge.is_some() && expected != Some(nick) {
+                            fail(format!(
+                                "{where_}: MUC_NICKNAME is {nick:?}, the model says {expected:?}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_no_failures("the parsed jicofo.conf and jvb.conf disagree", failures);
+}
+
+#[test]
+fn typesafe_config_resolves_passwords_from_the_environment_or_the_inline_value() {
+    let Some(java) = hocon_available() else {
+        return;
+    };
+    let hocon = hocon(&java);
+    let mut failures = Vec::new();
+    let mut file_secret_seen = false;
+    let mut inline_seen = false;
+    for (ri, r) in renders().all.iter().enumerate() {
+        for (env_set, parsed) in [(false, &hocon.without_env[ri]), (true, &hocon.with_env[ri])] {
+            for (fi, v) in parsed {
+                let f = &r.files[*fi];
+                let (secret, var, from_env, found) = match f.kind.as_str() {
+                    "jicofo" => (
+                        &r.focus,
+                        FOCUS_VAR,
+                        FOCUS_FROM_ENV,
+                        vec![at(v, "jicofo.xmpp.client.password")],
+                    ),
+                    "jvb" => (
+                        &r.jvb,
+                        JVB_VAR,
+                        JVB_FROM_ENV,
+                        xmpp_client_configs(v)
+                            .into_iter()
+                            .map(|(_, c)| c.get("PASSWORD"))
+                            .collect(),
+                    ),
+                    _ => continue,
+                };
+                let expected = match secret {
+                    Password::FromEnvironment => {
+                        file_secret_seen = true;
+                        env_set.then_some(from_env)
+                    }
+                    Password::Literal(value) => {
+                        inline_seen = true;
+                        Some(value.as_str())
+                    }
+                };
+                for got in found {
+                    let got = got.map(|g| {
+                        g.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| g.to_string())
+                    });
+                    if got.as_deref() != expected {
+                        let env = if env_set {
+                            format!("with {var} set")
+                        } else {
+                            format!("without {var}")
+                        };
+                        failures.push(format!(
+                            "{}: {} {} ({secret:?} secret), parsed {env}: password is {}, expected {}",
+                            r.label,
+                            f.host,
+                            f.path,
+                            got.map_or("absent".into(), |g| format!("{g:?}")),
+                            expected.map_or("absent".into(), |e| format!("{e:?}")),
+                        ));
+                    }
+                }
+            }
+        }
+        // A `{file}` secret only works if the service's drop-in exports the variable the config reads.
+        for (secret, var, kind) in [(&r.focus, FOCUS_VAR, "jicofo"), (&r.jvb, JVB_VAR, "jvb")] {
+            if *secret != Password::FromEnvironment {
+                continue;
+            }
+            for f in r.of_kind(kind) {
+                let exported = r.files.iter().any(|d| {
+                    d.host == f.host
+                        && d.kind == "systemd"
+                        && d.content.contains(var)
+                        && d.content.contains("EnvironmentFile=")
+                });
+                if !exported {
+                    failures.push(format!(
+                        "{}: {} reads ${{?{var}}}, but no systemd drop-in on {} sets it",
+                        r.label, f.path, f.host
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        file_secret_seen && inline_seen,
+        "the renders cover both {{file}} and inline secrets"
+    );
+    assert_no_failures("a password did not resolve as intended", failures);
+}
+
+// ---------------------------------------------------------------------------------------------
+// debconf
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn debconf_accepts_every_selections_file_without_warnings() {
+    let Some(dss) = tool("debconf-set-selections") else {
+        return;
+    };
+    let mut failures = Vec::new();
+    for r in &renders().all {
+        let tmp = tempdir();
+        r.write(tmp.path());
+        let files: Vec<_> = r.of_kind("debconf").collect();
+        assert!(
+            !files.is_empty(),
+            "{}: no debconf selections rendered",
+            r.label
+        );
+        for f in files {
+            let local = Render::local(tmp.path(), f);
+            let mut cmd = Command::new(&dss);
+            cmd.arg("--checkonly").arg(&local);
+            let out = run(&mut cmd);
+            if !out.status.success() || !out.stderr.is_empty() {
+                failures.push(format!(
+                    "{}: {} {}\n{}",
+                    r.label,
+                    f.host,
+                    f.path,
+                    describe(&format!("{cmd:?}"), &out)
+                ));
+            }
+        }
+    }
+    assert_no_failures(
+        "debconf-set-selections --checkonly rejected or warned about a file",
+        failures,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// config.js (node)
+// ---------------------------------------------------------------------------------------------
+
+/// The `config` object of `file` as a browser gets it, with the SSI variables `vars` set.
+fn eval_config_js(node: &Path, file: &Path, vars: &[(&str, &str)]) -> Result<Value, String> {
+    let mut cmd = Command::new(node);
+    cmd.arg(Path::new(ROOT).join("tests/consumers/configjs.js"))
+        .arg(file);
+    cmd.args(vars.iter().map(|(k, v)| format!("{k}={v}")));
+    let out = run(&mut cmd);
+    let shown = describe(&format!("{cmd:?}"), &out);
+    if !out.status.success() {
+        return Err(shown);
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("not JSON ({e}):\n{shown}"))
+}
+
+/// The SSI variables config.js echoes.
+fn ssi_variables(js: &str) -> BTreeSet<String> {
+    js.split("<!--#")
+        .skip(1)
+        .filter_map(|s| s.split_once("var=\""))
+        .filter_map(|(_, s)| s.split_once('"'))
+        .map(|(v, _)| v.to_owned())
+        .collect()
+}
+
+/// Checks one evaluated config against the names prosody and nginx serve.
+fn check_config(r: &Render, config: &Value, tenant: Option<&str>, fail: &mut dyn FnMut(String)) {
+    let domain = r.domain();
+    let prosody = &r.one("prosody").content;
+    let what = tenant.map_or("config.js".to_owned(), |t| {
+        format!("config.js for tenant {t:?}")
+    });
+    let get = |p: &str| at(config, p).and_then(Value::as_str).map(str::to_owned);
+    let mut expect = |p: &str, want: Option<String>, why: &str| {
+        if want.is_none() || get(p) != want {
+            fail(format!(
+                "{what}: {p} is {:?}, expected {want:?} ({why})",
+                get(p)
+            ));
+        }
+    };
+    expect(
+        "hosts.domain",
+        virtual_hosts(prosody).first().cloned(),
+        "the first VirtualHost of the prosody config",
+    );
+    expect(
+        "hosts.domain",
+        Some(domain.to_owned()),
+        "the model's domain",
+    );
+    let conference = components(prosody)
+        .into_iter()
+        .find(|(n, k)| k == "muc" && n.starts_with("conference."))
+        .map(|(n, _)| n);
+    let muc = match (tenant, &conference) {
+        (Some(t), Some(c)) => c
+            .strip_prefix("conference.")
+            .map(|rest| format!("conference.{t}.{rest}")),
+        (_, c) => c.clone(),
+    };
+    expect(
+        "hosts.muc",
+        muc,
+        "the conference MUC Component of the prosody config",
+    );
+    let focus = components(prosody)
+        .into_iter()
+        .find(|(_, k)| k == "client_proxy")
+        .map(|(n, _)| n);
+    expect(
+        "hosts.focus",
+        focus,
+        "the client_proxy Component of the prosody config",
+    );
+    let sub = tenant.map_or(String::new(), |t| format!("{t}/"));
+    expect(
+        "bosh",
+        Some(format!("https://{domain}/{sub}http-bind")),
+        "nginx proxies BOSH there",
+    );
+    expect(
+        "websocket",
+        Some(format!("wss://{domain}/{sub}xmpp-websocket")),
+        "nginx proxies XMPP over WebSocket there",
+    );
+}
+
+#[test]
+fn config_js_points_browsers_at_what_prosody_and_nginx_serve() {
+    let Some(node) = tool("node") else { return };
+    let mut failures = Vec::new();
+    for r in &renders().all {
+        let tmp = tempdir();
+        r.write(tmp.path());
+        let js = r.one("web-config");
+        let site = &r.one("nginx").content;
+        let mut fail = |msg: String| failures.push(format!("{}: {msg}", r.label));
+        match eval_config_js(&node, &Render::local(tmp.path(), js), &[]) {
+            Ok(config) => check_config(r, &config, None, &mut fail),
+            Err(e) => fail(format!("{} does not evaluate:\n{e}", js.path)),
+        }
+        for location in ["location = /http-bind", "location = /xmpp-websocket"] {
+            if !site
+                .lines()
+                .any(|l| l.trim().starts_with(&format!("{location} ")))
+            {
+                fail(format!("the nginx site has no `{location}`"));
+            }
+        }
+        if !site.contains(&js.path) {
+            fail(format!(
+                "the nginx site never serves {} (its /config.js)",
+                js.path
+            ));
+        }
+        if !site.lines().any(|l| l.trim() == "ssi on;") {
+            fail("the nginx site does not turn `ssi on`, so config.js reaches browsers with raw SSI comments".into());
+        }
+        // Every SSI variable config.js echoes (besides nginx's own $http_*) is one the site sets.
+        for var in ssi_variables(&js.content) {
+            if !var.starts_with("http_") && !site.contains(&format!("set ${var} ")) {
+                fail(format!(
+                    "config.js echoes the SSI variable {var:?}, which the nginx site never sets"
+                ));
+            }
+        }
+    }
+    assert_no_failures("config.js disagrees with prosody or nginx", failures);
+}
+
+#[test]
+fn config_js_for_a_tenant_uses_the_tenant_muc_and_paths() {
+    let Some(node) = tool("node") else { return };
+    let mut failures = Vec::new();
+    for r in &renders().all {
+        let tmp = tempdir();
+        r.write(tmp.path());
+        let js = r.one("web-config");
+        let prosody = &r.one("prosody").content;
+        let mut fail = |msg: String| failures.push(format!("{}: {msg}", r.label));
+        // What nginx sets for https://<domain>/acme/config.js.
+        let vars = [
+            ("subdir", "acme/"),
+            ("subdomain", "acme."),
+            ("http_host", r.domain()),
+        ];
+        match eval_config_js(&node, &Render::local(tmp.path(), js), &vars) {
+            Ok(config) => check_config(r, &config, Some("acme"), &mut fail),
+            Err(e) => fail(format!("{} does not evaluate for a tenant:\n{e}", js.path)),
+        }
+        // conference.acme.<domain> exists only through the MUC domain mapper.
+        let base = format!("muc_mapper_domain_base = \"{}\"", r.domain());
+        if !prosody.lines().any(|l| l.trim() == base) {
+            fail(format!(
+                "the prosody config lacks `{base}`, so tenant MUCs do not map onto the conference MUC"
+            ));
+        }
+    }
+    assert_no_failures("config.js for a tenant is wrong", failures);
+}
+
+// ---------------------------------------------------------------------------------------------
+// nftables
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn nftables_accepts_every_firewall_file() {
+    let Some(nft) = tool("nft") else { return };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for r in &renders().all {
+        let tmp = tempdir();
+        r.write(tmp.path());
+        for f in r.of_kind("firewall") {
+            let local = Render::local(tmp.path(), f);
+            let mut cmd = Command::new(&nft);
+            cmd.arg("-c").arg("-f").arg(&local);
+            let out = run(&mut cmd);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if !out.status.success() && stderr.contains("Operation not permitted") {
+                // `nft -c` still talks to the kernel, which needs CAP_NET_ADMIN.
+                return missing("nft with CAP_NET_ADMIN (run as root)");
+            }
+            checked += 1;
+            if !out.status.success() {
+                failures.push(format!(
+                    "{}: {} {}\n{}",
+                    r.label,
+                    f.host,
+                    f.path,
+                    describe(&format!("{cmd:?}"), &out)
+                ));
+            }
+        }
+    }
+    let enabled = renders()
+        .all
+        .iter()
+        .any(|r| r.model["firewall"]["enabled"] != json!(false));
+    assert!(
+        checked > 0 || !enabled,
+        "no firewall file was rendered, though a model enables the firewall"
+    );
+    assert_no_failures("nft -c rejected a rendered firewall", failures);
+}
