@@ -35,8 +35,38 @@ fn flow_descriptions(schema: &mut schemars::Schema) {
     let map = schema.ensure_object();
     let mut v = serde_json::Value::Object(std::mem::take(map));
     unwrap_descriptions(&mut v);
+    describe_variant_tags(&mut v);
     if let serde_json::Value::Object(m) = v {
         *map = m;
+    }
+}
+
+/// In an enum's `oneOf`, the variant's doc comment describes the branch; its tag property
+/// (`mode: own`) or single key (`env`) gets that description too, so editors show it there.
+fn describe_variant_tags(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Array(branches)) = map.get_mut("oneOf") {
+                for branch in branches.iter_mut() {
+                    let Some(desc) = branch.get("description").cloned() else {
+                        continue;
+                    };
+                    if let Some(serde_json::Value::Object(props)) = branch.get_mut("properties") {
+                        for prop in props.values_mut() {
+                            if let serde_json::Value::Object(p) = prop
+                                && !p.contains_key("description")
+                                && !p.contains_key("$ref")
+                            {
+                                p.insert("description".into(), desc.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(describe_variant_tags);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(describe_variant_tags),
+        _ => {}
     }
 }
 
@@ -85,5 +115,49 @@ impl schemars::JsonSchema for IpNetwork {
             "description": "An IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/24 or 2001:db8::/64; a bare address means that one address.",
             "examples": ["10.0.0.0/24", "2001:db8::/64"]
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Every property of both schemas tells an editor what it means.
+    #[test]
+    fn every_property_is_described() {
+        for schema in [super::topology(), super::manifest()] {
+            let root = serde_json::to_value(&schema).expect("serializes");
+            let mut undescribed = Vec::new();
+            walk(&root, &root, "", &mut undescribed);
+            assert!(
+                undescribed.is_empty(),
+                "properties without a description: {undescribed:?}"
+            );
+        }
+    }
+
+    fn walk(v: &Value, root: &Value, at: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::Object(props)) = map.get("properties") {
+                    for (name, prop) in props {
+                        let described = prop.get("description").is_some()
+                            || prop
+                                .get("$ref")
+                                .and_then(Value::as_str)
+                                .and_then(|r| root.pointer(r.trim_start_matches('#')))
+                                .is_some_and(|t| t.get("description").is_some());
+                        if !described {
+                            out.push(format!("{at}/{name}"));
+                        }
+                    }
+                }
+                for (k, child) in map {
+                    walk(child, root, &format!("{at}/{k}"), out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, root, at, out)),
+            _ => {}
+        }
     }
 }
