@@ -245,9 +245,10 @@ pub enum Trust {
     /// copied from the signalling host into each bridge's system trust store (and so Java's).
     #[default]
     Distribute,
-    /// Your own CA signed prosody's `auth.<domain>` certificate; bridges trust that CA.
+    /// Your own CA signed prosody's `auth.<domain>` certificate; bridges (and jicofo, on the
+    /// signalling host) trust that CA.
     Ca {
-        /// Absolute path, on every bridge, of the CA certificate (PEM) to trust.
+        /// Absolute path, on every host, of the CA certificate (PEM) to trust.
         ca_certificate: String,
         /// Absolute path, on the signalling host, of prosody's certificate for `auth.<domain>`.
         certificate: String,

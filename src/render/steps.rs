@@ -132,15 +132,28 @@ pub(crate) fn signaling(
             &d.names.focus_jid,
         ]),
     });
-    if let TrustPlan::Distribute { .. } = d.trust {
-        steps.push(Step::TrustExport {
+    match &d.trust {
+        TrustPlan::Distribute { .. } => steps.push(Step::TrustExport {
             description: format!(
                 "hand prosody's certificate for {} to the bridges",
                 d.names.auth_domain
             ),
             certificate: d.signaling.auth_certificate.clone(),
             to_hosts: d.bridges.iter().map(|b| b.host.clone()).collect(),
-        });
+        }),
+        // jicofo verifies prosody's certificate too: jitsi-meet-prosody's installer makes its
+        // own certificate trusted locally, but not an operator's CA.
+        TrustPlan::Ca {
+            ca_certificate,
+            destination,
+        } => steps.push(Step::TrustImport {
+            description: "trust the CA that signed prosody's certificate (for jicofo)".into(),
+            from_host: None,
+            source: ca_certificate.clone(),
+            destination: destination.clone(),
+            command: argv(&["update-ca-certificates"]),
+        }),
+        TrustPlan::Insecure => {}
     }
     steps.extend(firewall_step(files));
     steps.push(service(
