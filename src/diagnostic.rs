@@ -192,3 +192,42 @@ mod tests {
         assert_eq!(paths, ["", "/bridges/2/address", "/bridges/10/address"]);
     }
 }
+
+/// The error document every surface returns when it fails (CLI `--format json`, the C ABI's
+/// `err_json`, Python's `TopologyError`): `{"kind", "message", "diagnostics"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorDocument {
+    /// What failed: `invalid-model`, `io`, `usage`, `invalid-utf8`, `null-argument`,
+    /// `panic` or `internal`.
+    pub kind: String,
+    /// One line for humans.
+    pub message: String,
+    /// The diagnostics (empty unless `kind` is `invalid-model`).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ErrorDocument {
+    /// A failure that is not about the model's content.
+    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            message: message.into(),
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
+impl From<&Report> for ErrorDocument {
+    fn from(report: &Report) -> Self {
+        let (e, w) = (report.error_count(), report.warning_count());
+        Self {
+            kind: "invalid-model".to_owned(),
+            message: format!(
+                "the model is invalid: {e} error{}, {w} warning{}",
+                if e == 1 { "" } else { "s" },
+                if w == 1 { "" } else { "s" }
+            ),
+            diagnostics: report.diagnostics.clone(),
+        }
+    }
+}

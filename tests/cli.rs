@@ -121,6 +121,11 @@ fn a_duplicate_address_a_private_public_address_and_a_typo_exit_1_naming_all_thr
     assert_eq!(o.status.code(), Some(1));
     assert!(!out.exists(), "nothing is written for an invalid model");
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["kind"], "invalid-model");
+    assert_eq!(
+        report["message"],
+        "the model is invalid: 3 errors, 0 warnings"
+    );
     let paths: Vec<&str> = report["diagnostics"]
         .as_array()
         .unwrap()

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use jitsi_topology::diagnostic::ErrorDocument;
 use jitsi_topology::{Diagnostic, Report};
 
 /// Render every config file of a scalable Jitsi Meet deployment from one topology model.
@@ -119,7 +120,8 @@ fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-fn print_diagnostics(diagnostics: &[Diagnostic], format: Format, to_stdout: bool) {
+/// Prints warnings of a model that is valid: `{"diagnostics": [...]}` as JSON.
+fn print_warnings(diagnostics: &[Diagnostic], format: Format, to_stdout: bool) {
     match format {
         Format::Json => {
             let json = serde_json::json!({ "diagnostics": diagnostics });
@@ -129,17 +131,32 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format, to_stdout: bool
             );
         }
         Format::Text if diagnostics.is_empty() => {}
-        Format::Text => {
-            let text = Report {
+        Format::Text => print_text(
+            &Report {
                 diagnostics: diagnostics.to_vec(),
             }
-            .to_string();
-            if to_stdout {
-                println!("{text}");
-            } else {
-                eprintln!("{text}");
-            }
-        }
+            .to_string(),
+            to_stdout,
+        ),
+    }
+}
+
+/// Prints the report of an invalid model: as JSON, the error document every surface shares.
+fn print_report(report: &Report, format: Format, to_stdout: bool) {
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&ErrorDocument::from(report)).expect("serializes")
+        ),
+        Format::Text => print_text(&report.to_string(), to_stdout),
+    }
+}
+
+fn print_text(text: &str, to_stdout: bool) {
+    if to_stdout {
+        println!("{text}");
+    } else {
+        eprintln!("{text}");
     }
 }
 
@@ -152,7 +169,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     let hosts = rendered.bundle.hosts.len();
                     let files: usize = rendered.bundle.hosts.iter().map(|h| h.files.len()).sum();
                     write::tree(&rendered.bundle, &out)?;
-                    print_diagnostics(&rendered.warnings, format, false);
+                    print_warnings(&rendered.warnings, format, false);
                     if format == Format::Text {
                         eprintln!(
                             "rendered {hosts} hosts, {files} files into {}",
@@ -162,7 +179,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(jitsi_topology::Error::Invalid(report)) => {
-                    print_diagnostics(&report.diagnostics, format, false);
+                    print_report(&report, format, false);
                     Ok(ExitCode::from(1))
                 }
                 Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
@@ -172,7 +189,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             let text = read_model(&model)?;
             match jitsi_topology::check(&text, &process_env) {
                 Ok(checked) => {
-                    print_diagnostics(&checked.warnings, format, true);
+                    print_warnings(&checked.warnings, format, true);
                     if format == Format::Text {
                         println!(
                             "{model}: valid ({} bridges, {} warnings)",
@@ -183,7 +200,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(report) => {
-                    print_diagnostics(&report.diagnostics, format, true);
+                    print_report(&report, format, true);
                     Ok(ExitCode::from(1))
                 }
             }
