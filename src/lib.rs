@@ -11,10 +11,10 @@
 //! packages, the prosody accounts and the ordered deployment steps.
 //!
 //! ## Pipeline
-//! Data flows one way: [`load`] (text to typed [`Topology`]) → [`validate`] (every problem
+//! Data flows one way: [`load()`] (text to typed [`Topology`]) → [`validate()`] (every problem
 //! at once, as [`Diagnostic`]s with JSON Pointer paths) → resolve (every name and version
 //! choice made once, into a [`Deployment`]) → render (templates with format-aware escaping)
-//! → [`Bundle`]. [`check`] and [`render`] run the whole pipeline.
+//! → [`Bundle`]. [`check()`] and [`render()`] run the whole pipeline.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -118,7 +118,7 @@ pub fn check(text: &str, env: &dyn SecretEnv) -> Result<Checked, Report> {
     })
 }
 
-/// What [`render`] produced.
+/// What [`render()`] produced.
 #[derive(Debug, Clone)]
 pub struct Rendered {
     /// Every host's files, packages, accounts, firewall and steps.

@@ -2,7 +2,7 @@
 //!
 //! Every type here derives a JSON Schema (`schemas/topology.schema.json`), and every doc
 //! comment becomes a description in it, so editors show them. Loading is strict: unknown
-//! keys are errors (see [`crate::load`]). Nothing here is derived or defaulted by policy;
+//! keys are errors (see [`mod@crate::load`]). Nothing here is derived or defaulted by policy;
 //! names and version choices are made once, in [`crate::resolve`].
 
 use std::fmt;

@@ -75,7 +75,8 @@ enum Command {
 enum Format {
     /// Human-readable lines.
     Text,
-    /// `{"diagnostics": [{severity, code, path, message, hint}]}` on standard output.
+    /// JSON on standard output: `{"kind", "message", "diagnostics": [{severity, code, path,
+    /// message, hint}]}` for an invalid model, `{"diagnostics": [...]}` (warnings) otherwise.
     Json,
 }
 
