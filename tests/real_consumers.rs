@@ -145,6 +145,15 @@ enum Password {
     Literal(String),
 }
 
+impl Password {
+    fn source(&self) -> &'static str {
+        match self {
+            Self::FromEnvironment => "{file} secret",
+            Self::Literal(_) => "secret rendered inline",
+        }
+    }
+}
+
 struct RenderedFile {
     host: String,
     /// The absolute target path on the host.
@@ -246,14 +255,16 @@ fn render_examples() -> Result<Renders, String> {
             "key": tls_dir.join("web.key"),
         });
         all.push(render_one(
-            &scratch,
+            scratch.path(),
+            all.len(),
             format!("{name} (secrets as written)"),
             model.clone(),
         )?);
         model["secrets"] =
             json!({ "focus": { "value": FOCUS_INLINE }, "jvb": { "value": JVB_INLINE } });
         all.push(render_one(
-            &scratch,
+            scratch.path(),
+            all.len(),
             format!("{name} (inline secrets)"),
             model,
         )?);
@@ -261,10 +272,9 @@ fn render_examples() -> Result<Renders, String> {
     Ok(Renders { tls_dir, all })
 }
 
-fn render_one(scratch: &TempDir, label: String, model: Value) -> Result<Render, String> {
-    let n = fs::read_dir(scratch.path()).map(|d| d.count()).unwrap_or(0);
-    let model_path = scratch.path().join(format!("model-{n}.json"));
-    let out = scratch.path().join(format!("out-{n}"));
+fn render_one(scratch: &Path, n: usize, label: String, model: Value) -> Result<Render, String> {
+    let model_path = scratch.join(format!("model-{n}.json"));
+    let out = scratch.join(format!("out-{n}"));
     fs::write(
         &model_path,
         serde_json::to_vec_pretty(&model).expect("JSON"),
@@ -538,17 +548,13 @@ fn prosody_accepts_every_rendered_config_without_warnings() {
         "Debian's prosody.cfg.lua no longer includes conf.d/*.cfg.lua; this test needs another way in"
     );
     let mut failures = Vec::new();
-    let mut checked = 0;
     for r in &renders().all {
+        // A config for another Prosody series is still checked (Lua syntax, every option
+        // the installed series knows), but its "problems" (exit 2) may be options that
+        // changed between the series, so they are reported, not failed.
         let series = r.model["platform"]["prosody"].as_str().unwrap_or("0.12");
         let installed = installed_prosody_series(&prosodyctl);
-        if series != installed {
-            println!(
-                "skipped for {}: it targets Prosody {series}, Prosody {installed} is installed",
-                r.label
-            );
-            continue;
-        }
+        let other_series = series != installed;
         let files: Vec<_> = r.of_kind("prosody").collect();
         assert!(!files.is_empty(), "{}: no prosody config rendered", r.label);
         // prosodyctl (as root) insists that the `prosody` user can read every file.
@@ -582,8 +588,13 @@ fn prosody_accepts_every_rendered_config_without_warnings() {
         cmd.arg("--config").arg(&cfg).args(["check", "config"]);
         let out = run(&mut cmd);
         let shown = describe(&format!("{cmd:?}"), &out);
-        checked += 1;
-        if !out.status.success() {
+        if out.status.code() == Some(2) && other_series {
+            println!(
+                "note: {} targets Prosody {series}; Prosody {installed}'s check reported problems \
+                 that may be differences between the series:\n{shown}",
+                r.label
+            );
+        } else if !out.status.success() {
             let meaning = match out.status.code() {
                 Some(2) => " (2: prosody found problems, e.g. an obsolete or misplaced option)",
                 Some(1) => " (1: the config does not load)",
@@ -606,10 +617,6 @@ fn prosody_accepts_every_rendered_config_without_warnings() {
             }
         }
     }
-    assert!(
-        checked > 0 || renders().all.is_empty() || !require_all(),
-        "no render targets the installed Prosody"
-    );
     assert_no_failures(
         "prosodyctl check config rejected a rendered config",
         failures,
@@ -808,7 +815,7 @@ fn typesafe_config_reads_jicofo_and_every_bridge_into_the_same_brewery() {
                 let host: Option<IpAddr> = get("HOSTNAME").and_then(|h| h.parse().ok());
                 if host.is_none() || host != signaling {
                     fail(format!(
-                        "{where_}: configs.{name}.HOSTNAME is {:?}, the signalling address is {:?}",
+                        "{where_}: configs.{name}.HOSTNAME is {:?}, the signalling address is {}",
                         get("HOSTNAME"),
                         r.model["signaling"]["address"]
                     ));
@@ -891,10 +898,11 @@ fn typesafe_config_resolves_passwords_from_the_environment_or_the_inline_value()
                             format!("without {var}")
                         };
                         failures.push(format!(
-                            "{}: {} {} ({secret:?} secret), parsed {env}: password is {}, expected {}",
+                            "{}: {} {} ({}), parsed {env}: password is {}, expected {}",
                             r.label,
                             f.host,
                             f.path,
+                            secret.source(),
                             got.map_or("absent".into(), |g| format!("{g:?}")),
                             expected.map_or("absent".into(), |e| format!("{e:?}")),
                         ));
