@@ -531,3 +531,46 @@ fn every_example_validates_against_the_schema_and_every_manifest_against_its_sch
     .unwrap();
     assert!(!topology.is_valid(&bad));
 }
+
+#[test]
+fn secrets_init_writes_private_random_secrets_once_and_prints_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets");
+    let o = run(&["secrets", "init", secrets.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        fs::metadata(&secrets).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let mut values = Vec::new();
+    for name in ["focus", "jvb"] {
+        let path = secrets.join(name);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{name}"
+        );
+        let value = fs::read_to_string(&path).unwrap().trim_end().to_owned();
+        assert_eq!(value.len(), 32);
+        assert!(value.bytes().all(|b| b.is_ascii_alphanumeric()), "{value}");
+        assert!(!text(&o.stdout).contains(&value) && !text(&o.stderr).contains(&value));
+        values.push(value);
+    }
+    assert_ne!(values[0], values[1]);
+    // A second run keeps both: a deployed password is never replaced behind prosody's back.
+    let o = run(&["secrets", "init", secrets.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(text(&o.stdout).contains("kept"), "{}", text(&o.stdout));
+    assert_eq!(
+        fs::read_to_string(secrets.join("focus"))
+            .unwrap()
+            .trim_end(),
+        values[0]
+    );
+    // And what it writes is what a `{file}` model accepts: the helper reads the first line.
+    assert!(
+        values
+            .iter()
+            .all(|v| v.len() >= jitsi_topology::validate::MIN_SECRET_LEN)
+    );
+}

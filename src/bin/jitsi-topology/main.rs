@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok; 1 the model is invalid (diagnostics printed, nothing written); 2 usage
 //! or I/O error.
 
+mod secrets;
 mod write;
 
 use std::io::{Read, Write as _};
@@ -68,6 +69,24 @@ enum Command {
         /// Write both schemas into DIR (topology.schema.json, manifest.schema.json) instead.
         #[arg(long, value_name = "DIR", conflicts_with = "manifest")]
         write: Option<PathBuf>,
+    },
+    /// Create the secret files that `{file}` secrets name.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Write DIR/focus and DIR/jvb, each a new random password (32 letters and digits from the
+    /// OS random source), mode 0600, in a folder of mode 0700.
+    ///
+    /// An existing file is never overwritten, so running it again changes nothing. Nothing
+    /// secret is printed. Copy DIR/focus to the signalling host and DIR/jvb to the signalling
+    /// host and every bridge, at the paths the model's `{file}` secrets name (by default
+    /// /etc/jitsi-topology/secrets/), owned by root.
+    Init {
+        /// The folder to write into (created if missing).
+        dir: PathBuf,
     },
 }
 
@@ -205,6 +224,17 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::Secrets(SecretsCommand::Init { dir }) => {
+            for (name, created) in secrets::init(&dir)? {
+                let path = dir.join(name);
+                if created {
+                    println!("created {}", path.display());
+                } else {
+                    println!("kept {} (it exists)", path.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Schema { manifest, write } => {
             use jitsi_topology::schema;
