@@ -7,6 +7,7 @@
 //! 3. the remainder is deserialized into the Rust types (a wrong type stops here, with the
 //!    JSON Pointer of the field).
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Report, pointer};
@@ -127,27 +128,120 @@ fn parse(text: &str) -> Result<Value, Report> {
     }
     // JSON is YAML, but serde_json's messages are better for JSON.
     if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| {
-            syntax(
-                e.line(),
-                e.column(),
-                e.to_string().split(" at line").next().unwrap_or_default(),
-            )
-        });
+        return serde_json::from_str::<Strict>(text)
+            .map(|s| s.0)
+            .map_err(|e| {
+                syntax(
+                    e.line(),
+                    e.column(),
+                    e.to_string().split(" at line").next().unwrap_or_default(),
+                )
+            });
     }
-    serde_norway::from_str::<Value>(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((0, 0));
-        let message = e.to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_owned();
-        syntax(line, column, &message)
-    })
+    serde_norway::from_str::<Strict>(text)
+        .map(|s| s.0)
+        .map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            let message = e.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
+            syntax(line, column, &message)
+        })
+}
+
+/// A JSON value that refuses duplicate keys (serde_json's own keeps the last one silently,
+/// so `domain` written twice would quietly lose the first).
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a YAML or JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Strict::deserialize(d).map(|s| s.0)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<MapKey>()? {
+            let Strict(value) = map.next_value()?;
+            if out.contains_key(&key.0) {
+                let shown: String = key
+                    .0
+                    .chars()
+                    .take(64)
+                    .collect::<String>()
+                    .escape_debug()
+                    .to_string();
+                return Err(serde::de::Error::custom(format!("duplicate key `{shown}`")));
+            }
+            out.insert(key.0, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// A mapping key: a string, or a scalar YAML allows as a key (`13:`), as its text.
+struct MapKey(String);
+
+impl<'de> Deserialize<'de> for MapKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Strict::deserialize(d)?.0 {
+            Value::String(s) => Ok(MapKey(s)),
+            Value::Number(n) => Ok(MapKey(n.to_string())),
+            Value::Bool(b) => Ok(MapKey(b.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "a mapping key must be a string, not {}",
+                kind_of(&other)
+            ))),
+        }
+    }
 }
 
 fn syntax(line: usize, column: usize, message: &str) -> Report {
@@ -363,6 +457,24 @@ mod tests {
             paths.contains(&("unknown-key", "/tls/certficate")),
             "{paths:?}"
         );
+    }
+
+    #[test]
+    fn a_key_written_twice_is_an_error_not_a_silent_overwrite() {
+        for text in [
+            "domain: a.example.com\ndomain: b.example.com\n",
+            r#"{"domain": "a", "domain": "b"}"#,
+        ] {
+            let report = load(text).expect_err("duplicate");
+            assert_eq!(report.diagnostics[0].code, "syntax");
+            assert!(
+                report.diagnostics[0]
+                    .message
+                    .contains("duplicate key `domain`"),
+                "{}",
+                report.diagnostics[0].message
+            );
+        }
     }
 
     #[test]
