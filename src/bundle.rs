@@ -3,7 +3,7 @@
 
 use ipnet::IpNet;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The version of the manifest format.
@@ -38,7 +38,7 @@ pub struct Host {
 }
 
 /// A host's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// nginx, jitsi-meet web, prosody and jicofo.
@@ -48,7 +48,9 @@ pub enum Role {
 }
 
 /// The family of a rendered file: which program reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileKind {
     /// `debconf-set-selections` input.
@@ -78,7 +80,9 @@ pub enum FileKind {
 }
 
 /// What to do to a service when a file changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServiceAction {
     /// Re-read the configuration without dropping connections.
@@ -91,7 +95,7 @@ pub enum ServiceAction {
 }
 
 /// A service to act on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ServiceRef {
     /// The systemd unit name without `.service`.
     pub name: String,
@@ -149,7 +153,7 @@ impl File {
 }
 
 /// A prosody account to register on the signalling host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Account {
     /// The local part, e.g. `jvb`.
     pub user: String,
@@ -165,7 +169,7 @@ pub struct Account {
 }
 
 /// The firewall of one host as data: our own nftables table, replaced as a whole.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FirewallPlan {
     /// The nftables table (`inet jitsi_topology`).
     pub table: String,
@@ -176,7 +180,7 @@ pub struct FirewallPlan {
 }
 
 /// One inbound rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FirewallRule {
     /// `tcp`, `udp` or `any`.
     pub protocol: String,
@@ -193,7 +197,7 @@ pub struct FirewallRule {
 
 /// One step of deploying a host, in order. Integrations (Ansible, Nix, `plan`) follow this
 /// list instead of inventing their own order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Step {
     /// Load the debconf answers before any package is installed.
@@ -283,7 +287,7 @@ pub enum Step {
 }
 
 /// `manifest.json`.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "jitsi-topology manifest")]
 pub struct Manifest {
     /// The manifest format version (1).
@@ -297,7 +301,7 @@ pub struct Manifest {
 }
 
 /// One host in the manifest.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ManifestHost {
     /// The host's name; its files are under `<name>/` beside the manifest.
     pub name: String,
@@ -316,7 +320,7 @@ pub struct ManifestHost {
 }
 
 /// One file in the manifest.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ManifestFile {
     /// Absolute target path on the host.
     pub path: String,

@@ -39,6 +39,7 @@ pub mod diagnostic;
 pub mod escape;
 pub mod load;
 pub mod model;
+pub mod plan;
 pub mod release;
 pub mod render;
 pub mod resolve;

@@ -574,3 +574,150 @@ fn secrets_init_writes_private_random_secrets_once_and_prints_none() {
             .all(|v| v.len() >= jitsi_topology::validate::MIN_SECRET_LEN)
     );
 }
+
+/// The handbook model with a fourth bridge, and without `bridge_networks` (so the signalling
+/// host's firewall lists each bridge).
+fn handbook(four_bridges: bool, networks: bool) -> String {
+    let mut model = fs::read_to_string(repo("examples/handbook.yaml")).unwrap();
+    if four_bridges {
+        model = model.replace(
+            "bridge_networks:",
+            "  - { host: jvb4.meet.example.com, address: 10.0.0.14, public_address: 198.51.100.14 }\nbridge_networks:",
+        );
+    }
+    if !networks {
+        model = model.replace("bridge_networks: [10.0.0.0/24]\n", "");
+    }
+    model
+}
+
+#[test]
+fn adding_a_bridge_touches_only_that_bridge_and_the_signalling_firewall() {
+    let dir = tempfile::tempdir().unwrap();
+    for networks in [true, false] {
+        let (old, new) = (dir.path().join("old.yaml"), dir.path().join("new.yaml"));
+        fs::write(&old, handbook(false, networks)).unwrap();
+        fs::write(&new, handbook(true, networks)).unwrap();
+        // Against the deployed tree, as an operator would run it.
+        let tree = dir.path().join(format!("deployed-{networks}"));
+        assert!(
+            run(&[
+                "render",
+                old.to_str().unwrap(),
+                "--out",
+                tree.to_str().unwrap()
+            ])
+            .status
+            .success()
+        );
+        let o = run(&[
+            "plan",
+            tree.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "changes exit 3: {}",
+            text(&o.stderr)
+        );
+        let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let hosts: Vec<(&str, &str)> = plan["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["status"] != "unchanged")
+            .map(|h| (h["name"].as_str().unwrap(), h["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                ("meet.example.com", "changed"),
+                ("jvb4.meet.example.com", "added")
+            ]
+        );
+        let signaling = &plan["hosts"][0];
+        let changed: Vec<&str> = signaling["changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        let services: Vec<(&str, &str)> = signaling["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["name"].as_str().unwrap(), s["action"].as_str().unwrap()))
+            .collect();
+        let steps: Vec<&str> = signaling["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["action"].as_str().unwrap())
+            .collect();
+        if networks {
+            // 10.0.0.0/24 already admits the new bridge: only its certificate must reach it.
+            assert!(changed.is_empty(), "{changed:?}");
+            assert!(services.is_empty(), "{services:?}");
+            assert_eq!(steps, ["trust-export"]);
+        } else {
+            assert_eq!(changed, ["/etc/jitsi-topology/firewall.nft"]);
+            assert_eq!(services, [("jitsi-topology-firewall", "reload")]);
+            assert_eq!(steps, ["write-files", "trust-export", "service"]);
+        }
+        let new_bridge = &plan["hosts"][4];
+        let steps: Vec<&str> = new_bridge["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps.first(), Some(&"preseed"));
+        assert_eq!(steps.last(), Some(&"service"));
+    }
+}
+
+#[test]
+fn plan_of_the_same_model_has_no_changes_and_a_secret_change_is_shown_without_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = handbook(false, true);
+    let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
+    fs::write(
+        &a,
+        model.replace(
+            "jvb: { file: /etc/jitsi-topology/secrets/jvb }",
+            "jvb: { value: first-jvb-secret-0123456789 }",
+        ),
+    )
+    .unwrap();
+    fs::write(
+        &b,
+        model.replace(
+            "jvb: { file: /etc/jitsi-topology/secrets/jvb }",
+            "jvb: { value: second-jvb-secret-9876543210 }",
+        ),
+    )
+    .unwrap();
+    let o = run(&["plan", a.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stdout).trim(), "no changes");
+    let o = run(&["plan", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let out = text(&o.stdout);
+    assert!(
+        !out.contains("first-jvb-secret") && !out.contains("second-jvb-secret"),
+        "{out}"
+    );
+    // The account's password changes on the signalling host, and every bridge drains.
+    assert!(
+        out.contains("meet.example.com: changed\n  ~ /etc/jitsi-topology/secrets/jvb"),
+        "{out}"
+    );
+    assert!(
+        out.contains("steps: write-files, register-account"),
+        "{out}"
+    );
+    assert_eq!(out.matches("drain jitsi-videobridge2").count(), 3, "{out}");
+}

@@ -70,6 +70,20 @@ enum Command {
         #[arg(long, value_name = "DIR", conflicts_with = "manifest")]
         write: Option<PathBuf>,
     },
+    /// Show what changes between two renders, per host, and what must be reloaded, restarted,
+    /// drained or run again (exit 0: no changes, 3: changes).
+    ///
+    /// OLD and NEW are each a model file or an output folder of `render` (its manifest.json).
+    /// Files are compared by SHA-256, mode and owner, so no secret is ever shown.
+    Plan {
+        /// What is deployed now: a model, or a folder written by `render`.
+        old: String,
+        /// What to deploy: a model, or a folder written by `render`.
+        new: String,
+        /// How to print the plan.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Create the secret files that `{file}` secrets name.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -225,6 +239,21 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 }
             }
         }
+        Command::Plan { old, new, format } => {
+            let (old, new) = match (manifest_of(&old)?, manifest_of(&new)?) {
+                (Ok(o), Ok(n)) => (o, n),
+                (Err(report), _) | (_, Err(report)) => {
+                    print_report(&report, format, false);
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let plan = jitsi_topology::plan::plan(&old, &new);
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
+                Format::Text => println!("{plan}"),
+            }
+            Ok(ExitCode::from(if plan.changes { 3 } else { 0 }))
+        }
         Command::Secrets(SecretsCommand::Init { dir }) => {
             for (name, created) in secrets::init(&dir)? {
                 let path = dir.join(name);
@@ -257,6 +286,33 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             std::io::stdout().write_all(schema::to_text(&s).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The manifest of a model (rendered now) or of an output folder (read from it).
+fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest, Report>, Failure> {
+    let path = Path::new(source);
+    if path.is_dir() {
+        let file = path.join("manifest.json");
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            Failure(format!(
+                "cannot read {}: {e} (is {source} an output of render?)",
+                file.display()
+            ))
+        })?;
+        let manifest = serde_json::from_str(&text).map_err(|e| {
+            Failure(format!(
+                "{} is not a manifest of this tool: {e}",
+                file.display()
+            ))
+        })?;
+        return Ok(Ok(manifest));
+    }
+    let text = read_model(source)?;
+    match jitsi_topology::render(&text, &process_env) {
+        Ok(rendered) => Ok(Ok(rendered.bundle.manifest(false))),
+        Err(jitsi_topology::Error::Invalid(report)) => Ok(Err(report)),
+        Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
     }
 }
 
