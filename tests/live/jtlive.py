@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Helpers of the live deployment test (tests/live/run); standard library only.
+
+Subcommands (all output is for the bash driver):
+  model        write a test topology (YAML) and a bash-sourceable description of its hosts
+  steps-sh     a host's manifest steps (and file locations) as bash assignments
+  write-files  carry out a host's write-files step into a root folder (modes, owners, sha256)
+  prosody-cfg  copy Debian's prosody.cfg.lua, changing only data_path, pidfile and log
+  config-js-check  config.js (JSON from node, on stdin) against prosody's host list
+  jicofo-rest  print "HOST PORT" of jicofo's REST API from the rendered jicofo.conf (needs pyhocon)
+"""
+
+import argparse
+import grp
+import hashlib
+import ipaddress
+import json
+import os
+import pwd
+import re
+import shlex
+import sys
+
+
+def fail(msg):
+    print(f"jtlive: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+# --------------------------------------------------------------------------------------- model
+
+def cmd_model(a):
+    """A topology of N bridges on 198.18.0.0/24 (RFC 2544 benchmark range, never routed)."""
+    domain = a.domain
+    base = ipaddress.ip_address("198.18.0.10")
+    sig_addr = base
+    bridges = []
+    for i in range(1, a.bridges + 1):
+        bridges.append({
+            "host": f"jvb{i}.{domain}",
+            "address": str(base + i),
+            # the handbook shape: each bridge behind 1:1 NAT (the public side is never used here)
+            "public_address": str(ipaddress.ip_address("198.19.0.10") + i) if a.handbook else None,
+            "nickname": f"jvb{i}.{domain}",  # the default the model documents (the host name)
+        })
+    first, last = ipaddress.ip_address(bridges[0]["address"]), ipaddress.ip_address(bridges[-1]["address"])
+    # exactly the bridges: the outsider (and the signalling host) stay outside
+    bridge_networks = [str(n) for n in ipaddress.summarize_address_range(first, last)]
+    outsider = "198.18.0.200"
+    admin = "198.18.0.250"
+    pki, sec = a.pki, a.secrets
+    lines = [
+        "# Written by tests/live/jtlive.py model: the live test's own topology.",
+        "release: stable-11146",
+        'platform: { prosody: "0.12" }',
+        f"domain: {domain}",
+        "tls:",
+        "  mode: own",
+        f"  certificate: {pki}/web.crt",
+        f"  key: {pki}/web.key",
+        "secrets:",
+        f"  focus: {{ file: {sec}/focus }}",
+        f"  jvb: {{ file: {sec}/jvb }}",
+        "signaling:",
+        f"  host: signal.{domain}",
+        f"  address: {sig_addr}",
+        "bridges:",
+    ]
+    for b in bridges:
+        extra = f", public_address: {b['public_address']}, jvm_max_memory: 8g" if b["public_address"] else ""
+        lines.append(f"  - {{ host: {b['host']}, address: {b['address']}{extra} }}")
+    lines += [
+        f"bridge_networks: [{', '.join(bridge_networks)}]",
+        "trust:",
+        "  mode: ca",
+        f"  ca_certificate: {pki}/ca.crt",
+        f"  certificate: {pki}/auth.crt",
+        f"  key: {pki}/auth.key",
+        "firewall:",
+        f"  default_drop: {'true' if a.default_drop else 'false'}",
+        f"  admin_networks: [{admin}/32]",
+    ]
+    with open(a.out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    env = {
+        "DOMAIN": domain,
+        "AUTH_DOMAIN": f"auth.{domain}",
+        "SIG_HOST": f"signal.{domain}",
+        "SIG_ADDR": str(sig_addr),
+        "OUT_ADDR": outsider,
+        "ADM_ADDR": admin,
+        "BRIDGE_NETWORKS": " ".join(bridge_networks),
+    }
+    out = [f"{k}={shlex.quote(v)}" for k, v in env.items()]
+    out.append("BRIDGE_HOSTS=(" + " ".join(shlex.quote(b["host"]) for b in bridges) + ")")
+    out.append("BRIDGE_ADDRS=(" + " ".join(shlex.quote(b["address"]) for b in bridges) + ")")
+    out.append("BRIDGE_NICKS=(" + " ".join(shlex.quote(b["nickname"]) for b in bridges) + ")")
+    with open(a.env, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+# ------------------------------------------------------------------------------------ manifest
+
+def load_host(manifest, host):
+    with open(manifest) as f:
+        m = json.load(f)
+    for h in m["hosts"]:
+        if h["name"] == host:
+            return h
+    fail(f"host {host} is not in {manifest}")
+
+
+def sh_name(s):
+    return re.sub(r"\W", "_", s)
+
+
+def sh_value(v):
+    if isinstance(v, list):
+        return "(" + " ".join(shlex.quote(str(x)) for x in v) + ")"
+    if v is None:
+        return "''"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return shlex.quote(str(v))
+
+
+def unit_exec(path, key):
+    """Exec<KEY>= of a unit file as argv (systemd's prefixes such as + removed)."""
+    with open(path) as f:
+        for line in f.read().splitlines():
+            if line.startswith(key + "="):
+                words = shlex.split(line.split("=", 1)[1])
+                words[0] = words[0].lstrip("+-@!:")
+                return words
+    return None
+
+
+def cmd_steps_sh(a):
+    """A host's steps (and where its files are), as bash assignments for eval:
+    ST_N; ST_<i>_<field> (arrays for lists); for service steps whose unit we render,
+    ST_<i>_unit_ExecStart / _ExecStop (argv); FILE_<kind> (paths); DROPIN_<service>."""
+    h = load_host(a.manifest, a.host)
+    out = [f"ST_N={len(h['steps'])}"]
+    for i, s in enumerate(h["steps"]):
+        for k, v in s.items():
+            out.append(f"ST_{i}_{sh_name(k)}={sh_value(v)}")
+        if s["action"] == "service":
+            unit = os.path.join(a.out, a.host, "etc/systemd/system", s["service"] + ".service")
+            if os.path.exists(unit):
+                for key in ("ExecStart", "ExecStop"):
+                    argv = unit_exec(unit, key)
+                    if argv:
+                        out.append(f"ST_{i}_unit_{key}={sh_value(argv)}")
+    kinds = {}
+    for f in h["files"]:
+        kinds.setdefault(f["kind"], []).append(f["path"])
+        m = re.fullmatch(r"/etc/systemd/system/([^/]+)\.service\.d/[^/]+\.conf", f["path"])
+        if m:
+            out.append(f"DROPIN_{sh_name(m.group(1))}={sh_value(f['path'])}")
+    for k, paths in kinds.items():
+        out.append(f"FILE_{sh_name(k)}={sh_value(paths)}")
+    print("\n".join(out))
+
+
+def under(root, path):
+    """PATH (absolute, on the host) inside ROOT (the host's root folder)."""
+    if not path.startswith("/"):
+        fail(f"not an absolute path: {path}")
+    return path if root == "/" else os.path.join(root, path.lstrip("/"))
+
+
+def cmd_write_files(a):
+    """The write-files step: each listed file, from the rendered tree, with its mode and owner."""
+    h = load_host(a.manifest, a.host)
+    files = {f["path"]: f for f in h["files"]}
+    step = next((s for s in h["steps"] if s["action"] == "write-files"), None)
+    if step is None:
+        fail(f"{a.host} has no write-files step")
+    missing_ids = set()
+    for path in step["files"]:
+        meta = files.get(path)
+        if meta is None:
+            fail(f"write-files names {path}, which is not among {a.host}'s files")
+        src = os.path.join(a.out, a.host, path.lstrip("/"))
+        with open(src, "rb") as f:
+            data = f.read()
+        if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+            fail(f"{a.host}:{path}: the file on disk does not match the manifest's sha256")
+        dst = under(a.root, path)
+        os.makedirs(os.path.dirname(dst), mode=0o755, exist_ok=True)
+        tmp = dst + ".jt-tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, int(meta["mode"], 8))
+        try:
+            uid = pwd.getpwnam(meta["owner"]).pw_uid
+        except KeyError:
+            uid = 0
+            missing_ids.add(f"user {meta['owner']}")
+        try:
+            gid = grp.getgrnam(meta["group"]).gr_gid
+        except KeyError:
+            gid = 0
+            missing_ids.add(f"group {meta['group']}")
+        os.chown(tmp, uid, gid)
+        os.replace(tmp, dst)
+    note = f" (not on this machine, root used instead: {', '.join(sorted(missing_ids))})" if missing_ids else ""
+    print(f"{len(step['files'])} files, sha256 as in the manifest{note}")
+
+
+# ------------------------------------------------------------------------------------- prosody
+
+def cmd_prosody_cfg(a):
+    """Debian's main config, changed only where the test must: data, pid and log paths."""
+    with open(a.src) as f:
+        text = f.read()
+    changes = [
+        (r'(?m)^pidfile = "[^"]*";?', f'pidfile = "{a.pid}";'),
+        (r'(?ms)^log = \{.*?^\}', f'log = {{\n\tinfo = "{a.log}";\n\terror = "{a.err}";\n}}'),
+    ]
+    for pattern, repl in changes:
+        text, n = re.subn(pattern, lambda _m, r=repl: r, text, count=1)
+        if n != 1:
+            fail(f"Debian's prosody.cfg.lua changed: no match for {pattern}")
+    if 'Include "conf.d/*.cfg.lua"' not in text:
+        fail("Debian's prosody.cfg.lua has no Include \"conf.d/*.cfg.lua\"")
+    # data_path is not in Debian's file (the compiled-in default is /var/lib/prosody): add it up top
+    header = (f"-- jitsi-topology live test: Debian's {a.src}, with data_path, pidfile and log moved\n"
+              f"-- into the test's temporary folder.\n"
+              f'data_path = "{a.data}"\n')
+    with open(a.dst, "w") as f:
+        f.write(header + text)
+
+
+def cmd_jicofo_rest(a):
+    from pyhocon import ConfigFactory
+    c = ConfigFactory.parse_file(a.conf, resolve=False)
+    print(c.get_string("jicofo.rest.host", "127.0.0.1"), c.get_int("jicofo.rest.port", 8888))
+
+
+def cmd_config_js_check(a):
+    """config.js (as JSON on stdin, from node) against prosody's `host:list()` output."""
+    cfg = json.load(sys.stdin)
+    served = {}
+    with open(a.hosts) as f:
+        for line in f:
+            m = re.fullmatch(r"([a-z0-9.-]+)(?: \((\S+) component\))?\s*", line)
+            if m:
+                served[m.group(1)] = m.group(2) or "VirtualHost"
+    want = {"domain": "VirtualHost", "muc": "muc", "focus": "client_proxy"}
+    bad, good = [], []
+    for key, value in cfg["hosts"].items():
+        kind = served.get(value)
+        if kind is None:
+            bad.append(f"hosts.{key}={value} is not served by prosody")
+        elif key in want and kind != want[key]:
+            bad.append(f"hosts.{key}={value} is a {kind} on prosody, expected {want[key]}")
+        else:
+            good.append(f"{key}={value} ({kind})")
+    bosh, ws = cfg.get("bosh"), cfg.get("websocket")
+    if bosh != f"https://{a.domain}/http-bind" or ws != f"wss://{a.domain}/xmpp-websocket":
+        bad.append(f"bosh/websocket URLs: {bosh} {ws}")
+    if cfg.get("subdir") != "" or cfg.get("subdomain") != "":
+        bad.append(f"subdir/subdomain not empty: {cfg.get('subdir')!r} {cfg.get('subdomain')!r}")
+    print(("BAD " + "; ".join(bad)) if bad else ("OK " + ", ".join(good)))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("model")
+    m.add_argument("--out", required=True)
+    m.add_argument("--env", required=True)
+    m.add_argument("--pki", required=True, help="folder of ca.crt, auth.{crt,key}, web.{crt,key}")
+    m.add_argument("--secrets", required=True, help="folder of the focus and jvb secret files")
+    m.add_argument("--domain", required=True)
+    m.add_argument("--bridges", type=int, required=True)
+    m.add_argument("--default-drop", action="store_true")
+    m.add_argument("--handbook", action="store_true", help="the handbook shape: public addresses, 8g heap")
+    m.set_defaults(f=cmd_model)
+    s = sub.add_parser("steps-sh")
+    s.add_argument("manifest")
+    s.add_argument("out")
+    s.add_argument("host")
+    s.set_defaults(f=cmd_steps_sh)
+    w = sub.add_parser("write-files")
+    w.add_argument("manifest")
+    w.add_argument("out")
+    w.add_argument("host")
+    w.add_argument("root")
+    w.set_defaults(f=cmd_write_files)
+    c = sub.add_parser("prosody-cfg")
+    for k in ("src", "dst", "data", "pid", "log", "err"):
+        c.add_argument("--" + k, required=True)
+    c.set_defaults(f=cmd_prosody_cfg)
+    j = sub.add_parser("jicofo-rest")
+    j.add_argument("conf")
+    j.set_defaults(f=cmd_jicofo_rest)
+    k = sub.add_parser("config-js-check")
+    k.add_argument("hosts")
+    k.add_argument("domain")
+    k.set_defaults(f=cmd_config_js_check)
+    a = p.parse_args()
+    a.f(a)
+
+
+if __name__ == "__main__":
+    main()

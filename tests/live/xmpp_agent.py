@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""The XMPP side of the live test: a videobridge's login or jicofo's, from the rendered files.
+
+  xmpp_agent.py bridge --host NAME --root DIR --conf PATH --dropin PATH --result FILE --release FILE
+  xmpp_agent.py focus  --root DIR --conf PATH --dropin PATH --expect NICK... --result FILE --release FILE
+
+Run each agent inside its host's network namespace, so its traffic starts there. An agent:
+  1. carries out the service's systemd drop-in the way systemd would: runs its ExecStartPre
+     (our secret-env script, which turns the model's secret file into an environment file) and
+     reads its EnvironmentFile= lines (systemd's quoting rules), paths mapped into the host's
+     root folder (DIR; "/" for the signalling host, which runs in a private mount namespace);
+  2. parses jvb.conf or jicofo.conf as HOCON (pyhocon) with that environment, so that
+     ${?JITSI_TOPOLOGY_..._PASSWORD} resolves exactly as in the service;
+  3. logs in with slixmpp, STARTTLS verified against the CA bundle given (check_hostname on,
+     CERT_REQUIRED, nothing else trusted), for the account's DOMAIN;
+  4. a bridge joins MUC_JIDS as MUC_NICKNAME; focus joins brewery-jid and watches the occupants.
+It writes one JSON result (status joined / auth-refused / tls-refused / connect-failed /
+config-error / timeout) and, once the result is in, stays online until the release file exists.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import shlex
+import ssl
+import subprocess
+import sys
+import time
+
+# ------------------------------------------------------------------------------ systemd drop-in
+
+SHELL_NEED_ESCAPE = '"\\`$'
+
+
+def parse_env_file(text):
+    """systemd's EnvironmentFile= syntax (src/basic/env-file.c): KEY=VALUE lines, # and ;
+    comments, '...' literal, "..." where a backslash escapes only " \\ ` $ (other backslashes stay)."""
+    env = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if "=" not in line:
+            continue
+        key, rest = line.split("=", 1)
+        key = key.strip()
+        rest = rest.lstrip()
+        value, i, n = [], 0, len(rest)
+        while i < n:
+            c = rest[i]
+            if c == "'":
+                j = rest.find("'", i + 1)
+                j = n if j < 0 else j
+                value.append(rest[i + 1:j])
+                i = j + 1
+            elif c == '"':
+                i += 1
+                while i < n and rest[i] != '"':
+                    if rest[i] == "\\" and i + 1 < n:
+                        nxt = rest[i + 1]
+                        value.append(nxt if nxt in SHELL_NEED_ESCAPE else "\\" + nxt)
+                        i += 2
+                    else:
+                        value.append(rest[i])
+                        i += 1
+                i += 1
+            elif c == "\\" and i + 1 < n:
+                value.append(rest[i + 1])
+                i += 2
+            else:
+                value.append(c)
+                i += 1
+        env[key] = "".join(value)
+    return env
+
+
+def under(root, path):
+    return path if root == "/" else os.path.join(root, path.lstrip("/"))
+
+
+def service_env(root, dropin):
+    """Run the drop-in's ExecStartPre= and read its EnvironmentFile=s, paths under ROOT."""
+    env, notes = {}, []
+    with open(under(root, dropin)) as f:
+        lines = f.read().splitlines()
+    for line in lines:
+        if line.startswith("ExecStartPre="):
+            words = shlex.split(line.split("=", 1)[1])
+            words[0] = words[0].lstrip("+-@!:")
+            argv = [under(root, w) if w.startswith("/") else w for w in words]
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            if r.returncode != 0:
+                raise RuntimeError(f"ExecStartPre {' '.join(words)} failed: {r.stderr.strip()}")
+            notes.append(f"ran ExecStartPre {os.path.basename(words[0])}")
+    for line in lines:
+        if line.startswith("EnvironmentFile="):
+            path = line.split("=", 1)[1].strip()
+            optional = path.startswith("-")
+            path = path.lstrip("-")
+            try:
+                with open(under(root, path)) as f:
+                    env.update(parse_env_file(f.read()))
+            except FileNotFoundError:
+                if not optional:
+                    raise RuntimeError(f"EnvironmentFile {path} is missing")
+    return env, notes
+
+
+def load_hocon(root, conf, env):
+    from pyhocon import ConfigFactory
+    os.environ.update(env)
+    return ConfigFactory.parse_file(under(root, conf), resolve=True)
+
+
+# -------------------------------------------------------------------------------------- client
+
+def tls_context(cafiles):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # check_hostname=True, CERT_REQUIRED
+    assert ctx.check_hostname and ctx.verify_mode == ssl.CERT_REQUIRED
+    for cafile in cafiles:
+        ctx.load_verify_locations(cafile=cafile)
+    return ctx
+
+
+def make_client(jid, password, cafiles, result):
+    import slixmpp
+
+    c = slixmpp.ClientXMPP(jid, password)
+    c.ssl_context = tls_context(cafiles)
+    c.ca_certs = None
+    # like jvb and jicofo on port 5222: STARTTLS only (no direct TLS, no plaintext stream)
+    c.enable_direct_tls = False
+    c.enable_starttls = True
+    c.enable_plaintext = False
+    c.register_plugin("xep_0030")
+    c.register_plugin("xep_0045")
+    c.register_plugin("xep_0199")
+    done = asyncio.get_event_loop().create_future()
+
+    def finish(status, detail=""):
+        if not done.done():
+            result["status"] = status
+            if detail:
+                result["detail"] = detail
+            done.set_result(status)
+
+    def on_invalid_chain(err):
+        finish("tls-refused", f"certificate not trusted for {c.boundjid.domain}: {err}")
+        c.disconnect()
+
+    def on_failed_auth(*_):
+        finish("auth-refused", "SASL authentication failed")
+        c.disconnect()
+
+    def on_conn_failed(err):
+        finish("connect-failed", str(err))
+
+    def on_disconnected(reason=None):
+        # a failed TLS handshake first drops the connection, then reports ssl_invalid_chain: wait for it
+        asyncio.get_event_loop().call_later(
+            0.5, finish, "disconnected", f"the connection closed before the session started ({reason!r})")
+
+    c.add_event_handler("ssl_invalid_chain", on_invalid_chain)
+    c.add_event_handler("failed_all_auth", on_failed_auth)
+    c.add_event_handler("failed_auth", on_failed_auth)
+    c.add_event_handler("connection_failed", on_conn_failed)
+    c.add_event_handler("disconnected", on_disconnected)
+    return c, done, finish
+
+
+def tls_facts(c):
+    obj = c.transport.get_extra_info("ssl_object") if c.transport else None
+    if obj is None:
+        return None
+    cert = obj.getpeercert()
+    subj = dict(x[0] for x in cert.get("subject", ()))
+    iss = dict(x[0] for x in cert.get("issuer", ()))
+    sans = [v for k, v in cert.get("subjectAltName", ()) if k == "DNS"]
+    return {"version": obj.version(), "subject_cn": subj.get("commonName"), "issuer_cn": iss.get("commonName"),
+            "dns_names": sans}
+
+
+async def wait_release(path, deadline):
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+
+
+def write_json(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+async def run_bridge(a, result):
+    from slixmpp import JID
+
+    env, notes = service_env(a.root, a.dropin)
+    result["service"] = notes
+    conf = load_hocon(a.root, a.conf, env)
+    configs = conf.get_config("videobridge.apis.xmpp-client.configs")
+    names = list(configs.keys())
+    if len(names) != 1:
+        raise RuntimeError(f"expected one xmpp-client config, found {names}")
+    cfg = configs.get_config(names[0])
+    s = {k: cfg.get(k, None) for k in ("HOSTNAME", "PORT", "DOMAIN", "USERNAME", "PASSWORD", "MUC_JIDS",
+                                        "MUC_NICKNAME", "DISABLE_CERTIFICATE_VERIFICATION")}
+    result["settings"] = {k: v for k, v in s.items() if k != "PASSWORD"}
+    for k in ("HOSTNAME", "PORT", "DOMAIN", "USERNAME", "MUC_JIDS", "MUC_NICKNAME"):
+        if s[k] in (None, ""):
+            result["status"] = "config-error"
+            result["detail"] = f"jvb.conf sets no {k}"
+            return
+    if s["PASSWORD"] in (None, ""):
+        result["status"] = "config-error"
+        result["detail"] = "PASSWORD is unset after the drop-in's environment (does ${?VAR} name the variable the drop-in sets?)"
+        return
+    if str(s["DISABLE_CERTIFICATE_VERIFICATION"]).lower() == "true":
+        result["status"] = "config-error"
+        result["detail"] = "jvb.conf disables certificate verification although the model's trust mode verifies"
+        return
+    password = a.password if a.password is not None else str(s["PASSWORD"])
+    c, done, finish = make_client(f"{s['USERNAME']}@{s['DOMAIN']}", password, a.cafile, result)
+    rooms = [r.strip() for r in str(s["MUC_JIDS"]).split(",") if r.strip()]
+    nick = str(s["MUC_NICKNAME"])
+
+    async def on_session(_):
+        result["tls"] = tls_facts(c)
+        if result["tls"] is None:
+            finish("tls-missing", "the session started without TLS")
+            return
+        c.send_presence()
+        try:
+            for room in rooms:
+                await c.plugin["xep_0045"].join_muc_wait(JID(room), nick, maxstanzas=0, timeout=10)
+            result["joined"] = rooms
+            result["nick"] = nick
+            finish("joined")
+        except Exception as e:  # noqa: BLE001 - reported, not raised
+            finish("join-failed", f"{type(e).__name__}: {e}")
+
+    c.add_event_handler("session_start", on_session)
+    c.connect(str(s["HOSTNAME"]), int(s["PORT"]))
+    await wait_done(done, a.deadline, finish)
+    write_json(a.result, result)
+    if result["status"] == "joined":
+        await wait_release(a.release, a.deadline)
+    c.disconnect()
+    await asyncio.sleep(0.05)
+
+
+async def wait_done(done, deadline, finish):
+    try:
+        await asyncio.wait_for(asyncio.shield(done), max(0.1, deadline - time.monotonic()))
+    except asyncio.TimeoutError:
+        finish("timeout", "no result before the deadline")
+
+
+async def run_focus(a, result):
+    from slixmpp import JID
+
+    env, notes = service_env(a.root, a.dropin)
+    result["service"] = notes
+    conf = load_hocon(a.root, a.conf, env)
+    x = conf.get_config("jicofo.xmpp.client")
+    s = {k: x.get(k, None) for k in ("hostname", "port", "domain", "xmpp-domain", "username", "password",
+                                      "client-proxy", "disable-certificate-verification")}
+    brewery = conf.get_string("jicofo.bridge.brewery-jid")
+    result["settings"] = {k: v for k, v in s.items() if k != "password"}
+    result["settings"]["brewery-jid"] = brewery
+    if s["password"] in (None, ""):
+        result["status"] = "config-error"
+        result["detail"] = "password is unset after the drop-in's environment"
+        write_json(a.result, result)
+        return
+    c, done, finish = make_client(f"{s['username']}@{s['domain']}", str(s["password"]), a.cafile, result)
+    expected = set(a.expect)
+    nick = "focus"
+    seen_path = a.result + ".seen"
+
+    def others():
+        return set(c.plugin["xep_0045"].get_roster(JID(brewery)) or []) - {nick}
+
+    async def on_session(_):
+        result["tls"] = tls_facts(c)
+        if result["tls"] is None:
+            finish("tls-missing", "the session started without TLS")
+            return
+        try:
+            await c.get_roster()
+            proxy = s["client-proxy"]
+            item = c.client_roster[proxy] if proxy and proxy in c.client_roster else None
+            result["roster"] = {str(j): c.client_roster[j]["subscription"] for j in c.client_roster}
+            result["client_proxy_subscription"] = item["subscription"] if item is not None else None
+            c.send_presence()
+            await c.plugin["xep_0045"].join_muc_wait(JID(brewery), nick, maxstanzas=0, timeout=10)
+            finish("joined")
+        except Exception as e:  # noqa: BLE001
+            finish("join-failed", f"{type(e).__name__}: {e}")
+
+    c.add_event_handler("session_start", on_session)
+    c.connect(str(s["hostname"]), int(s["port"]))
+    await wait_done(done, a.deadline, finish)
+    write_json(a.result + ".ready", {"status": result["status"]})
+    if result["status"] == "joined":
+        t0 = time.monotonic()
+        while others() != expected and time.monotonic() < a.deadline and not os.path.exists(a.release):
+            await asyncio.sleep(0.05)
+        if others() == expected:
+            result["all_seen_after_s"] = round(time.monotonic() - t0, 2)
+            write_json(seen_path, sorted(others()))
+        await wait_release(a.release, a.deadline)
+        await asyncio.sleep(0.3)  # late joiners would show up now: "exactly" is checked at the end
+        result["occupants"] = sorted(others())
+    write_json(a.result, result)
+    c.disconnect()
+    await asyncio.sleep(0.05)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("role", choices=["bridge", "focus"])
+    p.add_argument("--host", default="")
+    p.add_argument("--root", required=True)
+    p.add_argument("--conf", required=True)
+    p.add_argument("--dropin", required=True)
+    p.add_argument("--cafile", action="append", required=True, help="the only CA bundle(s) trusted")
+    p.add_argument("--password", help="override the rendered password (the wrong-password probe)")
+    p.add_argument("--expect", nargs="*", default=[])
+    p.add_argument("--result", required=True)
+    p.add_argument("--release", required=True)
+    p.add_argument("--timeout", type=float, default=30)
+    p.add_argument("--debug", action="store_true")
+    a = p.parse_args()
+    a.deadline = time.monotonic() + a.timeout
+    logging.basicConfig(level=logging.DEBUG if a.debug else logging.CRITICAL)
+    result = {"host": a.host, "role": a.role, "status": "error"}
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(run_bridge(a, result) if a.role == "bridge" else run_focus(a, result))
+    except Exception as e:  # noqa: BLE001 - the driver reads the result file
+        result["status"] = "config-error" if result.get("status") == "error" else result["status"]
+        result["detail"] = f"{type(e).__name__}: {e}"
+        write_json(a.result, result)
+        print(f"xmpp_agent {a.role} {a.host}: {result['detail']}", file=sys.stderr)
+        sys.exit(1)
+    if not os.path.exists(a.result):
+        write_json(a.result, result)
+
+
+if __name__ == "__main__":
+    main()
