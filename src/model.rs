@@ -204,6 +204,11 @@ pub struct Signaling {
     /// The address bridges connect to on TCP 5222 (prosody's client port).
     #[schemars(example = "10.0.0.10")]
     pub address: IpAddr,
+    /// The region jicofo runs in (`jicofo.local-region`): conferences of participants with no
+    /// known region start on a bridge here. Required when bridges are in several regions.
+    #[serde(default)]
+    #[schemars(example = "eu-central")]
+    pub region: Option<String>,
 }
 
 /// One videobridge host.
@@ -222,10 +227,16 @@ pub struct Bridge {
     #[serde(default)]
     #[schemars(example = "198.51.100.11")]
     pub public_address: Option<IpAddr>,
-    /// The bridge's region (letters, digits, `-`, `_`, `.`).
+    /// The bridge's region (letters, digits, `-`, `_`, `.`). When bridges are in more than one
+    /// region, relays turn on: jicofo selects bridges by region and conferences spanning
+    /// regions are cascaded between bridges (UDP 10000 between bridges).
     #[serde(default)]
     #[schemars(example = "eu-central")]
     pub region: Option<String>,
+    /// The bridge's relay id, unique among bridges (only used with relays). Default: its
+    /// nickname.
+    #[serde(default)]
+    pub relay_id: Option<String>,
     /// The bridge's MUC nickname in the brewery, its identity for jicofo. Must be unique.
     /// Default: the host name.
     #[serde(default)]

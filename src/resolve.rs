@@ -48,6 +48,8 @@ pub struct Deployment {
     pub trust: TrustPlan,
     /// Firewall settings.
     pub firewall: FirewallSettings,
+    /// Whether bridges relay between regions (bridges are in more than one region).
+    pub relays: bool,
 }
 
 fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -131,6 +133,8 @@ pub struct SignalingHost {
     pub auth_certificate: String,
     /// Its key.
     pub auth_key: String,
+    /// jicofo's region, with relays.
+    pub region: Option<String>,
 }
 
 /// nginx's certificate and the matching debconf answers.
@@ -161,6 +165,8 @@ pub struct BridgeHost {
     pub nickname: String,
     /// Its region.
     pub region: Option<String>,
+    /// Its relay id, when relays are on.
+    pub relay_id: Option<String>,
     /// The JVM heap limit, when set.
     pub jvm_max_memory: Option<String>,
     /// STUN servers for discovering its public address (empty with a static mapping).
@@ -340,6 +346,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
         },
         SecretSource::File(path) => Secret::File { path: path.clone() },
     };
+    let relays = relays(t);
     let bridges: Vec<BridgeHost> = t
         .bridges
         .iter()
@@ -349,6 +356,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             public_address: b.public_address.filter(|p| *p != b.address),
             nickname: b.nickname.clone().unwrap_or_else(|| b.host.clone()),
             region: b.region.clone(),
+            relay_id: relays.then(|| relay_id(b)),
             jvm_max_memory: b.jvm_max_memory.clone(),
             stun_servers: if b.public_address.is_some() || !is_non_public(b.address) {
                 Vec::new()
@@ -380,6 +388,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             config_js: format!("/etc/jitsi/meet/{}-config.js", t.domain),
             auth_certificate,
             auth_key,
+            region: t.signaling.region.clone(),
         },
         bridges,
         secrets: Secrets {
@@ -389,6 +398,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             jvb_env: "JITSI_TOPOLOGY_JVB_PASSWORD",
         },
         trust,
+        relays,
         firewall: FirewallSettings {
             enabled: t.firewall.enabled,
             default_drop: t.firewall.default_drop,
@@ -397,4 +407,22 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
         },
         names,
     }
+}
+
+/// Relays are on when the bridges are in more than one region.
+pub(crate) fn relays(t: &Topology) -> bool {
+    let regions: std::collections::BTreeSet<&str> = t
+        .bridges
+        .iter()
+        .filter_map(|b| b.region.as_deref())
+        .collect();
+    regions.len() > 1
+}
+
+/// A bridge's relay id: the model's, or its nickname.
+pub(crate) fn relay_id(b: &crate::model::Bridge) -> String {
+    b.relay_id
+        .clone()
+        .or_else(|| b.nickname.clone())
+        .unwrap_or_else(|| b.host.clone())
 }

@@ -32,6 +32,7 @@ pub fn validate(t: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
     secrets(t, env, &mut out);
     hosts(t, &mut out);
     bridges(t, &mut out);
+    regions(t, &mut out);
     networks(t, &mut out);
     trust(&t.trust, &mut out);
     firewall(t, &mut out);
@@ -508,6 +509,124 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
                     "give the bridge at least 1g; the package default is 3g and a loaded bridge wants 8g",
                 )),
                 Some(_) => {}
+            }
+        }
+    }
+}
+
+fn name_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c))
+}
+
+fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
+    let relays = crate::resolve::relays(t);
+    let regions: BTreeMap<&str, usize> = t
+        .bridges
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| b.region.as_deref().map(|r| (r, i)))
+        .rev()
+        .collect();
+    // Regions are compared exactly by jicofo: `EU-West` and `eu-west` are two regions.
+    let mut by_case: BTreeMap<String, &str> = BTreeMap::new();
+    for (i, r) in t
+        .bridges
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| b.region.as_deref().map(|r| (i, r)))
+    {
+        let first = *by_case.entry(r.to_ascii_lowercase()).or_insert(r);
+        if first != r {
+            let other = first;
+            out.push(Diagnostic::warning(
+                "region-case",
+                pointer(["bridges", &i.to_string(), "region"]),
+                format!(
+                    "regions `{}` and `{}` differ only in case; jicofo treats them as two regions",
+                    printable(other),
+                    printable(r)
+                ),
+                "spell each region the same way everywhere",
+            ));
+        }
+    }
+    let names = regions
+        .keys()
+        .map(|r| format!("`{}`", printable(r)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Some(region) = &t.signaling.region {
+        if !name_ok(region) {
+            out.push(Diagnostic::error(
+                "region-invalid",
+                "/signaling/region",
+                format!("`{}` cannot be a region name", printable(region)),
+                "use 1 to 64 letters, digits and `._-`, e.g. eu-central",
+            ));
+        } else if !regions.contains_key(region.as_str()) {
+            out.push(Diagnostic::warning(
+                "local-region-without-bridges",
+                "/signaling/region",
+                format!("no bridge is in jicofo's region `{}`", printable(region)),
+                format!("use one of the bridges' regions ({names}), or put a bridge there"),
+            ));
+        }
+    } else if relays {
+        out.push(Diagnostic::error(
+            "region-missing",
+            "/signaling/region",
+            format!("the bridges are in several regions ({names}), so relays are on and jicofo needs its own region"),
+            "set `signaling.region` to the region the signalling host is in",
+        ));
+    }
+    let mut relay_ids: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, b) in t.bridges.iter().enumerate() {
+        let at = |field: &str| pointer(["bridges", &i.to_string(), field]);
+        if relays && b.region.is_none() {
+            out.push(Diagnostic::error(
+                "region-missing",
+                at("region"),
+                format!("the bridges are in several regions ({names}), so relays are on and every bridge needs a region"),
+                "set this bridge's `region`",
+            ));
+        }
+        match (&b.relay_id, relays) {
+            (Some(_), false) => out.push(Diagnostic::warning(
+                "relay-id-unused",
+                at("relay_id"),
+                "`relay_id` has no effect: relays are on only when bridges are in more than one region",
+                "remove it, or give the bridges their regions",
+            )),
+            (Some(id), true) if !name_ok(id) => out.push(Diagnostic::error(
+                "relay-id-invalid",
+                at("relay_id"),
+                format!("`{}` cannot be a relay id", printable(id)),
+                "use 1 to 64 letters, digits and `._-`",
+            )),
+            _ => {}
+        }
+        if relays {
+            let id = crate::resolve::relay_id(b);
+            if let Some(first) = relay_ids.insert(id.clone(), i) {
+                relay_ids.insert(id.clone(), first);
+                out.push(Diagnostic::error(
+                    "duplicate-relay-id",
+                    if b.relay_id.is_some() {
+                        at("relay_id")
+                    } else if b.nickname.is_some() {
+                        at("nickname")
+                    } else {
+                        at("host")
+                    },
+                    format!(
+                        "relay id `{}` is already used by bridges/{first}",
+                        printable(&id)
+                    ),
+                    "give every bridge its own `relay_id`",
+                ));
             }
         }
     }

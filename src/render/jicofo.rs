@@ -21,6 +21,8 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
             password => secret.inline().map(|s| s.expose()),
             password_env => secret.inline().is_none().then_some(d.secrets.focus_env),
             password_file => secret.file(),
+            relays => d.relays,
+            region => d.signaling.region.as_deref(),
         },
     )?;
     let mut f = on_change(
