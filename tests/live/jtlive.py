@@ -7,7 +7,9 @@ Subcommands (all output is for the bash driver):
   write-files  carry out a host's write-files step into a root folder (modes, owners, sha256)
   prosody-cfg  copy Debian's prosody.cfg.lua, changing only data_path, pidfile and log
   config-js-check  config.js (JSON from node, on stdin) against prosody's host list
-  jicofo-rest  print "HOST PORT" of jicofo's REST API from the rendered jicofo.conf (needs pyhocon)
+  xmpp-verdict the XMPP agents' results as ok/bad lines
+  ws-upgrade   a WebSocket upgrade through nginx (status line and headers)
+  jicofo-facts print "HOST PORT VERIFIES" from the rendered jicofo.conf: REST API, certificate check
 """
 
 import argparse
@@ -232,10 +234,13 @@ def cmd_prosody_cfg(a):
         f.write(header + text)
 
 
-def cmd_jicofo_rest(a):
+def cmd_jicofo_facts(a):
+    """jicofo.conf (HOCON): its REST host and port, and whether it verifies prosody's certificate."""
     from pyhocon import ConfigFactory
     c = ConfigFactory.parse_file(a.conf, resolve=False)
-    print(c.get_string("jicofo.rest.host", "127.0.0.1"), c.get_int("jicofo.rest.port", 8888))
+    off = c.get("jicofo.xmpp.client.disable-certificate-verification", False)
+    verifies = "false" if str(off).lower() == "true" else "true"  # jicofo's default: it verifies
+    print(c.get_string("jicofo.rest.host", "127.0.0.1"), c.get_int("jicofo.rest.port", 8888), verifies)
 
 
 def cmd_config_js_check(a):
@@ -263,6 +268,103 @@ def cmd_config_js_check(a):
     if cfg.get("subdir") != "" or cfg.get("subdomain") != "":
         bad.append(f"subdir/subdomain not empty: {cfg.get('subdir')!r} {cfg.get('subdomain')!r}")
     print(("BAD " + "; ".join(bad)) if bad else ("OK " + ", ".join(good)))
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def tail(path, n=3):
+    try:
+        with open(path) as f:
+            return " ".join(f.read().splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+def cmd_xmpp_verdict(a):
+    """Every XMPP agent's result as lines KIND<TAB>TEXT for the driver (ok, bad, joined, focus_saw, refused)."""
+    out = []
+    joined = 0
+    for host, addr in zip(a.bridges, a.addresses):
+        res = read_json(os.path.join(a.run, f"bridge-{host}.json"))
+        if res is None:
+            out.append(("bad", f"xmpp: {host}: no result ({tail(os.path.join(a.run, f'bridge-{host}.console'))})"))
+            continue
+        st, detail = res.get("status"), res.get("detail", "")
+        if host == a.bad:
+            if st == "auth-refused":
+                out.append(("ok", f"xmpp: {host} was REFUSED by prosody, as it must be: the password its jvb.conf resolves "
+                                  f"(through its drop-in, from its own secret file) is not the one of jvb@{a.auth_domain}"))
+                out.append(("refused", host))
+            else:
+                out.append(("bad", f"xmpp: {host} should have been refused (its password differs from prosody's account) "
+                                   f"but: {st} {detail}"))
+            continue
+        if st == "joined":
+            joined += 1
+            s, t = res["settings"], res.get("tls") or {}
+            out.append(("ok", f"xmpp: {host} from {addr}: {s['USERNAME']}@{s['DOMAIN']} at {s['HOSTNAME']}:{s['PORT']}, "
+                              f"{t.get('version')}, verified {t.get('subject_cn')} (issuer {t.get('issuer_cn')}), "
+                              f"joined {s['MUC_JIDS']} as {res.get('nick')}"))
+        else:
+            out.append(("bad", f"xmpp: {host} did not join: {st} {detail}"))
+            out.append(("refused", host))
+    out.append(("joined", str(joined)))
+    f = read_json(os.path.join(a.run, "focus.json"))
+    want = sorted(a.expect)
+    if f is None:
+        out.append(("bad", f"xmpp: focus: no result ({tail(os.path.join(a.run, 'focus.console'))})"))
+    else:
+        occ = f.get("occupants")
+        s = f.get("settings", {})
+        out.append(("focus_saw", str(len(occ)) if isinstance(occ, list) else "?"))
+        if f.get("status") == "joined" and occ == want:
+            out.append(("ok", f"xmpp: focus ({s.get('username')}@{s.get('domain')} from jicofo.conf, at "
+                              f"{s.get('hostname')}:{s.get('port')}) in {s.get('brewery-jid')} sees exactly the "
+                              f"{len(want)} expected nicknames"))
+        else:
+            out.append(("bad", f"xmpp: focus ({f.get('status')} {f.get('detail', '')}) sees {occ}, expected exactly {want}"))
+        sub = f.get("client_proxy_subscription")
+        if sub in ("from", "both"):
+            out.append(("ok", f"xmpp: roster-subscribe took effect: focus's roster has {s.get('client-proxy')} "
+                              f"with subscription {sub}"))
+        else:
+            out.append(("bad", f"xmpp: focus's roster lacks the client_proxy subscription: {f.get('roster')}"))
+    for name, want_st, text in (("probe-password", "auth-refused", "a bridge client with a wrong password is refused (SASL failure)"),
+                                ("probe-tls", "tls-refused", "a bridge client that trusts only an unrelated CA fails TLS "
+                                                            "verification (so verification is on)")):
+        r = read_json(os.path.join(a.run, name + ".json"))
+        st = r.get("status") if r else None
+        if st == want_st:
+            out.append(("ok", f"xmpp: {text}"))
+        else:
+            out.append(("bad", f"xmpp: {name}: {st} {(r or {}).get('detail', tail(os.path.join(a.run, name + '.console')))}"))
+    for kind, text in out:
+        print(f"{kind}\t{text}")
+
+
+def cmd_ws_upgrade(a):
+    """A WebSocket upgrade request over TLS (verified): prints the status line and the headers."""
+    import socket
+    import ssl
+    ctx = ssl.create_default_context(cafile=a.cafile)
+    with socket.create_connection((a.address, 443), timeout=a.timeout) as raw:
+        with ctx.wrap_socket(raw, server_hostname=a.host) as s:
+            s.sendall((f"GET {a.path} HTTP/1.1\r\nHost: {a.host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                       "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Protocol: xmpp\r\n\r\n").encode())
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+    print(data.split(b"\r\n\r\n")[0].decode(errors="replace").replace("\r", ""))
 
 
 def main():
@@ -293,13 +395,26 @@ def main():
     for k in ("src", "dst", "data", "pid", "log", "err"):
         c.add_argument("--" + k, required=True)
     c.set_defaults(f=cmd_prosody_cfg)
-    j = sub.add_parser("jicofo-rest")
+    j = sub.add_parser("jicofo-facts")
     j.add_argument("conf")
-    j.set_defaults(f=cmd_jicofo_rest)
+    j.set_defaults(f=cmd_jicofo_facts)
     k = sub.add_parser("config-js-check")
     k.add_argument("hosts")
     k.add_argument("domain")
     k.set_defaults(f=cmd_config_js_check)
+    x = sub.add_parser("xmpp-verdict")
+    x.add_argument("--run", required=True)
+    x.add_argument("--auth-domain", required=True)
+    x.add_argument("--bad", default="")
+    x.add_argument("--bridges", nargs="+", required=True)
+    x.add_argument("--addresses", nargs="+", required=True)
+    x.add_argument("--expect", nargs="*", default=[])
+    x.set_defaults(f=cmd_xmpp_verdict)
+    w = sub.add_parser("ws-upgrade")
+    for k in ("address", "host", "path", "cafile"):
+        w.add_argument("--" + k, required=True)
+    w.add_argument("--timeout", type=float, default=5)
+    w.set_defaults(f=cmd_ws_upgrade)
     a = p.parse_args()
     a.f(a)
 

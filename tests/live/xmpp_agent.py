@@ -2,6 +2,7 @@
 """The XMPP side of the live test: a videobridge's login or jicofo's, from the rendered files.
 
   xmpp_agent.py bridge --host NAME --root DIR --conf PATH --dropin PATH --result FILE --release FILE
+                       [--probe-password PW --probe-password-result FILE] [--probe-ca CA --probe-ca-result FILE]
   xmpp_agent.py focus  --root DIR --conf PATH --dropin PATH --expect NICK... --result FILE --release FILE
 
 Run each agent inside its host's network namespace, so its traffic starts there. An agent:
@@ -221,15 +222,33 @@ async def run_bridge(a, result):
         result["status"] = "config-error"
         result["detail"] = "jvb.conf disables certificate verification although the model's trust mode verifies"
         return
-    password = a.password if a.password is not None else str(s["PASSWORD"])
-    c, done, finish = make_client(f"{s['USERNAME']}@{s['DOMAIN']}", password, a.cafile, result)
     rooms = [r.strip() for r in str(s["MUC_JIDS"]).split(",") if r.strip()]
     nick = str(s["MUC_NICKNAME"])
+    jid = f"{s['USERNAME']}@{s['DOMAIN']}"
+    jobs = [attempt(a, s, jid, str(s["PASSWORD"]), a.cafile, a.result, result, rooms, nick)]
+    # probes from the same namespace (and process): they must fail before any session starts
+    if a.probe_password_result:
+        r = {"host": f"{a.host} (wrong password)", "role": "probe", "status": "error"}
+        jobs.append(attempt(a, s, jid, a.probe_password, a.cafile, a.probe_password_result, r, [], None))
+    if a.probe_ca_result:
+        r = {"host": f"{a.host} (trusts only {a.probe_ca})", "role": "probe", "status": "error"}
+        jobs.append(attempt(a, s, jid, str(s["PASSWORD"]), [a.probe_ca], a.probe_ca_result, r, [], None))
+    await asyncio.gather(*jobs)
+
+
+async def attempt(a, s, jid, password, cafiles, result_path, result, rooms, nick):
+    """One login; with a NICK it joins ROOMS and stays until released, without one it only logs in."""
+    from slixmpp import JID
+
+    c, done, finish = make_client(jid, password, cafiles, result)
 
     async def on_session(_):
         result["tls"] = tls_facts(c)
         if result["tls"] is None:
             finish("tls-missing", "the session started without TLS")
+            return
+        if nick is None:
+            finish("logged-in", "the session started")
             return
         c.send_presence()
         try:
@@ -244,7 +263,7 @@ async def run_bridge(a, result):
     c.add_event_handler("session_start", on_session)
     c.connect(str(s["HOSTNAME"]), int(s["PORT"]))
     await wait_done(done, a.deadline, finish)
-    write_json(a.result, result)
+    write_json(result_path, result)
     if result["status"] == "joined":
         await wait_release(a.release, a.deadline)
     c.disconnect()
@@ -327,7 +346,10 @@ def main():
     p.add_argument("--conf", required=True)
     p.add_argument("--dropin", required=True)
     p.add_argument("--cafile", action="append", required=True, help="the only CA bundle(s) trusted")
-    p.add_argument("--password", help="override the rendered password (the wrong-password probe)")
+    p.add_argument("--probe-password", default="", help="a wrong password for the probe")
+    p.add_argument("--probe-password-result", help="also try the wrong password; its result file")
+    p.add_argument("--probe-ca", help="a CA bundle that does not sign prosody's certificate")
+    p.add_argument("--probe-ca-result", help="also try trusting only --probe-ca; its result file")
     p.add_argument("--expect", nargs="*", default=[])
     p.add_argument("--result", required=True)
     p.add_argument("--release", required=True)
