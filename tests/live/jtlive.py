@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Helpers of the live deployment test (tests/live/run); standard library only.
+"""Helpers of the live deployment test (tests/live/run); standard library only (jicofo-facts: pyhocon).
 
 Subcommands (all output is for the bash driver):
   model        write a test topology (YAML) and a bash-sourceable description of its hosts

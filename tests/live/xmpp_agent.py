@@ -111,6 +111,9 @@ def service_env(root, dropin):
 
 def load_hocon(root, conf, env):
     from pyhocon import ConfigFactory
+    # the service sees only what its drop-in gives it: nothing of ours may leak in from the caller
+    for k in [k for k in os.environ if k.startswith("JITSI_TOPOLOGY_")]:
+        del os.environ[k]
     os.environ.update(env)
     return ConfigFactory.parse_file(under(root, conf), resolve=True)
 
@@ -196,8 +199,6 @@ def write_json(path, data):
 
 
 async def run_bridge(a, result):
-    from slixmpp import JID
-
     env, notes = service_env(a.root, a.dropin)
     result["service"] = notes
     conf = load_hocon(a.root, a.conf, env)
