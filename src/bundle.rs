@@ -45,6 +45,8 @@ pub enum Role {
     Signaling,
     /// jitsi-videobridge2.
     Bridge,
+    /// HAProxy in front of several shards.
+    FrontDoor,
 }
 
 /// The family of a rendered file: which program reads it.
@@ -77,6 +79,8 @@ pub enum FileKind {
     Script,
     /// Environment variables for a service (`KEY=value` lines).
     Environment,
+    /// An HAProxy configuration.
+    Haproxy,
 }
 
 /// What to do to a service when a file changes.

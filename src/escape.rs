@@ -33,6 +33,19 @@ pub fn hocon(s: &str) -> String {
     serde_json::to_string(s).expect("a string serializes")
 }
 
+/// A HOCON key: bare when it is a plain word (so every HOCON reader sees the same key),
+/// quoted otherwise.
+pub fn hocon_key(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        s.to_owned()
+    } else {
+        hocon(s)
+    }
+}
+
 /// A JavaScript single-quoted string literal, safe inside a `<script>` too.
 pub fn js(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);

@@ -48,8 +48,20 @@ pub struct Topology {
     /// The passwords of the two service accounts on `auth.<domain>`.
     pub secrets: Secrets,
 
-    /// The signalling host: nginx, jitsi-meet web, prosody and jicofo.
-    pub signaling: Signaling,
+    /// The signalling host: nginx, jitsi-meet web, prosody and jicofo. Give either this or
+    /// `shards`.
+    #[serde(default)]
+    pub signaling: Option<Signaling>,
+
+    /// Several shards, each a signalling host of its own, behind `front_door`, which keeps
+    /// every room on one shard. Give either this or `signaling`.
+    #[serde(default)]
+    pub shards: Option<Vec<Shard>>,
+
+    /// The front door that routes every request of a room to the same shard (HAProxy). Needed
+    /// with more than one shard.
+    #[serde(default)]
+    pub front_door: Option<FrontDoor>,
 
     /// The videobridge hosts. Each logs in to prosody on TCP 5222 of `signaling.address` and
     /// joins the brewery, where jicofo finds it.
@@ -211,6 +223,42 @@ pub struct Signaling {
     pub region: Option<String>,
 }
 
+/// One shard: a signalling host with its own prosody and jicofo, serving the same domain as
+/// the other shards.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Shard {
+    /// The shard's name (letters, digits, `-`): its id in each bridge's jvb.conf and in the
+    /// `X-Jitsi-Shard` header clients check.
+    #[schemars(example = "shard-a")]
+    pub name: String,
+    /// The shard's signalling host.
+    pub signaling: Signaling,
+    /// The networks allowed to reach this shard's prosody on TCP 5222; every bridge serving
+    /// the shard must lie inside one. Default: the top-level `bridge_networks`, else each
+    /// serving bridge's own address.
+    #[serde(default, deserialize_with = "networks::optional")]
+    #[schemars(with = "Option<Vec<crate::schema::IpNetwork>>", example = vec!["10.0.1.0/24"])]
+    pub bridge_networks: Option<Vec<IpNet>>,
+}
+
+/// The front door of a sharded deployment: HAProxy terminating TLS for the domain and
+/// hashing the `room` parameter (which BOSH and WebSocket URLs carry) onto a shard.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FrontDoor {
+    /// The host's name in your inventory; it also names its output folder.
+    #[schemars(example = "door.example.com")]
+    pub host: String,
+    /// Its address, as the shards see it (they let its health checks in).
+    #[schemars(example = "10.0.0.2")]
+    pub address: IpAddr,
+    /// Absolute path, on the front door, of the certificate chain and key for the domain in
+    /// one PEM file (HAProxy's `crt`).
+    #[schemars(example = "/etc/haproxy/certs/meet.example.com.pem")]
+    pub certificate: String,
+}
+
 /// One videobridge host.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -237,6 +285,9 @@ pub struct Bridge {
     /// nickname.
     #[serde(default)]
     pub relay_id: Option<String>,
+    /// The shards this bridge serves (one XMPP connection to each). Default: every shard.
+    #[serde(default)]
+    pub shards: Option<Vec<String>>,
     /// The bridge's MUC nickname in the brewery, its identity for jicofo. Must be unique.
     /// Default: the host name.
     #[serde(default)]
@@ -286,6 +337,11 @@ pub struct Firewall {
     #[serde(default, deserialize_with = "networks::list")]
     #[schemars(with = "Vec<crate::schema::IpNetwork>", example = vec!["192.0.2.0/24"])]
     pub admin_networks: Vec<IpNet>,
+    /// Networks allowed to reach each bridge's private HTTP API (health, statistics) on TCP
+    /// 8080. Default: none (it stays on loopback).
+    #[serde(default, deserialize_with = "networks::list")]
+    #[schemars(with = "Vec<crate::schema::IpNetwork>", example = vec!["192.0.2.64/26"])]
+    pub monitoring_networks: Vec<IpNet>,
 }
 
 impl Default for Firewall {
@@ -294,6 +350,7 @@ impl Default for Firewall {
             enabled: true,
             default_drop: false,
             admin_networks: Vec::new(),
+            monitoring_networks: Vec::new(),
         }
     }
 }
@@ -332,5 +389,71 @@ mod networks {
         Option::<Vec<String>>::deserialize(d)?
             .map(|v| v.iter().map(|s| parse(s)).collect())
             .transpose()
+    }
+}
+
+/// One shard as validation and resolution see it, whichever form the model used: the
+/// top-level `signaling` is one shard named `shard` (the id Debian's jvb.conf uses).
+#[derive(Debug, Clone, Copy)]
+pub struct ShardView<'a> {
+    /// Its index in `shards`, or `None` for the top-level `signaling`.
+    pub index: Option<usize>,
+    /// Its name.
+    pub name: &'a str,
+    /// Its signalling host.
+    pub signaling: &'a Signaling,
+    /// Its own `bridge_networks`, else the top-level ones.
+    pub bridge_networks: Option<&'a Vec<IpNet>>,
+}
+
+impl ShardView<'_> {
+    /// The JSON Pointer of a field of its signalling host.
+    pub fn signaling_path(&self, field: &str) -> String {
+        match self.index {
+            None => format!("/signaling/{field}"),
+            Some(i) => format!("/shards/{i}/signaling/{field}"),
+        }
+    }
+
+    /// The JSON Pointer of its `bridge_networks`.
+    pub fn networks_path(&self) -> String {
+        match self.index {
+            Some(i) if self.bridge_networks.is_some() => format!("/shards/{i}/bridge_networks"),
+            _ => "/bridge_networks".to_owned(),
+        }
+    }
+}
+
+impl Topology {
+    /// Every shard, in model order (one for the single-shard form).
+    pub fn shard_views(&self) -> Vec<ShardView<'_>> {
+        match (&self.shards, &self.signaling) {
+            (Some(shards), _) => shards
+                .iter()
+                .enumerate()
+                .map(|(i, s)| ShardView {
+                    index: Some(i),
+                    name: &s.name,
+                    signaling: &s.signaling,
+                    bridge_networks: s.bridge_networks.as_ref().or(self.bridge_networks.as_ref()),
+                })
+                .collect(),
+            (None, Some(signaling)) => vec![ShardView {
+                index: None,
+                name: "shard",
+                signaling,
+                bridge_networks: self.bridge_networks.as_ref(),
+            }],
+            (None, None) => Vec::new(),
+        }
+    }
+
+    /// Whether `bridge` serves the shard named `shard`.
+    pub fn serves(&self, bridge: &Bridge, shard: &str) -> bool {
+        self.shards.is_none()
+            || bridge
+                .shards
+                .as_ref()
+                .is_none_or(|names| names.iter().any(|n| n == shard))
     }
 }

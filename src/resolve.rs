@@ -27,19 +27,26 @@ pub const PACKAGE_DEFAULT_STUN: &str = "meet-jit-si-turnrelay.jitsi.net:443";
 pub const RUNTIME_DIR: &str = "/run/jitsi-topology";
 /// Where rendered secret files and our own files live on every host.
 pub const CONFIG_DIR: &str = "/etc/jitsi-topology";
+/// Where hosts install the certificates they trust for prosody (`update-ca-certificates`
+/// picks them up, and so does Java's trust store).
+pub const TRUST_DIR: &str = "/usr/local/share/ca-certificates/jitsi-topology";
 
 /// A fully resolved deployment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployment {
     /// The Jitsi Meet release.
     pub release: &'static str,
-    /// The Prosody series on the signalling host.
+    /// The Prosody series on the signalling hosts.
     #[serde(serialize_with = "display")]
     pub prosody: ProsodySeries,
     /// Every XMPP name of the deployment.
     pub names: Names,
-    /// The signalling host.
-    pub signaling: SignalingHost,
+    /// What every signalling host serves alike (one domain).
+    pub web: Web,
+    /// The signalling hosts, one per shard (one for the single-shard form).
+    pub shards: Vec<SignalingHost>,
+    /// The front door of a sharded deployment.
+    pub front_door: Option<FrontDoorHost>,
     /// The bridges, in model order.
     pub bridges: Vec<BridgeHost>,
     /// The two service-account secrets.
@@ -112,13 +119,9 @@ impl Names {
     }
 }
 
-/// The signalling host.
+/// What every signalling host serves alike: they all serve one domain.
 #[derive(Debug, Clone, Serialize)]
-pub struct SignalingHost {
-    /// Its name.
-    pub host: String,
-    /// Where bridges reach prosody.
-    pub address: IpAddr,
+pub struct Web {
     /// nginx's certificate.
     pub web_tls: WebTls,
     /// Whether to create a JaaS account.
@@ -133,8 +136,51 @@ pub struct SignalingHost {
     pub auth_certificate: String,
     /// Its key.
     pub auth_key: String,
+}
+
+/// A signalling host: one shard.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignalingHost {
+    /// The shard's name (`shard` in the single-shard form).
+    pub shard: String,
+    /// True when the deployment has shards (and so a front door).
+    pub sharded: bool,
+    /// The host's name.
+    pub host: String,
+    /// Where bridges reach its prosody.
+    pub address: IpAddr,
     /// jicofo's region, with relays.
     pub region: Option<String>,
+    /// Networks that reach its prosody's client port.
+    pub xmpp_clients: Vec<IpNet>,
+    /// The bridges serving it (host names).
+    pub bridges: Vec<String>,
+    /// The front door's address, which may check jicofo's health through nginx.
+    pub front_door: Option<IpAddr>,
+}
+
+/// A shard a bridge serves: one XMPP connection in its jvb.conf.
+#[derive(Debug, Clone, Serialize)]
+pub struct BridgeShard {
+    /// The connection's id in jvb.conf (the shard's name).
+    pub id: String,
+    /// The shard's signalling host.
+    pub host: String,
+    /// Its address (jvb.conf's HOSTNAME).
+    pub address: IpAddr,
+}
+
+/// The front door of a sharded deployment.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrontDoorHost {
+    /// Its name.
+    pub host: String,
+    /// Its address.
+    pub address: IpAddr,
+    /// The combined certificate and key HAProxy serves.
+    pub certificate: String,
+    /// The shards it routes to: name and signalling address.
+    pub backends: Vec<(String, IpAddr)>,
 }
 
 /// nginx's certificate and the matching debconf answers.
@@ -150,6 +196,8 @@ pub struct WebTls {
     pub email: Option<String>,
     /// True for `own`: the debconf cert paths are preseeded.
     pub own: bool,
+    /// True for the installer's self-signed certificate.
+    pub self_signed: bool,
 }
 
 /// One bridge.
@@ -171,6 +219,10 @@ pub struct BridgeHost {
     pub jvm_max_memory: Option<String>,
     /// STUN servers for discovering its public address (empty with a static mapping).
     pub stun_servers: Vec<String>,
+    /// The shards it serves, in model order.
+    pub shards: Vec<BridgeShard>,
+    /// Whether its private HTTP API (health, stats) listens beyond loopback, for monitoring.
+    pub monitored: bool,
 }
 
 /// A resolved secret: either rendered inline, or referenced by a file on the hosts.
@@ -244,11 +296,8 @@ pub struct Secrets {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "mode", rename_all = "kebab-case")]
 pub enum TrustPlan {
-    /// Copy prosody's certificate to the bridges.
-    Distribute {
-        /// Where the bridges install it.
-        destination: String,
-    },
+    /// Copy each shard's prosody certificate to the bridges serving it.
+    Distribute,
     /// Bridges trust an operator CA already on them.
     Ca {
         /// The CA file on every bridge.
@@ -276,8 +325,8 @@ pub struct FirewallSettings {
     pub default_drop: bool,
     /// Networks that reach every port.
     pub admin_networks: Vec<IpNet>,
-    /// Networks that reach prosody's client port.
-    pub xmpp_clients: Vec<IpNet>,
+    /// Networks that reach the bridges' private HTTP API.
+    pub monitoring_networks: Vec<IpNet>,
 }
 
 /// Builds the deployment from a model that validated without errors.
@@ -296,6 +345,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             key: key.clone(),
             email: None,
             own: true,
+            self_signed: false,
         },
         Tls::Letsencrypt { email } => WebTls {
             cert_choice: "Let's Encrypt certificates",
@@ -303,6 +353,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             key: format!("/etc/letsencrypt/live/{}/privkey.pem", t.domain),
             email: Some(email.clone()),
             own: false,
+            self_signed: false,
         },
         Tls::SelfSigned => WebTls {
             cert_choice: "Generate a new self-signed certificate",
@@ -310,6 +361,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             key: format!("/etc/jitsi/meet/{}.key", t.domain),
             email: None,
             own: false,
+            self_signed: true,
         },
     };
     let (auth_certificate, auth_key) = match &t.trust {
@@ -321,17 +373,11 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             format!("/etc/prosody/certs/{}.key", names.auth_domain),
         ),
     };
-    let trust_destination = format!(
-        "/usr/local/share/ca-certificates/jitsi-topology/{}.crt",
-        names.auth_domain
-    );
     let trust = match &t.trust {
-        Trust::Distribute => TrustPlan::Distribute {
-            destination: trust_destination,
-        },
+        Trust::Distribute => TrustPlan::Distribute,
         Trust::Ca { ca_certificate, .. } => TrustPlan::Ca {
             ca_certificate: ca_certificate.clone(),
-            destination: trust_destination,
+            destination: format!("{TRUST_DIR}/{}-ca.crt", names.domain),
         },
         Trust::Insecure => TrustPlan::Insecure,
     };
@@ -346,7 +392,10 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
         },
         SecretSource::File(path) => Secret::File { path: path.clone() },
     };
+    let views = t.shard_views();
+    let sharded = t.shards.is_some();
     let relays = relays(t);
+    let monitored = !t.firewall.monitoring_networks.is_empty();
     let bridges: Vec<BridgeHost> = t
         .bridges
         .iter()
@@ -363,24 +412,51 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             } else {
                 vec![PACKAGE_DEFAULT_STUN.to_owned()]
             },
+            shards: views
+                .iter()
+                .filter(|v| t.serves(b, v.name))
+                .map(|v| BridgeShard {
+                    id: v.name.to_owned(),
+                    host: v.signaling.host.clone(),
+                    address: v.signaling.address,
+                })
+                .collect(),
+            monitored,
         })
         .collect();
-    let mut xmpp_clients: Vec<IpNet> = match &t.bridge_networks {
-        Some(nets) => nets.iter().map(IpNet::trunc).collect(),
-        None => bridges.iter().map(|b| IpNet::from(b.address)).collect(),
-    };
-    xmpp_clients.sort();
-    xmpp_clients.dedup();
-    let mut admin_networks: Vec<IpNet> =
-        t.firewall.admin_networks.iter().map(IpNet::trunc).collect();
-    admin_networks.sort();
-    admin_networks.dedup();
+    let front_door = t.front_door.as_ref().map(|f| FrontDoorHost {
+        host: f.host.clone(),
+        address: f.address,
+        certificate: f.certificate.clone(),
+        backends: views
+            .iter()
+            .map(|v| (v.name.to_owned(), v.signaling.address))
+            .collect(),
+    });
+    let shards = views
+        .iter()
+        .map(|v| {
+            let serving: Vec<&crate::model::Bridge> =
+                t.bridges.iter().filter(|b| t.serves(b, v.name)).collect();
+            SignalingHost {
+                shard: v.name.to_owned(),
+                sharded,
+                host: v.signaling.host.clone(),
+                address: v.signaling.address,
+                region: v.signaling.region.clone(),
+                xmpp_clients: normalized(match v.bridge_networks {
+                    Some(nets) => nets.clone(),
+                    None => serving.iter().map(|b| IpNet::from(b.address)).collect(),
+                }),
+                bridges: serving.iter().map(|b| b.host.clone()).collect(),
+                front_door: front_door.as_ref().map(|f| f.address),
+            }
+        })
+        .collect();
     Deployment {
         release,
         prosody: t.platform.prosody,
-        signaling: SignalingHost {
-            host: t.signaling.host.clone(),
-            address: t.signaling.address,
+        web: Web {
             web_tls,
             jaas: t.jaas,
             nginx_site: format!("/etc/nginx/sites-available/{}.conf", t.domain),
@@ -388,8 +464,9 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             config_js: format!("/etc/jitsi/meet/{}-config.js", t.domain),
             auth_certificate,
             auth_key,
-            region: t.signaling.region.clone(),
         },
+        shards,
+        front_door,
         bridges,
         secrets: Secrets {
             focus: secret("focus", &t.secrets.focus),
@@ -402,11 +479,19 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
         firewall: FirewallSettings {
             enabled: t.firewall.enabled,
             default_drop: t.firewall.default_drop,
-            admin_networks,
-            xmpp_clients,
+            admin_networks: normalized(t.firewall.admin_networks.clone()),
+            monitoring_networks: normalized(t.firewall.monitoring_networks.clone()),
         },
         names,
     }
+}
+
+/// Networks without host bits, sorted, without duplicates.
+fn normalized(nets: Vec<IpNet>) -> Vec<IpNet> {
+    let mut nets: Vec<IpNet> = nets.iter().map(IpNet::trunc).collect();
+    nets.sort();
+    nets.dedup();
+    nets
 }
 
 /// Relays are on when the bridges are in more than one region.

@@ -32,6 +32,7 @@ pub fn validate(t: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
     secrets(t, env, &mut out);
     hosts(t, &mut out);
     bridges(t, &mut out);
+    shards(t, &mut out);
     regions(t, &mut out);
     networks(t, &mut out);
     trust(&t.trust, &mut out);
@@ -308,9 +309,225 @@ fn hosts(t: &Topology, out: &mut Vec<Diagnostic>) {
             ));
         }
     };
-    check("/signaling/host".into(), &t.signaling.host);
+    for shard in t.shard_views() {
+        check(shard.signaling_path("host"), &shard.signaling.host);
+    }
+    if let Some(door) = &t.front_door {
+        check("/front_door/host".into(), &door.host);
+    }
     for (i, b) in t.bridges.iter().enumerate() {
         check(pointer(["bridges", &i.to_string(), "host"]), &b.host);
+    }
+}
+
+/// The shard forms: `signaling` or `shards` (with a front door), names, roles, who serves whom.
+fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
+    match (&t.signaling, &t.shards) {
+        (None, None) => out.push(Diagnostic::error(
+            "signaling-missing",
+            "/signaling",
+            "the topology has no signalling host",
+            "add `signaling: { host, address }`, or `shards` for several signalling hosts",
+        )),
+        (Some(_), Some(_)) => out.push(Diagnostic::error(
+            "signaling-and-shards",
+            "/shards",
+            "`signaling` and `shards` are two ways to give the signalling hosts; use one",
+            "move the top-level `signaling` into `shards` as one more shard, or remove `shards`",
+        )),
+        (None, Some(s)) if s.is_empty() => out.push(Diagnostic::error(
+            "no-shards",
+            "/shards",
+            "`shards` is empty",
+            "list at least one shard, or use `signaling` for a single signalling host",
+        )),
+        _ => {}
+    }
+    let views = t.shard_views();
+    // Every host has exactly one role.
+    let mut roles: BTreeMap<&str, String> = BTreeMap::new();
+    let mut addresses: BTreeMap<IpAddr, String> = BTreeMap::new();
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    for v in &views {
+        let sig = v.signaling;
+        if let Some(i) = v.index {
+            let at = pointer(["shards", &i.to_string(), "name"]);
+            if v.name.is_empty()
+                || v.name.len() > 32
+                || !v
+                    .name
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+            {
+                out.push(Diagnostic::error(
+                    "shard-name-invalid",
+                    at.clone(),
+                    format!("`{}` cannot be a shard name", printable(v.name)),
+                    "use 1 to 32 letters, digits and `-`, e.g. shard-a",
+                ));
+            }
+            if let Some(first) = names.insert(v.name, i) {
+                names.insert(v.name, first);
+                out.push(Diagnostic::error(
+                    "duplicate-shard",
+                    at,
+                    format!(
+                        "shard name `{}` is already used by shards/{first}",
+                        printable(v.name)
+                    ),
+                    "give every shard its own name",
+                ));
+            }
+        }
+        if let Some(other) = roles.insert(&sig.host, v.signaling_path("host")) {
+            out.push(Diagnostic::error(
+                "duplicate-host",
+                v.signaling_path("host"),
+                format!(
+                    "host `{}` is already the signalling host at {other}",
+                    printable(&sig.host)
+                ),
+                "every shard needs its own signalling host",
+            ));
+        }
+        if let Some(other) = addresses.insert(sig.address, v.signaling_path("address")) {
+            out.push(Diagnostic::error(
+                "duplicate-address",
+                v.signaling_path("address"),
+                format!("address {} is already used at {other}", sig.address),
+                "every shard needs its own signalling host",
+            ));
+        }
+        if sig.address.is_loopback() || sig.address.is_unspecified() {
+            out.push(Diagnostic::error(
+                "signaling-address-local",
+                v.signaling_path("address"),
+                format!(
+                    "bridges on other hosts cannot reach prosody at {}",
+                    sig.address
+                ),
+                "use the signalling host's address on the network the bridges share with it",
+            ));
+        }
+        let serving = t.bridges.iter().filter(|b| t.serves(b, v.name)).count();
+        if serving == 0 && !t.bridges.is_empty() {
+            out.push(Diagnostic::error(
+                "shard-without-bridges",
+                v.signaling_path("host"),
+                format!("no bridge serves shard `{}`, so its jicofo would answer \"no bridge available\"", printable(v.name)),
+                "add the shard to some bridge's `shards`, or leave `shards` out on a bridge to serve every shard",
+            ));
+        }
+    }
+    match (&t.front_door, views.len()) {
+        (None, n) if n > 1 => out.push(Diagnostic::error(
+            "front-door-missing",
+            "/front_door",
+            "with several shards, a front door must keep every participant of a room on one shard",
+            "add `front_door: { host, address, certificate }`",
+        )),
+        (Some(door), _) => {
+            if t.shards.is_none() {
+                out.push(Diagnostic::error(
+                    "front-door-without-shards",
+                    "/front_door",
+                    "a front door routes rooms between shards, and this topology has a single signalling host",
+                    "remove `front_door`, or describe the signalling hosts as `shards`",
+                ));
+            }
+            if let Some(other) = roles.get(door.host.as_str()) {
+                out.push(Diagnostic::error(
+                    "host-roles-conflict",
+                    "/front_door/host",
+                    format!(
+                        "host `{}` is already the signalling host at {other}",
+                        printable(&door.host)
+                    ),
+                    "run the front door on a host of its own",
+                ));
+            }
+            check_path(
+                "/front_door/certificate",
+                &door.certificate,
+                "the certificate path",
+                out,
+            );
+        }
+        _ => {}
+    }
+    for (i, b) in t.bridges.iter().enumerate() {
+        let at = pointer(["bridges", &i.to_string(), "shards"]);
+        if let Some(list) = &b.shards {
+            if t.shards.is_none() {
+                out.push(Diagnostic::error(
+                    "unknown-shard",
+                    at.clone(),
+                    "this topology has no `shards` for the bridge to choose from",
+                    "remove the bridge's `shards`",
+                ));
+                continue;
+            }
+            if list.is_empty() {
+                out.push(Diagnostic::error(
+                    "bridge-without-shards",
+                    at.clone(),
+                    "the bridge serves no shard",
+                    "list the shards it serves, or leave `shards` out to serve every shard",
+                ));
+            }
+            for (j, name) in list.iter().enumerate() {
+                if !views.iter().any(|v| v.name == name) {
+                    out.push(Diagnostic::error(
+                        "unknown-shard",
+                        pointer(["bridges", &i.to_string(), "shards", &j.to_string()]),
+                        format!("there is no shard named `{}`", printable(name)),
+                        format!(
+                            "use one of: {}",
+                            views
+                                .iter()
+                                .map(|v| format!("`{}`", printable(v.name)))
+                                .collect::<std::collections::BTreeSet<_>>()
+                                .into_iter()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let other_role = roles
+            .get(b.host.as_str())
+            .map(|at| format!("the signalling host at {at}"))
+            .or_else(|| {
+                t.front_door
+                    .as_ref()
+                    .filter(|d| d.host == b.host)
+                    .map(|_| "the front door".to_owned())
+            });
+        if let Some(role) = other_role {
+            out.push(Diagnostic::error(
+                "bridge-on-signaling-host",
+                pointer(["bridges", &i.to_string(), "host"]),
+                format!("bridge host `{}` is {role}", printable(&b.host)),
+                "this tool renders the scalable setup, where bridges run on their own hosts; use another host",
+            ));
+        }
+        if addresses.contains_key(&b.address) {
+            out.push(Diagnostic::error(
+                "bridge-address-is-signaling",
+                pointer(["bridges", &i.to_string(), "address"]),
+                format!("address {} is a signalling host's", b.address),
+                "give the bridge its own host and address",
+            ));
+        }
+    }
+    if views.len() > 1 && matches!(t.trust, Trust::Distribute) {
+        out.push(Diagnostic::warning(
+            "trust-distribute-shards",
+            "/trust/mode",
+            "each shard's prosody makes its own self-signed certificate for the same auth domain, which bridges serving several shards must all trust",
+            "use `trust: { mode: ca, ... }` with one CA for every shard",
+        ));
     }
 }
 
@@ -349,18 +566,6 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
             "add at least one entry under `bridges`",
         ));
     }
-    let sig = &t.signaling;
-    if sig.address.is_loopback() || sig.address.is_unspecified() {
-        out.push(Diagnostic::error(
-            "signaling-address-local",
-            "/signaling/address",
-            format!(
-                "bridges on other hosts cannot reach prosody at {}",
-                sig.address
-            ),
-            "use the signalling host's address on the network the bridges share with it",
-        ));
-    }
     let mut seen_host: BTreeMap<&str, usize> = BTreeMap::new();
     let mut seen_addr: BTreeMap<IpAddr, usize> = BTreeMap::new();
     let mut seen_nick: BTreeMap<&str, usize> = BTreeMap::new();
@@ -375,14 +580,6 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
                 "give every bridge its own host; to run two bridges on one machine, use two inventory names",
             ));
         }
-        if b.host == sig.host {
-            out.push(Diagnostic::error(
-                "bridge-on-signaling-host",
-                at("host"),
-                format!("bridge host `{}` is the signalling host", printable(&b.host)),
-                "this tool renders the scalable setup, where bridges run on their own hosts; use another host",
-            ));
-        }
         if let Some(first) = seen_addr.insert(b.address, i) {
             seen_addr.insert(b.address, first);
             out.push(Diagnostic::error(
@@ -390,14 +587,6 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
                 at("address"),
                 format!("address {} is already used by bridges/{first}", b.address),
                 "give every bridge its own address",
-            ));
-        }
-        if b.address == sig.address {
-            out.push(Diagnostic::error(
-                "bridge-address-is-signaling",
-                at("address"),
-                format!("address {} is the signalling host's", b.address),
-                "give the bridge its own host and address",
             ));
         }
         if b.address.is_loopback() || b.address.is_unspecified() || b.address.is_multicast() {
@@ -558,29 +747,32 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
         .map(|r| format!("`{}`", printable(r)))
         .collect::<Vec<_>>()
         .join(", ");
-    if let Some(region) = &t.signaling.region {
-        if !name_ok(region) {
+    for v in t.shard_views() {
+        let region_path = v.signaling_path("region");
+        if let Some(region) = &v.signaling.region {
+            if !name_ok(region) {
+                out.push(Diagnostic::error(
+                    "region-invalid",
+                    region_path.clone(),
+                    format!("`{}` cannot be a region name", printable(region)),
+                    "use 1 to 64 letters, digits and `._-`, e.g. eu-central",
+                ));
+            } else if !regions.contains_key(region.as_str()) {
+                out.push(Diagnostic::warning(
+                    "local-region-without-bridges",
+                    region_path.clone(),
+                    format!("no bridge is in jicofo's region `{}`", printable(region)),
+                    format!("use one of the bridges' regions ({names}), or put a bridge there"),
+                ));
+            }
+        } else if relays {
             out.push(Diagnostic::error(
-                "region-invalid",
-                "/signaling/region",
-                format!("`{}` cannot be a region name", printable(region)),
-                "use 1 to 64 letters, digits and `._-`, e.g. eu-central",
-            ));
-        } else if !regions.contains_key(region.as_str()) {
-            out.push(Diagnostic::warning(
-                "local-region-without-bridges",
-                "/signaling/region",
-                format!("no bridge is in jicofo's region `{}`", printable(region)),
-                format!("use one of the bridges' regions ({names}), or put a bridge there"),
-            ));
-        }
-    } else if relays {
-        out.push(Diagnostic::error(
             "region-missing",
-            "/signaling/region",
+            region_path.clone(),
             format!("the bridges are in several regions ({names}), so relays are on and jicofo needs its own region"),
             "set `signaling.region` to the region the signalling host is in",
         ));
+        }
     }
     let mut relay_ids: BTreeMap<String, usize> = BTreeMap::new();
     for (i, b) in t.bridges.iter().enumerate() {
@@ -647,35 +839,61 @@ pub(crate) fn parse_memory(s: &str) -> Option<u64> {
 }
 
 fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
-    let Some(nets) = &t.bridge_networks else {
-        return;
-    };
-    if nets.is_empty() {
-        out.push(Diagnostic::error(
-            "bridge-networks-empty",
-            "/bridge_networks",
-            "`bridge_networks` is empty, so no bridge could reach prosody",
-            "list the networks your bridges are in, or leave the key out to allow exactly each bridge's address",
-        ));
-        return;
-    }
-    for (i, b) in t.bridges.iter().enumerate() {
-        if !nets.iter().any(|n| n.contains(&b.address)) {
+    let mut reported: Vec<String> = Vec::new();
+    for v in t.shard_views() {
+        let Some(nets) = v.bridge_networks else {
+            continue;
+        };
+        let at = v.networks_path();
+        if reported.contains(&at) {
+            // Shards sharing the top-level list: report its own problems once.
+        } else if nets.is_empty() {
             out.push(Diagnostic::error(
-                "address-outside-bridge-networks",
-                pointer(["bridges", &i.to_string(), "address"]),
-                format!("bridge address {} is in none of `bridge_networks`, so the firewall would shut it out of prosody", b.address),
-                "add its network to `bridge_networks`",
+                "bridge-networks-empty",
+                at.clone(),
+                "`bridge_networks` is empty, so no bridge could reach prosody",
+                "list the networks your bridges are in, or leave the key out to allow exactly each bridge's address",
             ));
+        } else {
+            for (i, n) in nets.iter().enumerate() {
+                if n.prefix_len() == 0 {
+                    out.push(Diagnostic::warning(
+                        "bridge-network-everything",
+                        format!("{at}/{i}"),
+                        format!("{n} lets every address reach prosody's client port"),
+                        "list only the networks your bridges are in",
+                    ));
+                }
+            }
         }
+        for (i, b) in t.bridges.iter().enumerate() {
+            if t.serves(b, v.name)
+                && !nets.is_empty()
+                && !nets.iter().any(|n| n.contains(&b.address))
+            {
+                let whose = if t.shards.is_some() {
+                    format!("shard `{}`'s ", v.name)
+                } else {
+                    String::new()
+                };
+                out.push(Diagnostic::error(
+                    "address-outside-bridge-networks",
+                    pointer(["bridges", &i.to_string(), "address"]),
+                    format!("bridge address {} is in none of {whose}`bridge_networks`, so the firewall would shut it out of {}", b.address, if whose.is_empty() { "prosody" } else { "that shard's prosody" }),
+                    if whose.is_empty() { "add its network to `bridge_networks`".to_owned() } else { format!("add its network to {at}") },
+                ));
+            }
+        }
+        reported.push(at);
     }
-    for (i, n) in nets.iter().enumerate() {
+    let monitoring = &t.firewall.monitoring_networks;
+    for (i, n) in monitoring.iter().enumerate() {
         if n.prefix_len() == 0 {
             out.push(Diagnostic::warning(
-                "bridge-network-everything",
-                pointer(["bridge_networks", &i.to_string()]),
-                format!("{n} lets every address reach prosody's client port"),
-                "list only the networks your bridges are in",
+                "monitoring-network-everything",
+                pointer(["firewall", "monitoring_networks", &i.to_string()]),
+                format!("{n} lets every address read the bridges' statistics"),
+                "list only your monitoring networks",
             ));
         }
     }

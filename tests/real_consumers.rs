@@ -183,13 +183,38 @@ impl Render {
         self.files.iter().filter(move |f| f.kind == kind)
     }
 
-    /// The only file of `kind`, failing when there is none or several.
-    fn one(&self, kind: &str) -> &RenderedFile {
-        let all: Vec<_> = self.files.iter().filter(|f| f.kind == kind).collect();
+    /// The signalling hosts (one per shard): config id in jvb.conf, host name, address.
+    fn shards(&self) -> Vec<(String, String, IpAddr)> {
+        let entry = |id: &str, sig: &Value| {
+            (
+                id.to_owned(),
+                sig["host"].as_str().expect("a signalling host").to_owned(),
+                sig["address"]
+                    .as_str()
+                    .and_then(|a| a.parse().ok())
+                    .expect("a signalling address"),
+            )
+        };
+        match self.model["shards"].as_array() {
+            Some(shards) => shards
+                .iter()
+                .map(|s| entry(s["name"].as_str().expect("a shard name"), &s["signaling"]))
+                .collect(),
+            None => vec![entry("shard", &self.model["signaling"])],
+        }
+    }
+
+    /// The only file of `kind` on `host`, failing when there is none or several.
+    fn on(&self, host: &str, kind: &str) -> &RenderedFile {
+        let all: Vec<_> = self
+            .files
+            .iter()
+            .filter(|f| f.kind == kind && f.host == host)
+            .collect();
         assert_eq!(
             all.len(),
             1,
-            "{}: expected exactly one `{kind}` file, found {}",
+            "{}: expected exactly one `{kind}` file on {host}, found {}",
             self.label,
             all.len()
         );
@@ -216,6 +241,9 @@ struct Renders {
     /// Where every render's `tls` points (`web.crt`, `web.key`). Not created here: the nginx
     /// check creates it, generates the certificate and removes it again.
     tls_dir: PathBuf,
+    /// Where every render's `front_door.certificate` points (`door.pem`), made and removed
+    /// by the HAProxy check.
+    door_dir: PathBuf,
     all: Vec<Render>,
 }
 
@@ -229,6 +257,7 @@ fn renders() -> &'static Renders {
 
 fn render_examples() -> Result<Renders, String> {
     let tls_dir = env::temp_dir().join(unique_name("tls"));
+    let door_dir = env::temp_dir().join(unique_name("door"));
     let examples_dir = Path::new(ROOT).join("examples");
     let mut examples: Vec<PathBuf> = fs::read_dir(&examples_dir)
         .map_err(|e| format!("read {}: {e}", examples_dir.display()))?
@@ -254,6 +283,9 @@ fn render_examples() -> Result<Renders, String> {
             "certificate": tls_dir.join("web.crt"),
             "key": tls_dir.join("web.key"),
         });
+        if model.get("front_door").is_some() {
+            model["front_door"]["certificate"] = json!(door_dir.join("door.pem"));
+        }
         all.push(render_one(
             scratch.path(),
             all.len(),
@@ -269,7 +301,11 @@ fn render_examples() -> Result<Renders, String> {
             model,
         )?);
     }
-    Ok(Renders { tls_dir, all })
+    Ok(Renders {
+        tls_dir,
+        door_dir,
+        all,
+    })
 }
 
 fn render_one(scratch: &Path, n: usize, label: String, model: Value) -> Result<Render, String> {
@@ -732,7 +768,7 @@ fn typesafe_config_reads_jicofo_and_every_bridge_into_the_same_brewery() {
     for (ri, r) in renders().all.iter().enumerate() {
         let domain = r.domain();
         let auth = format!("auth.{domain}");
-        let prosody = &r.one("prosody").content;
+        let shards = r.shards();
         let parsed = &hocon.with_env[ri];
         let of_kind = |kind: &str| {
             parsed
@@ -743,39 +779,49 @@ fn typesafe_config_reads_jicofo_and_every_bridge_into_the_same_brewery() {
         let mut fail = |msg: String| failures.push(format!("{}: {msg}", r.label));
 
         let jicofos = of_kind("jicofo");
-        if jicofos.len() != 1 {
-            fail(format!("expected one jicofo.conf, found {}", jicofos.len()));
-            continue;
-        }
-        let (jfi, jicofo) = jicofos[0];
-        let jicofo_path = &r.files[*jfi].path;
-        let brewery = at(jicofo, "jicofo.bridge.brewery-jid").and_then(Value::as_str);
-        let Some(brewery) = brewery else {
+        if jicofos.len() != shards.len() {
             fail(format!(
-                "{jicofo_path}: no jicofo.bridge.brewery-jid in {jicofo}"
+                "expected one jicofo.conf per signalling host ({}), found {}",
+                shards.len(),
+                jicofos.len()
             ));
             continue;
-        };
-        let client_domain = at(jicofo, "jicofo.xmpp.client.domain").and_then(Value::as_str);
-        if client_domain != Some(&auth) {
-            fail(format!(
-                "{jicofo_path}: jicofo.xmpp.client.domain is {client_domain:?}, expected {auth:?}"
-            ));
         }
-        // The brewery is a room of a MUC component prosody serves; the login domain is a VirtualHost.
-        let brewery_muc = brewery.split_once('@').map(|(_, d)| d).unwrap_or("");
-        if !components(prosody)
-            .iter()
-            .any(|(name, kind)| name == brewery_muc && kind == "muc")
-        {
-            fail(format!(
-                "the brewery {brewery} is not on a `Component \"{brewery_muc}\" \"muc\"` of the prosody config"
-            ));
-        }
-        if !virtual_hosts(prosody).contains(&auth) {
-            fail(format!(
-                "prosody has no VirtualHost {auth:?} for the service accounts"
-            ));
+        // Each shard's jicofo watches a brewery on its own prosody.
+        let mut breweries: BTreeMap<String, String> = BTreeMap::new();
+        for (jfi, jicofo) in &jicofos {
+            let jicofo_file = &r.files[*jfi];
+            let jicofo_path = &jicofo_file.path;
+            let prosody = &r.on(&jicofo_file.host, "prosody").content;
+            let brewery = at(jicofo, "jicofo.bridge.brewery-jid").and_then(Value::as_str);
+            let Some(brewery) = brewery else {
+                fail(format!(
+                    "{jicofo_path}: no jicofo.bridge.brewery-jid in {jicofo}"
+                ));
+                continue;
+            };
+            breweries.insert(jicofo_file.host.clone(), brewery.to_owned());
+            let client_domain = at(jicofo, "jicofo.xmpp.client.domain").and_then(Value::as_str);
+            if client_domain != Some(&auth) {
+                fail(format!(
+                    "{jicofo_path}: jicofo.xmpp.client.domain is {client_domain:?}, expected {auth:?}"
+                ));
+            }
+            // The brewery is a room of a MUC component prosody serves; the login domain is a VirtualHost.
+            let brewery_muc = brewery.split_once('@').map(|(_, d)| d).unwrap_or("");
+            if !components(prosody)
+                .iter()
+                .any(|(name, kind)| name == brewery_muc && kind == "muc")
+            {
+                fail(format!(
+                    "the brewery {brewery} is not on a `Component \"{brewery_muc}\" \"muc\"` of the prosody config"
+                ));
+            }
+            if !virtual_hosts(prosody).contains(&auth) {
+                fail(format!(
+                    "prosody has no VirtualHost {auth:?} for the service accounts"
+                ));
+            }
         }
 
         let bridges = r.model["bridges"].as_array().cloned().unwrap_or_default();
@@ -787,10 +833,7 @@ fn typesafe_config_reads_jicofo_and_every_bridge_into_the_same_brewery() {
                 jvbs.len()
             ));
         }
-        let signaling: Option<IpAddr> = r.model["signaling"]["address"]
-            .as_str()
-            .and_then(|a| a.parse().ok());
-        let mut nicknames: BTreeMap<String, String> = BTreeMap::new();
+        let mut nicknames: BTreeMap<(String, String), String> = BTreeMap::new();
         for (fi, jvb) in jvbs {
             let f = &r.files[*fi];
             let where_ = format!("{} {}", f.host, f.path);
@@ -798,8 +841,32 @@ fn typesafe_config_reads_jicofo_and_every_bridge_into_the_same_brewery() {
             if configs.is_empty() {
                 fail(format!("{where_}: no videobridge.apis.xmpp-client.configs"));
             }
+            let bridge = bridges.iter().find(|b| b["host"].as_str() == Some(&f.host));
+            // The bridge keeps one connection to each shard it serves (all, by default).
+            let mut expected_ids: Vec<String> = shards
+                .iter()
+                .map(|(id, _, _)| id.clone())
+                .filter(|id| match bridge.and_then(|b| b["shards"].as_array()) {
+                    Some(list) => list.iter().any(|s| s.as_str() == Some(id)),
+                    None => true,
+                })
+                .collect();
+            let mut ids: Vec<String> = configs.iter().map(|(name, _)| (*name).clone()).collect();
+            expected_ids.sort();
+            ids.sort();
+            if ids != expected_ids {
+                fail(format!(
+                    "{where_}: xmpp-client configs {ids:?}, but it serves {expected_ids:?}"
+                ));
+            }
             for (name, c) in configs {
                 let get = |k: &str| c.get(k).and_then(Value::as_str);
+                let Some((_, shard_host, shard_address)) =
+                    shards.iter().find(|(id, _, _)| id == name)
+                else {
+                    continue;
+                };
+                let brewery = breweries.get(shard_host).map(String::as_str).unwrap_or("?");
                 if get("MUC_JIDS") != Some(brewery) {
                     fail(format!(
                         "{where_}: configs.{name}.MUC_JIDS is {:?}, jicofo watches {brewery:?}",
@@ -813,22 +880,23 @@ fn typesafe_config_reads_jicofo_and_every_bridge_into_the_same_brewery() {
                     ));
                 }
                 let host: Option<IpAddr> = get("HOSTNAME").and_then(|h| h.parse().ok());
-                if host.is_none() || host != signaling {
+                if host != Some(*shard_address) {
                     fail(format!(
-                        "{where_}: configs.{name}.HOSTNAME is {:?}, the signalling address is {}",
+                        "{where_}: configs.{name}.HOSTNAME is {:?}, {shard_host}'s address is {shard_address}",
                         get("HOSTNAME"),
-                        r.model["signaling"]["address"]
                     ));
                 }
                 match get("MUC_NICKNAME") {
                     None => fail(format!("{where_}: configs.{name}.MUC_NICKNAME is missing")),
                     Some(nick) => {
-                        if let Some(other) = nicknames.insert(nick.to_owned(), where_.clone()) {
+                        // Nicknames are unique within each shard's brewery.
+                        if let Some(other) =
+                            nicknames.insert((name.clone(), nick.to_owned()), where_.clone())
+                        {
                             fail(format!(
                                 "{where_} and {other} both join the brewery as {nick:?}"
                             ));
                         }
-                        let bridge = bridges.iter().find(|b| b["host"].as_str() == Some(&f.host));
                         let expected =
                             bridge.and_then(|b| b["nickname"].as_str().or(b["host"].as_str()));
                         if bridge.is_some() && expected != Some(nick) {
@@ -1008,9 +1076,15 @@ fn ssi_variables(js: &str) -> BTreeSet<String> {
 }
 
 /// Checks one evaluated config against the names prosody and nginx serve.
-fn check_config(r: &Render, config: &Value, tenant: Option<&str>, fail: &mut dyn FnMut(String)) {
+fn check_config(
+    r: &Render,
+    host: &str,
+    config: &Value,
+    tenant: Option<&str>,
+    fail: &mut dyn FnMut(String),
+) {
     let domain = r.domain();
-    let prosody = &r.one("prosody").content;
+    let prosody = &r.on(host, "prosody").content;
     let what = tenant.map_or("config.js".to_owned(), |t| {
         format!("config.js for tenant {t:?}")
     });
@@ -1077,36 +1151,38 @@ fn config_js_points_browsers_at_what_prosody_and_nginx_serve() {
     for r in &renders().all {
         let tmp = tempdir();
         r.write(tmp.path());
-        let js = r.one("web-config");
-        let site = &r.one("nginx").content;
-        let mut fail = |msg: String| failures.push(format!("{}: {msg}", r.label));
-        match eval_config_js(&node, &Render::local(tmp.path(), js), &[]) {
-            Ok(config) => check_config(r, &config, None, &mut fail),
-            Err(e) => fail(format!("{} does not evaluate:\n{e}", js.path)),
-        }
-        for location in ["location = /http-bind", "location = /xmpp-websocket"] {
-            if !site
-                .lines()
-                .any(|l| l.trim().starts_with(&format!("{location} ")))
-            {
-                fail(format!("the nginx site has no `{location}`"));
+        for (_, host, _) in r.shards() {
+            let js = r.on(&host, "web-config");
+            let site = &r.on(&host, "nginx").content;
+            let mut fail = |msg: String| failures.push(format!("{} ({host}): {msg}", r.label));
+            match eval_config_js(&node, &Render::local(tmp.path(), js), &[]) {
+                Ok(config) => check_config(r, &host, &config, None, &mut fail),
+                Err(e) => fail(format!("{} does not evaluate:\n{e}", js.path)),
             }
-        }
-        if !site.contains(&js.path) {
-            fail(format!(
-                "the nginx site never serves {} (its /config.js)",
-                js.path
-            ));
-        }
-        if !site.lines().any(|l| l.trim() == "ssi on;") {
-            fail("the nginx site does not turn `ssi on`, so config.js reaches browsers with raw SSI comments".into());
-        }
-        // Every SSI variable config.js echoes (besides nginx's own $http_*) is one the site sets.
-        for var in ssi_variables(&js.content) {
-            if !var.starts_with("http_") && !site.contains(&format!("set ${var} ")) {
+            for location in ["location = /http-bind", "location = /xmpp-websocket"] {
+                if !site
+                    .lines()
+                    .any(|l| l.trim().starts_with(&format!("{location} ")))
+                {
+                    fail(format!("the nginx site has no `{location}`"));
+                }
+            }
+            if !site.contains(&js.path) {
                 fail(format!(
-                    "config.js echoes the SSI variable {var:?}, which the nginx site never sets"
+                    "the nginx site never serves {} (its /config.js)",
+                    js.path
                 ));
+            }
+            if !site.lines().any(|l| l.trim() == "ssi on;") {
+                fail("the nginx site does not turn `ssi on`, so config.js reaches browsers with raw SSI comments".into());
+            }
+            // Every SSI variable config.js echoes (besides nginx's own $http_*) is one the site sets.
+            for var in ssi_variables(&js.content) {
+                if !var.starts_with("http_") && !site.contains(&format!("set ${var} ")) {
+                    fail(format!(
+                        "config.js echoes the SSI variable {var:?}, which the nginx site never sets"
+                    ));
+                }
             }
         }
     }
@@ -1120,25 +1196,27 @@ fn config_js_for_a_tenant_uses_the_tenant_muc_and_paths() {
     for r in &renders().all {
         let tmp = tempdir();
         r.write(tmp.path());
-        let js = r.one("web-config");
-        let prosody = &r.one("prosody").content;
-        let mut fail = |msg: String| failures.push(format!("{}: {msg}", r.label));
-        // What nginx sets for https://<domain>/acme/config.js.
-        let vars = [
-            ("subdir", "acme/"),
-            ("subdomain", "acme."),
-            ("http_host", r.domain()),
-        ];
-        match eval_config_js(&node, &Render::local(tmp.path(), js), &vars) {
-            Ok(config) => check_config(r, &config, Some("acme"), &mut fail),
-            Err(e) => fail(format!("{} does not evaluate for a tenant:\n{e}", js.path)),
-        }
-        // conference.acme.<domain> exists only through the MUC domain mapper.
-        let base = format!("muc_mapper_domain_base = \"{}\"", r.domain());
-        if !prosody.lines().any(|l| l.trim() == base) {
-            fail(format!(
-                "the prosody config lacks `{base}`, so tenant MUCs do not map onto the conference MUC"
-            ));
+        for (_, host, _) in r.shards() {
+            let js = r.on(&host, "web-config");
+            let prosody = &r.on(&host, "prosody").content;
+            let mut fail = |msg: String| failures.push(format!("{} ({host}): {msg}", r.label));
+            // What nginx sets for https://<domain>/acme/config.js.
+            let vars = [
+                ("subdir", "acme/"),
+                ("subdomain", "acme."),
+                ("http_host", r.domain()),
+            ];
+            match eval_config_js(&node, &Render::local(tmp.path(), js), &vars) {
+                Ok(config) => check_config(r, &host, &config, Some("acme"), &mut fail),
+                Err(e) => fail(format!("{} does not evaluate for a tenant:\n{e}", js.path)),
+            }
+            // conference.acme.<domain> exists only through the MUC domain mapper.
+            let base = format!("muc_mapper_domain_base = \"{}\"", r.domain());
+            if !prosody.lines().any(|l| l.trim() == base) {
+                fail(format!(
+                    "the prosody config lacks `{base}`, so tenant MUCs do not map onto the conference MUC"
+                ));
+            }
         }
     }
     assert_no_failures("config.js for a tenant is wrong", failures);
@@ -1187,4 +1265,94 @@ fn nftables_accepts_every_firewall_file() {
         "no firewall file was rendered, though a model enables the firewall"
     );
     assert_no_failures("nft -c rejected a rendered firewall", failures);
+}
+
+// ---------------------------------------------------------------------------------------------
+// HAProxy (the front door of sharded deployments)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn haproxy_accepts_every_front_door() {
+    let Some([haproxy, openssl]) = tools(["haproxy", "openssl"]) else {
+        return;
+    };
+    let renders = renders();
+    fs::create_dir_all(&renders.door_dir).expect("create the certificate folder");
+    struct Remove<'a>(&'a Path);
+    impl Drop for Remove<'_> {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(self.0);
+        }
+    }
+    let _remove = Remove(&renders.door_dir);
+    // HAProxy's `crt` is the chain and the key in one PEM file.
+    let (key, crt) = (
+        renders.door_dir.join("door.key"),
+        renders.door_dir.join("door.crt"),
+    );
+    let mut cmd = Command::new(&openssl);
+    cmd.args([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ])
+    .args(["-days", "2", "-subj", "/CN=jitsi-topology.test", "-keyout"])
+    .arg(&key)
+    .arg("-out")
+    .arg(&crt);
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "{}", describe("openssl req", &out));
+    let pem = [fs::read(&crt).expect("cert"), fs::read(&key).expect("key")].concat();
+    fs::write(renders.door_dir.join("door.pem"), pem).expect("write the PEM");
+
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for r in &renders.all {
+        let tmp = tempdir();
+        r.write(tmp.path());
+        for f in r.of_kind("haproxy") {
+            let mut cmd = Command::new(&haproxy);
+            cmd.arg("-c").arg("-f").arg(Render::local(tmp.path(), f));
+            let out = run(&mut cmd);
+            checked += 1;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if !out.status.success() || stderr.contains("[WARNING]") {
+                failures.push(format!(
+                    "{}: {} {}\n{}",
+                    r.label,
+                    f.host,
+                    f.path,
+                    describe(&format!("{cmd:?}"), &out)
+                ));
+            }
+            // Every shard is a server of the backend, with a health check.
+            let shards: Vec<&str> = r.model["shards"]
+                .as_array()
+                .map(|s| s.iter().filter_map(|s| s["name"].as_str()).collect())
+                .unwrap_or_default();
+            for name in shards {
+                if !f.content.lines().any(|l| {
+                    l.trim_start().starts_with(&format!("server {name} ")) && l.contains(" check")
+                }) {
+                    failures.push(format!(
+                        "{}: shard {name} is not a checked server in {}",
+                        r.label, f.path
+                    ));
+                }
+            }
+        }
+    }
+    let sharded = renders
+        .all
+        .iter()
+        .any(|r| r.model.get("front_door").is_some());
+    assert!(
+        checked > 0 || !sharded,
+        "a model has a front door, but no HAProxy config was rendered"
+    );
+    assert_no_failures("haproxy -c rejected or warned about a front door", failures);
 }

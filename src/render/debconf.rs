@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Result, file, template, value};
 use crate::bundle::{File, FileKind};
-use crate::resolve::{CONFIG_DIR, Deployment};
+use crate::resolve::{CONFIG_DIR, Deployment, SignalingHost};
 
 /// Where the selections file goes on every host.
 pub(crate) fn path() -> String {
@@ -45,9 +45,9 @@ fn render(d: &Deployment, host: &str, selections: Vec<Selection>) -> Result<File
 }
 
 /// The signalling host's answers.
-pub(crate) fn signaling(d: &Deployment) -> Result<File> {
+pub(crate) fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<File> {
     let domain = &d.names.domain;
-    let tls = &d.signaling.web_tls;
+    let tls = &d.web.web_tls;
     let mut sel = vec![
         s(
             "jitsi-videobridge",
@@ -95,9 +95,9 @@ pub(crate) fn signaling(d: &Deployment) -> Result<File> {
         "jitsi-meet-web-config",
         "jitsi-meet/jaas-choice",
         "boolean",
-        if d.signaling.jaas { "true" } else { "false" },
+        if d.web.jaas { "true" } else { "false" },
     ));
-    render(d, &d.signaling.host, sel)
+    render(d, &shard.host, sel)
 }
 
 /// A bridge's answers: only the XMPP domain (its jvb.conf is ours).

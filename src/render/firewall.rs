@@ -9,7 +9,7 @@ use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, FirewallPlan, FirewallRule, ServiceAction};
 use crate::resolve::{
     CONFIG_DIR, Deployment, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, MEDIA_UDP_PORT,
-    PROSODY_HTTP_PORT, XMPP_C2S_PORT,
+    PROSODY_HTTP_PORT, SignalingHost, XMPP_C2S_PORT,
 };
 
 /// The unit that loads the table.
@@ -50,6 +50,8 @@ fn plan(d: &Deployment, mut rules: Vec<FirewallRule>) -> Option<FirewallPlan> {
             ),
         );
     }
+    // A rule for an empty list of networks admits nobody: leave it out.
+    rules.retain(|r| r.sources.as_ref().is_none_or(|s| !s.is_empty()));
     Some(FirewallPlan {
         table: "inet jitsi_topology".into(),
         policy: if f.default_drop { "drop" } else { "accept" }.into(),
@@ -58,7 +60,7 @@ fn plan(d: &Deployment, mut rules: Vec<FirewallRule>) -> Option<FirewallPlan> {
 }
 
 /// The signalling host: web open, prosody's client port only for bridges, local services local.
-pub(crate) fn signaling(d: &Deployment) -> Option<FirewallPlan> {
+pub(crate) fn signaling(d: &Deployment, shard: &SignalingHost) -> Option<FirewallPlan> {
     plan(
         d,
         vec![
@@ -72,7 +74,7 @@ pub(crate) fn signaling(d: &Deployment) -> Option<FirewallPlan> {
             rule(
                 "tcp",
                 &[XMPP_C2S_PORT],
-                Some(d.firewall.xmpp_clients.clone()),
+                Some(shard.xmpp_clients.clone()),
                 "accept",
                 "bridges log in to prosody",
             ),
@@ -94,6 +96,20 @@ pub(crate) fn signaling(d: &Deployment) -> Option<FirewallPlan> {
     )
 }
 
+/// The front door: the web, for everyone.
+pub(crate) fn front_door(d: &Deployment) -> Option<FirewallPlan> {
+    plan(
+        d,
+        vec![rule(
+            "tcp",
+            &[80, 443],
+            None,
+            "accept",
+            "browsers: HTTP (redirect) and HTTPS",
+        )],
+    )
+}
+
 /// A bridge: media open to everyone (clients and other bridges), its private HTTP local.
 pub(crate) fn bridge(d: &Deployment) -> Option<FirewallPlan> {
     plan(
@@ -109,9 +125,20 @@ pub(crate) fn bridge(d: &Deployment) -> Option<FirewallPlan> {
             rule(
                 "tcp",
                 &[JVB_PRIVATE_HTTP_PORT],
+                Some(d.firewall.monitoring_networks.clone()),
+                "accept",
+                "monitoring reaches the bridge's health and statistics",
+            ),
+            rule(
+                "tcp",
+                &[JVB_PRIVATE_HTTP_PORT],
                 None,
                 "drop",
-                "the bridge's private HTTP API (health, stats) stays on loopback",
+                if d.firewall.monitoring_networks.is_empty() {
+                    "the bridge's private HTTP API (health, stats) stays on loopback"
+                } else {
+                    "nobody else reaches the bridge's private HTTP API"
+                },
             ),
         ],
     )

@@ -5,12 +5,12 @@ use minijinja::context;
 use super::systemd::{SecretInjection, dropin};
 use super::{PORTS, Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
-use crate::resolve::Deployment;
+use crate::resolve::{Deployment, SignalingHost};
 
 const PATH: &str = "/etc/jitsi/jicofo/jicofo.conf";
 
 /// `/etc/jitsi/jicofo/jicofo.conf`.
-pub(crate) fn config(d: &Deployment) -> Result<File> {
+pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
     let secret = &d.secrets.focus;
     let content = template(
         "jicofo.conf",
@@ -22,7 +22,8 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
             password_env => secret.inline().is_none().then_some(d.secrets.focus_env),
             password_file => secret.file(),
             relays => d.relays,
-            region => d.signaling.region.as_deref(),
+            region => shard.region.as_deref(),
+            sharded => shard.sharded,
         },
     )?;
     let mut f = on_change(

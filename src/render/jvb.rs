@@ -20,7 +20,6 @@ pub(crate) fn config(d: &Deployment, b: &BridgeHost) -> Result<File> {
             names => value(&d.names),
             ports => value(&PORTS),
             bridge => value(b),
-            signaling_address => d.signaling.address.to_string(),
             verify_certificate => d.trust.verifies(),
             password => secret.inline().map(|s| s.expose()),
             password_env => secret.inline().is_none().then_some(d.secrets.jvb_env),

@@ -7,6 +7,7 @@
 
 mod debconf;
 mod firewall;
+mod haproxy;
 mod jicofo;
 mod jvb;
 mod nginx;
@@ -21,7 +22,7 @@ use minijinja::{Environment, Value};
 use serde::Serialize;
 
 use crate::bundle::{Bundle, File, FileKind, Host, Role, ServiceAction, ServiceRef};
-use crate::resolve::{BridgeHost, Deployment};
+use crate::resolve::{BridgeHost, Deployment, FrontDoorHost, SignalingHost};
 
 /// An internal failure to render (a template bug, or a value that escaped validation).
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +71,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "secret-env.sh",
         include_str!("../../templates/secret-env.sh.j2"),
     ),
+    (
+        "haproxy.cfg",
+        include_str!("../../templates/haproxy.cfg.j2"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -90,6 +95,7 @@ fn environment() -> &'static Environment<'static> {
         }
         env.add_filter("lua", |s: &str| crate::escape::lua(s));
         env.add_filter("hocon", |s: &str| crate::escape::hocon(s));
+        env.add_filter("hocon_key", |s: &str| crate::escape::hocon_key(s));
         env.add_filter("js", |s: &str| crate::escape::js(s));
         env.add_filter("nginx", |s: &str| crate::escape::nginx(s).map_err(invalid));
         env.add_filter("debconf", |s: &str| {
@@ -165,7 +171,13 @@ pub(crate) fn on_change(mut f: File, service: &str, action: ServiceAction) -> Fi
 
 /// Renders every host of a deployment.
 pub fn render(d: &Deployment) -> Result<Bundle> {
-    let mut hosts = vec![signaling(d)?];
+    let mut hosts = Vec::new();
+    if let Some(door) = &d.front_door {
+        hosts.push(front_door(d, door)?);
+    }
+    for shard in &d.shards {
+        hosts.push(signaling(d, shard)?);
+    }
     for b in &d.bridges {
         hosts.push(bridge(d, b)?);
     }
@@ -175,21 +187,21 @@ pub fn render(d: &Deployment) -> Result<Bundle> {
     })
 }
 
-fn signaling(d: &Deployment) -> Result<Host> {
+fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<Host> {
     let mut files = vec![
-        debconf::signaling(d)?,
-        nginx::site(d)?,
+        debconf::signaling(d, shard)?,
+        nginx::site(d, shard)?,
         prosody::config(d)?,
-        jicofo::config(d)?,
-        webconfig::config_js(d)?,
+        jicofo::config(d, shard)?,
+        webconfig::config_js(d, shard)?,
     ];
     files.extend(jicofo::service_dropin(d)?);
     files.extend(systemd::account_secret_files(d));
     if d.secrets.focus.inline().is_none() {
         files.push(systemd::secret_env_helper()?);
     }
-    let host = &d.signaling.host;
-    let plan = firewall::signaling(d);
+    let host = &shard.host;
+    let plan = firewall::signaling(d, shard);
     if let Some(plan) = &plan {
         files.extend(firewall::files(host, "signalling host", plan)?);
     }
@@ -208,13 +220,36 @@ fn signaling(d: &Deployment) -> Result<Host> {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let accounts = steps::accounts(d);
-    let steps = steps::signaling(d, &files, &packages, &accounts);
+    let steps = steps::signaling(d, shard, &files, &packages, &accounts);
     Ok(Host {
         name: host.clone(),
         roles: vec![Role::Signaling],
         packages,
         files,
         accounts,
+        firewall: plan,
+        steps,
+    })
+}
+
+fn front_door(d: &Deployment, door: &FrontDoorHost) -> Result<Host> {
+    let mut files = vec![haproxy::config(d, door)?];
+    let plan = firewall::front_door(d);
+    if let Some(plan) = &plan {
+        files.extend(firewall::files(&door.host, "front door", plan)?);
+    }
+    let mut packages = vec!["haproxy".to_owned()];
+    if plan.is_some() {
+        packages.push("nftables".into());
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let steps = steps::front_door(&files, &packages);
+    Ok(Host {
+        name: door.host.clone(),
+        roles: vec![Role::FrontDoor],
+        packages,
+        files,
+        accounts: Vec::new(),
         firewall: plan,
         steps,
     })
@@ -235,7 +270,7 @@ fn bridge(d: &Deployment, b: &BridgeHost) -> Result<Host> {
         packages.push("nftables".into());
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let steps = steps::bridge(d, &files, &packages);
+    let steps = steps::bridge(d, b, &files, &packages);
     Ok(Host {
         name: b.host.clone(),
         roles: vec![Role::Bridge],

@@ -4,22 +4,23 @@ use minijinja::context;
 
 use super::{PORTS, Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
-use crate::resolve::Deployment;
+use crate::resolve::{Deployment, SignalingHost};
 
 /// `/etc/nginx/sites-available/<domain>.conf`.
-pub(crate) fn site(d: &Deployment) -> Result<File> {
+pub(crate) fn site(d: &Deployment, shard: &SignalingHost) -> Result<File> {
     let content = template(
         "nginx-site.conf",
         context! {
             release => d.release,
             names => value(&d.names),
-            tls => value(&d.signaling.web_tls),
-            config_js => &d.signaling.config_js,
+            tls => value(&d.web.web_tls),
+            config_js => &d.web.config_js,
+            shard => value(shard),
             ports => value(&PORTS),
         },
     )?;
     Ok(on_change(
-        file(&d.signaling.nginx_site, FileKind::Nginx, content),
+        file(&d.web.nginx_site, FileKind::Nginx, content),
         "nginx",
         ServiceAction::Reload,
     ))

@@ -16,15 +16,15 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
             prosody => d.prosody.to_string(),
             names => value(&d.names),
             ports => value(&PORTS),
-            auth_certificate => &d.signaling.auth_certificate,
-            auth_key => &d.signaling.auth_key,
+            auth_certificate => &d.web.auth_certificate,
+            auth_key => &d.web.auth_key,
             // Prosody 13 stopped making component admins room owners; 0.12 does not know the
             // option.
             component_admins_as_room_owners => d.prosody == ProsodySeries::V13,
         },
     )?;
     Ok(on_change(
-        file(&d.signaling.prosody_config, FileKind::Prosody, content),
+        file(&d.web.prosody_config, FileKind::Prosody, content),
         "prosody",
         ServiceAction::Reload,
     ))

@@ -8,7 +8,7 @@
 use super::firewall::SERVICE as FIREWALL;
 use crate::bundle::{Account, File, FileKind, ServiceAction, Step};
 use crate::escape::shell;
-use crate::resolve::{Deployment, TrustPlan};
+use crate::resolve::{BridgeHost, Deployment, SignalingHost, TRUST_DIR, TrustPlan};
 
 fn argv(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_owned()).collect()
@@ -113,6 +113,7 @@ fn firewall_step(files: &[File]) -> Option<Step> {
 /// The signalling host's steps.
 pub(crate) fn signaling(
     d: &Deployment,
+    shard: &SignalingHost,
     files: &[File],
     packages: &[String],
     accounts: &[Account],
@@ -133,13 +134,13 @@ pub(crate) fn signaling(
         ]),
     });
     match &d.trust {
-        TrustPlan::Distribute { .. } => steps.push(Step::TrustExport {
+        TrustPlan::Distribute => steps.push(Step::TrustExport {
             description: format!(
                 "hand prosody's certificate for {} to the bridges",
                 d.names.auth_domain
             ),
-            certificate: d.signaling.auth_certificate.clone(),
-            to_hosts: d.bridges.iter().map(|b| b.host.clone()).collect(),
+            certificate: d.web.auth_certificate.clone(),
+            to_hosts: shard.bridges.clone(),
         }),
         // jicofo verifies prosody's certificate too: jitsi-meet-prosody's installer makes its
         // own certificate trusted locally, but not an operator's CA.
@@ -178,17 +179,26 @@ pub(crate) fn signaling(
 }
 
 /// A bridge's steps.
-pub(crate) fn bridge(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
+pub(crate) fn bridge(
+    d: &Deployment,
+    b: &BridgeHost,
+    files: &[File],
+    packages: &[String],
+) -> Vec<Step> {
     let mut steps = common_head(files, packages);
     let update = argv(&["update-ca-certificates"]);
     match &d.trust {
-        TrustPlan::Distribute { destination } => steps.push(Step::TrustImport {
-            description: format!("trust prosody's certificate for {}", d.names.auth_domain),
-            from_host: Some(d.signaling.host.clone()),
-            source: d.signaling.auth_certificate.clone(),
-            destination: destination.clone(),
-            command: update,
-        }),
+        // Each shard's prosody made its own certificate: import each one this bridge meets.
+        TrustPlan::Distribute => steps.extend(b.shards.iter().map(|s| Step::TrustImport {
+            description: format!(
+                "trust the certificate {}'s prosody presents for {}",
+                s.host, d.names.auth_domain
+            ),
+            from_host: Some(s.host.clone()),
+            source: d.web.auth_certificate.clone(),
+            destination: format!("{TRUST_DIR}/{}.crt", s.host),
+            command: update.clone(),
+        })),
         TrustPlan::Ca {
             ca_certificate,
             destination,
@@ -207,6 +217,19 @@ pub(crate) fn bridge(d: &Deployment, files: &[File], packages: &[String]) -> Vec
         ServiceAction::Drain,
         true,
         "start the bridge; it joins the brewery",
+    ));
+    steps
+}
+
+/// The front door's steps.
+pub(crate) fn front_door(files: &[File], packages: &[String]) -> Vec<Step> {
+    let mut steps = common_head(files, packages);
+    steps.extend(firewall_step(files));
+    steps.push(service(
+        "haproxy",
+        ServiceAction::Reload,
+        true,
+        "route rooms to their shards",
     ));
     steps
 }

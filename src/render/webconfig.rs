@@ -4,13 +4,13 @@ use minijinja::context;
 
 use super::{Result, file, template, value};
 use crate::bundle::{File, FileKind};
-use crate::resolve::Deployment;
+use crate::resolve::{Deployment, SignalingHost};
 
 /// `/etc/jitsi/meet/<domain>-config.js`.
-pub(crate) fn config_js(d: &Deployment) -> Result<File> {
+pub(crate) fn config_js(d: &Deployment, shard: &SignalingHost) -> Result<File> {
     let content = template(
         "config.js",
-        context! { release => d.release, names => value(&d.names) },
+        context! { release => d.release, names => value(&d.names), shard => value(shard) },
     )?;
-    Ok(file(&d.signaling.config_js, FileKind::WebConfig, content))
+    Ok(file(&d.web.config_js, FileKind::WebConfig, content))
 }
