@@ -30,6 +30,8 @@ import subprocess
 import sys
 import time
 
+T0 = time.monotonic()
+
 # ------------------------------------------------------------------------------ systemd drop-in
 
 SHELL_NEED_ESCAPE = '"\\`$'
@@ -131,6 +133,7 @@ def tls_context(cafiles):
 def make_client(jid, password, cafiles, result):
     import slixmpp
 
+    result.setdefault("import_done_s", round(time.monotonic() - T0, 2))
     c = slixmpp.ClientXMPP(jid, password)
     c.ssl_context = tls_context(cafiles)
     c.ca_certs = None
@@ -192,6 +195,8 @@ async def wait_release(path, deadline):
 
 
 def write_json(path, data):
+    if isinstance(data, dict):
+        data.setdefault("elapsed_s", round(time.monotonic() - T0, 2))  # since the agent started
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(data, f, indent=1, sort_keys=True)
