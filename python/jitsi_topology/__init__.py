@@ -1,0 +1,123 @@
+"""Render every config file of a scalable Jitsi Meet deployment from one topology model.
+
+>>> import jitsi_topology
+>>> manifest = jitsi_topology.render("examples/handbook.yaml")
+>>> [h["name"] for h in manifest["hosts"]]
+['meet.example.com', 'jvb1.meet.example.com', 'jvb2.meet.example.com', 'jvb3.meet.example.com']
+
+A *model* is a dict (what the model's YAML or JSON parses to), the YAML or JSON text itself, or
+the path of a model file (an :class:`os.PathLike`, or a one-line ``str`` that names an existing
+file or ends in ``.yaml``, ``.yml`` or ``.json``). ``{env: NAME}`` secrets are read when
+:func:`render` or :func:`validate` runs, from ``os.environ`` or the ``env`` mapping given.
+
+The result of :func:`render` is the manifest of ``schemas/manifest.schema.json`` with each
+file's ``content``: the same data, byte for byte, as ``jitsi-topology render MODEL --out DIR``
+writes into ``DIR/manifest.json`` and ``DIR/<host>/<path>``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+from . import _native
+from ._errors import TopologyError, TopologyWarning
+from .types import Diagnostic, Manifest
+
+__all__ = [
+    "ModelInput",
+    "TopologyError",
+    "TopologyWarning",
+    "__version__",
+    "render",
+    "schema",
+    "validate",
+]
+
+#: The version of this package and of the core that renders (they are released together).
+__version__: str = _native.__version__
+
+#: What :func:`render` and :func:`validate` accept as a model.
+ModelInput = Union[Mapping[str, Any], str, bytes, "os.PathLike[str]"]
+
+_MODEL_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def render(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> Manifest:
+    """Validate ``model`` and render every host's files.
+
+    Returns the manifest (``format``, ``release``, ``generator``, ``hosts``); each host has its
+    ``roles``, ``packages``, ``files`` (each with ``path``, ``kind``, ``mode``, ``owner``,
+    ``group``, ``sha256``, ``secret``, ``services`` and ``content``), ``accounts``, ``firewall``
+    and ordered ``steps``. Each warning about the model is emitted as a
+    :class:`TopologyWarning`.
+
+    :param model: a dict, YAML or JSON text, or a path (see the module's documentation).
+    :param env: where ``{env: NAME}`` secrets are read; ``None`` means ``os.environ``.
+    :raises TopologyError: the model is invalid; ``str()`` is the CLI's report and
+        :meth:`TopologyError.errors` the diagnostics.
+    :raises OSError: a model path cannot be read.
+    """
+    manifest_json, warnings_json = _native.render(_model_text(model), _env(env))
+    for diagnostic in json.loads(warnings_json):
+        text = _native.format_diagnostic(json.dumps(diagnostic))
+        warnings.warn(TopologyWarning(text, diagnostic), stacklevel=2)
+    result: Manifest = json.loads(manifest_json)
+    return result
+
+
+def validate(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> List[Diagnostic]:
+    """Check ``model`` without rendering it.
+
+    Returns the warnings (a valid model may still draw some), each a dict with ``severity``,
+    ``code``, ``path`` (a JSON Pointer), ``message`` and ``hint``.
+
+    :raises TopologyError: the model has at least one error (it reports every problem at once).
+    :raises OSError: a model path cannot be read.
+    """
+    result: List[Diagnostic] = json.loads(_native.validate(_model_text(model), _env(env)))
+    return result
+
+
+def schema(*, manifest: bool = False) -> Dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the model, or with ``manifest=True`` of the manifest
+    (``schemas/*.schema.json``)."""
+    result: Dict[str, Any] = json.loads(_native.schema(manifest))
+    return result
+
+
+def _env(env: Optional[Mapping[str, str]]) -> Mapping[str, str]:
+    # os.environ itself, not a copy: only the variables the model names are read.
+    return os.environ if env is None else env
+
+
+def _model_text(model: ModelInput) -> str:
+    """The model as YAML or JSON text."""
+    if isinstance(model, Mapping):
+        try:
+            return json.dumps(model, ensure_ascii=False)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"the model dict must hold only JSON data (str, numbers, bool, None, lists, dicts): {e}") from None
+    if isinstance(model, os.PathLike):
+        return _read(Path(model))
+    if isinstance(model, (bytes, bytearray)):
+        return bytes(model).decode("utf-8")
+    if isinstance(model, str):
+        if "\n" not in model and (model.endswith(_MODEL_SUFFIXES) or _is_file(model)):
+            return _read(Path(model))
+        return model
+    raise TypeError(f"a model is a dict, YAML or JSON text, or a path, not {type(model).__name__}")
+
+
+def _is_file(name: str) -> bool:
+    try:
+        return os.path.isfile(name)
+    except (OSError, ValueError):  # a name too long for the filesystem, or with a NUL byte
+        return False
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")

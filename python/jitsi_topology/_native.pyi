@@ -1,0 +1,17 @@
+"""Type stubs of the Rust extension ``jitsi_topology._native`` (use the package's functions)."""
+
+from typing import Any, Mapping, Tuple
+
+__version__: str
+
+def render(text: str, env: Mapping[str, Any], /) -> Tuple[str, str]:
+    """``(manifest JSON with contents, warnings JSON)``; raises ``TopologyError``."""
+
+def validate(text: str, env: Mapping[str, Any], /) -> str:
+    """The warnings as JSON; raises ``TopologyError``."""
+
+def schema(manifest: bool = False) -> str:
+    """The model's (or the manifest's) JSON Schema as JSON text."""
+
+def format_diagnostic(diagnostic: str, /) -> str:
+    """One diagnostic (JSON) as the CLI prints it."""

@@ -1,0 +1,218 @@
+"""The shapes of what :mod:`jitsi_topology` returns, as ``TypedDict``\\ s.
+
+They follow ``schemas/manifest.schema.json`` (the manifest, with each file's ``content``) and the
+diagnostics of the design. File kinds and step actions may grow in later versions (they are
+extended, never renamed), so code should ignore kinds and actions it does not know.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
+
+__all__ = [
+    "Account",
+    "Diagnostic",
+    "ErrorDocument",
+    "File",
+    "Firewall",
+    "FirewallRule",
+    "Host",
+    "Manifest",
+    "Model",
+    "ServiceRef",
+    "Step",
+]
+
+#: A model given as data: what the YAML or JSON text of a model parses to.
+Model = Dict[str, Any]
+
+Severity = Literal["error", "warning"]
+Role = Literal["signaling", "bridge"]
+ServiceAction = Literal["reload", "restart", "drain"]
+
+
+class Diagnostic(TypedDict):
+    """One problem with a model."""
+
+    severity: Severity
+    #: Stable code, e.g. ``duplicate-address``.
+    code: str
+    #: JSON Pointer to the field (``""`` is the whole model).
+    path: str
+    message: str
+    hint: str
+
+
+class ErrorDocument(TypedDict):
+    """What every surface returns when it fails."""
+
+    #: ``invalid-model`` for a model with errors.
+    kind: str
+    message: str
+    diagnostics: List[Diagnostic]
+
+
+class ServiceRef(TypedDict):
+    """A service to act on when a file changes."""
+
+    #: The systemd unit without ``.service``.
+    name: str
+    action: ServiceAction
+
+
+class File(TypedDict):
+    """One rendered file of a host."""
+
+    #: Absolute target path on the host.
+    path: str
+    #: ``debconf``, ``nginx``, ``prosody``, ``jicofo``, ``jvb``, ``web-config``, ``firewall``,
+    #: ``systemd``, ``secret``, ``script``, ``environment``, … (may grow).
+    kind: str
+    #: Four octal digits, e.g. ``"0640"``.
+    mode: str
+    owner: str
+    group: str
+    #: SHA-256 of ``content``, lower-case hex.
+    sha256: str
+    #: True when ``content`` holds a secret: never show it.
+    secret: bool
+    services: List[ServiceRef]
+    content: str
+
+
+class Account(TypedDict):
+    """A prosody account the signalling host registers."""
+
+    user: str
+    domain: str
+    jid: str
+    #: The model's name of the secret (``focus`` or ``jvb``).
+    secret: str
+    #: The file on the host that holds the password.
+    password_file: str
+
+
+class FirewallRule(TypedDict):
+    """One inbound rule."""
+
+    #: ``tcp``, ``udp`` or ``any``.
+    protocol: str
+    #: Destination ports; empty means every port.
+    ports: List[int]
+    #: Source networks; ``None`` means from anywhere.
+    sources: Optional[List[str]]
+    #: ``accept`` or ``drop``.
+    action: str
+    description: str
+
+
+class Firewall(TypedDict):
+    """A host's nftables table, as data."""
+
+    table: str
+    #: ``accept`` or ``drop``.
+    policy: str
+    rules: List[FirewallRule]
+
+
+class _StepBase(TypedDict):
+    description: str
+
+
+class PreseedStep(_StepBase):
+    action: Literal["preseed"]
+    file: str
+    command: List[str]
+
+
+class InstallPackagesStep(_StepBase):
+    action: Literal["install-packages"]
+    packages: List[str]
+
+
+class WriteFilesStep(_StepBase):
+    action: Literal["write-files"]
+    files: List[str]
+
+
+class DaemonReloadStep(_StepBase):
+    action: Literal["daemon-reload"]
+    command: List[str]
+
+
+class RegisterAccountStep(_StepBase):
+    action: Literal["register-account"]
+    jid: str
+    password_file: str
+    command: List[str]
+
+
+class RosterSubscribeStep(_StepBase):
+    action: Literal["roster-subscribe"]
+    command: List[str]
+
+
+class TrustExportStep(_StepBase):
+    action: Literal["trust-export"]
+    certificate: str
+    to_hosts: List[str]
+
+
+class TrustImportStep(_StepBase):
+    action: Literal["trust-import"]
+    #: The host the certificate comes from, or ``None`` when it is already on this host.
+    from_host: Optional[str]
+    source: str
+    destination: str
+    command: List[str]
+
+
+class ServiceStep(_StepBase):
+    action: Literal["service"]
+    service: str
+    enable: bool
+    on_change: ServiceAction
+    command: List[str]
+
+
+#: One step of a host's deployment, tagged by ``action``; a host's ``steps`` are in order.
+Step = Union[
+    PreseedStep,
+    InstallPackagesStep,
+    WriteFilesStep,
+    DaemonReloadStep,
+    RegisterAccountStep,
+    RosterSubscribeStep,
+    TrustExportStep,
+    TrustImportStep,
+    ServiceStep,
+]
+
+
+class Host(TypedDict):
+    """Everything one host needs."""
+
+    #: The host's name in the model (its inventory name).
+    name: str
+    roles: List[Role]
+    #: Debian packages to install.
+    packages: List[str]
+    #: Sorted by path.
+    files: List[File]
+    accounts: List[Account]
+    #: ``None`` when the model turns the firewall off.
+    firewall: Optional[Firewall]
+    steps: List[Step]
+
+
+class Manifest(TypedDict):
+    """What :func:`jitsi_topology.render` returns."""
+
+    #: The manifest format version (1).
+    format: int
+    #: The Jitsi Meet release rendered for, e.g. ``stable-11146``.
+    release: str
+    #: ``jitsi-topology X.Y.Z``.
+    generator: str
+    #: The signalling host first, then the bridges in model order.
+    hosts: List[Host]

@@ -1,0 +1,126 @@
+//! `jitsi_topology._native`: the Rust half of the Python package `jitsi_topology`.
+//!
+//! A thin layer over the core crate: text in, JSON text out. The Python facade
+//! (`jitsi_topology/__init__.py`) turns a dict, a path or a string into model text, passes a
+//! mapping (by default `os.environ`) for `{env}` secrets, and parses the JSON it gets back.
+//! An invalid model raises `jitsi_topology.TopologyError`, a class written in Python and
+//! raised from here with the CLI's text report and the shared error document
+//! (`{kind, message, diagnostics}`).
+
+use jitsi_topology::diagnostic::ErrorDocument;
+use jitsi_topology::{Diagnostic, Report};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+/// Renders model `text`; `env` is a mapping read for `{env}` secrets (only the names the model
+/// uses). Returns `(manifest, warnings)` as JSON texts: the manifest with each file's
+/// `content`, and the model's warnings.
+#[pyfunction]
+fn render(py: Python<'_>, text: &str, env: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
+    let lookup = |name: &str| secret_from(env, name);
+    match jitsi_topology::render(text, &lookup) {
+        Ok(rendered) => Ok((
+            to_json(&rendered.bundle.manifest(true))?,
+            to_json(&rendered.warnings)?,
+        )),
+        Err(jitsi_topology::Error::Invalid(report)) => Err(topology_error(py, &report)),
+        Err(e) => Err(PyRuntimeError::new_err(format!(
+            "internal error, please report it: {e}"
+        ))),
+    }
+}
+
+/// Checks model `text`. Returns the warnings as JSON text; raises `TopologyError` when the
+/// model has an error.
+#[pyfunction]
+fn validate(py: Python<'_>, text: &str, env: &Bound<'_, PyAny>) -> PyResult<String> {
+    let lookup = |name: &str| secret_from(env, name);
+    match jitsi_topology::check(text, &lookup) {
+        Ok(checked) => to_json(&checked.warnings),
+        Err(report) => Err(topology_error(py, &report)),
+    }
+}
+
+/// The JSON Schema of the model, or with `manifest` of the manifest, as JSON text.
+#[pyfunction]
+#[pyo3(signature = (manifest = false))]
+fn schema(manifest: bool) -> String {
+    let s = if manifest {
+        jitsi_topology::schema::manifest()
+    } else {
+        jitsi_topology::schema::topology()
+    };
+    jitsi_topology::schema::to_text(&s)
+}
+
+/// One diagnostic (JSON text) as the CLI prints it: `severity[code]: path: message` and its
+/// hint line.
+#[pyfunction]
+fn format_diagnostic(diagnostic: &str) -> PyResult<String> {
+    let parsed: serde_json::Value = serde_json::from_str(diagnostic)
+        .map_err(|e| PyValueError::new_err(format!("the diagnostic is not JSON: {e}")))?;
+    Ok(diagnostic_from_json(&parsed)?.to_string())
+}
+
+fn diagnostic_from_json(v: &serde_json::Value) -> PyResult<Diagnostic> {
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| PyValueError::new_err(format!("a diagnostic needs a string `{k}`")))
+    };
+    let (code, path, message, hint) = (
+        field("code")?,
+        field("path")?,
+        field("message")?,
+        field("hint")?,
+    );
+    Ok(match field("severity")? {
+        "error" => Diagnostic::error(code, path, message, hint),
+        "warning" => Diagnostic::warning(code, path, message, hint),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown severity `{other}` (error or warning)"
+            )));
+        }
+    })
+}
+
+/// One `{env}` secret from the caller's mapping; absent, `None` or not a string means unset
+/// (validation then reports `env-missing`, naming the variable and never a value).
+fn secret_from(env: &Bound<'_, PyAny>, name: &str) -> Option<String> {
+    let value = env.get_item(name).ok()?;
+    if value.is_none() {
+        return None;
+    }
+    value.extract::<String>().ok()
+}
+
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value)
+        .map_err(|e| PyRuntimeError::new_err(format!("internal error, please report it: {e}")))
+}
+
+/// `jitsi_topology.TopologyError(report_text, error_document)`, raised from here.
+fn topology_error(py: Python<'_>, report: &Report) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let document = to_json(&ErrorDocument::from(report))?;
+        let document = py.import("json")?.call_method1("loads", (document,))?;
+        let class = py
+            .import("jitsi_topology._errors")?
+            .getattr("TopologyError")?;
+        let error = class.call1((report.to_string(), document))?;
+        Ok(PyErr::from_value(error))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// The native module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(render, m)?)?;
+    m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(schema, m)?)?;
+    m.add_function(wrap_pyfunction!(format_diagnostic, m)?)?;
+    Ok(())
+}

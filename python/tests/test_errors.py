@@ -1,0 +1,116 @@
+"""An invalid model raises `TopologyError`: the CLI's report as `str()`, the diagnostics with
+JSON Pointer paths as `.errors()`, and never a secret value."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import warnings
+from pathlib import Path
+
+import pytest
+
+import jitsi_topology
+from conftest import INVALID, ROOT
+
+HANDBOOK = (ROOT / "examples" / "handbook.yaml").read_text(encoding="utf-8")
+
+
+def cli_validate(cli: Path, model: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JITSI_")}
+    return subprocess.run([str(cli), "validate", *args, str(model)], env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("model", INVALID, ids=lambda p: p.name)
+def test_the_error_reads_like_the_cli_report(cli: Path, model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("JITSI_")]:
+        monkeypatch.delenv(name)
+    text = cli_validate(cli, model)
+    document = cli_validate(cli, model, "--format", "json")
+    assert text.returncode == document.returncode == 1
+
+    with pytest.raises(jitsi_topology.TopologyError) as raised:
+        jitsi_topology.render(model)
+    error = raised.value
+    assert isinstance(error, ValueError)
+    assert str(error) == text.stdout.rstrip("\n")
+    assert error.document() == json.loads(document.stdout)
+    assert error.errors() == json.loads(document.stdout)["diagnostics"]
+    assert error.kind == "invalid-model"
+    assert all(d["path"] == "" or d["path"].startswith("/") for d in error.errors())
+
+    with pytest.raises(jitsi_topology.TopologyError) as again:
+        jitsi_topology.validate(model)
+    assert again.value.errors() == error.errors()
+
+
+def test_every_problem_is_reported_at_once_with_its_path() -> None:
+    broken = HANDBOOK.replace("address: 10.0.0.12", "address: 10.0.0.11").replace("bridge_networks", "brige_networks")
+    with pytest.raises(jitsi_topology.TopologyError) as raised:
+        jitsi_topology.validate(broken)
+    found = {(d["code"], d["path"]) for d in raised.value.errors()}
+    assert ("duplicate-address", "/bridges/1/address") in found
+    assert ("unknown-key", "/brige_networks") in found
+    assert "error[duplicate-address]: /bridges/1/address:" in str(raised.value)
+
+
+def test_no_secret_value_in_any_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    short = "s3cr3t-Xy"
+    monkeypatch.setenv("JITSI_SHORT_SECRET", short)
+    model = HANDBOOK.replace("focus: { file: /etc/jitsi-topology/secrets/focus }", "focus: { value: passw0rd }")
+    model = model.replace("jvb: { file: /etc/jitsi-topology/secrets/jvb }", "jvb: { env: JITSI_SHORT_SECRET }")
+    with pytest.raises(jitsi_topology.TopologyError) as raised:
+        jitsi_topology.render(model)
+    codes = {d["code"] for d in raised.value.errors()}
+    assert {"secret-default", "secret-too-short"} <= codes
+    everything = str(raised.value) + json.dumps(raised.value.document()) + repr(raised.value.args)
+    assert short not in everything
+    assert "passw0rd" not in everything
+
+
+def test_errors_returns_copies() -> None:
+    with pytest.raises(jitsi_topology.TopologyError) as raised:
+        jitsi_topology.validate("domain: 42")
+    raised.value.errors()[0]["code"] = "changed"
+    assert raised.value.errors()[0]["code"] != "changed"
+
+
+def test_the_error_pickles() -> None:
+    with pytest.raises(jitsi_topology.TopologyError) as raised:
+        jitsi_topology.validate("domain: [")
+    copy = pickle.loads(pickle.dumps(raised.value))
+    assert str(copy) == str(raised.value)
+    assert copy.errors() == raised.value.errors()
+    assert copy.errors()[0]["code"] == "syntax"
+
+
+def self_signed() -> str:
+    return HANDBOOK.replace(
+        "  mode: own\n  certificate: /etc/ssl/meet.example.com.crt\n  key: /etc/ssl/meet.example.com.key\n",
+        "  mode: self-signed\n",
+    )
+
+
+def test_validate_returns_the_warnings() -> None:
+    assert jitsi_topology.validate(HANDBOOK) == []
+    warned = jitsi_topology.validate(self_signed())
+    assert [(d["severity"], d["code"], d["path"]) for d in warned] == [("warning", "tls-self-signed", "/tls/mode")]
+
+
+def test_render_emits_each_warning_as_a_topology_warning() -> None:
+    with pytest.warns(jitsi_topology.TopologyWarning) as caught:
+        jitsi_topology.render(self_signed())
+    assert len(caught) == 1
+    warning = caught[0].message
+    assert isinstance(warning, jitsi_topology.TopologyWarning)
+    assert warning.diagnostic["code"] == "tls-self-signed"
+    assert str(warning).startswith("warning[tls-self-signed]: /tls/mode: ")
+    assert "\n  hint: " in str(warning)
+
+
+def test_the_handbook_renders_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        jitsi_topology.render(HANDBOOK)
