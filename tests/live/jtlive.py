@@ -7,6 +7,7 @@ Subcommands (all output is for the bash driver):
   write-files  carry out a host's write-files step into a root folder (modes, owners, sha256)
   prosody-cfg  copy Debian's prosody.cfg.lua, changing only data_path, pidfile and log
   config-js-check  config.js (JSON from node, on stdin) against prosody's host list
+  debconf-verify  a selections file against a private debconf database
   xmpp-verdict the XMPP agents' results as ok/bad lines
   ws-upgrade   a WebSocket upgrade through nginx (status line and headers)
   jicofo-facts print "HOST PORT VERIFIES" from the rendered jicofo.conf: REST API, certificate check
@@ -270,6 +271,26 @@ def cmd_config_js_check(a):
     print(("BAD " + "; ".join(bad)) if bad else ("OK " + ", ".join(good)))
 
 
+def cmd_debconf_verify(a):
+    """Every answer of a debconf-set-selections file, found with its value in a File-driver database."""
+    with open(a.selections) as f:
+        wanted = {}
+        for line in f:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            owner, question, _type, value = (line.rstrip("\n").split(None, 3) + [""])[:4]
+            wanted[question] = value
+    db, name = {}, None
+    with open(a.db) as f:
+        for line in f:
+            if line.startswith("Name: "):
+                name = line[6:].rstrip("\n")
+            elif line.startswith("Value: ") and name:
+                db[name] = line[7:].rstrip("\n")
+    bad = [f"{q}={v!r} (database: {db.get(q)!r})" for q, v in wanted.items() if db.get(q) != v]
+    print(("BAD " + "; ".join(bad)) if bad else f"OK {len(wanted)} answers")
+
+
 def read_json(path):
     try:
         with open(path) as f:
@@ -415,6 +436,10 @@ def main():
         w.add_argument("--" + k, required=True)
     w.add_argument("--timeout", type=float, default=5)
     w.set_defaults(f=cmd_ws_upgrade)
+    d = sub.add_parser("debconf-verify")
+    d.add_argument("selections")
+    d.add_argument("db")
+    d.set_defaults(f=cmd_debconf_verify)
     a = p.parse_args()
     a.f(a)
 
