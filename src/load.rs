@@ -396,22 +396,87 @@ fn strip_unknown_keys(
     }
 }
 
+/// Settings operators carry over from other Jitsi tools and older releases, with what to
+/// write instead (docker-jitsi-meet's variables, the packages' old debconf questions, the
+/// legacy properties).
+const MIGRATIONS: &[(&[&str], &str)] = &[
+    (
+        &[
+            "colibri_websockets",
+            "enable_colibri_websocket",
+            "websockets",
+            "colibri_websocket_regex",
+        ],
+        "colibri websockets follow `release`: they are on before stable-11031 and gone since; remove the key",
+    ),
+    (
+        &["sctp", "enable_sctp", "prefer_sctp"],
+        "the bridge channel always uses SCTP on current releases; remove the key",
+    ),
+    (
+        &[
+            "tcp_harvester_port",
+            "tcp_port",
+            "jvb_tcp_port",
+            "jvb_tcp_harvester_disabled",
+        ],
+        "ICE over TCP was removed in stable-9646; clients behind strict firewalls need TURN",
+    ),
+    (
+        &["jvb_secret", "jvb_password", "jvb_auth_password"],
+        "write the bridges' password as `secrets.jvb`, e.g. `{file: /etc/jitsi-topology/secrets/jvb}`",
+    ),
+    (
+        &[
+            "jicofo_password",
+            "jicofo_auth_password",
+            "focus_password",
+            "jicofo_auth_user",
+        ],
+        "write jicofo's password as `secrets.focus` (the user is always `focus`)",
+    ),
+    (
+        &["xmpp_server", "jvb_hostname", "xmpp_domain"],
+        "bridges reach `signaling.address`; the XMPP domain is `domain`",
+    ),
+    (
+        &[
+            "jvb_advertise_ips",
+            "advertise_ips",
+            "docker_host_address",
+            "nat_harvester_public_address",
+        ],
+        "give each bridge its own `public_address` (each advertises only its own)",
+    ),
+    (
+        &["octo", "enable_octo", "relay", "jvb_octo_region"],
+        "relays turn on when bridges are in more than one region: set each bridge's `region`",
+    ),
+];
+
 fn unknown_key(key: &str, known: &[&str], path: String) -> Diagnostic {
-    let best = known
-        .iter()
-        .map(|k| {
-            (
-                strsim::damerau_levenshtein(&key.to_lowercase(), &k.to_lowercase()),
-                *k,
-            )
-        })
-        .min();
     let shown: String = key
         .chars()
         .take(64)
         .collect::<String>()
         .escape_debug()
         .to_string();
+    let lower = key.to_lowercase().replace('-', "_");
+    if let Some((_, hint)) = MIGRATIONS
+        .iter()
+        .find(|(names, _)| names.contains(&lower.as_str()))
+    {
+        return Diagnostic::error(
+            "deprecated-key",
+            path,
+            format!("`{shown}` is not a setting of this model"),
+            *hint,
+        );
+    }
+    let best = known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&lower, &k.to_lowercase()), *k))
+        .min();
     let hint = match best {
         Some((d, k)) if d <= (k.len() / 3).max(2) => format!("did you mean `{k}`?"),
         _ => format!(

@@ -1,4 +1,9 @@
 //! The Jitsi Meet releases this tool renders for, and what differs between them.
+//!
+//! Facts from the packages' history (jitsi-videobridge, jicofo, jitsi-meet at each stable tag):
+//! colibri websockets and the bridge's public HTTP server were on by default until stable-11031
+//! turned them off (jitsi-videobridge#2416, jitsi-meet#17431); the Debian bridge package wrote
+//! `sip-communicator.properties` beside jvb.conf until stable-10133 made jvb.conf the only file.
 
 /// One supported Jitsi Meet stable release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -7,13 +12,46 @@ pub struct Release {
     pub name: &'static str,
     /// The date of its tag.
     pub date: &'static str,
+    /// The bridge channel also runs over colibri websockets: each bridge serves
+    /// `/colibri-ws/<server-id>/` on its public HTTP server (9090) and nginx proxies to it.
+    pub colibri_websockets: bool,
+    /// The bridge package also reads (and its installer wrote) sip-communicator.properties.
+    pub sip_communicator_properties: bool,
 }
 
 /// Every supported release, newest first.
-pub const SUPPORTED: &[Release] = &[Release {
-    name: "stable-11146",
-    date: "2026-07-30",
-}];
+pub const SUPPORTED: &[Release] = &[
+    Release {
+        name: "stable-11146",
+        date: "2026-07-30",
+        colibri_websockets: false,
+        sip_communicator_properties: false,
+    },
+    Release {
+        name: "stable-11031",
+        date: "2026-05-28",
+        colibri_websockets: false,
+        sip_communicator_properties: false,
+    },
+    Release {
+        name: "stable-10888",
+        date: "2026-03-26",
+        colibri_websockets: true,
+        sip_communicator_properties: false,
+    },
+    Release {
+        name: "stable-10133",
+        date: "2025-03-19",
+        colibri_websockets: true,
+        sip_communicator_properties: false,
+    },
+    Release {
+        name: "stable-9646",
+        date: "2024-07-29",
+        colibri_websockets: true,
+        sip_communicator_properties: true,
+    },
+];
 
 /// The release used when the model names none.
 pub fn newest() -> Release {
@@ -25,6 +63,16 @@ pub fn find(name: &str) -> Option<Release> {
     SUPPORTED.iter().copied().find(|r| r.name == name)
 }
 
+/// The oldest supported release.
+pub fn oldest() -> Release {
+    SUPPORTED[SUPPORTED.len() - 1]
+}
+
+/// The stable number of a release name (`stable-9646` → 9646).
+pub fn number(name: &str) -> Option<u32> {
+    name.strip_prefix("stable-").and_then(|n| n.parse().ok())
+}
+
 /// The names of every supported release, for messages.
 pub fn names() -> String {
     SUPPORTED
@@ -32,4 +80,20 @@ pub fn names() -> String {
         .map(|r| format!("`{}`", r.name))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn releases_are_newest_first_and_their_features_change_once() {
+        let numbers: Vec<u32> = SUPPORTED.iter().map(|r| number(r.name).unwrap()).collect();
+        assert!(numbers.windows(2).all(|w| w[0] > w[1]), "{numbers:?}");
+        for r in SUPPORTED {
+            let n = number(r.name).unwrap();
+            assert_eq!(r.colibri_websockets, n < 11031, "{}", r.name);
+            assert_eq!(r.sip_communicator_properties, n < 10133, "{}", r.name);
+        }
+    }
 }

@@ -18,6 +18,8 @@ pub const PROSODY_HTTP_PORT: u16 = 5280;
 pub const JICOFO_REST_PORT: u16 = 8888;
 /// The videobridge's media port (`videobridge.ice.udp.port`).
 pub const MEDIA_UDP_PORT: u16 = 10000;
+/// The videobridge's public HTTP server, serving colibri websockets (older releases).
+pub const JVB_PUBLIC_HTTP_PORT: u16 = 9090;
 /// The videobridge's private HTTP server (health, stats), loopback by default.
 pub const JVB_PRIVATE_HTTP_PORT: u16 = 8080;
 /// The STUN server the jitsi-videobridge2 package configures, used when a bridge has no
@@ -57,6 +59,10 @@ pub struct Deployment {
     pub firewall: FirewallSettings,
     /// Whether bridges relay between regions (bridges are in more than one region).
     pub relays: bool,
+    /// Whether the release runs the bridge channel over colibri websockets too.
+    pub colibri_websockets: bool,
+    /// Whether the release's bridge package reads sip-communicator.properties.
+    pub sip_communicator_properties: bool,
 }
 
 fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -157,6 +163,17 @@ pub struct SignalingHost {
     pub bridges: Vec<String>,
     /// The front door's address, which may check jicofo's health through nginx.
     pub front_door: Option<IpAddr>,
+    /// With colibri websockets: each serving bridge's server id and where nginx reaches it.
+    pub colibri: Vec<ColibriBackend>,
+}
+
+/// A bridge's colibri websocket endpoint, as nginx routes to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColibriBackend {
+    /// The bridge's `websockets.server-id`, the path segment after `/colibri-ws/`.
+    pub server_id: String,
+    /// `address:port` of its public HTTP server.
+    pub endpoint: String,
 }
 
 /// A shard a bridge serves: one XMPP connection in its jvb.conf.
@@ -223,6 +240,8 @@ pub struct BridgeHost {
     pub shards: Vec<BridgeShard>,
     /// Whether its private HTTP API (health, stats) listens beyond loopback, for monitoring.
     pub monitored: bool,
+    /// Its colibri websocket server id, when the release uses colibri websockets.
+    pub websocket_server_id: Option<String>,
 }
 
 /// A resolved secret: either rendered inline, or referenced by a file on the hosts.
@@ -395,6 +414,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
     let views = t.shard_views();
     let sharded = t.shards.is_some();
     let relays = relays(t);
+    let features = crate::release::find(release).unwrap_or_else(crate::release::newest);
     let monitored = !t.firewall.monitoring_networks.is_empty();
     let bridges: Vec<BridgeHost> = t
         .bridges
@@ -422,6 +442,9 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
                 })
                 .collect(),
             monitored,
+            websocket_server_id: features
+                .colibri_websockets
+                .then(|| b.nickname.clone().unwrap_or_else(|| b.host.clone())),
         })
         .collect();
     let front_door = t.front_door.as_ref().map(|f| FrontDoorHost {
@@ -450,6 +473,17 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
                 }),
                 bridges: serving.iter().map(|b| b.host.clone()).collect(),
                 front_door: front_door.as_ref().map(|f| f.address),
+                colibri: bridges
+                    .iter()
+                    .filter(|b| b.shards.iter().any(|s| s.id == v.name))
+                    .filter_map(|b| {
+                        b.websocket_server_id.as_ref().map(|id| ColibriBackend {
+                            server_id: id.clone(),
+                            endpoint: std::net::SocketAddr::new(b.address, JVB_PUBLIC_HTTP_PORT)
+                                .to_string(),
+                        })
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -476,6 +510,8 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
         },
         trust,
         relays,
+        colibri_websockets: features.colibri_websockets,
+        sip_communicator_properties: features.sip_communicator_properties,
         firewall: FirewallSettings {
             enabled: t.firewall.enabled,
             default_drop: t.firewall.default_drop,

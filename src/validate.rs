@@ -44,13 +44,24 @@ fn release(t: &Topology, out: &mut Vec<Diagnostic>) {
     if let Some(name) = &t.release
         && crate::release::find(name).is_none()
     {
+        let oldest = crate::release::oldest();
+        let oldest_number = crate::release::number(oldest.name).unwrap_or(0);
+        let too_old = crate::release::number(name).is_some_and(|n| n < oldest_number);
         out.push(Diagnostic::error(
             "release-unsupported",
             "/release",
-            format!(
-                "release `{}` is not one this tool renders for",
-                printable(name)
-            ),
+            if too_old {
+                format!(
+                    "release `{}` is older than {}, the oldest this tool renders for",
+                    printable(name),
+                    oldest.name
+                )
+            } else {
+                format!(
+                    "release `{}` is not one this tool renders for",
+                    printable(name)
+                )
+            },
             format!(
                 "use one of {}, or leave `release` out for the newest",
                 crate::release::names()

@@ -696,7 +696,7 @@ fn hocon(java: &Path) -> &'static Hocon {
             let dir = tmp.path().join(format!("render-{ri}"));
             r.write(&dir);
             for (fi, f) in r.files.iter().enumerate() {
-                if f.kind == "jicofo" || f.kind == "jvb" {
+                if f.kind == "jicofo" || f.kind == "jvb" || f.kind == "jvb-properties" {
                     let abs = std::path::absolute(Render::local(&dir, f)).expect("absolute path");
                     index.insert(abs.to_string_lossy().into_owned(), (ri, fi));
                 }
@@ -1355,4 +1355,41 @@ fn haproxy_accepts_every_front_door() {
         "a model has a front door, but no HAProxy config was rendered"
     );
     assert_no_failures("haproxy -c rejected or warned about a front door", failures);
+}
+
+#[test]
+fn typesafe_config_reads_every_sip_communicator_properties_as_empty() {
+    let Some(java) = hocon_available() else {
+        return;
+    };
+    let hocon = hocon(&java);
+    let mut failures = Vec::new();
+    let mut seen = 0;
+    for (ri, r) in renders().all.iter().enumerate() {
+        for (fi, v) in &hocon.with_env[ri] {
+            let f = &r.files[*fi];
+            if f.kind != "jvb-properties" {
+                continue;
+            }
+            seen += 1;
+            // Any setting left here would override jvb.conf on releases that still read it.
+            if v.as_object().is_none_or(|o| !o.is_empty()) {
+                failures.push(format!(
+                    "{}: {} {} holds settings: {v}",
+                    r.label, f.host, f.path
+                ));
+            }
+        }
+    }
+    let old = renders().all.iter().any(|r| {
+        r.model["release"]
+            .as_str()
+            .and_then(jitsi_topology::release::find)
+            .is_some_and(|release| release.sip_communicator_properties)
+    });
+    assert!(
+        seen > 0 || !old,
+        "an example targets a release that reads sip-communicator.properties, but none was rendered"
+    );
+    assert_no_failures("sip-communicator.properties is not empty", failures);
 }

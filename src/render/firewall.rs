@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, FirewallPlan, FirewallRule, ServiceAction};
 use crate::resolve::{
-    CONFIG_DIR, Deployment, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, MEDIA_UDP_PORT,
-    PROSODY_HTTP_PORT, SignalingHost, XMPP_C2S_PORT,
+    BridgeHost, CONFIG_DIR, Deployment, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT,
+    JVB_PUBLIC_HTTP_PORT, MEDIA_UDP_PORT, PROSODY_HTTP_PORT, SignalingHost, XMPP_C2S_PORT,
 };
 
 /// The unit that loads the table.
@@ -111,36 +111,56 @@ pub(crate) fn front_door(d: &Deployment) -> Option<FirewallPlan> {
 }
 
 /// A bridge: media open to everyone (clients and other bridges), its private HTTP local.
-pub(crate) fn bridge(d: &Deployment) -> Option<FirewallPlan> {
+pub(crate) fn bridge(d: &Deployment, b: &BridgeHost) -> Option<FirewallPlan> {
+    let mut colibri = Vec::new();
+    if b.websocket_server_id.is_some() {
+        colibri.push(rule(
+            "tcp",
+            &[JVB_PUBLIC_HTTP_PORT],
+            Some(b.shards.iter().map(|s| IpNet::from(s.address)).collect()),
+            "accept",
+            "colibri websockets from the signalling hosts' nginx",
+        ));
+        colibri.push(rule(
+            "tcp",
+            &[JVB_PUBLIC_HTTP_PORT],
+            None,
+            "drop",
+            "nobody else reaches the bridge's public HTTP server",
+        ));
+    }
     plan(
         d,
-        vec![
-            rule(
-                "udp",
-                &[MEDIA_UDP_PORT],
-                None,
-                "accept",
-                "media from clients and other bridges",
-            ),
-            rule(
-                "tcp",
-                &[JVB_PRIVATE_HTTP_PORT],
-                Some(d.firewall.monitoring_networks.clone()),
-                "accept",
-                "monitoring reaches the bridge's health and statistics",
-            ),
-            rule(
-                "tcp",
-                &[JVB_PRIVATE_HTTP_PORT],
-                None,
-                "drop",
-                if d.firewall.monitoring_networks.is_empty() {
-                    "the bridge's private HTTP API (health, stats) stays on loopback"
-                } else {
-                    "nobody else reaches the bridge's private HTTP API"
-                },
-            ),
-        ],
+        colibri
+            .into_iter()
+            .chain(vec![
+                rule(
+                    "udp",
+                    &[MEDIA_UDP_PORT],
+                    None,
+                    "accept",
+                    "media from clients and other bridges",
+                ),
+                rule(
+                    "tcp",
+                    &[JVB_PRIVATE_HTTP_PORT],
+                    Some(d.firewall.monitoring_networks.clone()),
+                    "accept",
+                    "monitoring reaches the bridge's health and statistics",
+                ),
+                rule(
+                    "tcp",
+                    &[JVB_PRIVATE_HTTP_PORT],
+                    None,
+                    "drop",
+                    if d.firewall.monitoring_networks.is_empty() {
+                        "the bridge's private HTTP API (health, stats) stays on loopback"
+                    } else {
+                        "nobody else reaches the bridge's private HTTP API"
+                    },
+                ),
+            ])
+            .collect(),
     )
 }
 

@@ -59,3 +59,27 @@ pub(crate) fn service_files(d: &Deployment, b: &BridgeHost) -> Result<Vec<File>>
     files.extend(environment);
     Ok(files)
 }
+
+/// For releases whose bridge still reads sip-communicator.properties: the file, emptied of
+/// the installer's leftovers (which would override jvb.conf).
+pub(crate) fn properties(d: &Deployment, b: &BridgeHost) -> Result<Option<File>> {
+    if !d.sip_communicator_properties {
+        return Ok(None);
+    }
+    let content = template(
+        "sip-communicator.properties",
+        context! { release => d.release, bridge => value(b) },
+    )?;
+    let mut f = on_change(
+        file(
+            "/etc/jitsi/videobridge/sip-communicator.properties",
+            FileKind::JvbProperties,
+            content,
+        ),
+        SERVICE,
+        ServiceAction::Drain,
+    );
+    f.mode = 0o640;
+    f.group = "jitsi".into();
+    Ok(Some(f))
+}

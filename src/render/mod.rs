@@ -75,6 +75,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "haproxy.cfg",
         include_str!("../../templates/haproxy.cfg.j2"),
     ),
+    (
+        "sip-communicator.properties",
+        include_str!("../../templates/sip-communicator.properties.j2"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -137,6 +141,7 @@ pub(crate) struct Ports {
     prosody_http: u16,
     jicofo_rest: u16,
     media_udp: u16,
+    jvb_public_http: u16,
 }
 
 pub(crate) const PORTS: Ports = Ports {
@@ -144,6 +149,7 @@ pub(crate) const PORTS: Ports = Ports {
     prosody_http: crate::resolve::PROSODY_HTTP_PORT,
     jicofo_rest: crate::resolve::JICOFO_REST_PORT,
     media_udp: crate::resolve::MEDIA_UDP_PORT,
+    jvb_public_http: crate::resolve::JVB_PUBLIC_HTTP_PORT,
 };
 
 /// A file with the common defaults: root-owned, world-readable, no service to act on.
@@ -257,11 +263,12 @@ fn front_door(d: &Deployment, door: &FrontDoorHost) -> Result<Host> {
 
 fn bridge(d: &Deployment, b: &BridgeHost) -> Result<Host> {
     let mut files = vec![debconf::bridge(d)?, jvb::config(d, b)?];
+    files.extend(jvb::properties(d, b)?);
     files.extend(jvb::service_files(d, b)?);
     if d.secrets.jvb.inline().is_none() {
         files.push(systemd::secret_env_helper()?);
     }
-    let plan = firewall::bridge(d);
+    let plan = firewall::bridge(d, b);
     if let Some(plan) = &plan {
         files.extend(firewall::files(&b.host, "bridge", plan)?);
     }
