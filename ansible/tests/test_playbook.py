@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, jitsi-topology contributors
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+"""The example playbook, run by the real ansible-core against the handbook's four hosts as
+local test hosts (``-c local``, each host's files under its own ``dest`` root).
+
+The tests run in file order and share the roots: a first run renders every host, a second
+run changes nothing, ``--check --diff`` after a model change reports the change without
+showing a secret and writes nothing, and an invalid model fails with its paths and touches
+no host. Run by ansible/tests/run, which installs ansible-core and the wheel into a venv and
+sets ANSIBLE_COLLECTIONS_PATH to a copy of this collection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import jitsi_topology
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+COLLECTION = os.path.dirname(HERE)
+EXAMPLE = os.path.join(COLLECTION, 'examples', 'handbook')
+REPOSITORY = os.environ.get('JT_ROOT', os.path.dirname(COLLECTION))
+BIN = os.path.dirname(sys.executable)
+HOSTS = ['meet.example.com', 'jvb1.meet.example.com', 'jvb2.meet.example.com', 'jvb3.meet.example.com']
+SECRET = 'Xk4sQ9vLmW2pR7tYb8nC3dZe'
+RECAP = re.compile(r'^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)', re.M)
+
+
+@pytest.fixture(scope='module')
+def work(tmp_path_factory):
+    base = tmp_path_factory.mktemp('ansible')
+    return dict(
+        base=str(base),
+        roots=str(base / 'roots'),
+        home=str(base / 'ansible-home'),
+        models=str(base / 'models'),
+    )
+
+
+def playbook(work, *args, roots=None, extra=None, env=None, playbook_path=None):
+    """Runs ansible-playbook on the example inventory; returns (rc, output, recap)."""
+    variables = {
+        'ansible_python_interpreter': sys.executable,
+        'jitsi_topology_dest': (roots or work['roots']) + '/{{ inventory_hostname }}',
+        'jitsi_topology_apply': False,
+        'jitsi_topology_ownership': False,
+    }
+    variables.update(extra or {})
+    run_env = dict(os.environ)
+    run_env.update(
+        ANSIBLE_HOME=work['home'],
+        ANSIBLE_NOCOLOR='1',
+        ANSIBLE_FORCE_COLOR='0',
+        ANSIBLE_RETRY_FILES_ENABLED='0',
+        ANSIBLE_STDOUT_CALLBACK='default',
+    )
+    run_env.update(env or {})
+    command = [
+        os.path.join(BIN, 'ansible-playbook'),
+        '-i', os.path.join(EXAMPLE, 'inventory.ini'),
+        '-c', 'local',
+        '-e', json.dumps(variables),
+    ] + list(args) + [playbook_path or os.path.join(EXAMPLE, 'site.yml')]
+    done = subprocess.run(command, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    recap = dict((m.group(1), dict(ok=int(m.group(2)), changed=int(m.group(3)), failed=int(m.group(5))))
+                 for m in RECAP.finditer(done.stdout))
+    return done.returncode, done.stdout, recap
+
+
+def recap_lines(output):
+    return [line for line in output.splitlines() if RECAP.match(line)]
+
+
+def tree(root):
+    """Every file under ``root``: (sha256, mode, inode, mtime) by relative path."""
+    found = {}
+    for folder, dummy, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            st = os.stat(path)
+            with open(path, 'rb') as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            found[os.path.relpath(path, root)] = (digest, '%04o' % (st.st_mode & 0o7777), st.st_ino, st.st_mtime_ns)
+    return found
+
+
+def model_b(work):
+    """The handbook with a change: jvb1's heap, and the bridges' password from the environment
+    (so jvb.conf and a secret file on the signalling host hold it)."""
+    os.makedirs(work['models'], exist_ok=True)
+    with open(os.path.join(EXAMPLE, 'handbook.yaml')) as f:
+        text = f.read()
+    text = text.replace('jvb: { file: /etc/jitsi-topology/secrets/jvb }', 'jvb: { env: JT_TEST_JVB_PASSWORD }')
+    text = text.replace('public_address: 198.51.100.11, jvm_max_memory: 8g', 'public_address: 198.51.100.11, jvm_max_memory: 6g')
+    path = os.path.join(work['models'], 'changed.yaml')
+    with open(path, 'w') as f:
+        f.write(text)
+    return path
+
+
+def test_the_example_model_is_the_repositorys_handbook():
+    with open(os.path.join(EXAMPLE, 'handbook.yaml')) as f:
+        ours = f.read().splitlines()[1:]  # the first line points editors at the schema
+    with open(os.path.join(REPOSITORY, 'examples', 'handbook.yaml')) as f:
+        theirs = f.read().splitlines()[1:]
+    assert ours == theirs
+
+
+def test_the_first_run_renders_every_host(work):
+    rc, output, recap = playbook(work)
+    print('\nfirst run:\n  ' + '\n  '.join(recap_lines(output)))
+    assert rc == 0, output
+    assert sorted(recap) == sorted(HOSTS)
+    assert all(r['changed'] == 2 and r['failed'] == 0 for r in recap.values()), recap
+    # The handlers were notified by the files; they act only with jitsi_topology_apply.
+    for handler in ('Reload prosody', 'Restart jicofo', 'Reload nginx', 'Drain and restart jitsi-videobridge2'):
+        assert 'RUNNING HANDLER [%s]' % handler in output
+
+    manifest = jitsi_topology.render(os.path.join(EXAMPLE, 'handbook.yaml'))
+    for host in manifest['hosts']:
+        root = os.path.join(work['roots'], host['name'])
+        on_disk = tree(root)
+        assert sorted(on_disk) == sorted(f['path'].lstrip('/') for f in host['files'])
+        for f in host['files']:
+            digest, mode, dummy, dummy = on_disk[f['path'].lstrip('/')]
+            assert digest == f['sha256'], f['path']
+            assert mode == f['mode'], f['path']
+
+
+def test_the_second_run_changes_nothing(work):
+    before = tree(work['roots'])
+    rc, output, recap = playbook(work)
+    print('\nsecond run:\n  ' + '\n  '.join(recap_lines(output)))
+    assert rc == 0, output
+    assert all(r['changed'] == 0 and r['failed'] == 0 for r in recap.values()), recap
+    assert 'RUNNING HANDLER' not in output
+    assert tree(work['roots']) == before
+
+
+def test_check_diff_shows_a_model_change_hides_secrets_and_writes_nothing(work):
+    before = tree(work['roots'])
+    rc, output, recap = playbook(work, '--check', '--diff', extra={'jitsi_topology_file': model_b(work)},
+                                 env={'JT_TEST_JVB_PASSWORD': SECRET})
+    print('\ncheck and diff after a model change:\n  ' + '\n  '.join(recap_lines(output)))
+    assert rc == 0, output
+    assert all(recap[h]['changed'] >= 1 for h in HOSTS), recap
+    assert '-VIDEOBRIDGE_MAX_MEMORY=8g' in output and '+VIDEOBRIDGE_MAX_MEMORY=6g' in output
+    assert 'jvb.conf changed; its diff is withheld' in output
+    assert 'secrets/jvb changed; its diff is withheld (flagged secret)' in output
+    assert SECRET not in output
+    assert tree(work['roots']) == before, 'check mode wrote something'
+
+
+def test_an_invalid_model_fails_with_its_paths_and_touches_no_host(work):
+    with open(os.path.join(EXAMPLE, 'handbook.yaml')) as f:
+        text = f.read()
+    broken = os.path.join(work['models'], 'broken.yaml')
+    with open(broken, 'w') as f:
+        f.write(text.replace('address: 10.0.0.12', 'address: 10.0.0.11').replace('bridge_networks', 'brige_networks'))
+    fresh = os.path.join(work['base'], 'untouched')
+    rc, output, recap = playbook(work, roots=fresh, extra={'jitsi_topology_file': broken})
+    print('\ninvalid model:\n  ' + '\n  '.join(recap_lines(output)))
+    assert rc != 0
+    assert all(recap[h]['failed'] == 1 and recap[h]['changed'] == 0 for h in HOSTS), recap
+    assert '/bridges/1/address' in output and 'duplicate-address' in output
+    assert '/brige_networks' in output and 'did you mean `bridge_networks`?' in output
+    assert not os.path.exists(fresh), 'a host was touched'
+
+
+def test_host_config_returns_the_manifests_data_and_renders_once(work):
+    results = os.path.join(work['base'], 'results')
+    os.makedirs(results)
+    rc, output, recap = playbook(
+        work, extra={'model': model_b(work), 'roots': work['roots'], 'results': results},
+        env={'JT_TEST_JVB_PASSWORD': SECRET}, playbook_path=os.path.join(HERE, 'results.yml'))
+    assert rc == 0, output
+    got = {}
+    for host in HOSTS:
+        with open(os.path.join(results, host + '.json')) as f:
+            got[host] = json.load(f)
+    # One render for the whole run, shared by the four hosts' worker processes.
+    assert sorted(r['render_cached'] for r in got.values()) == [False, True, True, True]
+    assert len(set(r['topology_sha256'] for r in got.values())) == 1
+
+    meet, jvb1 = got['meet.example.com'], got['jvb1.meet.example.com']
+    assert meet['roles'] == ['signaling'] and jvb1['roles'] == ['bridge']
+    assert meet['changed_files'] == ['/etc/jitsi-topology/secrets/jvb']
+    assert [a['jid'] for a in meet['accounts']] == ['focus@auth.meet.example.com', 'jvb@auth.meet.example.com']
+    assert sorted(jvb1['changed_files']) == sorted([
+        '/etc/jitsi-topology/videobridge.env',
+        '/etc/jitsi/videobridge/jvb.conf',
+        '/etc/systemd/system/jitsi-videobridge2.service.d/jitsi-topology.conf',
+    ])
+    assert [(s['name'], s['action']) for s in jvb1['services']] == [('jitsi-videobridge2', 'drain')]
+    assert jvb1['packages'] == ['jitsi-videobridge2', 'nftables']
+    assert jvb1['firewall']['table'] == 'inet jitsi_topology'
+    actions = [s['action'] for s in meet['steps']]
+    assert actions.index('preseed') < actions.index('install-packages') < actions.index('write-files') \
+        < actions.index('register-account') < actions.index('roster-subscribe') < actions.index('trust-export') \
+        < actions.index('service')
+    secret_files = [f for f in meet['files'] if f['secret']]
+    assert secret_files and all(f['diff_withheld'] for f in secret_files)
+    with open(os.path.join(results, 'meet.example.com.json')) as f:
+        assert SECRET not in f.read()
+
+
+def test_services_come_in_dependency_order_with_their_commands(work):
+    results = os.path.join(work['base'], 'results-fresh')
+    os.makedirs(results)
+    rc, output, recap = playbook(
+        work, extra={'model': os.path.join(EXAMPLE, 'handbook.yaml'), 'roots': os.path.join(work['base'], 'empty'),
+                     'results': results},
+        playbook_path=os.path.join(HERE, 'results.yml'))
+    assert rc == 0, output
+    with open(os.path.join(results, 'meet.example.com.json')) as f:
+        meet = json.load(f)
+    assert [(s['name'], s['action']) for s in meet['services']] == [
+        ('jitsi-topology-firewall', 'restart'), ('prosody', 'reload'), ('jicofo', 'restart'), ('nginx', 'reload')]
+    assert meet['services'][0]['command'] == ['systemctl', 'restart', 'jitsi-topology-firewall.service']
+    assert meet['services'][1]['command'] == ['systemctl', 'reload-or-restart', 'prosody.service']
+
+
+def test_ansible_doc_renders_the_module(work):
+    env = dict(os.environ, ANSIBLE_HOME=work['home'], ANSIBLE_NOCOLOR='1')
+    doc = os.path.join(BIN, 'ansible-doc')
+    text = subprocess.run([doc, 'jitsi_topology.deploy.host_config'], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, check=True)
+    assert 'topology_file' in text.stdout and 'check_mode' in text.stdout and 'RETURN VALUES' in text.stdout
+    assert not text.stderr.strip(), text.stderr
+    data = json.loads(subprocess.run([doc, '--json', 'jitsi_topology.deploy.host_config'], env=env,
+                                     stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout)
+    module = data['jitsi_topology.deploy.host_config']
+    assert set(module['doc']['options']) == {'topology', 'topology_file', 'host', 'dest', 'backup', 'kinds', 'ownership'}
+    assert module['doc']['attributes']['check_mode']['support'] == 'full'
+    assert module['doc']['attributes']['diff_mode']['support'] == 'full'
+    assert {'changed_files', 'services', 'packages', 'accounts', 'firewall', 'steps'} <= set(module['return'])
+    listed = subprocess.run([doc, '-l', 'jitsi_topology.deploy'], env=env, stdout=subprocess.PIPE,
+                            universal_newlines=True, check=True).stdout
+    assert 'jitsi_topology.deploy.host_config' in listed
