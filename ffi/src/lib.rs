@@ -29,8 +29,9 @@
 //! that boundary would do nothing.
 //!
 //! ## Threads
-//! Every function may be called from any number of threads at once: there is no global or
-//! thread-local state. `{env}` secrets are read from the process environment during the call
+//! Every function may be called from any number of threads at once: calls share nothing
+//! mutable (the one shared thing, the core's template environment, is built once and then
+//! only read). `{env}` secrets are read from the process environment during the call
 //! (`getenv` semantics); as for any C library, do not `setenv` in another thread meanwhile.
 //!
 //! This crate is the only place in the project with `unsafe` code: raw pointers from C in,
