@@ -47,6 +47,8 @@ pub enum Role {
     Bridge,
     /// HAProxy in front of several shards.
     FrontDoor,
+    /// coturn.
+    Turn,
 }
 
 /// The family of a rendered file: which program reads it.
@@ -81,6 +83,8 @@ pub enum FileKind {
     Environment,
     /// An HAProxy configuration.
     Haproxy,
+    /// coturn's configuration.
+    Turn,
 }
 
 /// What to do to a service when a file changes.
@@ -188,8 +192,11 @@ pub struct FirewallPlan {
 pub struct FirewallRule {
     /// `tcp`, `udp` or `any`.
     pub protocol: String,
-    /// Destination ports; empty means every port.
+    /// Destination ports; empty (with no `port_ranges`) means every port.
     pub ports: Vec<u16>,
+    /// Destination port ranges, first and last port included.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub port_ranges: Vec<[u16; 2]>,
     /// Source networks; `null` means from anywhere.
     #[schemars(with = "Option<Vec<crate::schema::IpNetwork>>")]
     pub sources: Option<Vec<IpNet>>,

@@ -93,6 +93,16 @@ pub fn debconf(s: &str) -> Result<String, String> {
     }
 }
 
+/// A value that runs to the end of its line (coturn's `key=value`): anything but a line
+/// break or another control character.
+pub fn line(s: &str) -> Result<String, String> {
+    if s.chars().any(char::is_control) {
+        Err("a one-line setting cannot contain a line break or control character".to_owned())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
 /// A value in a systemd unit file, where `%` starts a specifier and `$` a variable.
 pub fn systemd(s: &str) -> Result<String, String> {
     if s.chars().any(char::is_control) {

@@ -82,6 +82,44 @@ pub struct Topology {
     /// The nftables table each host gets.
     #[serde(default)]
     pub firewall: Firewall,
+
+    /// A TURN server (coturn) for clients behind firewalls that block UDP to the bridges.
+    /// Prosody hands clients short-lived credentials derived from `secrets.turn`.
+    #[serde(default)]
+    pub turn: Option<Turn>,
+}
+
+/// A coturn TURN server.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Turn {
+    /// The host's name in your inventory (its own host, or the signalling host's name to run
+    /// coturn there too).
+    #[schemars(example = "turn.example.com")]
+    pub host: String,
+    /// The address coturn listens on and relays from.
+    #[schemars(example = "198.51.100.5")]
+    pub address: IpAddr,
+    /// The public address in front of `address`, when it is behind NAT.
+    #[serde(default)]
+    pub public_address: Option<IpAddr>,
+    /// The name clients reach TURN at (in DNS; the TLS certificate's name).
+    #[schemars(example = "turn.meet.example.com")]
+    pub domain: String,
+    /// A certificate for TURN over TLS on TCP 5349, the fallback for networks that allow only
+    /// TLS. Without it, only TURN over UDP and TCP on 3478 is offered.
+    #[serde(default)]
+    pub tls: Option<TurnTls>,
+}
+
+/// coturn's certificate.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TurnTls {
+    /// Absolute path, on the TURN host, of the certificate chain (PEM) for `turn.domain`.
+    pub certificate: String,
+    /// Absolute path, on the TURN host, of its private key.
+    pub key: String,
 }
 
 /// The platform the hosts run on.
@@ -145,6 +183,9 @@ pub struct Secrets {
     pub focus: SecretSource,
     /// The password of `jvb@auth.<domain>`, the one account every bridge logs in with.
     pub jvb: SecretSource,
+    /// The secret prosody and coturn share for TURN credentials (needed with `turn`).
+    #[serde(default)]
+    pub turn: Option<SecretSource>,
 }
 
 /// Where a secret comes from. Exactly one key.

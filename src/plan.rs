@@ -195,14 +195,23 @@ fn steps_to_rerun(
 ) -> Vec<Step> {
     let touched_paths: BTreeSet<&str> = touched.iter().map(|f| f.path.as_str()).collect();
     let old_steps: Vec<&Step> = old.steps.iter().collect();
+    // Removed files are removed by the host's last write step (the one writing everything).
+    let last_write = new
+        .steps
+        .iter()
+        .rposition(|s| matches!(s, Step::WriteFiles { .. }));
     new.steps
         .iter()
-        .filter(|step| {
+        .enumerate()
+        .filter(|(i, step)| {
             let unchanged_before = old_steps.contains(step);
             match step {
                 Step::Preseed { file, .. } => touched_paths.contains(file.as_str()),
                 Step::InstallPackages { .. } => !unchanged_before,
-                Step::WriteFiles { .. } => !touched.is_empty() || files_removed,
+                Step::WriteFiles { files, .. } => {
+                    files.iter().any(|p| touched_paths.contains(p.as_str()))
+                        || (files_removed && Some(*i) == last_write)
+                }
                 Step::DaemonReload { .. } => touched
                     .iter()
                     .any(|f| f.kind == crate::bundle::FileKind::Systemd),
@@ -216,6 +225,7 @@ fn steps_to_rerun(
                 Step::Service { service, .. } => services.iter().any(|s| &s.name == service),
             }
         })
+        .map(|(_, step)| step)
         .cloned()
         .collect()
 }

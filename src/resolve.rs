@@ -18,6 +18,12 @@ pub const PROSODY_HTTP_PORT: u16 = 5280;
 pub const JICOFO_REST_PORT: u16 = 8888;
 /// The videobridge's media port (`videobridge.ice.udp.port`).
 pub const MEDIA_UDP_PORT: u16 = 10000;
+/// coturn's STUN/TURN port (UDP and TCP).
+pub const TURN_PORT: u16 = 3478;
+/// coturn's TURN-over-TLS port.
+pub const TURN_TLS_PORT: u16 = 5349;
+/// coturn's relay ports (its defaults).
+pub const TURN_RELAY_PORTS: (u16, u16) = (49152, 65535);
 /// The videobridge's public HTTP server, serving colibri websockets (older releases).
 pub const JVB_PUBLIC_HTTP_PORT: u16 = 9090;
 /// The videobridge's private HTTP server (health, stats), loopback by default.
@@ -63,6 +69,31 @@ pub struct Deployment {
     pub colibri_websockets: bool,
     /// Whether the release's bridge package reads sip-communicator.properties.
     pub sip_communicator_properties: bool,
+    /// The TURN server.
+    pub turn: Option<TurnHost>,
+}
+
+/// A coturn TURN server.
+#[derive(Debug, Clone, Serialize)]
+pub struct TurnHost {
+    /// Its host (a signalling host's name when co-located).
+    pub host: String,
+    /// True when it runs on a signalling host.
+    pub colocated: bool,
+    /// Where coturn listens and relays.
+    pub address: IpAddr,
+    /// The public address in front of it (coturn's `external-ip`).
+    pub public_address: Option<IpAddr>,
+    /// The name clients use.
+    pub domain: String,
+    /// Certificate and key for TURN over TLS.
+    pub tls: Option<(String, String)>,
+    /// UDP/TCP port for STUN and TURN.
+    pub port: u16,
+    /// TCP port for TURN over TLS.
+    pub tls_port: u16,
+    /// The relay port range.
+    pub relay_ports: (u16, u16),
 }
 
 fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -309,6 +340,10 @@ pub struct Secrets {
     pub focus_env: &'static str,
     /// The variable jvb.conf substitutes for a file-referenced jvb password.
     pub jvb_env: &'static str,
+    /// The TURN secret prosody and coturn share, with a TURN server.
+    pub turn: Option<Secret>,
+    /// The variable prosody's config reads a file-referenced TURN secret from.
+    pub turn_env: &'static str,
 }
 
 /// How bridges trust prosody's certificate.
@@ -507,7 +542,23 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             jvb: secret("jvb", &t.secrets.jvb),
             focus_env: "JITSI_TOPOLOGY_FOCUS_PASSWORD",
             jvb_env: "JITSI_TOPOLOGY_JVB_PASSWORD",
+            turn: t.secrets.turn.as_ref().map(|s| secret("turn", s)),
+            turn_env: "JITSI_TOPOLOGY_TURN_SECRET",
         },
+        turn: t.turn.as_ref().map(|turn| TurnHost {
+            host: turn.host.clone(),
+            colocated: views.iter().any(|v| v.signaling.host == turn.host),
+            address: turn.address,
+            public_address: turn.public_address.filter(|p| *p != turn.address),
+            domain: turn.domain.clone(),
+            tls: turn
+                .tls
+                .as_ref()
+                .map(|tls| (tls.certificate.clone(), tls.key.clone())),
+            port: TURN_PORT,
+            tls_port: TURN_TLS_PORT,
+            relay_ports: TURN_RELAY_PORTS,
+        }),
         trust,
         relays,
         colibri_websockets: features.colibri_websockets,

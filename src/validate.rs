@@ -33,6 +33,7 @@ pub fn validate(t: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
     hosts(t, &mut out);
     bridges(t, &mut out);
     shards(t, &mut out);
+    turn(t, &mut out);
     regions(t, &mut out);
     networks(t, &mut out);
     trust(&t.trust, &mut out);
@@ -220,7 +221,9 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
 
 fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) {
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
-    for (name, source) in [("focus", &t.secrets.focus), ("jvb", &t.secrets.jvb)] {
+    let mut sources = vec![("focus", &t.secrets.focus), ("jvb", &t.secrets.jvb)];
+    sources.extend(t.secrets.turn.as_ref().map(|s| ("turn", s)));
+    for (name, source) in sources {
         let base = format!("/secrets/{name}");
         let value = match source {
             SecretSource::Value(v) => Some((v.expose().to_owned(), format!("{base}/value"))),
@@ -328,6 +331,110 @@ fn hosts(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     for (i, b) in t.bridges.iter().enumerate() {
         check(pointer(["bridges", &i.to_string(), "host"]), &b.host);
+    }
+}
+
+/// The TURN server: it needs the shared secret, a name, a public address, and a host of its
+/// own or a signalling host.
+fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
+    let Some(turn) = &t.turn else {
+        if t.secrets.turn.is_some() {
+            out.push(Diagnostic::warning(
+                "turn-secret-unused",
+                "/secrets/turn",
+                "`secrets.turn` is set but there is no `turn` server",
+                "add `turn: { host, address, domain }`, or remove the secret",
+            ));
+        }
+        return;
+    };
+    if t.secrets.turn.is_none() {
+        out.push(Diagnostic::error(
+            "turn-secret-missing",
+            "/secrets/turn",
+            "a TURN server needs the secret prosody and coturn share",
+            "add `secrets.turn`, e.g. `{file: /etc/jitsi-topology/secrets/turn}`",
+        ));
+    }
+    if let Some(p) = hostname_problem(&turn.host) {
+        out.push(Diagnostic::error(
+            "hostname-invalid",
+            "/turn/host",
+            format!("host name `{}` {p}", printable(&turn.host)),
+            "use the host's lower-case DNS or inventory name; it also names the host's output folder",
+        ));
+    }
+    if let Some(p) = hostname_problem(&turn.domain)
+        .or_else(|| (!turn.domain.contains('.')).then_some("is a single label"))
+    {
+        out.push(Diagnostic::error(
+            "domain-invalid",
+            "/turn/domain",
+            format!("`{}` {p}", printable(&turn.domain)),
+            "write the DNS name clients reach the TURN server at, e.g. turn.meet.example.com",
+        ));
+    }
+    let is_bridge = t.bridges.iter().any(|b| b.host == turn.host);
+    let is_door = t.front_door.as_ref().is_some_and(|d| d.host == turn.host);
+    if is_bridge || is_door {
+        out.push(Diagnostic::error(
+            "host-roles-conflict",
+            "/turn/host",
+            format!(
+                "host `{}` is already a {}",
+                printable(&turn.host),
+                if is_bridge { "bridge" } else { "front door" }
+            ),
+            "run coturn on a host of its own or on a signalling host",
+        ));
+    }
+    if let Some(sig) = t
+        .shard_views()
+        .iter()
+        .find(|v| v.signaling.host == turn.host)
+        && sig.signaling.address != turn.address
+    {
+        out.push(Diagnostic::error(
+            "turn-address-mismatch",
+            "/turn/address",
+            format!(
+                "coturn runs on {} but the address differs from that host's {}",
+                turn.host, sig.signaling.address
+            ),
+            "give the signalling host's address, or another host for coturn",
+        ));
+    }
+    if turn.address.is_loopback() || turn.address.is_unspecified() {
+        out.push(Diagnostic::error(
+            "address-not-routable",
+            "/turn/address",
+            format!("clients cannot reach TURN at {}", turn.address),
+            "use the address coturn listens on",
+        ));
+    }
+    match turn.public_address {
+        Some(p) if is_non_public(p) => out.push(Diagnostic::error(
+            "public-address-not-public",
+            "/turn/public_address",
+            format!("{p} is a private, loopback or link-local address, which clients on the internet cannot reach"),
+            "write the public address that forwards to coturn, or leave `public_address` out",
+        )),
+        None if is_non_public(turn.address) => out.push(Diagnostic::warning(
+            "private-without-public",
+            "/turn/address",
+            format!("TURN address {} is private and has no `public_address`", turn.address),
+            "set `public_address`: clients outside your network must reach the relay",
+        )),
+        _ => {}
+    }
+    if let Some(tls) = &turn.tls {
+        check_path(
+            "/turn/tls/certificate",
+            &tls.certificate,
+            "the certificate path",
+            out,
+        );
+        check_path("/turn/tls/key", &tls.key, "the key path", out);
     }
 }
 

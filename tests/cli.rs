@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jitsi-topology");
+/// The TURN secret examples/nat.yaml reads from the environment, in tests.
+const TURN_FROM_ENV: &str = "turn-from-env-0123456789abcdef";
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -18,6 +20,7 @@ fn run(args: &[&str]) -> Output {
         .args(args)
         .env_remove("JITSI_FOCUS_PASSWORD")
         .env_remove("JITSI_JVB_PASSWORD")
+        .env_remove("JITSI_TURN_SECRET")
         .output()
         .unwrap()
 }
@@ -238,6 +241,7 @@ fn env_secrets_land_only_in_files_flagged_secret_with_strict_modes() {
         ])
         .env("JITSI_FOCUS_PASSWORD", focus)
         .env("JITSI_JVB_PASSWORD", jvb)
+        .env("JITSI_TURN_SECRET", TURN_FROM_ENV)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -251,7 +255,8 @@ fn env_secrets_land_only_in_files_flagged_secret_with_strict_modes() {
                 .join(host["name"].as_str().unwrap())
                 .join(f["path"].as_str().unwrap().trim_start_matches('/'));
             let content = fs::read_to_string(&path).unwrap();
-            let holds = content.contains(focus) || content.contains(jvb);
+            let holds =
+                content.contains(focus) || content.contains(jvb) || content.contains(TURN_FROM_ENV);
             assert_eq!(
                 holds,
                 f["secret"].as_bool().unwrap(),
@@ -272,8 +277,8 @@ fn env_secrets_land_only_in_files_flagged_secret_with_strict_modes() {
     }
     assert_eq!(
         secret_files,
-        2 + 1 + 4,
-        "two account files and jicofo.conf on the signalling host, jvb.conf on 4 bridges"
+        2 + 1 + 2 + 4,
+        "the account files, jicofo.conf, and prosody's and coturn's configs (the TURN secret) on the signalling host; jvb.conf on 4 bridges"
     );
     assert_eq!(
         fs::metadata(&out).unwrap().permissions().mode() & 0o777,
@@ -497,6 +502,10 @@ fn every_example_validates_against_the_schema_and_every_manifest_against_its_sch
             "JITSI_JVB_PASSWORD".to_owned(),
             "jvb-example-secret-0123456789ab".to_owned(),
         ),
+        (
+            "JITSI_TURN_SECRET".to_owned(),
+            "turn-example-secret-0123456789".to_owned(),
+        ),
     ]);
     let mut count = 0;
     for entry in fs::read_dir(repo("examples")).unwrap() {
@@ -674,7 +683,8 @@ fn adding_a_bridge_touches_only_that_bridge_and_the_signalling_firewall() {
             .iter()
             .map(|s| s["action"].as_str().unwrap())
             .collect();
-        assert_eq!(steps.first(), Some(&"preseed"));
+        // A new host runs every step, the debconf answers first.
+        assert_eq!(steps[..3], ["write-files", "preseed", "install-packages"]);
         assert_eq!(steps.last(), Some(&"service"));
     }
 }

@@ -45,6 +45,7 @@ const JVB_FROM_ENV: &str = "env-jvb-Vp4{3}Kw8'zN6%Jd";
 /// The inline secrets of the second render of every example. They hold the characters that
 /// HOCON needs escaped (`"`, `\`, `$`, `#`, `{`, `}`), so the quoting is exercised too.
 const FOCUS_INLINE: &str = "Kq7$vR2\"xW9\\mZ4#tL8{pN3}";
+const TURN_INLINE: &str = "turn-inline-Zq8#r\\\"{x}w2";
 const JVB_INLINE: &str = "hT5/zB1'cY6+jD0%sG2&fV7!";
 
 // ---------------------------------------------------------------------------------------------
@@ -292,8 +293,12 @@ fn render_examples() -> Result<Renders, String> {
             format!("{name} (secrets as written)"),
             model.clone(),
         )?);
+        let turn = model["secrets"].get("turn").is_some();
         model["secrets"] =
             json!({ "focus": { "value": FOCUS_INLINE }, "jvb": { "value": JVB_INLINE } });
+        if turn {
+            model["secrets"]["turn"] = json!({ "value": TURN_INLINE });
+        }
         all.push(render_one(
             scratch.path(),
             all.len(),
@@ -333,6 +338,9 @@ fn render_one(scratch: &Path, n: usize, label: String, model: Value) -> Result<R
         other => panic!("{label}: unexpected secrets.{name}: {other}"),
     };
     let (focus, jvb) = (password("focus"), password("jvb"));
+    if let Some(var) = model["secrets"]["turn"]["env"].as_str() {
+        cmd.env(var, "from-render-env-turn-7hQ2mX9pL4");
+    }
     let output = run(&mut cmd);
     if !output.status.success() {
         return Err(format!(

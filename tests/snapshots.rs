@@ -20,6 +20,10 @@ fn env() -> BTreeMap<String, String> {
             "JITSI_JVB_PASSWORD".to_owned(),
             "jvb-example-secret-0123456789ab".to_owned(),
         ),
+        (
+            "JITSI_TURN_SECRET".to_owned(),
+            "turn-example-secret-0123456789".to_owned(),
+        ),
     ])
 }
 

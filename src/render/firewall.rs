@@ -9,13 +9,16 @@ use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, FirewallPlan, FirewallRule, ServiceAction};
 use crate::resolve::{
     BridgeHost, CONFIG_DIR, Deployment, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT,
-    JVB_PUBLIC_HTTP_PORT, MEDIA_UDP_PORT, PROSODY_HTTP_PORT, SignalingHost, XMPP_C2S_PORT,
+    JVB_PUBLIC_HTTP_PORT, MEDIA_UDP_PORT, PROSODY_HTTP_PORT, SignalingHost, TurnHost,
+    XMPP_C2S_PORT,
 };
 
 /// The unit that loads the table.
 pub(crate) const SERVICE: &str = "jitsi-topology-firewall";
 /// prosody's external component port, unused by current Jitsi (focus uses `client_proxy`).
 const PROSODY_COMPONENT_PORT: u16 = 5347;
+/// prosody's server-to-server port: a Jitsi deployment does not federate.
+const PROSODY_S2S_PORT: u16 = 5269;
 
 fn rule(
     protocol: &str,
@@ -27,6 +30,7 @@ fn rule(
     FirewallRule {
         protocol: protocol.into(),
         ports: ports.to_vec(),
+        port_ranges: Vec::new(),
         sources,
         action: action.into(),
         description: description.into(),
@@ -61,39 +65,73 @@ fn plan(d: &Deployment, mut rules: Vec<FirewallRule>) -> Option<FirewallPlan> {
 
 /// The signalling host: web open, prosody's client port only for bridges, local services local.
 pub(crate) fn signaling(d: &Deployment, shard: &SignalingHost) -> Option<FirewallPlan> {
-    plan(
-        d,
-        vec![
-            rule(
-                "tcp",
-                &[80, 443],
-                None,
-                "accept",
-                "browsers: HTTP (redirect, ACME) and HTTPS",
-            ),
-            rule(
-                "tcp",
-                &[XMPP_C2S_PORT],
-                Some(shard.xmpp_clients.clone()),
-                "accept",
-                "bridges log in to prosody",
-            ),
-            rule(
-                "tcp",
-                &[XMPP_C2S_PORT],
-                None,
-                "drop",
-                "nobody else reaches prosody's client port",
-            ),
-            rule(
-                "tcp",
-                &[PROSODY_HTTP_PORT, PROSODY_COMPONENT_PORT, JICOFO_REST_PORT],
-                None,
-                "drop",
-                "prosody's HTTP and component ports and jicofo's REST API stay on loopback",
-            ),
-        ],
-    )
+    let mut rules = vec![
+        rule(
+            "tcp",
+            &[80, 443],
+            None,
+            "accept",
+            "browsers: HTTP (redirect, ACME) and HTTPS",
+        ),
+        rule(
+            "tcp",
+            &[XMPP_C2S_PORT],
+            Some(shard.xmpp_clients.clone()),
+            "accept",
+            "bridges log in to prosody",
+        ),
+        rule(
+            "tcp",
+            &[XMPP_C2S_PORT],
+            None,
+            "drop",
+            "nobody else reaches prosody's client port",
+        ),
+        rule(
+            "tcp",
+            &[PROSODY_HTTP_PORT, PROSODY_COMPONENT_PORT, JICOFO_REST_PORT],
+            None,
+            "drop",
+            "prosody's HTTP and component ports and jicofo's REST API stay on loopback",
+        ),
+        rule(
+            "tcp",
+            &[PROSODY_S2S_PORT],
+            None,
+            "drop",
+            "prosody's server-to-server port: Jitsi does not federate",
+        ),
+    ];
+    if let Some(turn) = d.turn.as_ref().filter(|t| t.host == shard.host) {
+        rules.extend(turn_rules(turn));
+    }
+    plan(d, rules)
+}
+
+/// coturn's ports, open to every client.
+pub(crate) fn turn_rules(turn: &TurnHost) -> Vec<FirewallRule> {
+    let mut udp = rule(
+        "udp",
+        &[turn.port],
+        None,
+        "accept",
+        "STUN and TURN over UDP, and the relayed media",
+    );
+    udp.port_ranges
+        .push([turn.relay_ports.0, turn.relay_ports.1]);
+    let mut tcp_ports = vec![turn.port];
+    if turn.tls.is_some() {
+        tcp_ports.push(turn.tls_port);
+    }
+    vec![
+        udp,
+        rule("tcp", &tcp_ports, None, "accept", "TURN over TCP and TLS"),
+    ]
+}
+
+/// A TURN server of its own.
+pub(crate) fn turn(d: &Deployment, turn: &TurnHost) -> Option<FirewallPlan> {
+    plan(d, turn_rules(turn))
 }
 
 /// The front door: the web, for everyone.
@@ -175,13 +213,16 @@ struct RuleView<'a> {
 }
 
 fn view(r: &FirewallRule) -> RuleView<'_> {
-    let ports = match r.ports.as_slice() {
+    let items: Vec<String> = r
+        .ports
+        .iter()
+        .map(u16::to_string)
+        .chain(r.port_ranges.iter().map(|[a, b]| format!("{a}-{b}")))
+        .collect();
+    let ports = match items.as_slice() {
         [] => String::new(),
-        [p] => format!("{p}"),
-        ps => format!(
-            "{{ {} }}",
-            ps.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
-        ),
+        [p] => p.clone(),
+        ps => format!("{{ {} }}", ps.join(", ")),
     };
     let r#match = match (r.protocol.as_str(), ports.is_empty()) {
         ("any", _) => String::new(),

@@ -14,6 +14,7 @@ mod nginx;
 mod prosody;
 mod steps;
 mod systemd;
+mod turn;
 mod webconfig;
 
 use std::sync::OnceLock;
@@ -22,7 +23,7 @@ use minijinja::{Environment, Value};
 use serde::Serialize;
 
 use crate::bundle::{Bundle, File, FileKind, Host, Role, ServiceAction, ServiceRef};
-use crate::resolve::{BridgeHost, Deployment, FrontDoorHost, SignalingHost};
+use crate::resolve::{BridgeHost, Deployment, FrontDoorHost, SignalingHost, TurnHost};
 
 /// An internal failure to render (a template bug, or a value that escaped validation).
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +77,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/haproxy.cfg.j2"),
     ),
     (
+        "turnserver.conf",
+        include_str!("../../templates/turnserver.conf.j2"),
+    ),
+    (
+        "secret-config.sh",
+        include_str!("../../templates/secret-config.sh.j2"),
+    ),
+    (
         "sip-communicator.properties",
         include_str!("../../templates/sip-communicator.properties.j2"),
     ),
@@ -108,6 +117,7 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("systemd", |s: &str| {
             crate::escape::systemd(s).map_err(invalid)
         });
+        env.add_filter("line", |s: &str| crate::escape::line(s).map_err(invalid));
         env
     })
 }
@@ -184,6 +194,9 @@ pub fn render(d: &Deployment) -> Result<Bundle> {
     for shard in &d.shards {
         hosts.push(signaling(d, shard)?);
     }
+    if let Some(turn) = d.turn.as_ref().filter(|t| !t.colocated) {
+        hosts.push(turn_host(d, turn)?);
+    }
     for b in &d.bridges {
         hosts.push(bridge(d, b)?);
     }
@@ -202,8 +215,19 @@ fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<Host> {
         webconfig::config_js(d, shard)?,
     ];
     files.extend(jicofo::service_dropin(d)?);
+    files.extend(prosody::service_dropin(d)?);
     files.extend(systemd::account_secret_files(d));
-    if d.secrets.focus.inline().is_none() {
+    let colocated_turn = d.turn.as_ref().filter(|t| t.host == shard.host);
+    if let Some(turn) = colocated_turn {
+        files.extend(turn::files(d, turn)?);
+    }
+    let env_helper = d.secrets.focus.inline().is_none()
+        || d.turn.is_some()
+            && d.secrets
+                .turn
+                .as_ref()
+                .is_some_and(|s| s.inline().is_none());
+    if env_helper {
         files.push(systemd::secret_env_helper()?);
     }
     let host = &shard.host;
@@ -221,6 +245,9 @@ fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<Host> {
     ]
     .map(String::from)
     .to_vec();
+    if colocated_turn.is_some() {
+        packages.push("coturn".into());
+    }
     if plan.is_some() {
         packages.push("nftables".into());
     }
@@ -229,10 +256,37 @@ fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<Host> {
     let steps = steps::signaling(d, shard, &files, &packages, &accounts);
     Ok(Host {
         name: host.clone(),
-        roles: vec![Role::Signaling],
+        roles: if colocated_turn.is_some() {
+            vec![Role::Signaling, Role::Turn]
+        } else {
+            vec![Role::Signaling]
+        },
         packages,
         files,
         accounts,
+        firewall: plan,
+        steps,
+    })
+}
+
+fn turn_host(d: &Deployment, t: &TurnHost) -> Result<Host> {
+    let mut files = turn::files(d, t)?;
+    let plan = firewall::turn(d, t);
+    if let Some(plan) = &plan {
+        files.extend(firewall::files(&t.host, "TURN server", plan)?);
+    }
+    let mut packages = vec!["coturn".to_owned()];
+    if plan.is_some() {
+        packages.push("nftables".into());
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let steps = steps::turn(&files, &packages);
+    Ok(Host {
+        name: t.host.clone(),
+        roles: vec![Role::Turn],
+        packages,
+        files,
+        accounts: Vec::new(),
         firewall: plan,
         steps,
     })

@@ -2,10 +2,11 @@
 
 use minijinja::context;
 
+use super::systemd::{SecretInjection, dropin};
 use super::{PORTS, Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::model::ProsodySeries;
-use crate::resolve::Deployment;
+use crate::resolve::{Deployment, Secret};
 
 /// `/etc/prosody/conf.avail/<domain>.cfg.lua`.
 pub(crate) fn config(d: &Deployment) -> Result<File> {
@@ -21,11 +22,39 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
             // Prosody 13 stopped making component admins room owners; 0.12 does not know the
             // option.
             component_admins_as_room_owners => d.prosody == ProsodySeries::V13,
+            turn => d.turn.as_ref().map(value),
+            turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline).map(|s| s.expose()),
+            turn_secret_env => d.secrets.turn_env,
         },
     )?;
-    Ok(on_change(
+    let mut f = on_change(
         file(&d.web.prosody_config, FileKind::Prosody, content),
         "prosody",
         ServiceAction::Reload,
-    ))
+    );
+    // An inline TURN secret makes the file secret: readable by prosody, nobody else.
+    if d.turn.is_some()
+        && d.secrets
+            .turn
+            .as_ref()
+            .is_some_and(|s| s.inline().is_some())
+    {
+        f.secret = true;
+        f.mode = 0o640;
+        f.group = "prosody".into();
+    }
+    Ok(f)
+}
+
+/// The drop-in that hands prosody a file-referenced TURN secret (its config reads
+/// `ENV_<variable>`).
+pub(crate) fn service_dropin(d: &Deployment) -> Result<Option<File>> {
+    let injection = match (&d.turn, &d.secrets.turn) {
+        (Some(_), Some(secret)) => {
+            SecretInjection::new("prosody", d.secrets.turn_env, secret, &d.web.prosody_config)
+        }
+        _ => None,
+    };
+    // A new environment needs a restart; a reload keeps the old one.
+    dropin("prosody", ServiceAction::Restart, None, injection)
 }

@@ -50,22 +50,32 @@ fn register(account: &Account) -> Step {
 }
 
 fn common_head(files: &[File], packages: &[String]) -> Vec<Step> {
-    let preseed = super::debconf::path();
-    let mut steps = vec![
-        Step::Preseed {
+    let mut steps = Vec::new();
+    // The answers go in before the packages exist (their file is root's, in our own folder),
+    // so the installers never ask and never invent what the model decides.
+    if let Some(debconf) = files.iter().find(|f| f.kind == FileKind::Debconf) {
+        steps.push(Step::WriteFiles {
+            description: "write the debconf answers".into(),
+            files: vec![debconf.path.clone()],
+        });
+        steps.push(Step::Preseed {
             description: "load the debconf answers before the packages ask".into(),
-            command: argv(&["debconf-set-selections", &preseed]),
-            file: preseed,
-        },
-        Step::InstallPackages {
-            description: "install the packages".into(),
-            packages: packages.to_vec(),
-        },
-        Step::WriteFiles {
-            description: "write the rendered files with their modes and owners".into(),
-            files: files.iter().map(|f| f.path.clone()).collect(),
-        },
-    ];
+            command: argv(&["debconf-set-selections", &debconf.path]),
+            file: debconf.path.clone(),
+        });
+    }
+    steps.push(Step::InstallPackages {
+        description: "install the packages".into(),
+        packages: packages.to_vec(),
+    });
+    steps.push(Step::WriteFiles {
+        description: "write the rendered files with their modes and owners".into(),
+        files: files
+            .iter()
+            .filter(|f| f.kind != FileKind::Debconf)
+            .map(|f| f.path.clone())
+            .collect(),
+    });
     if files.iter().any(|f| f.kind == FileKind::Systemd) {
         steps.push(Step::DaemonReload {
             description: "make systemd read our units and drop-ins".into(),
@@ -157,6 +167,14 @@ pub(crate) fn signaling(
         TrustPlan::Insecure => {}
     }
     steps.extend(firewall_step(files));
+    if d.turn.as_ref().is_some_and(|t| t.host == shard.host) {
+        steps.push(service(
+            "coturn",
+            ServiceAction::Restart,
+            true,
+            "relay media for clients behind firewalls",
+        ));
+    }
     steps.push(service(
         "prosody",
         ServiceAction::Reload,
@@ -230,6 +248,19 @@ pub(crate) fn front_door(files: &[File], packages: &[String]) -> Vec<Step> {
         ServiceAction::Reload,
         true,
         "route rooms to their shards",
+    ));
+    steps
+}
+
+/// A TURN server's steps.
+pub(crate) fn turn(files: &[File], packages: &[String]) -> Vec<Step> {
+    let mut steps = common_head(files, packages);
+    steps.extend(firewall_step(files));
+    steps.push(service(
+        "coturn",
+        ServiceAction::Restart,
+        true,
+        "relay media for clients behind firewalls",
     ));
     steps
 }

@@ -10,6 +10,8 @@ use crate::resolve::{Deployment, RUNTIME_DIR, Secret};
 
 /// Where the secret-env helper is installed.
 pub(crate) const SECRET_ENV_HELPER: &str = "/usr/local/libexec/jitsi-topology/secret-env";
+/// Where the secret-config helper is installed.
+pub(crate) const SECRET_CONFIG_HELPER: &str = "/usr/local/libexec/jitsi-topology/secret-config";
 
 /// A file-referenced secret carried into a service's environment at start.
 #[derive(Serialize)]
@@ -71,6 +73,17 @@ pub(crate) fn secret_env_helper() -> Result<File> {
         SECRET_ENV_HELPER,
         FileKind::Script,
         template("secret-env.sh", context! {})?,
+    );
+    f.mode = 0o755;
+    Ok(f)
+}
+
+/// The helper that appends a file-referenced secret to a copy of a service's config.
+pub(crate) fn secret_config_helper() -> Result<File> {
+    let mut f = file(
+        SECRET_CONFIG_HELPER,
+        FileKind::Script,
+        template("secret-config.sh", context! {})?,
     );
     f.mode = 0o755;
     Ok(f)

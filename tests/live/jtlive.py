@@ -176,7 +176,12 @@ def cmd_write_files(a):
     """The write-files step: each listed file, from the rendered tree, with its mode and owner."""
     h = load_host(a.manifest, a.host)
     files = {f["path"]: f for f in h["files"]}
-    step = next((s for s in h["steps"] if s["action"] == "write-files"), None)
+    if a.step is not None:
+        step = h["steps"][a.step] if 0 <= a.step < len(h["steps"]) else None
+        if step is None or step["action"] != "write-files":
+            fail(f"{a.host}'s step {a.step} is not a write-files step")
+    else:
+        step = next((s for s in h["steps"] if s["action"] == "write-files"), None)
     if step is None:
         fail(f"{a.host} has no write-files step")
     missing_ids = set()
@@ -411,6 +416,7 @@ def main():
     w.add_argument("out")
     w.add_argument("host")
     w.add_argument("root")
+    w.add_argument("--step", type=int, help="the index of the write-files step to carry out (default: the first)")
     w.set_defaults(f=cmd_write_files)
     c = sub.add_parser("prosody-cfg")
     for k in ("src", "dst", "data", "pid", "log", "err"):

@@ -1,0 +1,81 @@
+//! The TURN server: coturn's config, its enabling default, and the drop-in that hands it a
+//! file-referenced secret.
+
+use minijinja::context;
+
+use super::systemd::SECRET_CONFIG_HELPER;
+use super::{Result, file, on_change, template, value};
+use crate::bundle::{File, FileKind, ServiceAction};
+use crate::resolve::{Deployment, RUNTIME_DIR, Secret, TurnHost};
+
+const CONFIG: &str = "/etc/turnserver.conf";
+const SERVICE: &str = "coturn";
+
+/// `/etc/turnserver.conf`, `/etc/default/coturn` and, for a `{file}` secret, coturn's drop-in.
+pub(crate) fn files(d: &Deployment, turn: &TurnHost) -> Result<Vec<File>> {
+    let secret = d.secrets.turn.as_ref();
+    let inline = secret.and_then(Secret::inline);
+    let content = template(
+        "turnserver.conf",
+        context! {
+            release => d.release,
+            names => value(&d.names),
+            turn => value(turn),
+            secret => inline.map(|s| s.expose()),
+            secret_file => secret.map(Secret::file),
+            bridge_addresses => bridge_addresses(d),
+        },
+    )?;
+    let mut conf = on_change(
+        file(CONFIG, FileKind::Turn, content),
+        SERVICE,
+        ServiceAction::Restart,
+    );
+    conf.mode = 0o640;
+    conf.group = "turnserver".into();
+    conf.secret = inline.is_some();
+    let default = on_change(
+        file(
+            "/etc/default/coturn",
+            FileKind::Environment,
+            "# Managed by jitsi-topology: coturn starts at boot.\nTURNSERVER_ENABLED=1\n"
+                .to_owned(),
+        ),
+        SERVICE,
+        ServiceAction::Restart,
+    );
+    let mut files = vec![conf, default];
+    if let Some(Secret::File { path }) = secret {
+        let runtime = format!("{RUNTIME_DIR}/turnserver.conf");
+        let content = format!(
+            "# Managed by jitsi-topology for coturn; changes here are overwritten.\n[Service]\n\
+             # The shared secret stays in {path} (root-only): coturn reads a copy of {CONFIG}\n\
+             # with it appended, made under /run at every start.\n\
+             ExecStartPre=+{SECRET_CONFIG_HELPER} {CONFIG} {path} static-auth-secret {runtime} turnserver\n\
+             ExecStart=\nExecStart=/usr/bin/turnserver -c {runtime} --pidfile=\n"
+        );
+        files.push(on_change(
+            file(
+                format!("/etc/systemd/system/{SERVICE}.service.d/jitsi-topology.conf"),
+                FileKind::Systemd,
+                content,
+            ),
+            SERVICE,
+            ServiceAction::Restart,
+        ));
+        files.push(super::systemd::secret_config_helper()?);
+    }
+    Ok(files)
+}
+
+/// Every address of every bridge, which coturn must relay to even when it is private.
+fn bridge_addresses(d: &Deployment) -> Vec<String> {
+    let mut all: Vec<std::net::IpAddr> = d
+        .bridges
+        .iter()
+        .flat_map(|b| std::iter::once(b.address).chain(b.public_address))
+        .collect();
+    all.sort();
+    all.dedup();
+    all.iter().map(ToString::to_string).collect()
+}
