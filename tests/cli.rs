@@ -731,3 +731,54 @@ fn plan_of_the_same_model_has_no_changes_and_a_secret_change_is_shown_without_th
     );
     assert_eq!(out.matches("drain jitsi-videobridge2").count(), 3, "{out}");
 }
+
+#[test]
+fn resolve_prints_the_deployment_without_secret_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fs::read_to_string(repo("examples/handbook.yaml"))
+        .unwrap()
+        .replace(
+            "jvb: { file: /etc/jitsi-topology/secrets/jvb }",
+            "jvb: { value: resolve-secret-0123456789abc }",
+        );
+    fs::write(dir.path().join("m.yaml"), model).unwrap();
+    let o = run(&["resolve", dir.path().join("m.yaml").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        d["names"]["brewery_jid"],
+        "jvbbrewery@internal.auth.meet.example.com"
+    );
+    assert_eq!(d["bridges"][2]["nickname"], "jvb3.meet.example.com");
+    assert_eq!(
+        d["secrets"]["jvb"],
+        serde_json::json!({"source": "inline", "file": "/etc/jitsi-topology/secrets/jvb"})
+    );
+    assert!(!text(&o.stdout).contains("resolve-secret-0123456789abc"));
+}
+
+#[test]
+fn a_reader_that_stops_early_does_not_make_the_tool_panic() {
+    use std::io::Read;
+    let mut child = Command::new(BIN)
+        .args(["resolve", repo("examples/shards.yaml").to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(!text(&o.stderr).contains("panicked"), "{}", text(&o.stderr));
+    assert!(
+        o.status.code().is_some(),
+        "ended by a signal: {:?}",
+        o.status
+    );
+}

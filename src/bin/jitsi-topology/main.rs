@@ -6,7 +6,27 @@
 mod secrets;
 mod write;
 
-use std::io::{Read, Write as _};
+/// Prints a line on standard output; a closed pipe (`| head`) ends the program quietly
+/// instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        crate::emit(&format!($($arg)*))
+    };
+}
+
+fn emit(line: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("jitsi-topology: cannot write to standard output: {e}");
+        std::process::exit(2);
+    }
+}
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -58,6 +78,18 @@ enum Command {
         /// The topology model (YAML or JSON); `-` reads standard input.
         model: String,
         /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print the resolved deployment as JSON: every derived name, address, nickname, port
+    /// choice and secret reference per host (never a secret value).
+    ///
+    /// This is what every renderer reads; Nix's `lib.resolve` and other tools use it to see
+    /// the deployment as the tool sees it.
+    Resolve {
+        /// The topology model (YAML or JSON); `-` reads standard input.
+        model: String,
+        /// How to print diagnostics of an invalid model.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -159,7 +191,7 @@ fn print_warnings(diagnostics: &[Diagnostic], format: Format, to_stdout: bool) {
     match format {
         Format::Json => {
             let json = serde_json::json!({ "diagnostics": diagnostics });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&json).expect("diagnostics serialize")
             );
@@ -178,7 +210,7 @@ fn print_warnings(diagnostics: &[Diagnostic], format: Format, to_stdout: bool) {
 /// Prints the report of an invalid model: as JSON, the error document every surface shares.
 fn print_report(report: &Report, format: Format, to_stdout: bool) {
     match format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&ErrorDocument::from(report)).expect("serializes")
         ),
@@ -188,7 +220,7 @@ fn print_report(report: &Report, format: Format, to_stdout: bool) {
 
 fn print_text(text: &str, to_stdout: bool) {
     if to_stdout {
-        println!("{text}");
+        outln!("{text}");
     } else {
         eprintln!("{text}");
     }
@@ -225,7 +257,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 Ok(checked) => {
                     print_warnings(&checked.warnings, format, true);
                     if format == Format::Text {
-                        println!(
+                        outln!(
                             "{model}: valid ({} bridges, {} warnings)",
                             checked.deployment.bridges.len(),
                             checked.warnings.len()
@@ -249,8 +281,8 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             };
             let plan = jitsi_topology::plan::plan(&old, &new);
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
-                Format::Text => println!("{plan}"),
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&plan)?),
+                Format::Text => outln!("{plan}"),
             }
             Ok(ExitCode::from(if plan.changes { 3 } else { 0 }))
         }
@@ -258,12 +290,26 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             for (name, created) in secrets::init(&dir)? {
                 let path = dir.join(name);
                 if created {
-                    println!("created {}", path.display());
+                    outln!("created {}", path.display());
                 } else {
-                    println!("kept {} (it exists)", path.display());
+                    outln!("kept {} (it exists)", path.display());
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Resolve { model, format } => {
+            let text = read_model(&model)?;
+            match jitsi_topology::check(&text, &process_env) {
+                Ok(checked) => {
+                    print_warnings(&checked.warnings, Format::Text, false);
+                    outln!("{}", serde_json::to_string_pretty(&checked.deployment)?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(report) => {
+                    print_report(&report, format, false);
+                    Ok(ExitCode::from(1))
+                }
+            }
         }
         Command::Schema { manifest, write } => {
             use jitsi_topology::schema;
@@ -283,7 +329,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             } else {
                 schema::topology()
             };
-            std::io::stdout().write_all(schema::to_text(&s).as_bytes())?;
+            emit(schema::to_text(&s).trim_end_matches('\n'));
             Ok(ExitCode::SUCCESS)
         }
     }
