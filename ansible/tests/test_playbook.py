@@ -46,8 +46,9 @@ def work(tmp_path_factory):
     )
 
 
-def playbook(work, *args, roots=None, extra=None, env=None, playbook_path=None):
-    """Runs ansible-playbook on the example inventory; returns (rc, output, recap)."""
+def playbook(work, *args, roots=None, extra=None, env=None):
+    """Runs the example playbook on the example inventory; returns (rc, output, recap, results)
+    where results are the host_config results by (task name, host)."""
     variables = {
         'ansible_python_interpreter': sys.executable,
         'jitsi_topology_dest': (roots or work['roots']) + '/{{ inventory_hostname }}',
@@ -62,19 +63,33 @@ def playbook(work, *args, roots=None, extra=None, env=None, playbook_path=None):
         ANSIBLE_FORCE_COLOR='0',
         ANSIBLE_RETRY_FILES_ENABLED='0',
         ANSIBLE_STDOUT_CALLBACK='default',
+        ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
+        ANSIBLE_CALLBACKS_ENABLED='jt_results',
+        JT_RESULTS_FILE=os.path.join(work['base'], 'results.json'),
     )
+    if os.path.exists(run_env['JT_RESULTS_FILE']):
+        os.remove(run_env['JT_RESULTS_FILE'])
     run_env.update(env or {})
     command = [
         os.path.join(BIN, 'ansible-playbook'),
         '-i', os.path.join(EXAMPLE, 'inventory.ini'),
         '-c', 'local',
         '-e', json.dumps(variables),
-    ] + list(args) + [playbook_path or os.path.join(EXAMPLE, 'site.yml')]
+    ] + list(args) + [os.path.join(EXAMPLE, 'site.yml')]
     done = subprocess.run(command, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, check=False)
     recap = dict((m.group(1), dict(ok=int(m.group(2)), changed=int(m.group(3)), failed=int(m.group(5))))
                  for m in RECAP.finditer(done.stdout))
-    return done.returncode, done.stdout, recap
+    results = {}
+    if os.path.exists(run_env['JT_RESULTS_FILE']):
+        with open(run_env['JT_RESULTS_FILE']) as f:
+            for r in json.load(f):
+                results[(r['task'], r['host'])] = r['result']
+    return done.returncode, done.stdout, recap, results
+
+
+FILES_TASK = "Write the host's files"
+PRESEED_TASK = 'Write the debconf answers (the preseed step reads them before the packages install)'
 
 
 def recap_lines(output):
@@ -117,7 +132,7 @@ def test_the_example_model_is_the_repositorys_handbook():
 
 
 def test_the_first_run_renders_every_host(work):
-    rc, output, recap = playbook(work)
+    rc, output, recap, results = playbook(work)
     print('\nfirst run:\n  ' + '\n  '.join(recap_lines(output)))
     assert rc == 0, output
     assert sorted(recap) == sorted(HOSTS)
@@ -126,8 +141,33 @@ def test_the_first_run_renders_every_host(work):
     for handler in ('Reload prosody', 'Restart jicofo', 'Reload nginx', 'Drain and restart jitsi-videobridge2'):
         assert 'RUNNING HANDLER [%s]' % handler in output
 
+    # One render for the whole run, shared by every host_config task of every host.
+    assert len(results) == 8
+    assert sorted(r['render_cached'] for r in results.values()) == [False] + [True] * 7
+    assert len(set(r['topology_sha256'] for r in results.values())) == 1
+    meet = results[(FILES_TASK, 'meet.example.com')]
+    assert [(s['name'], s['action']) for s in meet['services']] == [
+        ('jitsi-topology-firewall', 'restart'), ('prosody', 'reload'), ('jicofo', 'restart'), ('nginx', 'reload')]
+    assert meet['services'][0]['command'] == ['systemctl', 'restart', 'jitsi-topology-firewall.service']
+    assert meet['services'][1]['command'] == ['systemctl', 'reload-or-restart', 'prosody.service']
+    jvb1 = results[(FILES_TASK, 'jvb1.meet.example.com')]
+    assert [(s['name'], s['action']) for s in jvb1['services']] == [
+        ('jitsi-topology-firewall', 'restart'), ('jitsi-videobridge2', 'drain')]
+    assert jvb1['packages'] == ['jitsi-videobridge2', 'nftables']
+    assert jvb1['firewall']['table'] == 'inet jitsi_topology'
+    assert [a['jid'] for a in meet['accounts']] == ['focus@auth.meet.example.com', 'jvb@auth.meet.example.com']
+    actions = [s['action'] for s in meet['steps']]
+    assert actions.index('preseed') < actions.index('install-packages') < actions.index('write-files') \
+        < actions.index('register-account') < actions.index('roster-subscribe') < actions.index('trust-export') \
+        < actions.index('service')
+
     manifest = jitsi_topology.render(os.path.join(EXAMPLE, 'handbook.yaml'))
     for host in manifest['hosts']:
+        # The debconf answers were written by the first task, before the packages.
+        written_first = ['/etc/jitsi-topology/debconf.selections']
+        assert results[(PRESEED_TASK, host['name'])]['changed_files'] == written_first
+        assert results[(FILES_TASK, host['name'])]['changed_files'] == [
+            f['path'] for f in host['files'] if f['path'] not in written_first]
         root = os.path.join(work['roots'], host['name'])
         on_disk = tree(root)
         assert sorted(on_disk) == sorted(f['path'].lstrip('/') for f in host['files'])
@@ -139,18 +179,19 @@ def test_the_first_run_renders_every_host(work):
 
 def test_the_second_run_changes_nothing(work):
     before = tree(work['roots'])
-    rc, output, recap = playbook(work)
+    rc, output, recap, results = playbook(work)
     print('\nsecond run:\n  ' + '\n  '.join(recap_lines(output)))
     assert rc == 0, output
     assert all(r['changed'] == 0 and r['failed'] == 0 for r in recap.values()), recap
     assert 'RUNNING HANDLER' not in output
+    assert all(r['changed_files'] == [] and r['services'] == [] for r in results.values())
     assert tree(work['roots']) == before
 
 
 def test_check_diff_shows_a_model_change_hides_secrets_and_writes_nothing(work):
     before = tree(work['roots'])
-    rc, output, recap = playbook(work, '--check', '--diff', extra={'jitsi_topology_file': model_b(work)},
-                                 env={'JT_TEST_JVB_PASSWORD': SECRET})
+    rc, output, recap, results = playbook(
+        work, '--check', '--diff', extra={'jitsi_topology_file': model_b(work)}, env={'JT_TEST_JVB_PASSWORD': SECRET})
     print('\ncheck and diff after a model change:\n  ' + '\n  '.join(recap_lines(output)))
     assert rc == 0, output
     assert all(recap[h]['changed'] >= 1 for h in HOSTS), recap
@@ -160,6 +201,18 @@ def test_check_diff_shows_a_model_change_hides_secrets_and_writes_nothing(work):
     assert SECRET not in output
     assert tree(work['roots']) == before, 'check mode wrote something'
 
+    meet, jvb1 = results[(FILES_TASK, 'meet.example.com')], results[(FILES_TASK, 'jvb1.meet.example.com')]
+    assert meet['changed_files'] == ['/etc/jitsi-topology/secrets/jvb']
+    assert sorted(jvb1['changed_files']) == sorted([
+        '/etc/jitsi-topology/videobridge.env',
+        '/etc/jitsi/videobridge/jvb.conf',
+        '/etc/systemd/system/jitsi-videobridge2.service.d/jitsi-topology.conf',
+    ])
+    assert [(s['name'], s['action']) for s in jvb1['services']] == [('jitsi-videobridge2', 'drain')]
+    secret_files = [f for f in meet['files'] if f['secret']]
+    assert secret_files and all(f['diff_withheld'] for f in secret_files)
+    assert SECRET not in json.dumps(list(results.values()))
+
 
 def test_an_invalid_model_fails_with_its_paths_and_touches_no_host(work):
     with open(os.path.join(EXAMPLE, 'handbook.yaml')) as f:
@@ -168,66 +221,17 @@ def test_an_invalid_model_fails_with_its_paths_and_touches_no_host(work):
     with open(broken, 'w') as f:
         f.write(text.replace('address: 10.0.0.12', 'address: 10.0.0.11').replace('bridge_networks', 'brige_networks'))
     fresh = os.path.join(work['base'], 'untouched')
-    rc, output, recap = playbook(work, roots=fresh, extra={'jitsi_topology_file': broken})
+    rc, output, recap, results = playbook(work, roots=fresh, extra={'jitsi_topology_file': broken})
     print('\ninvalid model:\n  ' + '\n  '.join(recap_lines(output)))
     assert rc != 0
     assert all(recap[h]['failed'] == 1 and recap[h]['changed'] == 0 for h in HOSTS), recap
     assert '/bridges/1/address' in output and 'duplicate-address' in output
     assert '/brige_networks' in output and 'did you mean `bridge_networks`?' in output
     assert not os.path.exists(fresh), 'a host was touched'
-
-
-def test_host_config_returns_the_manifests_data_and_renders_once(work):
-    results = os.path.join(work['base'], 'results')
-    os.makedirs(results)
-    rc, output, recap = playbook(
-        work, extra={'model': model_b(work), 'roots': work['roots'], 'results': results},
-        env={'JT_TEST_JVB_PASSWORD': SECRET}, playbook_path=os.path.join(HERE, 'results.yml'))
-    assert rc == 0, output
-    got = {}
-    for host in HOSTS:
-        with open(os.path.join(results, host + '.json')) as f:
-            got[host] = json.load(f)
-    # One render for the whole run, shared by the four hosts' worker processes.
-    assert sorted(r['render_cached'] for r in got.values()) == [False, True, True, True]
-    assert len(set(r['topology_sha256'] for r in got.values())) == 1
-
-    meet, jvb1 = got['meet.example.com'], got['jvb1.meet.example.com']
-    assert meet['roles'] == ['signaling'] and jvb1['roles'] == ['bridge']
-    assert meet['changed_files'] == ['/etc/jitsi-topology/secrets/jvb']
-    assert [a['jid'] for a in meet['accounts']] == ['focus@auth.meet.example.com', 'jvb@auth.meet.example.com']
-    assert sorted(jvb1['changed_files']) == sorted([
-        '/etc/jitsi-topology/videobridge.env',
-        '/etc/jitsi/videobridge/jvb.conf',
-        '/etc/systemd/system/jitsi-videobridge2.service.d/jitsi-topology.conf',
-    ])
-    assert [(s['name'], s['action']) for s in jvb1['services']] == [('jitsi-videobridge2', 'drain')]
-    assert jvb1['packages'] == ['jitsi-videobridge2', 'nftables']
-    assert jvb1['firewall']['table'] == 'inet jitsi_topology'
-    actions = [s['action'] for s in meet['steps']]
-    assert actions.index('preseed') < actions.index('install-packages') < actions.index('write-files') \
-        < actions.index('register-account') < actions.index('roster-subscribe') < actions.index('trust-export') \
-        < actions.index('service')
-    secret_files = [f for f in meet['files'] if f['secret']]
-    assert secret_files and all(f['diff_withheld'] for f in secret_files)
-    with open(os.path.join(results, 'meet.example.com.json')) as f:
-        assert SECRET not in f.read()
-
-
-def test_services_come_in_dependency_order_with_their_commands(work):
-    results = os.path.join(work['base'], 'results-fresh')
-    os.makedirs(results)
-    rc, output, recap = playbook(
-        work, extra={'model': os.path.join(EXAMPLE, 'handbook.yaml'), 'roots': os.path.join(work['base'], 'empty'),
-                     'results': results},
-        playbook_path=os.path.join(HERE, 'results.yml'))
-    assert rc == 0, output
-    with open(os.path.join(results, 'meet.example.com.json')) as f:
-        meet = json.load(f)
-    assert [(s['name'], s['action']) for s in meet['services']] == [
-        ('jitsi-topology-firewall', 'restart'), ('prosody', 'reload'), ('jicofo', 'restart'), ('nginx', 'reload')]
-    assert meet['services'][0]['command'] == ['systemctl', 'restart', 'jitsi-topology-firewall.service']
-    assert meet['services'][1]['command'] == ['systemctl', 'reload-or-restart', 'prosody.service']
+    assert len(results) == 4
+    for result in results.values():
+        assert result['kind'] == 'invalid-model'
+        assert ('duplicate-address', '/bridges/1/address') in [(d['code'], d['path']) for d in result['diagnostics']]
 
 
 def test_ansible_doc_renders_the_module(work):

@@ -23,6 +23,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import tempfile
 import warnings
@@ -168,10 +169,20 @@ class ActionModule(ActionBase):
     def _write_files(self, files, args, task_vars):
         """Hands each file to Ansible's copy action. Returns (files, diffs, failure)."""
         written, diffs = [], []
+        targets = [self._connection._shell.join_path(args['dest'], f['path'].lstrip('/')) for f in files]
+        present = self._remote_state(targets, task_vars)
         local_tempdir = tempfile.mkdtemp(dir=C.DEFAULT_LOCAL_TMP)
         try:
-            for index, f in enumerate(files):
-                target = self._connection._shell.join_path(args['dest'], f['path'].lstrip('/'))
+            for index, (f, target) in enumerate(zip(files, targets)):
+                withheld = _withhold_diff(f)
+                entry = dict(
+                    path=f['path'], dest=target, kind=f['kind'], mode=f['mode'],
+                    owner=f['owner'], group=f['group'], secret=f['secret'],
+                    changed=False, diff_withheld=withheld is not None,
+                )
+                if _up_to_date(present.get(target), f, args['ownership']):
+                    written.append(entry)
+                    continue
                 # The local copy has the target's name, and copy gets the target's folder with a
                 # trailing slash: that way the copy module creates missing folders, as it does
                 # for a recursive copy.
@@ -182,14 +193,8 @@ class ActionModule(ActionBase):
                 with os.fdopen(fd, 'wb') as out:
                     out.write(to_bytes(f['content']))
 
-                withheld = _withhold_diff(f)
                 copied = self._copy(source, target, f, args, task_vars, show_diff=withheld is None)
-                entry = dict(
-                    path=f['path'], dest=target, kind=f['kind'], mode=f['mode'],
-                    owner=f['owner'], group=f['group'], secret=f['secret'],
-                    changed=bool(copied.get('changed')),
-                    diff_withheld=withheld is not None,
-                )
+                entry['changed'] = bool(copied.get('changed'))
                 if copied.get('failed'):
                     return written, diffs, 'writing %s failed: %s' % (
                         target, to_text(copied.get('msg', 'unknown error')))
@@ -202,6 +207,31 @@ class ActionModule(ActionBase):
         finally:
             shutil.rmtree(to_bytes(local_tempdir, errors='surrogate_or_strict'), ignore_errors=True)
         return written, diffs, None
+
+    def _remote_state(self, targets, task_vars):
+        """What the host has at ``targets`` (SHA-1, mode, owner, group of regular files), in
+        one command run by the host's Python; {} when that cannot be had (then every file
+        goes through copy, which finds out by itself).
+
+        Only a shortcut: a file whose content, mode and (with ownership) owner and group
+        already match is left alone without a copy round trip per file, which is what copy
+        would conclude too; every other file is handed to copy."""
+        python = task_vars.get('ansible_python_interpreter') or \
+            task_vars.get('ansible_facts', {}).get('discovered_interpreter_python')
+        if not python or not targets:
+            return {}
+        try:
+            python = self._templar.template(python)
+            command = ' '.join(shlex.quote(part) for part in (
+                to_text(python), '-c', REMOTE_STATE, json.dumps(targets)))
+            done = self._low_level_execute_command(command, sudoable=True)
+            if done.get('rc') != 0:
+                return {}
+            state = json.loads(done.get('stdout', ''))
+        except Exception as e:  # pylint: disable=broad-except
+            display.vvv('host_config: no remote state (%s); every file goes through copy' % to_text(e))
+            return {}
+        return state if isinstance(state, dict) else {}
 
     def _copy(self, source, target, f, args, task_vars, show_diff):
         folder = self._connection._shell.join_path(os.path.dirname(target), '')
@@ -224,6 +254,47 @@ class ActionModule(ActionBase):
             shared_loader_obj=self._shared_loader_obj,
         )
         return copy_action.run(task_vars=task_vars)
+
+
+# Run by the host's Python with the target paths as JSON: prints, per path, null (missing
+# or unreadable) or its SHA-1 (copy's checksum), mode, owner and group (regular files only).
+REMOTE_STATE = '''
+import grp, hashlib, json, os, pwd, stat, sys
+out = {}
+for p in json.loads(sys.argv[1]):
+    try:
+        st = os.lstat(p)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError()
+        h = hashlib.sha1()
+        with open(p, 'rb') as f:
+            for chunk in iter(lambda: f.read(65536), b''):
+                h.update(chunk)
+    except (OSError, IOError):
+        out[p] = None
+        continue
+    try:
+        owner = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        owner = str(st.st_uid)
+    try:
+        group = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        group = str(st.st_gid)
+    out[p] = dict(sha1=h.hexdigest(), mode='%04o' % stat.S_IMODE(st.st_mode), owner=owner, group=group)
+print(json.dumps(out))
+'''
+
+
+def _up_to_date(present, f, ownership):
+    """Whether the host's file (as _remote_state saw it) already is manifest file ``f``."""
+    if not isinstance(present, dict):
+        return False
+    if present.get('sha1') != hashlib.sha1(to_bytes(f['content'])).hexdigest():
+        return False
+    if present.get('mode') != f['mode']:
+        return False
+    return not ownership or (present.get('owner'), present.get('group')) == (f['owner'], f['group'])
 
 
 def _render_once(key, text):

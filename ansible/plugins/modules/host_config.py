@@ -117,7 +117,7 @@ extends_documentation_fragment:
   - action_common_attributes.flow
   - action_common_attributes.files
 author:
-  - jitsi-topology contributors
+  - jitsi-topology contributors (@jitsi-topology)
 """
 
 EXAMPLES = r"""
