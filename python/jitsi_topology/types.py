@@ -27,7 +27,8 @@ __all__ = [
 Model = Dict[str, Any]
 
 Severity = Literal["error", "warning"]
-Role = Literal["signaling", "bridge"]
+#: What a host does; more roles may come (extended, never renamed).
+Role = Literal["signaling", "bridge", "front-door", "turn"]
 ServiceAction = Literal["reload", "restart", "drain"]
 
 

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 #: The checkout (python/tests/run sets JT_ROOT; by default the one holding these tests).
 ROOT = Path(os.environ.get("JT_ROOT") or Path(__file__).resolve().parents[2])
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 INVALID = sorted((ROOT / "tests" / "invalid").glob("*.yaml"))
 
-#: The `{env}` secrets the examples use (nat.yaml); long and random-looking, never defaults.
+
+
+def _env_names(node: object) -> set[str]:
+    """The NAMEs of every `{env: NAME}` secret in a parsed model."""
+    if isinstance(node, dict):
+        if set(node) == {"env"} and isinstance(node["env"], str):
+            return {node["env"]}
+        return set().union(*(_env_names(v) for v in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(_env_names(v) for v in node)) if node else set()
+    return set()
+
+
+#: A value for every `{env}` secret the examples use: long, random-looking, never a default.
 EXAMPLE_ENV = {
-    "JITSI_FOCUS_PASSWORD": "Fq8vT2mLr9Xc4Wd7Zp3Kj6Hn",
-    "JITSI_JVB_PASSWORD": "Jb5sN8wQe2Ry7Ut4Io1Pa9Sd",
+    name: hashlib.sha256(name.encode()).hexdigest()[:24]
+    for name in sorted(set().union(*(_env_names(yaml.safe_load(p.read_text(encoding="utf-8"))) for p in EXAMPLES)))
 }
 
 

@@ -203,7 +203,11 @@ class ActionModule(ActionBase):
                     diffs.append(dict(prepared=WITHHELD_DIFF % (target, withheld)))
                 elif copied.get('diff'):
                     diff = copied['diff']
-                    diffs.extend(diff if isinstance(diff, list) else [diff])
+                    for d in diff if isinstance(diff, list) else [diff]:
+                        if isinstance(d, dict) and 'after_header' in d:
+                            # Not the controller's temporary copy: what the model renders.
+                            d['after_header'] = '%s (rendered)' % target
+                        diffs.append(d)
         finally:
             shutil.rmtree(to_bytes(local_tempdir, errors='surrogate_or_strict'), ignore_errors=True)
         return written, diffs, None
