@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How bad a diagnostic is.
 #[derive(
@@ -21,7 +21,7 @@ pub enum Severity {
 }
 
 /// One problem found in a model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Diagnostic {
     /// `error` or `warning`.
     pub severity: Severity,
@@ -195,7 +195,7 @@ mod tests {
 
 /// The error document every surface returns when it fails (CLI `--format json`, the C ABI's
 /// `err_json`, Python's `TopologyError`): `{"kind", "message", "diagnostics"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDocument {
     /// What failed: `invalid-model`, `io`, `usage`, `invalid-utf8`, `null-argument`,
     /// `panic` or `internal`.

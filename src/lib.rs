@@ -54,6 +54,9 @@ pub use load::{Loaded, load};
 pub use model::Topology;
 pub use resolve::Deployment;
 
+/// This library's version (the CLI, the C ABI and the Python package share it).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Supplies `{env}` secrets. The core never reads the process environment itself.
 pub trait SecretEnv {
     /// The value of variable `name`, if set.
