@@ -206,6 +206,50 @@ pub fn render(d: &Deployment) -> Result<Bundle> {
     })
 }
 
+/// A host being assembled: its own files and packages; [`Draft::finish`] adds the firewall,
+/// sorts the files and orders the steps, the same way for every kind of host.
+struct Draft {
+    name: String,
+    roles: Vec<Role>,
+    files: Vec<File>,
+    packages: Vec<String>,
+}
+
+impl Draft {
+    fn new(name: &str, roles: Vec<Role>, files: Vec<File>, packages: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            roles,
+            files,
+            packages: packages.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    fn finish(
+        mut self,
+        what: &str,
+        plan: Option<crate::bundle::FirewallPlan>,
+        accounts: Vec<crate::bundle::Account>,
+        steps: impl FnOnce(&[File], &[String], &[crate::bundle::Account]) -> Vec<crate::bundle::Step>,
+    ) -> Result<Host> {
+        if let Some(plan) = &plan {
+            self.files.extend(firewall::files(&self.name, what, plan)?);
+            self.packages.push("nftables".into());
+        }
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        let steps = steps(&self.files, &self.packages, &accounts);
+        Ok(Host {
+            name: self.name,
+            roles: self.roles,
+            packages: self.packages,
+            files: self.files,
+            accounts,
+            firewall: plan,
+            steps,
+        })
+    }
+}
+
 fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<Host> {
     let mut files = vec![
         debconf::signaling(d, shard)?,
@@ -217,102 +261,56 @@ fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<Host> {
     files.extend(jicofo::service_dropin(d)?);
     files.extend(prosody::service_dropin(d)?);
     files.extend(systemd::account_secret_files(d));
-    let colocated_turn = d.turn.as_ref().filter(|t| t.host == shard.host);
-    if let Some(turn) = colocated_turn {
-        files.extend(turn::files(d, turn)?);
-    }
-    let env_helper = d.secrets.focus.inline().is_none()
-        || d.turn.is_some()
-            && d.secrets
-                .turn
-                .as_ref()
-                .is_some_and(|s| s.inline().is_none());
-    if env_helper {
+    let file_secret = |s: Option<&crate::resolve::Secret>| s.is_some_and(|s| s.inline().is_none());
+    if file_secret(Some(&d.secrets.focus))
+        || (d.turn.is_some() && file_secret(d.secrets.turn.as_ref()))
+    {
         files.push(systemd::secret_env_helper()?);
     }
-    let host = &shard.host;
-    let plan = firewall::signaling(d, shard);
-    if let Some(plan) = &plan {
-        files.extend(firewall::files(host, "signalling host", plan)?);
-    }
-    let mut packages: Vec<String> = [
+    let mut packages = vec![
         "nginx",
         "prosody",
         "jicofo",
         "jitsi-meet-web",
         "jitsi-meet-web-config",
         "jitsi-meet-prosody",
-    ]
-    .map(String::from)
-    .to_vec();
-    if colocated_turn.is_some() {
-        packages.push("coturn".into());
+    ];
+    let mut roles = vec![Role::Signaling];
+    if let Some(turn) = d.turn.as_ref().filter(|t| t.host == shard.host) {
+        files.extend(turn::files(d, turn)?);
+        packages.push("coturn");
+        roles.push(Role::Turn);
     }
-    if plan.is_some() {
-        packages.push("nftables".into());
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let accounts = steps::accounts(d);
-    let steps = steps::signaling(d, shard, &files, &packages, &accounts);
-    Ok(Host {
-        name: host.clone(),
-        roles: if colocated_turn.is_some() {
-            vec![Role::Signaling, Role::Turn]
-        } else {
-            vec![Role::Signaling]
-        },
-        packages,
-        files,
-        accounts,
-        firewall: plan,
-        steps,
-    })
+    Draft::new(&shard.host, roles, files, &packages).finish(
+        "signalling host",
+        firewall::signaling(d, shard),
+        steps::accounts(d),
+        |files, packages, accounts| steps::signaling(d, shard, files, packages, accounts),
+    )
 }
 
 fn turn_host(d: &Deployment, t: &TurnHost) -> Result<Host> {
-    let mut files = turn::files(d, t)?;
-    let plan = firewall::turn(d, t);
-    if let Some(plan) = &plan {
-        files.extend(firewall::files(&t.host, "TURN server", plan)?);
-    }
-    let mut packages = vec!["coturn".to_owned()];
-    if plan.is_some() {
-        packages.push("nftables".into());
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let steps = steps::turn(&files, &packages);
-    Ok(Host {
-        name: t.host.clone(),
-        roles: vec![Role::Turn],
-        packages,
-        files,
-        accounts: Vec::new(),
-        firewall: plan,
-        steps,
-    })
+    Draft::new(&t.host, vec![Role::Turn], turn::files(d, t)?, &["coturn"]).finish(
+        "TURN server",
+        firewall::turn(d, t),
+        Vec::new(),
+        |files, packages, _| steps::turn(files, packages),
+    )
 }
 
 fn front_door(d: &Deployment, door: &FrontDoorHost) -> Result<Host> {
-    let mut files = vec![haproxy::config(d, door)?];
-    let plan = firewall::front_door(d);
-    if let Some(plan) = &plan {
-        files.extend(firewall::files(&door.host, "front door", plan)?);
-    }
-    let mut packages = vec!["haproxy".to_owned()];
-    if plan.is_some() {
-        packages.push("nftables".into());
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let steps = steps::front_door(&files, &packages);
-    Ok(Host {
-        name: door.host.clone(),
-        roles: vec![Role::FrontDoor],
-        packages,
-        files,
-        accounts: Vec::new(),
-        firewall: plan,
-        steps,
-    })
+    Draft::new(
+        &door.host,
+        vec![Role::FrontDoor],
+        vec![haproxy::config(d, door)?],
+        &["haproxy"],
+    )
+    .finish(
+        "front door",
+        firewall::front_door(d),
+        Vec::new(),
+        |files, packages, _| steps::front_door(files, packages),
+    )
 }
 
 fn bridge(d: &Deployment, b: &BridgeHost) -> Result<Host> {
@@ -322,23 +320,10 @@ fn bridge(d: &Deployment, b: &BridgeHost) -> Result<Host> {
     if d.secrets.jvb.inline().is_none() {
         files.push(systemd::secret_env_helper()?);
     }
-    let plan = firewall::bridge(d, b);
-    if let Some(plan) = &plan {
-        files.extend(firewall::files(&b.host, "bridge", plan)?);
-    }
-    let mut packages = vec!["jitsi-videobridge2".to_owned()];
-    if plan.is_some() {
-        packages.push("nftables".into());
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let steps = steps::bridge(d, b, &files, &packages);
-    Ok(Host {
-        name: b.host.clone(),
-        roles: vec![Role::Bridge],
-        packages,
-        files,
-        accounts: Vec::new(),
-        firewall: plan,
-        steps,
-    })
+    Draft::new(&b.host, vec![Role::Bridge], files, &["jitsi-videobridge2"]).finish(
+        "bridge",
+        firewall::bridge(d, b),
+        Vec::new(),
+        |files, packages, _| steps::bridge(d, b, files, packages),
+    )
 }
