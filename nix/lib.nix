@@ -1,0 +1,204 @@
+# jitsi-topology's Nix library: a topology written as a Nix attribute set goes in; the rendered
+# tree (a derivation) or the resolved deployment (Nix data) comes out.
+#
+# Every function runs the CLI inside a derivation, so the Rust core stays the one place that
+# validates the model, derives names and renders files; an invalid topology fails the build
+# with the CLI's diagnostics (JSON Pointer paths) in the log. Nix adds only what Nix needs:
+# before anything reaches the world-readable store, secrets must be `{ file = "/path"; }` and
+# no value may be a Nix path (`builtins.toJSON` would copy the file it names into the store).
+#
+# Nothing here needs nixpkgs: `pkgs` only has to provide `runCommand name env script`, and
+# `package` (the CLI, a folder with bin/jitsi-topology) is taken from `packageFor pkgs` when it
+# is not given. The flake passes a `packageFor` that builds the CLI with nixpkgs' rustPlatform.
+{
+  packageFor ?
+    _pkgs:
+    throw "jitsi-topology: pass `package` (a folder with bin/jitsi-topology), or use the flake's `lib`, which builds it",
+}:
+let
+  inherit (builtins)
+    attrNames
+    concatLists
+    concatStringsSep
+    elemAt
+    fromJSON
+    genList
+    isAttrs
+    isList
+    isPath
+    isString
+    length
+    listToAttrs
+    map
+    readFile
+    toJSON
+    typeOf
+    ;
+
+  fileExample = name: ''{ file = "/etc/jitsi-topology/secrets/${name}"; }'';
+
+  # A secret reaches Nix only as the path of a file on the hosts. The messages name the secret,
+  # never its value.
+  checkSecret =
+    name: source:
+    let
+      where = "secrets.${name}";
+    in
+    if !(isAttrs source) then
+      throw "jitsi-topology: ${where} must be an attribute set naming a file on the hosts, e.g. ${where} = ${fileExample name};"
+    else if source ? value then
+      throw ''
+        jitsi-topology: ${where} is an inline { value = ...; }. Nix refuses it: builtins.toJSON would copy the model, and the secret with it, into the world-readable Nix store.
+        Put the secret in a root-only file on the hosts (`jitsi-topology secrets init DIR` makes one) and write ${where} = ${fileExample name};''
+    else if source ? env then
+      throw ''
+        jitsi-topology: ${where} is { env = ...; }. Nix refuses it: a Nix build has no such environment, and passing the value in would put it into the world-readable Nix store.
+        Put the secret in a root-only file on the hosts and write ${where} = ${fileExample name};''
+    else if attrNames source != [ "file" ] then
+      throw "jitsi-topology: ${where} must have exactly one key, `file` (keys given: ${concatStringsSep ", " (attrNames source)}); e.g. ${where} = ${fileExample name};"
+    else if isPath source.file then
+      throw "jitsi-topology: ${where}.file is a Nix path, which Nix copies into the world-readable store with the secret in it. Write the path on the hosts as a string: ${where} = ${fileExample name};"
+    else if !(isString source.file) then
+      throw "jitsi-topology: ${where}.file must be a string (the path of the file on the hosts), not a ${typeOf source.file}"
+    else
+      true;
+
+  isDerivation = v: isAttrs v && (v.type or null) == "derivation";
+
+  # JSON Pointers of every Nix path value: each would be copied into the store by toJSON.
+  pathsIn =
+    pointer: v:
+    if isPath v then
+      [ pointer ]
+    else if isDerivation v then
+      [ ]
+    else if isAttrs v then
+      concatLists (map (k: pathsIn "${pointer}/${k}" v.${k}) (attrNames v))
+    else if isList v then
+      concatLists (genList (i: pathsIn "${pointer}/${toString i}" (elemAt v i)) (length v))
+    else
+      [ ];
+
+  # The topology, once Nix has nothing against it; the CLI judges the rest.
+  checkTopology =
+    topology:
+    let
+      secrets = topology.secrets or { };
+      secretsChecked =
+        if isAttrs secrets then
+          map (name: checkSecret name secrets.${name}) (attrNames secrets)
+        else
+          throw "jitsi-topology: `secrets` must be an attribute set ({ focus = ${fileExample "focus"}; jvb = ...; })";
+      paths = pathsIn "" topology;
+    in
+    if !(isAttrs topology) then
+      throw "jitsi-topology: `topology` must be an attribute set (the model, as in nix/examples/handbook.nix), not a ${typeOf topology}"
+    else
+      builtins.deepSeq secretsChecked (
+        if paths != [ ] then
+          throw "jitsi-topology: ${concatStringsSep ", " paths} ${
+            if length paths == 1 then "is a Nix path" else "are Nix paths"
+          }, which builtins.toJSON copies into the world-readable store. The model names files on the hosts: write them as strings (\"/etc/ssl/meet.example.com.crt\")."
+        else
+          topology
+      );
+
+  # The model as the CLI reads it (JSON is a model).
+  modelJSON = topology: toJSON (checkTopology topology);
+
+  packageOf = args: args.package or (packageFor args.pkgs);
+
+  # One CLI call in a derivation. The model travels as a file (passAsFile), so it may refer to
+  # other store paths (certificates made by a derivation, in tests).
+  runCli =
+    {
+      pkgs,
+      name,
+      topology,
+      script,
+      ...
+    }@args:
+    pkgs.runCommand name {
+      model = modelJSON topology;
+      passAsFile = [ "model" ];
+      jitsiTopology = "${packageOf args}/bin/jitsi-topology";
+    } script;
+
+  domainOf = topology: topology.domain or "topology";
+
+  # lib.render { pkgs, topology, package?, name? }: exactly the tree `jitsi-topology render`
+  # writes: manifest.json and one folder per host. Rendered beside the build and then moved,
+  # because the CLI stages its output next to the target folder.
+  render =
+    {
+      pkgs,
+      topology,
+      name ? "jitsi-topology-${domainOf topology}",
+      ...
+    }@args:
+    runCli (
+      args
+      // {
+        inherit name;
+        script = ''
+          "$jitsiTopology" render "$modelPath" --out tree
+          mv tree "$out"
+        '';
+      }
+    );
+
+  # The CLI's `resolve` document (never a secret value), as a store file.
+  resolveFile =
+    {
+      pkgs,
+      topology,
+      ...
+    }@args:
+    runCli (
+      args
+      // {
+        name = "jitsi-topology-${domainOf topology}-resolved.json";
+        script = ''
+          "$jitsiTopology" resolve "$modelPath" > "$out"
+        '';
+      }
+    );
+
+  # lib.resolve { pkgs, topology, package? }: the validated, resolved deployment as Nix data:
+  # the CLI's `resolve` document (names, brewery, shards and their signalling hosts, bridges
+  # with addresses, nicknames and shards, trust, firewall settings, secret file paths) plus
+  # `hosts.<name>`: that host's entry of manifest.json (roles, packages, accounts with their
+  # password files, firewall rules with ports and sources, ordered steps, files by hash).
+  # Reading it builds the two derivations during evaluation (import from derivation).
+  resolve =
+    args:
+    let
+      resolved = fromJSON (readFile (resolveFile args));
+      manifest = fromJSON (readFile "${render args}/manifest.json");
+    in
+    if resolved ? hosts then
+      throw "jitsi-topology: the CLI's resolve document now has `hosts` of its own; lib.resolve must rename its per-host view"
+    else
+      resolved
+      // {
+        hosts = listToAttrs (
+          map (h: {
+            inherit (h) name;
+            value = h;
+          }) manifest.hosts
+        );
+      };
+in
+{
+  inherit
+    checkTopology
+    modelJSON
+    render
+    resolve
+    resolveFile
+    ;
+
+  # hostConfig { resolved, host }: what the NixOS module sets for one host, as plain data
+  # (see nix/host.nix).
+  hostConfig = import ./host.nix;
+}
