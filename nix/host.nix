@@ -1,0 +1,248 @@
+# One host of a resolved deployment (lib.resolve), as the settings nixpkgs' own Jitsi modules
+# take. Plain data built with builtins only, so nix/tests/run checks it without nixpkgs; the
+# NixOS module (nix/module.nix) only places it into options.
+#
+# It carries over what the hosts must agree on (the brewery, the jvb account and its password
+# file, prosody's address, nicknames, NAT mappings, relays, trust, the firewall) and leaves
+# what concerns one host alone (prosody's components, nginx's locations, config.js) to
+# nixpkgs' jitsi-meet module.
+{ resolved, host }:
+let
+  inherit (builtins)
+    attrNames
+    concatLists
+    concatMap
+    concatStringsSep
+    elem
+    filter
+    head
+    length
+    listToAttrs
+    map
+    match
+    toString
+    ;
+
+  find =
+    pred: list:
+    let
+      found = filter pred list;
+    in
+    if found == [ ] then null else head found;
+
+  # The user part of a JID: `focus` of focus@auth.meet.example.com.
+  userOf = jid: head (match "([^@]+)@.*" jid);
+
+  names = resolved.names;
+  entry =
+    resolved.hosts.${host} or (throw "jitsi-topology: `${host}` is not a host of the topology (its hosts: ${concatStringsSep ", " (attrNames resolved.hosts)}); set services.jitsi-topology.host to one of them");
+  roles = entry.roles;
+  shard = find (s: s.host == host) resolved.shards;
+  bridge = find (b: b.host == host) resolved.bridges;
+  bridgeNamed = name: find (b: b.host == name) resolved.bridges;
+  trust = resolved.trust;
+  webTls = resolved.web.web_tls;
+
+  optional = cond: value: if cond then [ value ] else [ ];
+
+  # What this module cannot map onto nixpkgs' options for this host: the NixOS module turns
+  # each into a failed assertion (render those hosts with lib.render instead).
+  unsupported =
+    map (role: "the NixOS module configures signalling hosts and bridges; `${host}` is a ${role} host: deploy the files lib.render makes for it") (
+      filter (role: !(elem role [ "signaling" "bridge" ])) roles
+    )
+    ++ optional (shard != null && shard.sharded) "`${host}` is the signalling host of shard `${shard.shard}`: nixpkgs' jitsi-meet module has no shard header or front-door health check, so sharded signalling hosts are not mapped (bridges serving several shards are)"
+    ++ optional (shard != null && resolved.turn != null) "the topology has a TURN server: handing TURN credentials out through prosody is not mapped onto nixpkgs' jitsi-meet module yet";
+
+  # Release-dependent choices of the core that NixOS does not need: it runs the Jitsi versions
+  # nixpkgs packages, whatever `release` says.
+  warnings =
+    optional (resolved.colibri_websockets && (shard != null || bridge != null)) "jitsi-topology: release ${resolved.release} routes colibri websockets through nginx; on NixOS the Jitsi versions of nixpkgs run and its jitsi-meet module routes nothing to the bridges' port 9090";
+
+  signaling =
+    if shard == null then
+      null
+    else
+      {
+        domain = names.domain;
+        inherit (shard) address;
+        authDomain = names.auth_domain;
+        breweryJid = names.brewery_jid;
+        # The MUC component the brewery lives in; prosody must serve it.
+        breweryMuc = names.internal_muc;
+        focusUser = userOf names.focus_jid;
+        jvbUser = userOf names.jvb_jid;
+        focusPasswordFile = resolved.secrets.focus.file;
+        jvbPasswordFile = resolved.secrets.jvb.file;
+        tls = {
+          mode =
+            if webTls.own then
+              "own"
+            else if webTls.self_signed then
+              "self-signed"
+            else
+              "letsencrypt";
+          inherit (webTls) certificate key email;
+        };
+        # prosody's certificate for auth.<domain> when the operator's CA signed it.
+        authCertificate =
+          if trust.mode == "ca" then
+            {
+              cert = resolved.web.auth_certificate;
+              key = resolved.web.auth_key;
+            }
+          else
+            null;
+        # The bridges that join this brewery, with the nicknames jicofo will see.
+        bridges = map (name: {
+          host = name;
+          inherit (bridgeNamed name) nickname;
+        }) shard.bridges;
+        jicofoConfig =
+          if resolved.relays then
+            {
+              jicofo = {
+                bridge.selection-strategy = "RegionBasedBridgeSelectionStrategy";
+                octo.enabled = true;
+              }
+              // (if shard.region != null then { local-region = shard.region; } else { });
+            }
+          else
+            { };
+      };
+
+  bridgeSettings =
+    if bridge == null then
+      null
+    else
+      {
+        inherit (bridge) nickname address;
+        # One XMPP connection per shard, named like the shard (jvb.conf's `configs.<shard>`).
+        xmppConfigs = listToAttrs (
+          map (s: {
+            name = s.id;
+            value = {
+              hostName = s.address;
+              domain = names.auth_domain;
+              userName = userOf names.jvb_jid;
+              passwordFile = resolved.secrets.jvb.file;
+              mucJids = names.brewery_jid;
+              mucNickname = bridge.nickname;
+              disableCertificateVerification = trust.mode == "insecure";
+            };
+          }) bridge.shards
+        );
+        nat =
+          if bridge.public_address == null then
+            null
+          else
+            {
+              localAddress = bridge.address;
+              publicAddress = bridge.public_address;
+            };
+        stunServers = bridge.stun_servers;
+        jvmMaxMemory = bridge.jvm_max_memory;
+        # The CA (a file on this host) the bridge's JVM trusts for prosody, with trust.mode ca.
+        caCertificate = if trust.mode == "ca" then trust.ca_certificate else null;
+        verifiesProsody = trust.mode != "insecure";
+        # Merged into services.jitsi-videobridge.config (jvb.conf): media only on UDP 10000,
+        # as the firewall says; no cloud metadata lookups; relays and monitoring as modelled.
+        config = {
+          videobridge = {
+            ice.tcp.enabled = false;
+          }
+          // (
+            if bridge.relay_id != null then
+              {
+                relay = {
+                  enabled = true;
+                  inherit (bridge) region;
+                  relay-id = bridge.relay_id;
+                };
+              }
+            else
+              { }
+          )
+          // (if bridge.monitored then { http-servers.private.host = "0.0.0.0"; } else { });
+          ice4j.harvest.mapping.aws.enabled = false;
+        };
+      };
+
+  # The manifest's firewall rules, as NixOS's firewall takes them. NixOS drops what it does
+  # not allow, so the `drop` rules need nothing; `accept` rules open ports to everyone or, with
+  # sources, only to those networks.
+  rules = if resolved.firewall.enabled then entry.firewall.rules else [ ];
+  accepts = filter (r: r.action == "accept") rules;
+  open = protocol: concatMap (r: r.ports) (filter (r: r.sources == null && r.protocol == protocol) accepts);
+  restricted = filter (r: r.sources != null) accepts;
+  isV6 = net: match ".*:.*" net != null;
+
+  iptablesRule =
+    r:
+    concatMap (
+      source:
+      let
+        cmd = if isV6 source then "ip6tables" else "iptables";
+        proto = if r.protocol == "any" then "" else " -p ${r.protocol}";
+        ports =
+          if r.ports == [ ] then
+            ""
+          else if length r.ports == 1 then
+            " --dport ${toString (head r.ports)}"
+          else
+            " -m multiport --dports ${concatStringsSep "," (map toString r.ports)}";
+      in
+      [ "${cmd} -A nixos-fw -s ${source}${proto}${ports} -j nixos-fw-accept" ]
+    ) r.sources;
+
+  nftRule =
+    r:
+    let
+      set = list: "{ ${concatStringsSep ", " list} }";
+      family = v6: filter (s: isV6 s == v6) r.sources;
+      ports =
+        if r.ports == [ ] then
+          ""
+        else
+          " ${if r.protocol == "any" then "th" else r.protocol} dport ${set (map toString r.ports)}";
+      proto = if r.protocol != "any" && r.ports == [ ] then " meta l4proto ${r.protocol}" else "";
+      one =
+        v6:
+        let
+          sources = family v6;
+        in
+        optional (sources != [ ]) "${if v6 then "ip6" else "ip"} saddr ${set sources}${proto}${ports} accept comment \"${builtins.replaceStrings [ "\"" ] [ "'" ] r.description}\"";
+    in
+    one false ++ one true;
+in
+{
+  inherit
+    host
+    roles
+    unsupported
+    warnings
+    signaling
+    ;
+  bridge = bridgeSettings;
+
+  firewall = {
+    enable = resolved.firewall.enabled;
+    allowedTCPPorts = open "tcp";
+    allowedUDPPorts = open "udp";
+    # For networking.firewall.extraCommands (iptables) or extraInputRules (nftables).
+    iptables = concatStringsSep "\n" (concatMap iptablesRule restricted);
+    nftables = concatStringsSep "\n" (concatLists (map nftRule restricted));
+  };
+
+  # The manifest's account steps (create the account or set its password from the file, the
+  # password piped to prosodyctl, never on a command line) and the focus roster subscription:
+  # each an argv list, run in this order before prosody starts.
+  prosodySteps = map (step: step.command) (
+    filter (step: elem step.action [ "register-account" "roster-subscribe" ]) entry.steps
+  );
+
+  # The secret files this host's services read; they run as members of the jitsi-meet group.
+  secretFiles =
+    (if signaling != null then [ signaling.focusPasswordFile signaling.jvbPasswordFile ] else [ ])
+    ++ (if bridgeSettings != null && signaling == null then [ resolved.secrets.jvb.file ] else [ ]);
+}

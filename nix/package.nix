@@ -1,0 +1,29 @@
+# The jitsi-topology CLI, built from this repository with nixpkgs' rustPlatform. Only the core
+# package's binary is built; the C ABI and Python crates of the workspace are not.
+{
+  lib,
+  rustPlatform,
+  src,
+  version,
+}:
+rustPlatform.buildRustPackage {
+  pname = "jitsi-topology";
+  inherit version src;
+
+  cargoLock.lockFile = src + "/Cargo.lock";
+  cargoBuildFlags = [
+    "--package"
+    "jitsi-topology"
+    "--bin"
+    "jitsi-topology"
+  ];
+  # The crate's suite needs nginx, prosody, a Java HOCON parser and more (scripts/test runs
+  # it); the flake's checks exercise this binary through lib.render instead.
+  doCheck = false;
+
+  meta = {
+    description = "One typed model of a scalable Jitsi Meet deployment in, every host's checked config files out";
+    license = lib.licenses.asl20;
+    mainProgram = "jitsi-topology";
+  };
+}

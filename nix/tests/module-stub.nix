@@ -1,0 +1,255 @@
+# nix/module.nix evaluated without nixpkgs: a stand-in `lib` whose mkIf, mkMerge, mkForce,
+# mkDefault and mkAfter are plain markers, a `config` holding what nixpkgs' modules would
+# provide, and a discharge that keeps the definitions whose conditions hold. It proves the
+# module's own code paths and values, not nixpkgs' option types or merging (the VM test,
+# nix/tests/vm.nix, does that where nixpkgs is available).
+{
+  jitsiTopology,
+  package,
+  pkgs,
+  topology,
+  check,
+  hasInfix,
+}:
+let
+  inherit (builtins)
+    all
+    attrNames
+    concatLists
+    concatStringsSep
+    filter
+    foldl'
+    isAttrs
+    isList
+    isString
+    listToAttrs
+    map
+    mapAttrs
+    replaceStrings
+    ;
+
+  marker = type: fields: fields // { _type = type; };
+  lib = {
+    mkIf = condition: content: marker "if" { inherit condition content; };
+    mkMerge = contents: marker "merge" { inherit contents; };
+    mkForce = content: marker "override" { inherit content; };
+    mkDefault = content: marker "override" { inherit content; };
+    mkAfter = content: marker "order" { inherit content; };
+    mkOption = option: option;
+    mkEnableOption = description: { inherit description; };
+    literalExpression = text: { inherit text; };
+    types = {
+      anything = "anything";
+      str = "str";
+      bool = "bool";
+      package = "package";
+      attrsOf = t: "attrsOf ${t}";
+      nullOr = t: "nullOr ${t}";
+    };
+    escapeShellArg = arg: "'${replaceStrings [ "'" ] [ "'\\''" ] (toString arg)}'";
+    escapeShellArgs = args: concatStringsSep " " (map lib.escapeShellArg args);
+    concatMapStringsSep = sep: f: list: concatStringsSep sep (map f list);
+  };
+
+  absent = {
+    _absent = true;
+  };
+  isAbsent = v: isAttrs v && v ? _absent;
+
+  # Two definitions of one option: lists concatenate, strings are lines, attribute sets merge.
+  merge2 =
+    a: b:
+    if isAbsent a then
+      b
+    else if isAbsent b then
+      a
+    else if isList a && isList b then
+      a ++ b
+    else if isString a && isString b then
+      a + "\n" + b
+    else if isAttrs a && isAttrs b then
+      let
+        names = attrNames (a // b);
+      in
+      listToAttrs (
+        map (name: {
+          inherit name;
+          value = merge2 (a.${name} or absent) (b.${name} or absent);
+        }) names
+      )
+    else
+      throw "conflicting definitions in the module";
+
+  discharge =
+    v:
+    if isAttrs v && v ? _type then
+      if v._type == "if" then
+        (if v.condition then discharge v.content else absent)
+      else if v._type == "merge" then
+        foldl' merge2 absent (map discharge v.contents)
+      else if v._type == "override" || v._type == "order" then
+        discharge v.content
+      else
+        v
+    else if isAttrs v && !(v ? outPath) then
+      let
+        discharged = mapAttrs (_: discharge) v;
+        kept = removeAttrs discharged (filter (name: isAbsent discharged.${name}) (attrNames discharged));
+      in
+      # A namespace all of whose definitions were dropped defines nothing.
+      if kept == { } && v != { } then absent else kept
+    else
+      v;
+
+  module = import ../module.nix {
+    inherit jitsiTopology;
+    packageFor = _: package;
+  };
+
+  # What nixpkgs' modules and the option defaults would provide.
+  configFor =
+    {
+      host,
+      nftables ? false,
+      trustedCertificate ? null,
+    }:
+    {
+      services.jitsi-topology = {
+        enable = true;
+        inherit topology host package trustedCertificate;
+        manageSecretPermissions = true;
+      };
+      networking.nftables.enable = nftables;
+      networking.fqdnOrHostName = host;
+      services.jitsi-meet = {
+        videobridge.enable = false;
+        prosody.lockdown = false;
+      };
+      services.prosody = {
+        package = "/nix/store/00000000000000000000000000000000-prosody";
+        muc = [
+          { domain = "conference.meet.example.com"; }
+          { domain = "internal.auth.meet.example.com"; }
+        ];
+      };
+      services.nginx.user = "nginx";
+    };
+
+  evalHost =
+    args:
+    let
+      result = module {
+        config = configFor args;
+        inherit lib pkgs;
+      };
+    in
+    {
+      inherit (result) options;
+      config = discharge result.config;
+    };
+
+  signaling = (evalHost { host = "meet.example.com"; }).config;
+  bridge =
+    (evalHost {
+      host = "jvb1.meet.example.com";
+      trustedCertificate = "/etc/jitsi-topology/prosody-auth.crt";
+    }).config;
+  bridgeNft =
+    (evalHost {
+      host = "jvb1.meet.example.com";
+      nftables = true;
+      trustedCertificate = "/etc/jitsi-topology/prosody-auth.crt";
+    }).config;
+  bridgeWithoutTrust = (evalHost { host = "jvb2.meet.example.com"; }).config;
+  options = (evalHost { host = "meet.example.com"; }).options.services.jitsi-topology;
+
+  holds = config: all (a: a.assertion) config.assertions;
+  failing = config: map (a: a.message) (filter (a: !a.assertion) config.assertions);
+in
+check {
+  "every option has a description" = all (name: options.${name} ? description) (attrNames options);
+  "the signalling host's assertions hold" = holds signaling;
+  "the signalling host runs nixpkgs' jitsi-meet for the domain, without a local bridge" =
+    signaling.services.jitsi-meet.enable
+    && signaling.services.jitsi-meet.hostName == "meet.example.com"
+    && signaling.services.jitsi-meet.videobridge.enable == false
+    && !(signaling.services ? jitsi-videobridge);
+  "prosody registers jvb with the topology's file" =
+    signaling.services.jitsi-meet.videobridge.passwordFile == "/etc/jitsi-topology/secrets/jvb";
+  "jicofo watches the brewery and logs in with the focus file" =
+    signaling.services.jicofo.bridgeMuc == "jvbbrewery@internal.auth.meet.example.com"
+    && signaling.services.jicofo.userDomain == "auth.meet.example.com"
+    && signaling.services.jicofo.userPasswordFile == "/etc/jitsi-topology/secrets/focus";
+  "prosody's start sets both passwords from the files, piped" =
+    hasInfix "prosodyctl adduser '\\''focus@auth.meet.example.com'\\''" signaling.systemd.services.prosody.preStart
+    && hasInfix "prosodyctl adduser '\\''jvb@auth.meet.example.com'\\''" signaling.systemd.services.prosody.preStart
+    && !(hasInfix "$(cat" signaling.systemd.services.prosody.preStart)
+    && hasInfix "mod_roster_command" signaling.systemd.services.prosody.preStart;
+  "nginx serves the operator's certificate" =
+    signaling.services.nginx.virtualHosts."meet.example.com" == {
+      enableACME = false;
+      sslCertificate = "/etc/ssl/meet.example.com.crt";
+      sslCertificateKey = "/etc/ssl/meet.example.com.key";
+    };
+  "the signalling host's firewall: web open, 5222 to the bridges only" =
+    signaling.networking.firewall.allowedTCPPorts == [
+      80
+      443
+    ]
+    && hasInfix "--dport 5222" signaling.networking.firewall.extraCommands
+    && !(signaling.networking.firewall ? extraInputRules);
+  "the secret files become readable by group jitsi-meet" =
+    signaling.systemd.tmpfiles.rules == [
+      "z /etc/jitsi-topology/secrets/focus 0640 root jitsi-meet - -"
+      "z /etc/jitsi-topology/secrets/jvb 0640 root jitsi-meet - -"
+    ];
+  "no bridge service and no trust store on the signalling host" =
+    !(signaling.systemd.services ? jitsi-videobridge2)
+    && !(signaling.systemd.services ? jitsi-topology-truststore);
+
+  "the bridge's assertions hold" = holds bridge;
+  "the bridge joins the brewery as jvb1 through nixpkgs' videobridge" =
+    bridge.services.jitsi-videobridge.enable
+    && bridge.services.jitsi-videobridge.xmppConfigs == {
+      shard = {
+        hostName = "10.0.0.10";
+        domain = "auth.meet.example.com";
+        userName = "jvb";
+        passwordFile = "/etc/jitsi-topology/secrets/jvb";
+        mucJids = "jvbbrewery@internal.auth.meet.example.com";
+        mucNickname = "jvb1.meet.example.com";
+        disableCertificateVerification = false;
+      };
+    };
+  "the bridge's NAT mapping" =
+    bridge.services.jitsi-videobridge.nat == {
+      localAddress = "10.0.0.11";
+      publicAddress = "198.51.100.11";
+    };
+  "the bridge's heap" =
+    bridge.systemd.services.jitsi-videobridge2.environment.VIDEOBRIDGE_MAX_MEMORY == "8g";
+  "the bridge's JVM trusts the given certificate" =
+    bridge.services.jitsi-videobridge.extraProperties."javax.net.ssl.trustStore"
+    == "/run/jitsi-topology/truststore.p12"
+    && hasInfix "-file '/etc/jitsi-topology/prosody-auth.crt'" bridge.systemd.services.jitsi-topology-truststore.script
+    && bridge.systemd.services.jitsi-topology-truststore.requiredBy == [ "jitsi-videobridge2.service" ];
+  "the bridge opens UDP 10000 only" =
+    bridge.networking.firewall.allowedUDPPorts == [ 10000 ]
+    && bridge.networking.firewall.allowedTCPPorts == [ ];
+  "with nftables, the same rules in nft syntax" =
+    hasInfix "ip saddr { 192.0.2.0/24 } accept" bridgeNft.networking.firewall.extraInputRules
+    && !(bridgeNft.networking.firewall ? extraCommands);
+  "no prosody, jicofo or nginx on a bridge" =
+    !(bridge.services ? jitsi-meet)
+    && !(bridge.services ? jicofo)
+    && !(bridge.systemd.services ? prosody)
+    && !(bridge.systemd.services ? nginx);
+  "a verifying bridge without a certificate to trust fails an assertion that says what to set" =
+    let
+      messages = failing bridgeWithoutTrust;
+    in
+    messages != [ ] && all (hasInfix "services.jitsi-topology.trustedCertificate") messages;
+  "every assertion message names jitsi-topology" = all (m: builtins.substring 0 16 m == "jitsi-topology: ") (
+    concatLists (map (c: map (a: a.message) c.assertions) [ signaling bridge bridgeWithoutTrust ])
+  );
+}

@@ -1,0 +1,81 @@
+# A stand-in for nixpkgs in offline tests (nix/tests/run copies this folder next to the CLI that
+# cargo built and passes it with --override-input nixpkgs). It has exactly what jitsi-topology's
+# flake touches: runCommand over builtins.derivation and /bin/sh, callPackage, a
+# rustPlatform.buildRustPackage that installs the prebuilt CLI after checking the source it was
+# given, and a testers.runNixOSTest whose derivation fails when built (a VM test needs nixpkgs).
+{
+  description = "offline stand-in for nixpkgs (jitsi-topology's Nix tests)";
+
+  outputs =
+    { self }:
+    let
+      systems = [
+        "x86_64-linux"
+        "aarch64-linux"
+        "x86_64-darwin"
+        "aarch64-darwin"
+      ];
+      pkgsFor =
+        system:
+        let
+          runCommand =
+            name: env: script:
+            derivation (
+              env
+              // {
+                inherit name system;
+                builder = "/bin/sh";
+                args = [
+                  "-eu"
+                  "-c"
+                  script
+                ];
+                PATH = "/usr/bin:/bin";
+              }
+            );
+          pkgs = {
+            inherit system runCommand;
+            lib.licenses.asl20 = {
+              shortName = "asl20";
+            };
+            callPackage =
+              fn: args:
+              let
+                f = if builtins.isFunction fn then fn else import fn;
+              in
+              f (builtins.intersectAttrs (builtins.functionArgs f) pkgs // args);
+            rustPlatform.buildRustPackage =
+              attrs:
+              assert builtins.pathExists attrs.cargoLock.lockFile;
+              assert builtins.pathExists (attrs.src + "/src/lib.rs");
+              assert builtins.pathExists (attrs.src + "/templates");
+              assert !(builtins.pathExists (attrs.src + "/nix"));
+              assert !(builtins.pathExists (attrs.src + "/flake.nix"));
+              runCommand "${attrs.pname}-${attrs.version}" { cli = ./jitsi-topology; } ''
+                mkdir -p "$out/bin"
+                cp "$cli" "$out/bin/jitsi-topology"
+              '';
+            testers.runNixOSTest =
+              _test:
+              derivation {
+                name = "nixos-test-needs-nixpkgs";
+                inherit system;
+                builder = "/bin/sh";
+                args = [
+                  "-c"
+                  "echo 'a NixOS VM test needs nixpkgs' >&2; exit 1"
+                ];
+              };
+          };
+        in
+        pkgs;
+    in
+    {
+      legacyPackages = builtins.listToAttrs (
+        map (system: {
+          name = system;
+          value = pkgsFor system;
+        }) systems
+      );
+    };
+}
