@@ -41,7 +41,12 @@
       version = (builtins.fromTOML (builtins.readFile ./Cargo.toml)).workspace.package.version;
 
       # The CLI, built with whichever nixpkgs the caller's `pkgs` is.
-      packageFor = pkgs: pkgs.callPackage ./nix/package.nix { inherit src version; };
+      packageFor =
+        pkgs:
+        pkgs.callPackage ./nix/package.nix {
+          inherit src version;
+          cargoLockFile = ./Cargo.lock;
+        };
 
       jitsiTopology = import ./nix/lib.nix { inherit packageFor; };
     in

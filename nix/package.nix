@@ -4,13 +4,16 @@
   lib,
   rustPlatform,
   src,
+  # Cargo.lock as a path of the flake's own source (read while evaluating; a filtered copy
+  # of the source is not in the store yet under `nix flake check --no-build`).
+  cargoLockFile ? src + "/Cargo.lock",
   version,
 }:
 rustPlatform.buildRustPackage {
   pname = "jitsi-topology";
   inherit version src;
 
-  cargoLock.lockFile = src + "/Cargo.lock";
+  cargoLock.lockFile = cargoLockFile;
   cargoBuildFlags = [
     "--package"
     "jitsi-topology"

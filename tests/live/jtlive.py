@@ -34,6 +34,8 @@ def fail(msg):
 
 def cmd_model(a):
     """A topology of N bridges on 198.18.0.0/24 (RFC 2544 benchmark range, never routed)."""
+    if a.shards:
+        return model_shards(a)
     domain = a.domain
     base = ipaddress.ip_address("198.18.0.10")
     sig_addr = base
@@ -100,6 +102,87 @@ def cmd_model(a):
     out.append("BRIDGE_NICKS=(" + " ".join(shlex.quote(b["nickname"]) for b in bridges) + ")")
     with open(a.env, "w") as f:
         f.write("\n".join(out) + "\n")
+
+
+SHARD_NAMES = ("shard-a", "shard-b", "shard-c", "shard-d")
+
+
+def model_shards(a):
+    """The sharded form: shards on 198.18.0.10, .20, ..., bridges from .11 on (each serving the
+    shards --serve names: "all" leaves `shards` out, which means every shard), a front door on
+    .2 with HAProxy. No `bridge_networks` anywhere: each shard's firewall then admits exactly the
+    addresses of the bridges that serve it (the model's documented default)."""
+    domain = a.domain
+    serve = a.serve.split(",") if a.serve else ["all"] * a.bridges
+    if len(serve) != a.bridges:
+        fail(f"--serve names {len(serve)} bridges, --bridges says {a.bridges}")
+    names = list(SHARD_NAMES[:a.shards])
+    shards = [{"name": n, "host": f"{n}.{domain}", "address": str(ipaddress.ip_address("198.18.0.10") + 10 * i)}
+              for i, n in enumerate(names)]
+    bridges = []
+    for i in range(1, a.bridges + 1):
+        want = serve[i - 1]
+        listed = None if want == "all" else want.split("+")
+        for n in listed or []:
+            if n not in names:
+                fail(f"--serve: unknown shard {n}")
+        bridges.append({"host": f"jvb{i}.{domain}", "address": str(ipaddress.ip_address("198.18.0.10") + i),
+                        "nickname": f"jvb{i}.{domain}", "listed": listed, "serves": listed or names})
+    door = {"host": f"door.{domain}", "address": "198.18.0.2", "certificate": f"/etc/haproxy/certs/{domain}.pem"}
+    pki, sec = a.pki, a.secrets
+    lines = [
+        "# Written by tests/live/jtlive.py model --shards: the live test's sharded topology.",
+        "release: stable-11146",
+        'platform: { prosody: "0.12" }',
+        f"domain: {domain}",
+        "tls:",
+        "  mode: own",
+        f"  certificate: {pki}/web.crt",
+        f"  key: {pki}/web.key",
+        "secrets:",
+        f"  focus: {{ file: {sec}/focus }}",
+        f"  jvb: {{ file: {sec}/jvb }}",
+        "front_door:",
+        f"  host: {door['host']}",
+        f"  address: {door['address']}",
+        f"  certificate: {door['certificate']}",
+        "shards:",
+    ]
+    for s in shards:
+        lines.append(f"  - name: {s['name']}")
+        lines.append(f"    signaling: {{ host: {s['host']}, address: {s['address']} }}")
+    lines.append("bridges:")
+    for b in bridges:
+        extra = f", shards: [{', '.join(b['listed'])}]" if b["listed"] else ""
+        lines.append(f"  - {{ host: {b['host']}, address: {b['address']}{extra} }}")
+    lines += [
+        "trust:",
+        "  mode: ca",
+        f"  ca_certificate: {pki}/ca.crt",
+        f"  certificate: {pki}/auth.crt",
+        f"  key: {pki}/auth.key",
+        "firewall:",
+        f"  default_drop: {'true' if a.default_drop else 'false'}",
+        "  admin_networks: [198.18.0.250/32]",
+    ]
+    with open(a.out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    q = shlex.quote
+    out = [f"DOMAIN={q(domain)}", f"AUTH_DOMAIN={q('auth.' + domain)}", "OUT_ADDR=198.18.0.200", "ADM_ADDR=198.18.0.250",
+           f"DOOR_HOST={q(door['host'])}", f"DOOR_ADDR={q(door['address'])}", f"DOOR_CERT={q(door['certificate'])}"]
+    for key, vals in (("SHARD_NAMES", [s["name"] for s in shards]), ("SHARD_HOSTS", [s["host"] for s in shards]),
+                      ("SHARD_ADDRS", [s["address"] for s in shards]),
+                      ("BRIDGE_HOSTS", [b["host"] for b in bridges]), ("BRIDGE_ADDRS", [b["address"] for b in bridges]),
+                      ("BRIDGE_NICKS", [b["nickname"] for b in bridges]),
+                      ("BRIDGE_SHARDS", [" ".join(b["serves"]) for b in bridges])):
+        out.append(f"{key}=(" + " ".join(q(v) for v in vals) + ")")
+    with open(a.env, "w") as f:
+        f.write("\n".join(out) + "\n")
+    # what the checks expect, from the model (never from the rendered files)
+    spec = {"domain": domain, "door": door, "shards": shards,
+            "bridges": [{k: b[k] for k in ("host", "address", "nickname", "serves")} for b in bridges]}
+    with open(os.path.splitext(a.out)[0] + ".json", "w") as f:
+        json.dump(spec, f, indent=1)
 
 
 # ------------------------------------------------------------------------------------ manifest
@@ -273,6 +356,14 @@ def cmd_config_js_check(a):
         bad.append(f"bosh/websocket URLs: {bosh} {ws}")
     if cfg.get("subdir") != "" or cfg.get("subdomain") != "":
         bad.append(f"subdir/subdomain not empty: {cfg.get('subdir')!r} {cfg.get('subdomain')!r}")
+    if a.shard:
+        got = (cfg.get("deploymentInfo") or {}).get("shard")
+        if got != a.shard:
+            bad.append(f"deploymentInfo.shard is {got!r}, expected {a.shard!r} (the shard this nginx serves)")
+        else:
+            good.append(f"deploymentInfo.shard={got}")
+        if cfg.get("conferenceRequestUrl"):
+            bad.append(f"conferenceRequestUrl is set ({cfg['conferenceRequestUrl']}) although shards have none")
     print(("BAD " + "; ".join(bad)) if bad else ("OK " + ", ".join(good)))
 
 
@@ -393,6 +484,262 @@ def cmd_ws_upgrade(a):
     print(data.split(b"\r\n\r\n")[0].decode(errors="replace").replace("\r", ""))
 
 
+# -------------------------------------------------------------------------------------- shards
+
+def cmd_shards_verdict(a):
+    """The sharded scenario's XMPP results as KIND<TAB>TEXT lines: every bridge joined the brewery
+    of exactly the shards the model says it serves (one xmpp-client config per shard, each at that
+    shard's prosody, one nickname), and each shard's focus sees exactly the nicknames of the
+    bridges serving that shard."""
+    with open(a.spec) as f:
+        spec = json.load(f)
+    shard_addr = {s["name"]: s["address"] for s in spec["shards"]}
+    out, joined, conns = [], 0, 0
+    for b in spec["bridges"]:
+        host = b["host"]
+        res = read_json(os.path.join(a.run, f"bridge-{host}.json"))
+        if res is None:
+            out.append(("bad", f"xmpp: {host}: no result ({tail(os.path.join(a.run, f'bridge-{host}.console'))})"))
+            continue
+        configs = res.get("configs") or {}
+        if res.get("status") != "joined":
+            out.append(("bad", f"xmpp: {host} did not join every brewery: {res.get('status')} {res.get('detail', '')}"))
+            continue
+        problems, seen = [], []
+        if sorted(configs) != sorted(b["serves"]):
+            problems.append(f"jvb.conf's xmpp-client configs are {sorted(configs)}, the model says it serves {sorted(b['serves'])}")
+        for name, r in sorted(configs.items()):
+            st, t = r.get("settings", {}), r.get("tls") or {}
+            if name in shard_addr and st.get("HOSTNAME") != shard_addr[name]:
+                problems.append(f"config {name} logs in at {st.get('HOSTNAME')}, {name}'s prosody is at {shard_addr[name]}")
+            if r.get("nick") != b["nickname"]:
+                problems.append(f"config {name} joins as {r.get('nick')}, expected {b['nickname']}")
+            seen.append(f"{name} ({st.get('HOSTNAME')}:{st.get('PORT')}, {t.get('version')}, verified {t.get('subject_cn')})")
+        if problems:
+            out.append(("bad", f"xmpp: {host}: " + "; ".join(problems)))
+            continue
+        joined += 1
+        conns += len(configs)
+        out.append(("ok", f"xmpp: {host} from {b['address']} as {b['nickname']}: one connection per shard it serves, each "
+                          f"joined its shard's {next(iter(configs.values()))['settings'].get('MUC_JIDS')}: " + ", ".join(seen)))
+    out.append(("joined", str(joined)))
+    out.append(("connections", str(conns)))
+    for sh in spec["shards"]:
+        name = sh["name"]
+        want = sorted(b["nickname"] for b in spec["bridges"] if name in b["serves"])
+        f = read_json(os.path.join(a.scenario, name, "run", "focus.json"))
+        if f is None:
+            out.append(("bad", f"xmpp: {name}'s focus: no result ({tail(os.path.join(a.scenario, name, 'run', 'focus.console'))})"))
+            out.append(("focus_saw", f"{name}=?/{len(want)}"))
+            continue
+        occ, s = f.get("occupants"), f.get("settings", {})
+        out.append(("focus_saw", f"{name}={len(occ) if isinstance(occ, list) else '?'}/{len(want)}"))
+        short = ", ".join(n.split(".")[0] for n in want)
+        if f.get("status") == "joined" and occ == want:
+            out.append(("ok", f"xmpp: {name}'s focus ({s.get('username')}@{s.get('domain')} from {name}'s jicofo.conf, at "
+                              f"{s.get('hostname')}:{s.get('port')} in {name}'s namespace) in {s.get('brewery-jid')} sees exactly "
+                              f"the {len(want)} bridges serving {name}: {short}"))
+        else:
+            out.append(("bad", f"xmpp: {name}'s focus ({f.get('status')} {f.get('detail', '')}) sees {occ}, expected exactly {want}"))
+        if f.get("client_proxy_subscription") not in ("from", "both"):
+            out.append(("bad", f"xmpp: {name}: focus's roster lacks the client_proxy subscription: {f.get('roster')}"))
+    for name, want_st, text in (("probe-password", "auth-refused", "a bridge client with a wrong password is refused (SASL failure)"),
+                                ("probe-tls", "tls-refused", "a bridge client that trusts only an unrelated CA fails TLS "
+                                                            "verification (so verification is on)")):
+        r = read_json(os.path.join(a.run, name + ".json"))
+        st = r.get("status") if r else None
+        if st == want_st:
+            out.append(("ok", f"xmpp: {text}"))
+        else:
+            out.append(("bad", f"xmpp: {name}: {st} {(r or {}).get('detail', tail(os.path.join(a.run, name + '.console')))}"))
+    for kind, text in out:
+        print(f"{kind}\t{text}")
+
+
+def cmd_syslog_sink(a):
+    """rsyslog's stand-in for HAProxy: a datagram socket at SOCKET (Debian's rsyslog adds one in
+    haproxy's chroot); every message is appended to FILE."""
+    import socket
+    try:
+        os.unlink(a.socket)
+    except FileNotFoundError:
+        pass
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(a.socket)
+    os.chmod(a.socket, 0o666)
+    with open(a.file, "ab", buffering=0) as f:
+        with open(a.ready, "w") as r:
+            r.write("ready\n")
+        while True:
+            f.write(s.recv(65536).rstrip(b"\n") + b"\n")
+
+
+def haproxy_servers(sock_path, backend):
+    """`show stat` on HAProxy's stats socket: {server: row} of BACKEND."""
+    import csv
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(sock_path)
+    s.sendall(b"show stat\n")
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    lines = data.decode().splitlines()
+    rows = csv.DictReader([lines[0].lstrip("# ")] + lines[1:])
+    return {r["svname"]: r for r in rows if r.get("pxname") == backend and r["svname"] not in ("FRONTEND", "BACKEND")}
+
+
+def cmd_haproxy_wait(a):
+    """Wait (bounded) until every server of BACKEND has STATUS and CHECK (e.g. UP L7OK), or the
+    named ones: prints "OK|BAD server status check_status check_code check_desc;..."."""
+    import time
+    deadline = time.monotonic() + a.timeout
+    want = dict(w.split("=", 1) for w in a.want)  # server=STATUS/CHECK
+    last = {}
+    while True:
+        try:
+            last = haproxy_servers(a.socket, a.backend)
+        except OSError as e:
+            last = {"?": {"status": f"stats socket: {e}", "check_status": "", "check_code": "", "check_desc": ""}}
+        good = all(k in last and f"{last[k]['status']}/{last[k]['check_status']}" == v for k, v in want.items())
+        if good or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    desc = "; ".join(f"{k} {r['status']} {r['check_status']} {r['check_code']} ({r['check_desc']})" for k, r in sorted(last.items()))
+    print(("OK " if good else "BAD ") + desc)
+
+
+def http_through(address, host, cafile, method, path, headers=None, body=None, timeout=5):
+    """One HTTPS request to ADDRESS with SNI and Host HOST, certificate verified against CAFILE
+    (for HOST): (status, headers dict lower-case, body)."""
+    import http.client
+    import socket
+    import ssl
+    ctx = ssl.create_default_context(cafile=cafile)
+    c = http.client.HTTPConnection(host, 443, timeout=timeout)
+    c.sock = ctx.wrap_socket(socket.create_connection((address, 443), timeout=timeout), server_hostname=host)
+    h = {"Host": host}
+    h.update(headers or {})
+    try:
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read() if r.status != 101 else b""
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data.decode(errors="replace")
+    finally:
+        c.close()
+
+
+BOSH = ("<body rid='{rid}' to='{domain}' xml:lang='en' wait='10' hold='1' content='text/xml; charset=utf-8' ver='1.6' "
+        "xmpp:version='1.0' xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'/>")
+
+
+def cmd_door_rooms(a):
+    """Through the front door, for each room: two BOSH session requests (POST /http-bind?room=R)
+    and a WebSocket upgrade (GET /xmpp-websocket?room=R). Writes JSON {room: [{kind, status,
+    shard (X-Jitsi-Shard), sid}]}."""
+    result = {}
+    for i, room in enumerate(a.rooms):
+        got = []
+        for kind in ("bosh", "bosh", "websocket"):
+            try:
+                if kind == "bosh":
+                    st, h, body = http_through(a.address, a.host, a.cafile, "POST", f"/http-bind?room={room}",
+                                               {"Content-Type": "text/xml; charset=utf-8"},
+                                               BOSH.format(rid=4242 + i, domain=a.host))
+                    m = re.search(r"sid=['\"]([^'\"]+)['\"]", body)
+                    got.append({"kind": kind, "status": st, "shard": h.get("x-jitsi-shard"), "sid": m.group(1) if m else None})
+                else:
+                    st, h, _ = http_through(a.address, a.host, a.cafile, "GET", f"/xmpp-websocket?room={room}",
+                                            {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                                             "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "xmpp"})
+                    got.append({"kind": kind, "status": st, "shard": h.get("x-jitsi-shard"),
+                                "protocol": h.get("sec-websocket-protocol")})
+            except Exception as e:  # noqa: BLE001 - reported
+                got.append({"kind": kind, "status": None, "error": f"{type(e).__name__}: {e}"})
+        result[room] = got
+    with open(a.out, "w") as f:
+        json.dump(result, f, indent=1)
+
+
+def cmd_door_verdict(a):
+    """The rooms' answers (door-rooms JSON) as KIND<TAB>TEXT lines: every request of a room was
+    answered by one shard (X-Jitsi-Shard), each BOSH request got a prosody session, each
+    WebSocket upgrade a 101; HAProxy's log names the same server for each request, and only that
+    shard's nginx logged the room. --expect SHARD: every room must be on that shard."""
+    import time
+    with open(a.rooms) as f:
+        rooms = json.load(f)
+    logs = dict(x.split("=", 1) for x in a.access_log)
+    out, mapping, problems = [], {}, []
+    for room, reqs in rooms.items():
+        shards = {r.get("shard") for r in reqs}
+        errs = [r for r in reqs if (r["kind"] == "bosh" and (r.get("status") != 200 or not r.get("sid")))
+                or (r["kind"] == "websocket" and r.get("status") != 101)]
+        if errs:
+            problems.append(f"{room}: {errs}")
+        if len(shards) != 1 or None in shards:
+            problems.append(f"{room}: answered by {sorted(map(str, shards))}")
+            continue
+        mapping[room] = shards.pop()
+    if a.expect:
+        off = {r: s for r, s in mapping.items() if s != a.expect}
+        if off:
+            problems.append(f"expected every room on {a.expect}, but {off}")
+    # HAProxy's own account (its log through the syslog stand-in, from byte --log-offset on)
+    hap = {}
+    if a.haproxy_log:
+        deadline = time.monotonic() + 3
+        pat = re.compile(r" shards/(\S+) .*\"(?:GET|POST) /(?:http-bind|xmpp-websocket)\?room=([^ &\"]+)")
+        while True:
+            hap = {}
+            with open(a.haproxy_log, "rb") as f:
+                f.seek(a.log_offset)
+                for line in f.read().decode(errors="replace").splitlines():
+                    m = pat.search(line)
+                    if m and m.group(2) in mapping:
+                        hap.setdefault(m.group(2), []).append(m.group(1))
+            if sum(map(len, hap.values())) >= 3 * len(mapping) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        n = sum(map(len, hap.values()))
+        if n != 3 * len(mapping):
+            problems.append(f"HAProxy logged {n} of the {3 * len(mapping)} room requests")
+        for room, servers in hap.items():
+            if any(x != mapping[room] for x in servers):
+                problems.append(f"{room}: HAProxy logged servers {servers}, X-Jitsi-Shard said {mapping[room]}")
+    per_shard = {}
+    for room, shard in mapping.items():
+        per_shard.setdefault(shard, []).append(room)
+    if a.access_log and not a.expect:
+        for shard, path in logs.items():
+            with open(path, errors="replace") as f:
+                text = f.read()
+            for room, owner in mapping.items():
+                here_ = f"room={room} " in text or f"room={room}&" in text
+                if here_ != (owner == shard):
+                    problems.append(f"{room}: {shard}'s nginx access log {'has' if here_ else 'lacks'} it, X-Jitsi-Shard said {owner}")
+    split = ", ".join(f"{s}: {len(r)}" for s, r in sorted(per_shard.items()))
+    out.append(("split", split))
+    if problems:
+        out.append(("bad", "front door: " + "; ".join(problems)))
+    else:
+        extra = (f"; HAProxy's log names the same server for all {sum(map(len, hap.values()))} requests"
+                 if hap else "")
+        out.append(("ok", f"front door: each of {len(mapping)} rooms went to one shard for all 3 requests (2 BOSH sessions "
+                          f"from that shard's prosody, 1 WebSocket 101), by X-Jitsi-Shard ({split}){extra}"
+                          + ("" if a.expect else "; each room is in its shard's nginx access log only")))
+    if a.mapping:
+        with open(a.mapping, "w") as f:
+            json.dump(mapping, f)
+    for kind, text in out:
+        print(f"{kind}\t{text}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -405,6 +752,9 @@ def main():
     m.add_argument("--bridges", type=int, required=True)
     m.add_argument("--default-drop", action="store_true")
     m.add_argument("--handbook", action="store_true", help="the handbook shape: public addresses, 8g heap")
+    m.add_argument("--shards", type=int, default=0, help="the sharded form with this many shards (2 to 4)")
+    m.add_argument("--serve", default="", help="with --shards: per bridge, comma-separated, the shards it serves "
+                                              "(shard-a+shard-b) or all (the default: `shards` left out)")
     m.set_defaults(f=cmd_model)
     s = sub.add_parser("steps-sh")
     s.add_argument("manifest")
@@ -428,6 +778,7 @@ def main():
     k = sub.add_parser("config-js-check")
     k.add_argument("hosts")
     k.add_argument("domain")
+    k.add_argument("--shard", default="", help="the shard this config.js comes from (deploymentInfo.shard)")
     k.set_defaults(f=cmd_config_js_check)
     x = sub.add_parser("xmpp-verdict")
     x.add_argument("--run", required=True)
@@ -446,6 +797,34 @@ def main():
     d.add_argument("selections")
     d.add_argument("db")
     d.set_defaults(f=cmd_debconf_verify)
+    v = sub.add_parser("shards-verdict")
+    v.add_argument("--spec", required=True, help="the model's JSON description (model --shards writes it)")
+    v.add_argument("--run", required=True, help="the folder of the bridge agents' results")
+    v.add_argument("--scenario", required=True, help="the scenario's folder (SHARD/run/focus.json)")
+    v.set_defaults(f=cmd_shards_verdict)
+    y = sub.add_parser("syslog-sink")
+    for k in ("socket", "file", "ready"):
+        y.add_argument("--" + k, required=True)
+    y.set_defaults(f=cmd_syslog_sink)
+    h = sub.add_parser("haproxy-wait")
+    h.add_argument("--socket", required=True)
+    h.add_argument("--backend", required=True)
+    h.add_argument("--timeout", type=float, default=10)
+    h.add_argument("want", nargs="+", help="SERVER=STATUS/CHECK_STATUS, e.g. shard-a=UP/L7OK")
+    h.set_defaults(f=cmd_haproxy_wait)
+    r = sub.add_parser("door-rooms")
+    for k in ("address", "host", "cafile", "out"):
+        r.add_argument("--" + k, required=True)
+    r.add_argument("--rooms", nargs="+", required=True)
+    r.set_defaults(f=cmd_door_rooms)
+    dv = sub.add_parser("door-verdict")
+    dv.add_argument("--rooms", required=True)
+    dv.add_argument("--haproxy-log", default="")
+    dv.add_argument("--log-offset", type=int, default=0, help="read HAProxy's log from this byte on")
+    dv.add_argument("--access-log", action="append", default=[], help="SHARD=PATH of its nginx access log")
+    dv.add_argument("--expect", default="", help="every room must be on this shard")
+    dv.add_argument("--mapping", default="", help="write {room: shard} here")
+    dv.set_defaults(f=cmd_door_verdict)
     a = p.parse_args()
     a.f(a)
 

@@ -203,43 +203,81 @@ def write_json(path, data):
     os.replace(tmp, path)
 
 
+BRIDGE_KEYS = ("HOSTNAME", "PORT", "DOMAIN", "USERNAME", "PASSWORD", "MUC_JIDS", "MUC_NICKNAME",
+               "DISABLE_CERTIFICATE_VERIFICATION")
+
+
+def bridge_settings(cfg):
+    """One xmpp-client config's settings, or (None, why) when it cannot be used."""
+    s = {k: cfg.get(k, None) for k in BRIDGE_KEYS}
+    for k in ("HOSTNAME", "PORT", "DOMAIN", "USERNAME", "MUC_JIDS", "MUC_NICKNAME"):
+        if s[k] in (None, ""):
+            return s, f"jvb.conf sets no {k}"
+    if s["PASSWORD"] in (None, ""):
+        return s, "PASSWORD is unset after the drop-in's environment (does ${?VAR} name the variable the drop-in sets?)"
+    if str(s["DISABLE_CERTIFICATE_VERIFICATION"]).lower() == "true":
+        return s, "jvb.conf disables certificate verification although the model's trust mode verifies"
+    return s, None
+
+
 async def run_bridge(a, result):
+    """Every xmpp-client config of jvb.conf is one connection (one per shard): each logs in to
+    its own HOSTNAME and joins its MUC_JIDS, all at once, as jvb does. With one config the result
+    also keeps its settings at the top level; each config's are under configs.<name>, and the top-level
+    status is joined only when every config joined (else the first failure's)."""
     env, notes = service_env(a.root, a.dropin)
     result["service"] = notes
     conf = load_hocon(a.root, a.conf, env)
     configs = conf.get_config("videobridge.apis.xmpp-client.configs")
     names = list(configs.keys())
-    if len(names) != 1:
-        raise RuntimeError(f"expected one xmpp-client config, found {names}")
-    cfg = configs.get_config(names[0])
-    s = {k: cfg.get(k, None) for k in ("HOSTNAME", "PORT", "DOMAIN", "USERNAME", "PASSWORD", "MUC_JIDS",
-                                        "MUC_NICKNAME", "DISABLE_CERTIFICATE_VERIFICATION")}
-    result["settings"] = {k: v for k, v in s.items() if k != "PASSWORD"}
-    for k in ("HOSTNAME", "PORT", "DOMAIN", "USERNAME", "MUC_JIDS", "MUC_NICKNAME"):
-        if s[k] in (None, ""):
-            result["status"] = "config-error"
-            result["detail"] = f"jvb.conf sets no {k}"
-            return
-    if s["PASSWORD"] in (None, ""):
-        result["status"] = "config-error"
-        result["detail"] = "PASSWORD is unset after the drop-in's environment (does ${?VAR} name the variable the drop-in sets?)"
-        return
-    if str(s["DISABLE_CERTIFICATE_VERIFICATION"]).lower() == "true":
-        result["status"] = "config-error"
-        result["detail"] = "jvb.conf disables certificate verification although the model's trust mode verifies"
-        return
-    rooms = [r.strip() for r in str(s["MUC_JIDS"]).split(",") if r.strip()]
-    nick = str(s["MUC_NICKNAME"])
-    jid = f"{s['USERNAME']}@{s['DOMAIN']}"
-    jobs = [attempt(a, s, jid, str(s["PASSWORD"]), a.cafile, a.result, result, rooms, nick)]
-    # probes from the same namespace (and process): they must fail before any session starts
-    if a.probe_password_result:
-        r = {"host": f"{a.host} (wrong password)", "role": "probe", "status": "error"}
-        jobs.append(attempt(a, s, jid, a.probe_password, a.cafile, a.probe_password_result, r, [], None))
-    if a.probe_ca_result:
-        r = {"host": f"{a.host} (trusts only {a.probe_ca})", "role": "probe", "status": "error"}
-        jobs.append(attempt(a, s, jid, str(s["PASSWORD"]), [a.probe_ca], a.probe_ca_result, r, [], None))
-    await asyncio.gather(*jobs)
+    if not names:
+        raise RuntimeError("jvb.conf has no xmpp-client config")
+    if a.configs is not None and a.configs != 0 and len(names) != a.configs:
+        raise RuntimeError(f"expected {a.configs} xmpp-client config(s), found {names}")
+    per = {}
+    jobs = []
+    first = None
+    for name in names:
+        s, why = bridge_settings(configs.get_config(name))
+        r = {"settings": {k: v for k, v in s.items() if k != "PASSWORD"}, "status": "error"}
+        per[name] = r
+        if why:
+            r["status"], r["detail"], r["_done"] = "config-error", why, True
+            continue
+        first = first or s
+        rooms = [x.strip() for x in str(s["MUC_JIDS"]).split(",") if x.strip()]
+        jid = f"{s['USERNAME']}@{s['DOMAIN']}"
+        jobs.append(attempt(a, s, jid, str(s["PASSWORD"]), a.cafile, None, r, rooms, str(s["MUC_NICKNAME"])))
+    # probes from the same namespace (and process), against the first config: they must fail
+    # before any session starts
+    if first is not None:
+        jid = f"{first['USERNAME']}@{first['DOMAIN']}"
+        if a.probe_password_result:
+            r = {"host": f"{a.host} (wrong password)", "role": "probe", "status": "error"}
+            jobs.append(attempt(a, first, jid, a.probe_password, a.cafile, a.probe_password_result, r, [], None))
+        if a.probe_ca_result:
+            r = {"host": f"{a.host} (trusts only {a.probe_ca})", "role": "probe", "status": "error"}
+            jobs.append(attempt(a, first, jid, str(first["PASSWORD"]), [a.probe_ca], a.probe_ca_result, r, [], None))
+    await asyncio.gather(*jobs, all_configs_in(a, names, per, result))
+
+
+async def all_configs_in(a, names, per, result):
+    """Once every config has its result: the bridge's result file (then the attempts stay online
+    until the release file exists)."""
+    while not all(per[n].get("_done") for n in names) and time.monotonic() < a.deadline + 1:
+        await asyncio.sleep(0.05)
+    for n in names:
+        per[n].pop("_done", None)
+    result["configs"] = per
+    if len(names) == 1:
+        r = per[names[0]]
+        result.update({k: v for k, v in r.items() if k in ("settings", "tls", "nick", "joined", "status", "detail")})
+    else:
+        bad = [n for n in names if per[n]["status"] != "joined"]
+        result["status"] = "joined" if not bad else per[bad[0]]["status"]
+        if bad:
+            result["detail"] = "; ".join(f"{n}: {per[n]['status']} {per[n].get('detail', '')}".strip() for n in bad)
+    write_json(a.result, result)
 
 
 async def attempt(a, s, jid, password, cafiles, result_path, result, rooms, nick):
@@ -269,7 +307,10 @@ async def attempt(a, s, jid, password, cafiles, result_path, result, rooms, nick
     c.add_event_handler("session_start", on_session)
     c.connect(str(s["HOSTNAME"]), int(s["PORT"]))
     await wait_done(done, a.deadline, finish)
-    write_json(result_path, result)
+    if result_path:
+        write_json(result_path, result)
+    else:
+        result["_done"] = True  # run_bridge's all_configs_in writes the bridge's result
     if result["status"] == "joined":
         await wait_release(a.release, a.deadline)
     c.disconnect()
@@ -356,6 +397,8 @@ def main():
     p.add_argument("--probe-password-result", help="also try the wrong password; its result file")
     p.add_argument("--probe-ca", help="a CA bundle that does not sign prosody's certificate")
     p.add_argument("--probe-ca-result", help="also try trusting only --probe-ca; its result file")
+    p.add_argument("--configs", type=int, default=1,
+                   help="bridge: how many xmpp-client configs jvb.conf must have (0: any number)")
     p.add_argument("--expect", nargs="*", default=[])
     p.add_argument("--result", required=True)
     p.add_argument("--release", required=True)

@@ -47,14 +47,18 @@
             rustPlatform.buildRustPackage =
               attrs:
               assert builtins.pathExists attrs.cargoLock.lockFile;
-              assert builtins.pathExists (attrs.src + "/src/lib.rs");
-              assert builtins.pathExists (attrs.src + "/templates");
-              assert !(builtins.pathExists (attrs.src + "/nix"));
-              assert !(builtins.pathExists (attrs.src + "/flake.nix"));
-              runCommand "${attrs.pname}-${attrs.version}" { cli = ./jitsi-topology; } ''
-                mkdir -p "$out/bin"
-                cp "$cli" "$out/bin/jitsi-topology"
-              '';
+              runCommand "${attrs.pname}-${attrs.version}"
+                {
+                  cli = ./jitsi-topology;
+                  inherit (attrs) src;
+                }
+                ''
+                  # The source is the crate's, without the Nix files.
+                  test -f "$src/Cargo.lock" && test -f "$src/src/lib.rs" && test -d "$src/templates"
+                  test ! -e "$src/nix" && test ! -e "$src/flake.nix"
+                  mkdir -p "$out/bin"
+                  cp "$cli" "$out/bin/jitsi-topology"
+                '';
             testers.runNixOSTest =
               _test:
               derivation {
