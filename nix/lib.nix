@@ -30,6 +30,7 @@ let
     length
     listToAttrs
     map
+    match
     readFile
     toJSON
     typeOf
@@ -173,8 +174,23 @@ let
   resolve =
     args:
     let
-      resolved = fromJSON (readFile (resolveFile args));
-      manifest = fromJSON (readFile "${render args}/manifest.json");
+      # readFile gives the document the context of the store paths it names (certificates a
+      # derivation made, say), which fromJSON refuses; read it without, then give the strings
+      # naming store paths the model's context back, so whatever uses them depends on them.
+      context = builtins.getContext (modelJSON args.topology);
+      restore =
+        v:
+        if isString v && match ".*${builtins.storeDir}/.*" v != null then
+          builtins.appendContext v context
+        else if isAttrs v then
+          builtins.mapAttrs (_: restore) v
+        else if isList v then
+          map restore v
+        else
+          v;
+      read = file: restore (fromJSON (builtins.unsafeDiscardStringContext (readFile file)));
+      resolved = read (resolveFile args);
+      manifest = read "${render args}/manifest.json";
     in
     if resolved ? hosts then
       throw "jitsi-topology: the CLI's resolve document now has `hosts` of its own; lib.resolve must rename its per-host view"

@@ -50,6 +50,10 @@ let
   bridges = map (b: host b.host) handbook.bridges;
   sharded = resolve (import ./sharded.nix);
   shardedHost = name: jitsiTopology.hostConfig { resolved = sharded; host = name; };
+  # The host's openssl builds the test certificates (the minimal runCommand has it on PATH).
+  vmTopology = import ./vm-topology.nix { pkgs = pkgs // { openssl = null; }; };
+  vmResolved = resolve vmTopology;
+  vmHost = name: jitsiTopology.hostConfig { resolved = vmResolved; host = name; };
 in
 {
   # lib.render on the handbook topology written in Nix.
@@ -91,6 +95,33 @@ in
   resolve-secret-files = jitsiTopology.resolveFile {
     inherit pkgs package;
     topology = withSecretFiles;
+  };
+
+  # The VM test's topology (its certificates made with the host's openssl): the CLI accepts
+  # it, and each VM gets what the test expects.
+  vm-topology = render vmTopology;
+  vm-claims = check {
+    "the VM test's topology has one signalling host and two bridges" =
+      attrNames vmResolved.hosts == [ "jvb1.meet.example.com" "jvb2.meet.example.com" "meet.example.com" ];
+    "prosody presents the test CA's auth certificate" =
+      (vmHost "meet.example.com").signaling.authCertificate.cert == "${vmTopology.trust.certificate}";
+    "store paths from the model keep their dependency" =
+      builtins.hasContext (vmHost "jvb1.meet.example.com").bridge.caCertificate
+      && builtins.hasContext (vmHost "meet.example.com").signaling.tls.certificate;
+    "both bridges trust the test CA and verify prosody" = all (
+      name:
+      (vmHost name).bridge.caCertificate == "${vmTopology.trust.ca_certificate}"
+      && (vmHost name).bridge.verifiesProsody
+    ) [ "jvb1.meet.example.com" "jvb2.meet.example.com" ];
+  };
+  vm-pki = builtins.dirOf vmTopology.trust.ca_certificate;
+
+  # The bridge's trust-store script, as the module writes it (nix/tests/run runs it with the
+  # host's keytool).
+  truststore-script = import ./module-stub.nix {
+    inherit jitsiTopology package pkgs check hasInfix;
+    topology = handbook;
+    want = "truststore-script";
   };
 
   # What the NixOS module receives for each host (nix/host.nix), as claims about Jitsi.

@@ -60,7 +60,9 @@
                   cp "$cli" "$out/bin/jitsi-topology"
                 '';
             testers.runNixOSTest =
-              _test:
+              test:
+              # The test definition must at least evaluate to a test.
+              assert builtins.isAttrs test && test ? nodes && test ? testScript;
               derivation {
                 name = "nixos-test-needs-nixpkgs";
                 inherit system;
