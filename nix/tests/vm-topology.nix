@@ -8,21 +8,20 @@ let
 
   # A CA and two certificates it signed, with the names the hosts present.
   pki = pkgs.runCommand "jitsi-topology-test-pki" { nativeBuildInputs = [ pkgs.openssl ]; } ''
-      mkdir -p "$out"
-      cd "$out"
-      openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=jitsi-topology test CA" \
-        -keyout ca.key -out ca.crt
-      for name in auth ${domain}; do
-        file=''${name%%.*}
-        [ "$name" = auth ] && name=auth.${domain}
-        openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$file.key" -out "$file.csr"
-        printf 'subjectAltName=DNS:%s\n' "$name" > "$file.ext"
-        openssl x509 -req -in "$file.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
-          -extfile "$file.ext" -out "$file.crt"
-      done
-      chmod 0644 ./*
+    mkdir -p "$out"
+    cd "$out"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=jitsi-topology test CA" \
+      -keyout ca.key -out ca.crt
+    for name in auth ${domain}; do
+      file=''${name%%.*}
+      [ "$name" = auth ] && name=auth.${domain}
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$file.key" -out "$file.csr"
+      printf 'subjectAltName=DNS:%s\n' "$name" > "$file.ext"
+      openssl x509 -req -in "$file.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -extfile "$file.ext" -out "$file.crt"
+    done
+    chmod 0644 ./*
     '';
-
 in
 {
   inherit domain;
