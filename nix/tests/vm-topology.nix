@@ -21,7 +21,7 @@ let
         -extfile "$file.ext" -out "$file.crt"
     done
     chmod 0644 ./*
-    '';
+  '';
 in
 {
   inherit domain;
