@@ -50,6 +50,13 @@ let
   bridge = b != null;
   firewall = this.firewall.enable;
 
+  # The Prosody series nixpkgs runs against the one the topology was rendered for.
+  prosodyVersion = config.services.prosody.package.version or null;
+  prosodyMismatch =
+    signaling
+    && prosodyVersion != null
+    && (builtins.compareVersions prosodyVersion "13" >= 0) != (resolved.prosody == "13");
+
   # The certificate the bridge's JVM trusts for prosody's auth.<domain>.
   trustedCertificate = if cfg.trustedCertificate != null then cfg.trustedCertificate else b.caCertificate;
   trustStore = "/run/jitsi-topology/truststore.p12";
@@ -137,7 +144,16 @@ in
               jitsi-topology: the bridge ${cfg.host} verifies prosody's certificate (trust.mode = "${resolved.trust.mode}") but has none to trust. Set services.jitsi-topology.trustedCertificate to the certificate prosody presents for ${resolved.names.auth_domain} (with nixpkgs' jitsi-meet module: /var/lib/jitsi-meet/jitsi-meet.crt of the signalling host, copied here), or use trust.mode = "ca" in the topology.'';
           }
         ];
-      inherit (this) warnings;
+      warnings =
+        this.warnings
+        ++ (
+          if prosodyMismatch then
+            [
+              "jitsi-topology: the topology says platform.prosody = \"${resolved.prosody}\", but ${cfg.host} runs prosody ${prosodyVersion}; set platform.prosody to its series so the account steps and settings match"
+            ]
+          else
+            [ ]
+        );
 
       users.groups.jitsi-meet = { };
 
