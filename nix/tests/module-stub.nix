@@ -114,6 +114,7 @@ let
       host,
       nftables ? false,
       trustedCertificate ? null,
+      prosody ? "/nix/store/00000000000000000000000000000000-prosody",
     }:
     {
       services.jitsi-topology = {
@@ -128,7 +129,7 @@ let
         prosody.lockdown = false;
       };
       services.prosody = {
-        package = "/nix/store/00000000000000000000000000000000-prosody";
+        package = prosody;
         muc = [
           { domain = "conference.meet.example.com"; }
           { domain = "internal.auth.meet.example.com"; }
@@ -163,6 +164,15 @@ let
       trustedCertificate = "/etc/jitsi-topology/prosody-auth.crt";
     }).config;
   bridgeWithoutTrust = (evalHost { host = "jvb2.meet.example.com"; }).config;
+  signalingWithProsody =
+    version:
+    (evalHost {
+      host = "meet.example.com";
+      prosody = {
+        inherit version;
+        outPath = "/nix/store/00000000000000000000000000000000-prosody-${version}";
+      };
+    }).config;
   options = (evalHost { host = "meet.example.com"; }).options.services.jitsi-topology;
 
   holds = config: all (a: a.assertion) config.assertions;
@@ -211,6 +221,10 @@ check {
   "no bridge service and no trust store on the signalling host" =
     !(signaling.systemd.services ? jitsi-videobridge2)
     && !(signaling.systemd.services ? jitsi-topology-truststore);
+
+  "a Prosody series other than the topology's draws a warning" =
+    (signalingWithProsody "13.0.2").warnings != [ ]
+    && (signalingWithProsody "0.12.5").warnings == [ ];
 
   "the bridge's assertions hold" = holds bridge;
   "the bridge joins the brewery as jvb1 through nixpkgs' videobridge" =
