@@ -1,0 +1,388 @@
+"""The same templates, rendered with the same resolved data, by Python's Jinja2.
+
+This is the Jinja2 side of `bench/run`'s comparison: what an Ansible role templating each file
+would do. It reads `jitsi-topology resolve MODEL` (the resolved deployment as JSON), builds for
+every file the context that the Rust renderers in src/render/*.rs build, with equivalent
+filters (src/escape.rs), and renders templates/*.j2 with Jinja2. `render_all` returns
+{host: {path: content}}; bench.py checks it equals the CLI's output tree byte for byte, so both
+sides do the same work.
+
+Covered: the forms the benchmark models use (single shard or shards behind a front door,
+relays, NAT, `{file}` secrets, any release). Not covered (they raise): TURN and `{value}` /
+`{env}` secrets, whose values `resolve` never prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List, Optional
+
+import jinja2
+
+CONFIG_DIR = "/etc/jitsi-topology"
+RUNTIME_DIR = "/run/jitsi-topology"
+SECRET_ENV_HELPER = "/usr/local/libexec/jitsi-topology/secret-env"
+FIREWALL_SERVICE = "jitsi-topology-firewall"
+PORTS = {
+    "c2s": 5222,
+    "prosody_http": 5280,
+    "jicofo_rest": 8888,
+    "media_udp": 10000,
+    "jvb_public_http": 9090,
+}
+JVB_PRIVATE_HTTP_PORT = 8080
+PROSODY_COMPONENT_PORT = 5347
+PROSODY_S2S_PORT = 5269
+
+
+# --- filters (src/escape.rs) -------------------------------------------------------------
+
+def f_lua(s: str) -> str:
+    out = ['"']
+    for c in s:
+        o = ord(c)
+        if c == '"':
+            out.append('\\"')
+        elif c == "\\":
+            out.append("\\\\")
+        elif c == "\n":
+            out.append("\\n")
+        elif o < 0x20 or o == 0x7F:
+            out.append("\\%03d" % o)
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
+def f_hocon(s: str) -> str:
+    # serde_json::to_string: JSON string, non-ASCII kept.
+    return json.dumps(s, ensure_ascii=False)
+
+
+def f_hocon_key(s: str) -> str:
+    if s and all(c.isascii() and (c.isalnum() or c in "_-") for c in s):
+        return s
+    return f_hocon(s)
+
+
+def f_js(s: str) -> str:
+    out = ["'"]
+    for c in s:
+        o = ord(c)
+        if c == "'":
+            out.append("\\'")
+        elif c == "\\":
+            out.append("\\\\")
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif c == "<":
+            out.append("\\x3c")
+        elif c == ">":
+            out.append("\\x3e")
+        elif o < 0x20 or c in "\u2028\u2029\x7f":
+            out.append("\\u%04x" % o)
+        else:
+            out.append(c)
+    out.append("'")
+    return "".join(out)
+
+
+_NGINX_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/:+@-[]")
+
+
+def f_nginx(s: str) -> str:
+    if s and all(c in _NGINX_OK for c in s):
+        return s
+    raise ValueError("%r cannot be written into an nginx config without quoting" % s)
+
+
+def _has_control(s: str) -> bool:
+    # Rust's char::is_control: Unicode Cc (U+0000-U+001F, U+007F-U+009F).
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in s)
+
+
+def f_debconf(s: str) -> str:
+    if "\n" in s or "\r" in s or s.endswith("\\") or _has_control(s):
+        raise ValueError("a debconf value cannot contain a line break or control character")
+    return s
+
+
+def f_line(s: str) -> str:
+    if _has_control(s):
+        raise ValueError("a one-line setting cannot contain a control character")
+    return s
+
+
+def f_systemd(s: str) -> str:
+    if _has_control(s):
+        raise ValueError("a systemd setting cannot contain control characters")
+    return s.replace("%", "%%").replace("$", "$$")
+
+
+def environment(templates_dir: str) -> jinja2.Environment:
+    """Jinja2 configured as src/render/mod.rs configures minijinja."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        cache_size=-1,
+    )
+    env.filters.update(
+        lua=f_lua,
+        hocon=f_hocon,
+        hocon_key=f_hocon_key,
+        js=f_js,
+        nginx=f_nginx,
+        debconf=f_debconf,
+        systemd=f_systemd,
+        line=f_line,
+    )
+    return env
+
+
+class Renderer:
+    """Renders every templated file of a resolved deployment."""
+
+    NAMES = [
+        "debconf.selections", "nginx-site.conf", "prosody.cfg.lua", "jicofo.conf", "jvb.conf",
+        "config.js", "firewall.nft", "firewall.service", "service-dropin.conf", "secret-env.sh",
+        "haproxy.cfg", "sip-communicator.properties",
+    ]
+
+    def __init__(self, templates_dir: str):
+        self.env = environment(templates_dir)
+        # Compile every template once, outside the timed part (minijinja does it once too).
+        self.t = {n: self.env.get_template(n + ".j2") for n in self.NAMES}
+
+    def _tpl(self, name: str, **ctx: Any) -> str:
+        return self.t[name].render(**ctx)
+
+    # --- src/render/firewall.rs ---
+
+    @staticmethod
+    def _rule(protocol, ports, sources, action, description, port_ranges=()):
+        return {"protocol": protocol, "ports": list(ports), "port_ranges": list(port_ranges),
+                "sources": sources, "action": action, "description": description}
+
+    def _plan(self, d, rules):
+        f = d["firewall"]
+        if not f["enabled"]:
+            return None
+        if f["admin_networks"]:
+            rules.insert(0, self._rule("any", [], list(f["admin_networks"]), "accept",
+                                       "administrators reach every port (never locked out)"))
+        rules = [r for r in rules if r["sources"] is None or r["sources"]]
+        return {"policy": "drop" if f["default_drop"] else "accept", "rules": rules}
+
+    def _signaling_plan(self, d, shard):
+        if d["turn"] is not None:
+            raise NotImplementedError("TURN is not covered by the Jinja2 port")
+        r = self._rule
+        return self._plan(d, [
+            r("tcp", [80, 443], None, "accept", "browsers: HTTP (redirect, ACME) and HTTPS"),
+            r("tcp", [PORTS["c2s"]], list(shard["xmpp_clients"]), "accept", "bridges log in to prosody"),
+            r("tcp", [PORTS["c2s"]], None, "drop", "nobody else reaches prosody's client port"),
+            r("tcp", [PORTS["prosody_http"], PROSODY_COMPONENT_PORT, PORTS["jicofo_rest"]], None, "drop",
+              "prosody's HTTP and component ports and jicofo's REST API stay on loopback"),
+            r("tcp", [PROSODY_S2S_PORT], None, "drop",
+              "prosody's server-to-server port: Jitsi does not federate"),
+        ])
+
+    def _front_door_plan(self, d):
+        return self._plan(d, [self._rule("tcp", [80, 443], None, "accept",
+                                         "browsers: HTTP (redirect) and HTTPS")])
+
+    def _bridge_plan(self, d, b):
+        r = self._rule
+        rules = []
+        if b["websocket_server_id"] is not None:
+            rules.append(r("tcp", [PORTS["jvb_public_http"]],
+                           [_host_net(s["address"]) for s in b["shards"]], "accept",
+                           "colibri websockets from the signalling hosts' nginx"))
+            rules.append(r("tcp", [PORTS["jvb_public_http"]], None, "drop",
+                           "nobody else reaches the bridge's public HTTP server"))
+        monitoring = d["firewall"]["monitoring_networks"]
+        rules += [
+            r("udp", [PORTS["media_udp"]], None, "accept", "media from clients and other bridges"),
+            r("tcp", [JVB_PRIVATE_HTTP_PORT], list(monitoring), "accept",
+              "monitoring reaches the bridge's health and statistics"),
+            r("tcp", [JVB_PRIVATE_HTTP_PORT], None, "drop",
+              "the bridge's private HTTP API (health, stats) stays on loopback" if not monitoring
+              else "nobody else reaches the bridge's private HTTP API"),
+        ]
+        return self._plan(d, rules)
+
+    @staticmethod
+    def _view(r):
+        items = [str(p) for p in r["ports"]] + ["%d-%d" % (a, b) for a, b in r["port_ranges"]]
+        ports = "" if not items else items[0] if len(items) == 1 else "{ %s }" % ", ".join(items)
+        proto = r["protocol"]
+        if proto == "any":
+            match = ""
+        elif not ports:
+            match = "meta l4proto %s " % proto
+        else:
+            match = "%s dport %s " % (proto, ports)
+        nets = r["sources"] or []
+        return {
+            "description": r["description"], "action": r["action"], "match": match,
+            "anywhere": r["sources"] is None,
+            "v4": [n for n in nets if ":" not in n], "v6": [n for n in nets if ":" in n],
+        }
+
+    def _firewall_files(self, out, host, roles, plan):
+        if plan is None:
+            return
+        path = CONFIG_DIR + "/firewall.nft"
+        out[path] = self._tpl("firewall.nft", host=host, roles=roles, policy=plan["policy"],
+                              rules=[self._view(r) for r in plan["rules"]])
+        out["/etc/systemd/system/%s.service" % FIREWALL_SERVICE] = self._tpl(
+            "firewall.service", path=path)
+
+    # --- src/render/systemd.rs, debconf.rs ---
+
+    @staticmethod
+    def _injection(service, variable, secret, config):
+        if secret["source"] != "file":
+            raise NotImplementedError("inline secrets are not in `resolve` output")
+        return {"helper": SECRET_ENV_HELPER, "variable": variable, "file": secret["file"],
+                "env_file": "%s/%s.env" % (RUNTIME_DIR, service), "config": config}
+
+    def _dropin(self, out, service, environment, secret):
+        if environment is None and secret is None:
+            return
+        out["/etc/systemd/system/%s.service.d/jitsi-topology.conf" % service] = self._tpl(
+            "service-dropin.conf", service=service, environment=environment, secret=secret)
+
+    def _debconf(self, out, d, host, selections):
+        path = CONFIG_DIR + "/debconf.selections"
+        sel = [{"owner": o, "question": q, "type": t, "value": v} for o, q, t, v in selections]
+        out[path] = self._tpl("debconf.selections", host=host, release=d["release"], path=path,
+                              selections=sel)
+
+    # --- hosts (src/render/mod.rs) ---
+
+    def front_door(self, d, door):
+        out: Dict[str, str] = {}
+        backends = [{"name": name, "endpoint": _socket(addr, 443)} for name, addr in door["backends"]]
+        verify = "verify none" if d["web"]["web_tls"]["self_signed"] else "verify required ca-file @system-ca"
+        out["/etc/haproxy/haproxy.cfg"] = self._tpl(
+            "haproxy.cfg", release=d["release"], names=d["names"], door=door, backends=backends,
+            verify=verify)
+        self._firewall_files(out, door["host"], "front door", self._front_door_plan(d))
+        return out
+
+    def signaling(self, d, shard):
+        out: Dict[str, str] = {}
+        names, web, secrets = d["names"], d["web"], d["secrets"]
+        tls = web["web_tls"]
+        sel = [
+            ("jitsi-videobridge", "jitsi-videobridge/jvb-hostname", "string", names["domain"]),
+            ("jitsi-meet-prosody", "jitsi-videobridge/jvb-hostname", "string", names["domain"]),
+            ("jitsi-meet", "jitsi-meet/jvb-serve", "boolean", "false"),
+            ("jitsi-meet-web-config", "jitsi-meet/cert-choice", "select", tls["cert_choice"]),
+        ]
+        if tls["own"]:
+            sel.append(("jitsi-meet-web-config", "jitsi-meet/cert-path-crt", "string", tls["certificate"]))
+            sel.append(("jitsi-meet-web-config", "jitsi-meet/cert-path-key", "string", tls["key"]))
+        if tls["email"] is not None:
+            sel.append(("jitsi-meet-web-config", "jitsi-meet/email", "string", tls["email"]))
+        sel.append(("jitsi-meet-web-config", "jitsi-meet/jaas-choice", "boolean",
+                    "true" if web["jaas"] else "false"))
+        self._debconf(out, d, shard["host"], sel)
+        out[web["nginx_site"]] = self._tpl(
+            "nginx-site.conf", release=d["release"], names=names, tls=tls,
+            config_js=web["config_js"], shard=shard, ports=PORTS)
+        out[web["prosody_config"]] = self._tpl(
+            "prosody.cfg.lua", release=d["release"], prosody=d["prosody"], names=names,
+            ports=PORTS, auth_certificate=web["auth_certificate"], auth_key=web["auth_key"],
+            component_admins_as_room_owners=d["prosody"] == "13", turn=None,
+            turn_secret=None, turn_secret_env=secrets["turn_env"])
+        focus = secrets["focus"]
+        jicofo_conf = "/etc/jitsi/jicofo/jicofo.conf"
+        out[jicofo_conf] = self._tpl(
+            "jicofo.conf", release=d["release"], names=names, ports=PORTS, password=None,
+            password_env=secrets["focus_env"], password_file=focus["file"],
+            relays=d["relays"], region=shard["region"], sharded=shard["sharded"])
+        out[web["config_js"]] = self._tpl("config.js", release=d["release"], names=names, shard=shard)
+        self._dropin(out, "jicofo", None,
+                     self._injection("jicofo", secrets["focus_env"], focus, jicofo_conf))
+        out[SECRET_ENV_HELPER] = self._tpl("secret-env.sh")
+        self._firewall_files(out, shard["host"], "signalling host", self._signaling_plan(d, shard))
+        return out
+
+    def bridge(self, d, b):
+        out: Dict[str, str] = {}
+        names, secrets = d["names"], d["secrets"]
+        self._debconf(out, d, "a bridge", [
+            ("jitsi-videobridge2", "jitsi-videobridge/jvb-hostname", "string", names["domain"])])
+        jvb_conf = "/etc/jitsi/videobridge/jvb.conf"
+        jvb = secrets["jvb"]
+        out[jvb_conf] = self._tpl(
+            "jvb.conf", release=d["release"], names=names, ports=PORTS, bridge=b,
+            verify_certificate=d["trust"]["mode"] != "insecure", password=None,
+            password_env=secrets["jvb_env"], password_file=jvb["file"])
+        if d["sip_communicator_properties"]:
+            out["/etc/jitsi/videobridge/sip-communicator.properties"] = self._tpl(
+                "sip-communicator.properties", release=d["release"], bridge=b)
+        env_path = None
+        if b["jvm_max_memory"] is not None:
+            env_path = CONFIG_DIR + "/videobridge.env"
+            # Not a template in Rust either (format!), but the same bytes.
+            out[env_path] = (
+                "# Managed by jitsi-topology for bridge %s: read by jvb.sh through our drop-in.\n"
+                "VIDEOBRIDGE_MAX_MEMORY=%s\n" % (b["host"], b["jvm_max_memory"]))
+        self._dropin(out, "jitsi-videobridge2", env_path,
+                     self._injection("jitsi-videobridge2", secrets["jvb_env"], jvb, jvb_conf))
+        out[SECRET_ENV_HELPER] = self._tpl("secret-env.sh")
+        self._firewall_files(out, b["host"], "bridge", self._bridge_plan(d, b))
+        return out
+
+    def render_all(self, d) -> Dict[str, Dict[str, str]]:
+        """Every host's templated files: {host: {path: content}}."""
+        if d["turn"] is not None:
+            raise NotImplementedError("TURN is not covered by the Jinja2 port")
+        hosts: Dict[str, Dict[str, str]] = {}
+        if d["front_door"] is not None:
+            hosts[d["front_door"]["host"]] = self.front_door(d, d["front_door"])
+        for shard in d["shards"]:
+            hosts[shard["host"]] = self.signaling(d, shard)
+        for b in d["bridges"]:
+            hosts[b["host"]] = self.bridge(d, b)
+        return hosts
+
+
+def _host_net(addr: str) -> str:
+    return addr + ("/128" if ":" in addr else "/32")
+
+
+def _socket(addr: str, port: int) -> str:
+    return ("[%s]:%d" if ":" in addr else "%s:%d") % (addr, port)
+
+
+def compare(hosts: Dict[str, Dict[str, str]], tree: str) -> List[str]:
+    """Differences between Jinja2's files and the CLI's output tree (empty: identical)."""
+    problems = []
+    for host, files in hosts.items():
+        for path, content in files.items():
+            p = os.path.join(tree, host, path.lstrip("/"))
+            try:
+                with open(p, encoding="utf-8") as f:
+                    ours = f.read()
+            except OSError as e:
+                problems.append("%s%s: %s" % (host, path, e))
+                continue
+            if ours != content:
+                problems.append("%s%s: differs" % (host, path))
+    with open(os.path.join(tree, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    ours_count = sum(len(h["files"]) for h in manifest["hosts"])
+    theirs_count = sum(len(f) for f in hosts.values())
+    if ours_count != theirs_count:
+        problems.append("the tree has %d files, Jinja2 rendered %d" % (ours_count, theirs_count))
+    return problems

@@ -1,0 +1,141 @@
+//! Deterministic synthetic topologies for the benchmarks (shared by `benches/*.rs`).
+//!
+//! [`topology`] writes the YAML model of a deployment with `bridges` videobridges and
+//! `shards` signalling hosts (1: the single-shard `signaling:` form; more: `shards:` behind a
+//! `front_door:`). The same arguments always give the same bytes: no clock, no randomness.
+//!
+//! The mix, by bridge index `i` (0-based):
+//! - regions: `eu-central`, `eu-west`, `us-east` in turn, so relays are on (every bridge gets
+//!   `relay { … }`, jicofo `RegionBasedBridgeSelectionStrategy` and `local-region`);
+//! - NAT: three bridges in four sit on a private address (`10.1.0.0/16`) behind a 1:1 NAT
+//!   mapping (`public_address` in `198.18.0.0/16`); the fourth has a public address of its own
+//!   (`198.19.0.0/16`); no bridge needs STUN, so the model draws no warning;
+//! - every other bridge sets `jvm_max_memory` (an environment file and a drop-in line);
+//! - with several shards, every fourth bridge serves every shard, each other one shard
+//!   `(i / 4) % shards`;
+//! - secrets are `{file}` references (nothing secret in the output), the firewall has admin
+//!   and monitoring networks (the bridges' private HTTP API opens to monitoring).
+//!
+//! Addresses come from the RFC 2544 benchmarking range (198.18.0.0/15), which the model
+//! accepts as public, so 10,000 and more bridges get distinct ones (up to 62,500).
+
+#![allow(dead_code)]
+
+use std::fmt::Write;
+
+/// The domain every synthetic deployment serves.
+pub const DOMAIN: &str = "bench.example.net";
+const REGIONS: [&str; 3] = ["eu-central", "eu-west", "us-east"];
+
+/// One synthetic deployment's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spec {
+    /// Videobridges.
+    pub bridges: usize,
+    /// Signalling hosts (shards); 1 is the single-shard form.
+    pub shards: usize,
+}
+
+impl Spec {
+    /// `bridges` bridges, one shard.
+    pub const fn single(bridges: usize) -> Self {
+        Self { bridges, shards: 1 }
+    }
+
+    /// A file name stem: `b01000` or `b01000-s4`.
+    pub fn name(&self) -> String {
+        if self.shards == 1 {
+            format!("b{:05}", self.bridges)
+        } else {
+            format!("b{:05}-s{}", self.bridges, self.shards)
+        }
+    }
+}
+
+/// The sizes the report and the criterion benchmarks use.
+pub const SPECS: [Spec; 5] = [
+    Spec::single(10),
+    Spec::single(100),
+    Spec::single(1_000),
+    Spec::single(10_000),
+    Spec {
+        bridges: 1_000,
+        shards: 4,
+    },
+];
+
+/// The `i`-th address of a /16 (`a.b.0.0/16`), skipping each /24's .0, .1 and .252-.255.
+fn address(prefix: &str, i: usize) -> String {
+    assert!(i < 250 * 250, "at most 62,500 bridges");
+    format!("{prefix}.{}.{}", i / 250, i % 250 + 2)
+}
+
+/// The YAML model of `spec`.
+pub fn topology(spec: Spec) -> String {
+    assert!(spec.bridges >= spec.shards.max(1), "every shard needs a bridge");
+    let mut y = String::with_capacity(200 * spec.bridges + 2048);
+    let d = DOMAIN;
+    let _ = writeln!(
+        y,
+        "# Synthetic topology from benches/gen.rs: {} bridges, {} shard(s), NAT and regions mixed in.",
+        spec.bridges, spec.shards
+    );
+    let _ = writeln!(
+        y,
+        "domain: {d}\n\
+         tls: {{ mode: own, certificate: /etc/ssl/{d}.crt, key: /etc/ssl/{d}.key }}\n\
+         secrets:\n  focus: {{ file: /etc/jitsi-topology/secrets/focus }}\n  jvb: {{ file: /etc/jitsi-topology/secrets/jvb }}"
+    );
+    if spec.shards == 1 {
+        let _ = writeln!(
+            y,
+            "signaling: {{ host: meet.{d}, address: 10.0.0.10, region: {} }}",
+            REGIONS[0]
+        );
+    } else {
+        let _ = writeln!(
+            y,
+            "front_door: {{ host: door.{d}, address: 10.0.0.2, certificate: /etc/haproxy/certs/{d}.pem }}\nshards:"
+        );
+        for s in 0..spec.shards {
+            let _ = writeln!(
+                y,
+                "  - {{ name: shard-{s}, signaling: {{ host: shard-{s}.{d}, address: 10.0.{}.10, region: {} }} }}",
+                s + 1,
+                REGIONS[s % REGIONS.len()]
+            );
+        }
+    }
+    y.push_str("bridges:\n");
+    for i in 0..spec.bridges {
+        let _ = write!(y, "  - {{ host: jvb{:05}.{d}, ", i + 1);
+        if i % 4 == 3 {
+            let _ = write!(y, "address: {}", address("198.19", i));
+        } else {
+            let _ = write!(
+                y,
+                "address: {}, public_address: {}",
+                address("10.1", i),
+                address("198.18", i)
+            );
+        }
+        let _ = write!(y, ", region: {}", REGIONS[i % REGIONS.len()]);
+        if i % 2 == 0 {
+            y.push_str(", jvm_max_memory: 8g");
+        }
+        if spec.shards > 1 && i % 4 != 0 {
+            let _ = write!(y, ", shards: [shard-{}]", (i / 4) % spec.shards);
+        }
+        y.push_str(" }\n");
+    }
+    y.push_str("bridge_networks: [10.1.0.0/16, 198.19.0.0/16]\n");
+    if spec.shards > 1 {
+        // Several shards share one CA for auth.DOMAIN (distribute would draw a warning).
+        let _ = writeln!(
+            y,
+            "trust:\n  mode: ca\n  ca_certificate: /etc/ssl/certs/{d}-internal-ca.pem\n  certificate: /etc/prosody/certs/auth.{d}.crt\n  key: /etc/prosody/certs/auth.{d}.key"
+        );
+    }
+    y.push_str("firewall: { admin_networks: [192.0.2.0/28], monitoring_networks: [10.9.0.0/24] }\n");
+    y
+}
