@@ -170,7 +170,10 @@ impl Parsers {
             need("debconf-communicate"),
         );
         for (file, what) in [
-            (TYPESAFE_JAR, "Typesafe Config (package libtypesafe-config-java)"),
+            (
+                TYPESAFE_JAR,
+                "Typesafe Config (package libtypesafe-config-java)",
+            ),
             ("/usr/lib/prosody/core/configmanager.lua", "prosody"),
             ("/etc/nginx/mime.types", "nginx-common"),
         ] {
@@ -346,7 +349,9 @@ fn base(kind: Base, tls_dir: &Path) -> Value {
     match kind {
         Base::Single => {}
         Base::Old => m["release"] = json!("stable-9646"),
-        Base::Letsencrypt => m["tls"] = json!({ "mode": "letsencrypt", "email": "ops@example.test" }),
+        Base::Letsencrypt => {
+            m["tls"] = json!({ "mode": "letsencrypt", "email": "ops@example.test" })
+        }
         Base::Sharded => {
             let o = m.as_object_mut().expect("an object");
             o.remove("signaling");
@@ -370,7 +375,8 @@ fn base(kind: Base, tls_dir: &Path) -> Value {
         }
         Base::FileSecrets => {
             for name in ["focus", "jvb", "turn"] {
-                m["secrets"][name] = json!({ "file": format!("/etc/jitsi-topology/secrets/{name}") });
+                m["secrets"][name] =
+                    json!({ "file": format!("/etc/jitsi-topology/secrets/{name}") });
             }
         }
     }
@@ -468,21 +474,41 @@ const FIELDS: &[Field] = &[
         target: Target::EnvValue,
     },
     f("/secrets/jvb/env", Base::EnvSecrets, Shape::EnvName),
-    f("/secrets/focus/file", Base::FileSecrets, Shape::Path("/etc/jitsi-topology/")),
-    f("/secrets/jvb/file", Base::FileSecrets, Shape::Path("/etc/jitsi-topology/")),
+    f(
+        "/secrets/focus/file",
+        Base::FileSecrets,
+        Shape::Path("/etc/jitsi-topology/"),
+    ),
+    f(
+        "/secrets/jvb/file",
+        Base::FileSecrets,
+        Shape::Path("/etc/jitsi-topology/"),
+    ),
     f("/secrets/turn/file", Base::FileSecrets, Shape::Path("")),
     f("/trust/ca_certificate", Base::Single, Shape::Path("/etc/")),
-    f("/trust/certificate", Base::Single, Shape::Path("/etc/prosody/")),
+    f(
+        "/trust/certificate",
+        Base::Single,
+        Shape::Path("/etc/prosody/"),
+    ),
     f("/trust/key", Base::Single, Shape::Path("")),
     f("/turn/domain", Base::Single, Shape::Host),
     f("/turn/host", Base::Single, Shape::Host),
-    f("/turn/tls/certificate", Base::Single, Shape::Path("/etc/coturn/")),
+    f(
+        "/turn/tls/certificate",
+        Base::Single,
+        Shape::Path("/etc/coturn/"),
+    ),
     f("/turn/tls/key", Base::Single, Shape::Path("")),
     f("/shards/0/name", Base::Sharded, Shape::ShardName),
     f("/shards/0/signaling/host", Base::Sharded, Shape::Host),
     f("/shards/0/signaling/region", Base::Sharded, Shape::Name),
     f("/front_door/host", Base::Sharded, Shape::Host),
-    f("/front_door/certificate", Base::Sharded, Shape::Path("/etc/haproxy/")),
+    f(
+        "/front_door/certificate",
+        Base::Sharded,
+        Shape::Path("/etc/haproxy/"),
+    ),
     f("/release", Base::Single, Shape::Release),
     f("/$schema", Base::Single, Shape::Free),
 ];
@@ -493,14 +519,87 @@ const FIELDS: &[Field] = &[
 
 /// Pieces that mean something to at least one of the formats we write.
 const HOSTILE: &[&str] = &[
-    "\"", "'", "`", "\u{201c}", "\u{2019}", "\\", "\\\\", "\\\"", "\\n", "\\u0000", "\\x3c", "\n",
-    "\r", "\r\n", "\t", " ", "\0", "\u{7f}", "\u{85}", "\u{2028}", "\u{2029}", "\u{feff}",
-    "\u{200b}", "${", "${?JITSI_TOPOLOGY_JVB_PASSWORD}", "${x}", "$", "$host", "%", "%n", ";",
-    "}", "{", "}}", "{{", "[", "]", "]]", "[[", "[==[", "]==]", "--", "--[[", "#", "//", "/*",
-    "*/", "<!--#", "-->", "</script>", "<", ">", "&", "=", ":", ",", "@", "+", "/", "..", "../",
-    ".", "-", "_", "é", "Ω", "雪", "😀", "\u{10ffff}", "İ", "ﬀ", "include", "location",
-    "\" }\nadmins = { \"evil@x\" }\n--", "\";\n  PASSWORD = \"x", "'; alert(1); //",
-    "\"\"\"", "'''", "'\\''", "A", "0",
+    "\"",
+    "'",
+    "`",
+    "\u{201c}",
+    "\u{2019}",
+    "\\",
+    "\\\\",
+    "\\\"",
+    "\\n",
+    "\\u0000",
+    "\\x3c",
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    " ",
+    "\0",
+    "\u{7f}",
+    "\u{85}",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{feff}",
+    "\u{200b}",
+    "${",
+    "${?JITSI_TOPOLOGY_JVB_PASSWORD}",
+    "${x}",
+    "$",
+    "$host",
+    "%",
+    "%n",
+    ";",
+    "}",
+    "{",
+    "}}",
+    "{{",
+    "[",
+    "]",
+    "]]",
+    "[[",
+    "[==[",
+    "]==]",
+    "--",
+    "--[[",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "<!--#",
+    "-->",
+    "</script>",
+    "<",
+    ">",
+    "&",
+    "=",
+    ":",
+    ",",
+    "@",
+    "+",
+    "/",
+    "..",
+    "../",
+    ".",
+    "-",
+    "_",
+    "é",
+    "Ω",
+    "雪",
+    "😀",
+    "\u{10ffff}",
+    "İ",
+    "ﬀ",
+    "include",
+    "location",
+    "\" }\nadmins = { \"evil@x\" }\n--",
+    "\";\n  PASSWORD = \"x",
+    "'; alert(1); //",
+    "\"\"\"",
+    "'''",
+    "'\\''",
+    "A",
+    "0",
 ];
 
 fn hostile_piece() -> impl Strategy<Value = String> {
@@ -607,7 +706,9 @@ fn any_value(shape: Shape) -> BoxedStrategy<String> {
 // ---------------------------------------------------------------------------------------------
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    path.iter().try_fold(v, |v, k| v.get(*k)).and_then(Value::as_str)
+    path.iter()
+        .try_fold(v, |v, k| v.get(*k))
+        .and_then(Value::as_str)
 }
 
 /// What the model says, as the test derives it (independently of the crate's resolve step).
@@ -772,10 +873,19 @@ impl Case<'_> {
     /// the files a parser reads are written, each over the previous case's.
     fn local(&self, host: &str, path: &str) -> PathBuf {
         let _t = Timer::new("write parsed files");
-        let index = self.bundle.hosts.iter().position(|h| h.name == host).unwrap_or(usize::MAX);
-        let name = Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let index = self
+            .bundle
+            .hosts
+            .iter()
+            .position(|h| h.name == host)
+            .unwrap_or(usize::MAX);
+        let name = Path::new(path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let local = self.dir.join(format!("host{index}-{name}"));
-        fs::write(&local, self.content(host, path).unwrap_or_default()).expect("write a rendered file");
+        fs::write(&local, self.content(host, path).unwrap_or_default())
+            .expect("write a rendered file");
         local
     }
 
@@ -788,7 +898,9 @@ impl Case<'_> {
 
     fn eq(&mut self, what: &str, got: Option<&str>, want: &str) {
         if got != Some(want) {
-            self.fail(format!("{what}: read back {got:?}, the model says {want:?}"));
+            self.fail(format!(
+                "{what}: read back {got:?}, the model says {want:?}"
+            ));
         }
     }
 
@@ -814,7 +926,14 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
     let relays = e.relays;
     let front_door_cert = e.front_door_cert.clone();
     let secret_files = e.secret_files.clone();
-    let bridges: Vec<(String, String, Option<String>, String, Option<String>, Option<Vec<String>>)> = e
+    let bridges: Vec<(
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<Vec<String>>,
+    )> = e
         .bridges
         .iter()
         .map(|b| {
@@ -840,8 +959,16 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
             }
             case.count("prosody".into(), leaves(&cfg));
             let g = &cfg["*"];
-            case.eq("prosody muc_mapper_domain_base", s(g, &["muc_mapper_domain_base"]), &domain);
-            case.eq("prosody external_service_secret", s(g, &["external_service_secret"]), &turn);
+            case.eq(
+                "prosody muc_mapper_domain_base",
+                s(g, &["muc_mapper_domain_base"]),
+                &domain,
+            );
+            case.eq(
+                "prosody external_service_secret",
+                s(g, &["external_service_secret"]),
+                &turn,
+            );
             for i in ["1", "2", "3", "4"] {
                 case.eq(
                     &format!("prosody external_services[{i}].host"),
@@ -849,8 +976,16 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
                     &turn_domain,
                 );
             }
-            case.eq("prosody unlimited_jids[1]", s(g, &["unlimited_jids", "1"]), &format!("focus@{auth}"));
-            case.eq("prosody unlimited_jids[2]", s(g, &["unlimited_jids", "2"]), &format!("jvb@{auth}"));
+            case.eq(
+                "prosody unlimited_jids[1]",
+                s(g, &["unlimited_jids", "1"]),
+                &format!("focus@{auth}"),
+            );
+            case.eq(
+                "prosody unlimited_jids[2]",
+                s(g, &["unlimited_jids", "2"]),
+                &format!("jvb@{auth}"),
+            );
             case.eq(
                 "prosody VirtualHost <domain> authentication",
                 s(&cfg, &[&domain, "authentication"]),
@@ -861,7 +996,11 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
                 s(&cfg, &[&auth, "ssl", "certificate"]),
                 &auth_cert.0,
             );
-            case.eq("prosody VirtualHost auth.<domain> ssl.key", s(&cfg, &[&auth, "ssl", "key"]), &auth_cert.1);
+            case.eq(
+                "prosody VirtualHost auth.<domain> ssl.key",
+                s(&cfg, &[&auth, "ssl", "key"]),
+                &auth_cert.1,
+            );
             case.eq(
                 "prosody brewery Component",
                 s(&cfg, &[&format!("internal.{auth}"), "component_module"]),
@@ -876,12 +1015,32 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
         Ok(cfg) => {
             case.count("jicofo".into(), leaves(&cfg));
             let c = &cfg["jicofo"];
-            case.eq("jicofo xmpp.client.domain", s(c, &["xmpp", "client", "domain"]), &auth);
-            case.eq("jicofo xmpp.client.xmpp-domain", s(c, &["xmpp", "client", "xmpp-domain"]), &domain);
-            case.eq("jicofo xmpp.client.password", s(c, &["xmpp", "client", "password"]), &focus);
-            case.eq("jicofo bridge.brewery-jid", s(c, &["bridge", "brewery-jid"]), &brewery);
+            case.eq(
+                "jicofo xmpp.client.domain",
+                s(c, &["xmpp", "client", "domain"]),
+                &auth,
+            );
+            case.eq(
+                "jicofo xmpp.client.xmpp-domain",
+                s(c, &["xmpp", "client", "xmpp-domain"]),
+                &domain,
+            );
+            case.eq(
+                "jicofo xmpp.client.password",
+                s(c, &["xmpp", "client", "password"]),
+                &focus,
+            );
+            case.eq(
+                "jicofo bridge.brewery-jid",
+                s(c, &["bridge", "brewery-jid"]),
+                &brewery,
+            );
             if relays {
-                case.eq("jicofo local-region", s(c, &["local-region"]), region0.as_deref().unwrap_or(""));
+                case.eq(
+                    "jicofo local-region",
+                    s(c, &["local-region"]),
+                    region0.as_deref().unwrap_or(""),
+                );
             }
         }
     }
@@ -892,15 +1051,37 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
         Ok((cfg, globals)) => {
             case.count("config.js".into(), leaves(&cfg));
             if globals != json!(["config", "subdir", "subdomain"]) {
-                case.fail(format!("config.js defines globals {globals}, not just config, subdir, subdomain"));
+                case.fail(format!(
+                    "config.js defines globals {globals}, not just config, subdir, subdomain"
+                ));
             }
-            case.eq("config.js hosts.domain", s(&cfg, &["hosts", "domain"]), &domain);
-            case.eq("config.js hosts.muc", s(&cfg, &["hosts", "muc"]), &format!("conference.{domain}"));
-            case.eq("config.js bosh", s(&cfg, &["bosh"]), &format!("https://{domain}/http-bind"));
+            case.eq(
+                "config.js hosts.domain",
+                s(&cfg, &["hosts", "domain"]),
+                &domain,
+            );
+            case.eq(
+                "config.js hosts.muc",
+                s(&cfg, &["hosts", "muc"]),
+                &format!("conference.{domain}"),
+            );
+            case.eq(
+                "config.js bosh",
+                s(&cfg, &["bosh"]),
+                &format!("https://{domain}/http-bind"),
+            );
             if sharded {
-                case.eq("config.js deploymentInfo.shard", s(&cfg, &["deploymentInfo", "shard"]), &shard0);
+                case.eq(
+                    "config.js deploymentInfo.shard",
+                    s(&cfg, &["deploymentInfo", "shard"]),
+                    &shard0,
+                );
                 if let Some(r) = &region0 {
-                    case.eq("config.js deploymentInfo.region", s(&cfg, &["deploymentInfo", "region"]), r);
+                    case.eq(
+                        "config.js deploymentInfo.region",
+                        s(&cfg, &["deploymentInfo", "region"]),
+                        r,
+                    );
                 }
             } else {
                 case.eq(
@@ -943,7 +1124,9 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
             for w in want {
                 let found = if w.ends_with(' ') {
                     // A colibri map entry: `<server id> <address>:9090;`.
-                    lines.iter().any(|l| l.starts_with(&w) && l.ends_with(":9090;") && l.split(' ').count() == 2)
+                    lines.iter().any(|l| {
+                        l.starts_with(&w) && l.ends_with(":9090;") && l.split(' ').count() == 2
+                    })
                 } else {
                     lines.contains(&w.as_str())
                 };
@@ -958,11 +1141,16 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
     for (bi, (host, nick, region, relay_id, memory, served)) in bridges.iter().enumerate() {
         let jvb_conf = "/etc/jitsi/videobridge/jvb.conf";
         match p.hocon(&case.local(host, jvb_conf)) {
-            Err(err) => case.fail(format!("Typesafe Config refused {host}'s {jvb_conf}: {err}")),
+            Err(err) => case.fail(format!(
+                "Typesafe Config refused {host}'s {jvb_conf}: {err}"
+            )),
             Ok(cfg) => {
                 case.count(format!("jvb.conf of bridge {bi}"), leaves(&cfg));
                 let v = &cfg["videobridge"];
-                let configs = v["apis"]["xmpp-client"]["configs"].as_object().cloned().unwrap_or_default();
+                let configs = v["apis"]["xmpp-client"]["configs"]
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default();
                 let mut ids: Vec<&String> = configs.keys().collect();
                 ids.sort();
                 let mut want: Vec<String> = shards
@@ -971,39 +1159,92 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
                     .filter(|id| served.as_ref().is_none_or(|l| l.contains(id)))
                     .collect();
                 want.sort();
-                if ids.iter().map(|s| s.as_str()).ne(want.iter().map(String::as_str)) {
-                    case.fail(format!("{host} jvb.conf: xmpp-client configs {ids:?}, expected {want:?}"));
+                if ids
+                    .iter()
+                    .map(|s| s.as_str())
+                    .ne(want.iter().map(String::as_str))
+                {
+                    case.fail(format!(
+                        "{host} jvb.conf: xmpp-client configs {ids:?}, expected {want:?}"
+                    ));
                 }
                 for (id, c) in &configs {
-                    case.eq(&format!("{host} jvb.conf configs.{id}.DOMAIN"), s(c, &["DOMAIN"]), &auth);
-                    case.eq(&format!("{host} jvb.conf configs.{id}.PASSWORD"), s(c, &["PASSWORD"]), &jvb);
-                    case.eq(&format!("{host} jvb.conf configs.{id}.MUC_JIDS"), s(c, &["MUC_JIDS"]), &brewery);
-                    case.eq(&format!("{host} jvb.conf configs.{id}.MUC_NICKNAME"), s(c, &["MUC_NICKNAME"]), nick);
-                    case.eq(&format!("{host} jvb.conf configs.{id}.USERNAME"), s(c, &["USERNAME"]), "jvb");
+                    case.eq(
+                        &format!("{host} jvb.conf configs.{id}.DOMAIN"),
+                        s(c, &["DOMAIN"]),
+                        &auth,
+                    );
+                    case.eq(
+                        &format!("{host} jvb.conf configs.{id}.PASSWORD"),
+                        s(c, &["PASSWORD"]),
+                        &jvb,
+                    );
+                    case.eq(
+                        &format!("{host} jvb.conf configs.{id}.MUC_JIDS"),
+                        s(c, &["MUC_JIDS"]),
+                        &brewery,
+                    );
+                    case.eq(
+                        &format!("{host} jvb.conf configs.{id}.MUC_NICKNAME"),
+                        s(c, &["MUC_NICKNAME"]),
+                        nick,
+                    );
+                    case.eq(
+                        &format!("{host} jvb.conf configs.{id}.USERNAME"),
+                        s(c, &["USERNAME"]),
+                        "jvb",
+                    );
                 }
                 if relays {
-                    case.eq(&format!("{host} jvb.conf relay.region"), s(v, &["relay", "region"]), region.as_deref().unwrap_or(""));
-                    case.eq(&format!("{host} jvb.conf relay.relay-id"), s(v, &["relay", "relay-id"]), relay_id);
+                    case.eq(
+                        &format!("{host} jvb.conf relay.region"),
+                        s(v, &["relay", "region"]),
+                        region.as_deref().unwrap_or(""),
+                    );
+                    case.eq(
+                        &format!("{host} jvb.conf relay.relay-id"),
+                        s(v, &["relay", "relay-id"]),
+                        relay_id,
+                    );
                 } else if let Some(r) = region {
-                    case.eq(&format!("{host} jvb.conf relay.region"), s(v, &["relay", "region"]), r);
+                    case.eq(
+                        &format!("{host} jvb.conf relay.region"),
+                        s(v, &["relay", "region"]),
+                        r,
+                    );
                 }
                 if old {
-                    case.eq(&format!("{host} jvb.conf websockets.server-id"), s(v, &["websockets", "server-id"]), nick);
-                    case.eq(&format!("{host} jvb.conf websockets.domain"), s(v, &["websockets", "domain"]), &format!("{domain}:443"));
+                    case.eq(
+                        &format!("{host} jvb.conf websockets.server-id"),
+                        s(v, &["websockets", "server-id"]),
+                        nick,
+                    );
+                    case.eq(
+                        &format!("{host} jvb.conf websockets.domain"),
+                        s(v, &["websockets", "domain"]),
+                        &format!("{domain}:443"),
+                    );
                 }
             }
         }
         if let Some(mem) = memory {
-            let env_file = case.content(host, "/etc/jitsi-topology/videobridge.env").map(str::to_owned);
+            let env_file = case
+                .content(host, "/etc/jitsi-topology/videobridge.env")
+                .map(str::to_owned);
             let line = format!("VIDEOBRIDGE_MAX_MEMORY={mem}");
-            if !env_file.as_deref().is_some_and(|c| c.lines().any(|l| l == line)) {
+            if !env_file
+                .as_deref()
+                .is_some_and(|c| c.lines().any(|l| l == line))
+            {
                 case.fail(format!("{host}: videobridge.env lacks the line {line:?}"));
             }
         }
     }
 
     // The files a parser here cannot read: line by line.
-    let turnserver = case.content(&turn_host, "/etc/turnserver.conf").map(str::to_owned);
+    let turnserver = case
+        .content(&turn_host, "/etc/turnserver.conf")
+        .map(str::to_owned);
     match turnserver {
         None => case.fail(format!("{turn_host} has no /etc/turnserver.conf")),
         Some(t) => {
@@ -1034,14 +1275,22 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
             .hosts
             .iter()
             .find(|h| h.files.iter().any(|f| f.path == "/etc/haproxy/haproxy.cfg"));
-        let cfg = door.and_then(|h| h.file("/etc/haproxy/haproxy.cfg")).map(|f| f.content.clone());
+        let cfg = door
+            .and_then(|h| h.file("/etc/haproxy/haproxy.cfg"))
+            .map(|f| f.content.clone());
         let want = format!("bind [::]:443 v4v6 ssl crt {cert} alpn h2,http/1.1");
-        if !cfg.as_deref().is_some_and(|c| c.lines().any(|l| l.trim() == want)) {
+        if !cfg
+            .as_deref()
+            .is_some_and(|c| c.lines().any(|l| l.trim() == want))
+        {
             case.fail(format!("haproxy.cfg lacks the line {want:?}"));
         }
         if let Some(c) = cfg {
             for (id, ..) in &shards {
-                if !c.lines().any(|l| l.trim_start().starts_with(&format!("server {id} "))) {
+                if !c
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("server {id} ")))
+                {
                     case.fail(format!("haproxy.cfg has no server {id:?}"));
                 }
             }
@@ -1050,7 +1299,10 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
     // Every file of every host: as many lines as the unmodified model's.
     for (hi, h) in case.bundle.hosts.iter().enumerate() {
         for file in &h.files {
-            let key = format!("lines of host {hi}: {}", file.path.replace(&domain, "<domain>"));
+            let key = format!(
+                "lines of host {hi}: {}",
+                file.path.replace(&domain, "<domain>")
+            );
             case.counts.counts.insert(key, file.content.lines().count());
         }
     }
@@ -1082,7 +1334,10 @@ struct World {
 fn set(model: &mut Value, pointer: &str, value: Value) {
     let (parent, last) = pointer.rsplit_once('/').expect("a pointer");
     let last = last.replace("~1", "/").replace("~0", "~");
-    match model.pointer_mut(parent).expect("the parent exists in the base") {
+    match model
+        .pointer_mut(parent)
+        .expect("the parent exists in the base")
+    {
         Value::Object(o) => {
             o.insert(last, value);
         }
@@ -1091,7 +1346,8 @@ fn set(model: &mut Value, pointer: &str, value: Value) {
     }
 }
 
-/// Puts the certificate nginx loads where an accepted model says it is.
+/// Puts the certificate and key nginx loads where an accepted model says they are (over
+/// whatever an earlier case put there).
 fn place_certificates(w: &World, m: &Value) -> Result<(), String> {
     if m["tls"]["mode"] != json!("own") {
         return Ok(());
@@ -1101,13 +1357,17 @@ fn place_certificates(w: &World, m: &Value) -> Result<(), String> {
         if !p.starts_with(&w.tls_dir) {
             continue;
         }
-        if p.exists() {
-            continue;
-        }
-        fs::create_dir_all(p.parent().unwrap()).map_err(|e| format!("mkdir for {}: {e}", p.display()))?;
-        fs::write(&p, bytes).map_err(|e| format!("cannot put a certificate at {}: {e}", p.display()))?;
+        fs::create_dir_all(p.parent().unwrap())
+            .and_then(|()| fs::write(&p, bytes))
+            .map_err(|e| format!("cannot put a certificate at {}: {e}", p.display()))?;
     }
     Ok(())
+}
+
+/// A path no file can have here: a name longer than Linux's 255 bytes. (Validation allows
+/// 4096 bytes in all, as PATH_MAX does; nginx cannot be shown such a file.)
+fn unplaceable(value: &str) -> bool {
+    value.split('/').any(|segment| segment.len() > 255)
 }
 
 /// Values that hit a bug already reported, left out here so that the rest is still checked;
@@ -1120,11 +1380,17 @@ fn known_bug(field: &Field, value: &str) -> bool {
         && !value.is_char_boundary(value.len().saturating_sub(1));
     // A file path ending in `/` or `/.` names a folder; validation accepts it for a
     // certificate, and nginx -t then fails (`a_certificate_path_naming_a_folder_is_refused`).
-    let folder = matches!(field.shape, Shape::CertPath) && (value.ends_with('/') || value.ends_with("/."));
-    heap || folder
+    let cert = matches!(field.shape, Shape::CertPath);
+    let folder = cert && (value.ends_with('/') || value.ends_with("/."));
+    heap || folder || (cert && unplaceable(value))
 }
 
-fn run_case(w: &mut World, field: &Field, value: &str, baseline: bool) -> Result<(), TestCaseError> {
+fn run_case(
+    w: &mut World,
+    field: &Field,
+    value: &str,
+    baseline: bool,
+) -> Result<(), TestCaseError> {
     if !baseline && known_bug(field, value) {
         return Ok(());
     }
@@ -1134,13 +1400,20 @@ fn run_case(w: &mut World, field: &Field, value: &str, baseline: bool) -> Result
         match field.target {
             Target::Model => set(&mut model, field.pointer, json!(value)),
             Target::EnvValue => {
-                let var = model.pointer(field.pointer).and_then(Value::as_str).unwrap().to_owned();
+                let var = model
+                    .pointer(field.pointer)
+                    .and_then(Value::as_str)
+                    .unwrap()
+                    .to_owned();
                 env.insert(var, value.to_owned());
             }
         }
         // A renamed `{env}` secret still has its value.
         if matches!(field.shape, Shape::EnvName) {
-            env.insert(value.to_owned(), "jvb-from-renamed-env-0123456789".to_owned());
+            env.insert(
+                value.to_owned(),
+                "jvb-from-renamed-env-0123456789".to_owned(),
+            );
         }
     }
     let text = serde_json::to_string(&model).expect("JSON");
@@ -1151,11 +1424,16 @@ fn run_case(w: &mut World, field: &Field, value: &str, baseline: bool) -> Result
     };
     match rendered {
         Err(jitsi_topology::Error::Invalid(report)) => {
-            prop_assert!(!baseline, "the unmodified {:?} model is invalid:\n{report}", field.base);
+            prop_assert!(
+                !baseline,
+                "the unmodified {:?} model is invalid:\n{report}",
+                field.base
+            );
             w.rejected += 1;
             // An error at the field's own path. (Others may follow from it: a bridge host
             // renamed to the TURN host's name is also reported at /turn/host.)
-            let at_field = |d: &&jitsi_topology::Diagnostic| d.is_error() && d.path == field.pointer;
+            let at_field =
+                |d: &&jitsi_topology::Diagnostic| d.is_error() && d.path == field.pointer;
             prop_assert!(
                 report.diagnostics.iter().any(|d| at_field(&d)),
                 "{label}: rejected, but no error is at {}:\n{report}",
@@ -1163,17 +1441,23 @@ fn run_case(w: &mut World, field: &Field, value: &str, baseline: bool) -> Result
             );
             if matches!(field.shape, Shape::Secret) && value.chars().count() >= 10 {
                 let all = format!("{report}");
-                prop_assert!(!all.contains(value), "{label}: a diagnostic shows the secret:\n{all}");
+                prop_assert!(
+                    !all.contains(value),
+                    "{label}: a diagnostic shows the secret:\n{all}"
+                );
             }
             Ok(())
         }
-        Err(e) => Err(TestCaseError::fail(format!("{label}: validated, then failed to render: {e}"))),
+        Err(e) => Err(TestCaseError::fail(format!(
+            "{label}: validated, then failed to render: {e}"
+        ))),
         Ok(rendered) => {
             w.accepted += 1;
             w.n += 1;
             {
                 let _t = Timer::new("place certificates");
-                place_certificates(w, &model).map_err(|e| TestCaseError::fail(format!("{label}: {e}")))?;
+                place_certificates(w, &model)
+                    .map_err(|e| TestCaseError::fail(format!("{label}: {e}")))?;
             }
             let _t = Timer::new("accepted case, all checks");
             let dir = w.scratch.path().join("case");
@@ -1203,20 +1487,27 @@ fn run_case(w: &mut World, field: &Field, value: &str, baseline: bool) -> Result
                 // The same settings as the unmodified model: nothing injected, nothing lost.
                 // (Except where the value legitimately changes what is rendered: another
                 // release, a bridge joining the other region, the shards a bridge serves.)
-                let structural =
-                    !matches!(field.pointer, "/release" | "/bridges/0/region" | "/bridges/1/shards/0");
+                let structural = !matches!(
+                    field.pointer,
+                    "/release" | "/bridges/0/region" | "/bridges/1/shards/0"
+                );
                 for (k, n) in &counts.counts {
                     if let Some(bn) = b.counts.get(k)
                         && bn != n
                         && structural
                     {
-                        failures.push(format!("{k}: {n} settings/lines, the unmodified model has {bn}"));
+                        failures.push(format!(
+                            "{k}: {n} settings/lines, the unmodified model has {bn}"
+                        ));
                     }
                 }
             }
             // debconf, in one batch after the cases.
             let sig0 = e.shards[0].1.clone();
-            let mut want = vec![("jitsi-videobridge/jvb-hostname".to_owned(), e.domain.clone())];
+            let mut want = vec![(
+                "jitsi-videobridge/jvb-hostname".to_owned(),
+                e.domain.clone(),
+            )];
             if let Some((c, k)) = &e.tls {
                 want.push(("jitsi-meet/cert-path-crt".into(), c.clone()));
                 want.push(("jitsi-meet/cert-path-key".into(), k.clone()));
@@ -1238,7 +1529,10 @@ fn run_case(w: &mut World, field: &Field, value: &str, baseline: bool) -> Result
             if failures.is_empty() {
                 Ok(())
             } else {
-                Err(TestCaseError::fail(format!("{label}:\n  {}", failures.join("\n  "))))
+                Err(TestCaseError::fail(format!(
+                    "{label}:\n  {}",
+                    failures.join("\n  ")
+                )))
             }
         }
     }
@@ -1292,12 +1586,20 @@ fn check_debconf(w: &World) -> Vec<String> {
     let mut expected = Vec::new();
     for (i, c) in w.debconf.iter().enumerate() {
         let text = &c.selections;
-        for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             let mut cols = line.splitn(4, '\t');
-            let (_owner, question, kind, value) = (cols.next(), cols.next(), cols.next(), cols.next());
+            let (_owner, question, kind, value) =
+                (cols.next(), cols.next(), cols.next(), cols.next());
             let question = question.unwrap_or_default();
             let renamed = format!("jtcase{i}/{}", question.replace('/', "--"));
-            combined.push_str(&format!("jtcase{i}\t{renamed}\t{}\t{}\n", kind.unwrap_or_default(), value.unwrap_or_default()));
+            combined.push_str(&format!(
+                "jtcase{i}\t{renamed}\t{}\t{}\n",
+                kind.unwrap_or_default(),
+                value.unwrap_or_default()
+            ));
             if let Some((_, want)) = c.want.iter().find(|(q, _)| q == question) {
                 gets.push_str(&format!("GET {renamed}\n"));
                 expected.push((c.label.clone(), question.to_owned(), want.clone()));
@@ -1337,7 +1639,10 @@ fn check_debconf(w: &World) -> Vec<String> {
     });
     let out = child.wait_with_output().expect("debconf-communicate");
     writer.join().unwrap();
-    let answers: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
+    let answers: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
     if answers.len() != expected.len() {
         failures.push(format!(
             "debconf-communicate answered {} of {} questions",
@@ -1347,7 +1652,9 @@ fn check_debconf(w: &World) -> Vec<String> {
     }
     for ((label, q, want), got) in expected.iter().zip(&answers) {
         if got.strip_prefix("0 ") != Some(want.as_str()) {
-            failures.push(format!("{label}: debconf reads {q} as {got:?}, the model says {want:?}"));
+            failures.push(format!(
+                "{label}: debconf reads {q} as {got:?}, the model says {want:?}"
+            ));
         }
     }
     failures
@@ -1381,14 +1688,26 @@ fn every_string_field_is_rejected_at_its_path_or_read_back_exactly_by_the_real_p
     fs::create_dir(&tls_dir).expect("mkdir");
     let openssl = find_tool("openssl").expect("openssl");
     let out = Command::new(openssl)
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ])
         .args(["-days", "2", "-subj", "/CN=jitsi-topology.test", "-keyout"])
         .arg(tls_dir.join("web.key"))
         .arg("-out")
         .arg(tls_dir.join("web.crt"))
         .output()
         .expect("openssl");
-    assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut world = World {
         cert: fs::read(tls_dir.join("web.crt")).unwrap(),
         key: fs::read(tls_dir.join("web.key")).unwrap(),
@@ -1403,7 +1722,10 @@ fn every_string_field_is_rejected_at_its_path_or_read_back_exactly_by_the_real_p
     };
     // The unmodified models: valid, read back exactly, and the reference counts.
     for b in BASES {
-        let field = FIELDS.iter().find(|f| f.base == b).expect("a field per base");
+        let field = FIELDS
+            .iter()
+            .find(|f| f.base == b)
+            .expect("a field per base");
         if let Err(e) = run_case(&mut world, field, "", true) {
             panic!("the unmodified {b:?} model: {e}");
         }
@@ -1423,7 +1745,8 @@ fn every_string_field_is_rejected_at_its_path_or_read_back_exactly_by_the_real_p
         let mut bytes = [0u8; 32];
         bytes[..8].copy_from_slice(&seed.to_le_bytes());
         bytes[8..16].copy_from_slice(&(i as u64).to_le_bytes());
-        let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+        let mut runner =
+            TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
         let result = runner.run(&values(field.shape, &tls), |value| {
             run_case(&mut world.borrow_mut(), field, &value, false)
         });
@@ -1433,7 +1756,9 @@ fn every_string_field_is_rejected_at_its_path_or_read_back_exactly_by_the_real_p
                 "{} ({:?}): minimal failing value {value:?}\n{why}",
                 field.pointer, field.base
             )),
-            Err(TestError::Abort(why)) => failures.push(format!("{}: aborted: {why}", field.pointer)),
+            Err(TestError::Abort(why)) => {
+                failures.push(format!("{}: aborted: {why}", field.pointer))
+            }
         }
     }
     let world = world.into_inner();

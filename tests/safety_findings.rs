@@ -11,8 +11,11 @@ fn check(model: &str) -> Result<jitsi_topology::Checked, jitsi_topology::Report>
 }
 
 fn handbook() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/handbook.yaml"))
-        .expect("read examples/handbook.yaml")
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/handbook.yaml"
+    ))
+    .expect("read examples/handbook.yaml")
 }
 
 /// Found by `tests/proptest_injection.rs` (field `/bridges/0/jvm_max_memory`, value `"é"`) and
@@ -24,7 +27,11 @@ fn handbook() -> String {
 #[ignore = "bug in src/validate.rs parse_memory: panics on a multi-byte last character"]
 fn a_jvm_heap_size_ending_in_a_non_ascii_character_is_a_diagnostic() {
     for value in ["é", "8é", "8g€", "😀"] {
-        let model = handbook().replacen("jvm_max_memory: 8g", &format!("jvm_max_memory: \"{value}\""), 1);
+        let model = handbook().replacen(
+            "jvm_max_memory: 8g",
+            &format!("jvm_max_memory: \"{value}\""),
+            1,
+        );
         let result = std::panic::catch_unwind(|| check(&model));
         let report = result
             .unwrap_or_else(|_| panic!("validation panicked on jvm_max_memory {value:?}"))
@@ -47,13 +54,17 @@ fn a_jvm_heap_size_ending_in_a_non_ascii_character_is_a_diagnostic() {
 #[test]
 #[ignore = "imprecision in src/model.rs networks: the path names the list, not the element"]
 fn a_bad_network_is_reported_at_its_element() {
-    for (list, pointer) in [
-        ("bridge_networks: [10.0.0.0/24]", "/bridge_networks/1"),
-    ] {
-        let model = handbook().replace(list, "bridge_networks: [10.0.0.0/24, \"10.0.0.0/24; evil\"]");
+    for (list, pointer) in [("bridge_networks: [10.0.0.0/24]", "/bridge_networks/1")] {
+        let model = handbook().replace(
+            list,
+            "bridge_networks: [10.0.0.0/24, \"10.0.0.0/24; evil\"]",
+        );
         let report = check(&model).expect_err("not a network");
         assert!(
-            report.diagnostics.iter().any(|d| d.is_error() && d.path == pointer),
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.is_error() && d.path == pointer),
             "{report}"
         );
     }
