@@ -90,3 +90,53 @@ fn a_certificate_path_naming_a_folder_is_refused() {
         );
     }
 }
+
+/// Found by `tests/safety_hostile.rs`: YAML flow collections nested deep (`[[[[…]]]]`) are
+/// parsed in quadratic time before serde's recursion limit (128) refuses them: 20 000 levels
+/// (40 KB) take 1.2 s in a release build, 100 000 levels (200 KB) about 30 s release and 120 s
+/// debug; the 16 MiB limit allows 8 million. JSON is refused at once (serde_json stops at
+/// depth 128 while parsing). A fix: refuse a model whose bracket nesting passes, say, 64
+/// before handing it to the YAML parser (the model itself nests 5 levels).
+#[test]
+#[ignore = "denial of service in src/load.rs: deep YAML flow nesting is parsed in quadratic time"]
+fn deep_yaml_flow_nesting_is_refused_quickly() {
+    let depth = 100_000;
+    let text = format!("domain: {}{}\n", "[".repeat(depth), "]".repeat(depth));
+    let started = std::time::Instant::now();
+    let report = check(&text).expect_err("too deep");
+    assert!(report.to_string().contains("recursion limit"), "{report}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "refusing 100 000 levels took {:?}",
+        started.elapsed()
+    );
+}
+
+/// Found by `tests/safety_hostile.rs`: a model of many unknown keys (within the 16 MiB
+/// limit) makes one `unknown-key` diagnostic per key, each with a "did you mean" search over
+/// the known keys: about 1.6 s and 95 MB per MiB in a release build, so 15 MiB take 224 s and
+/// 1.25 GB (debug build, measured with GNU time). A fix: stop after the first hundred
+/// unknown keys of a mapping with one "and N more" diagnostic.
+#[test]
+#[ignore = "denial of service in src/load.rs: unknown keys cost ~100x their size in memory"]
+fn many_unknown_keys_are_refused_within_bounds() {
+    let mut text = String::from("domain: a.example.com\n");
+    let mut i = 0;
+    while text.len() < 4 * 1024 * 1024 {
+        text.push_str(&format!("k{i}: 1\n"));
+        i += 1;
+    }
+    let started = std::time::Instant::now();
+    let report = check(&text).expect_err("unknown keys");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "4 MiB of unknown keys took {:?} ({} diagnostics)",
+        started.elapsed(),
+        report.diagnostics.len()
+    );
+    assert!(
+        report.diagnostics.len() <= 1000,
+        "{} diagnostics",
+        report.diagnostics.len()
+    );
+}

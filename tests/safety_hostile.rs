@@ -1,0 +1,336 @@
+//! Hostile input: each is refused quickly, with a clear error, within bounded memory.
+//!
+//! Every case runs the CLI (`jitsi-topology validate`, as an operator or a CI job would) under
+//! an address-space limit (`prlimit --as`), so that a blow-up fails the test instead of the
+//! machine, and measures its wall time; where GNU time is installed (`/usr/bin/time`), the peak
+//! resident memory is measured and bounded too. The bounds hold for the debug build `cargo
+//! test` uses (the release build is several times faster):
+//!
+//! | input | refused with | time | memory |
+//! |---|---|---|---|
+//! | a 50 MB model (file or standard input) | `too-large` (the limit is 16 MiB) | < 5 s | < 256 MB |
+//! | nesting 100 000 deep (JSON), 2 000 deep (YAML flow, block sequences, mappings) | `syntax`: recursion limit exceeded | < 5 s | < 128 MB |
+//! | a "billion laughs" alias bomb (10⁹ strings from 1 KB) | `syntax`: repetition limit exceeded | < 5 s | < 128 MB |
+//! | a key written twice (YAML and JSON, at any depth) | `syntax`: duplicate key | < 5 s | < 128 MB |
+//! | bytes that are not UTF-8 | exit 2, "not UTF-8 text (invalid byte at offset N)" | < 5 s | < 128 MB |
+//! | an empty model (nothing, blanks, `---`, `~`, `null`) | `empty` or `not-a-mapping` | < 5 s | < 128 MB |
+//!
+//! Two inputs within the size limit are not yet handled within such bounds; their
+//! reproducers are ignored tests in `tests/safety_findings.rs` (deep YAML flow nesting is
+//! quadratic; many unknown keys take about 100 times their size in memory).
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const CLI: &str = env!("CARGO_BIN_EXE_jitsi-topology");
+const MB: u64 = 1024 * 1024;
+
+struct Run {
+    output: Output,
+    elapsed: Duration,
+    /// Peak resident memory, when GNU time is there to measure it.
+    peak: Option<u64>,
+}
+
+impl Run {
+    fn text(&self) -> String {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&self.output.stdout),
+            String::from_utf8_lossy(&self.output.stderr)
+        )
+    }
+}
+
+/// `jitsi-topology validate MODEL` (or `-` with `stdin`) under an address-space limit.
+fn validate(model: &Path, stdin: Option<&[u8]>, limit: u64) -> Run {
+    let time = Path::new("/usr/bin/time");
+    let report = model.with_extension("rss");
+    let mut cmd = Command::new("prlimit");
+    cmd.arg(format!("--as={limit}")).arg("--");
+    if time.is_file() {
+        cmd.arg(time).arg("-f").arg("%M").arg("-o").arg(&report);
+    }
+    cmd.arg(CLI).arg("validate");
+    cmd.arg(if stdin.is_some() {
+        Path::new("-")
+    } else {
+        model
+    });
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("run prlimit (util-linux)");
+    let writer = stdin.map(|bytes| {
+        let bytes = bytes.to_vec();
+        let mut pipe = child.stdin.take().expect("stdin");
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        })
+    });
+    let output = child.wait_with_output().expect("wait for the CLI");
+    let elapsed = started.elapsed();
+    if let Some(w) = writer {
+        w.join().expect("writer");
+    }
+    let peak = fs::read_to_string(&report)
+        .ok()
+        .and_then(|t| t.lines().last()?.trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024);
+    Run {
+        output,
+        elapsed,
+        peak,
+    }
+}
+
+/// Checks one hostile input: the exit code, a message naming the problem, and the bounds.
+fn refused(name: &str, bytes: &[u8], code: i32, says: &[&str], seconds: u64, memory: u64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = dir.path().join("model.yaml");
+    fs::write(&model, bytes).expect("write the model");
+    for stdin in [None, Some(bytes)] {
+        let how = if stdin.is_some() {
+            "standard input"
+        } else {
+            "a file"
+        };
+        let run = validate(&model, stdin, memory * 2);
+        let text = run.text();
+        assert_eq!(
+            run.output.status.code(),
+            Some(code),
+            "{name} ({how}): exit {:?}, expected {code}:\n{text}",
+            run.output.status
+        );
+        for s in says {
+            assert!(
+                text.contains(s),
+                "{name} ({how}): the message does not say {s:?}:\n{text}"
+            );
+        }
+        assert!(
+            run.elapsed < Duration::from_secs(seconds),
+            "{name} ({how}): took {:?}, the bound is {seconds} s",
+            run.elapsed
+        );
+        if let Some(peak) = run.peak {
+            assert!(
+                peak < memory,
+                "{name} ({how}): peak RSS {} MB, the bound is {} MB",
+                peak / MB,
+                memory / MB
+            );
+        }
+        println!(
+            "{name} ({how}): refused in {:.2} s, peak RSS {}; {}",
+            run.elapsed.as_secs_f64(),
+            run.peak
+                .map_or("not measured (no /usr/bin/time)".to_owned(), |p| format!(
+                    "{} MB",
+                    p / MB
+                )),
+            text.lines().next().unwrap_or_default()
+        );
+    }
+}
+
+fn handbook() -> String {
+    fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/handbook.yaml"
+    ))
+    .expect("read examples/handbook.yaml")
+}
+
+#[test]
+fn a_50_mb_model_is_refused_before_it_is_parsed() {
+    // A valid model followed by 50 MB of comment: only its size is wrong.
+    let mut model = handbook().into_bytes();
+    model.extend_from_slice(b"# ");
+    model.resize(50 * MB as usize, b'x');
+    model.push(b'\n');
+    refused(
+        "a 50 MB model",
+        &model,
+        1,
+        &["error[too-large]", "52428801 bytes; at most 16777216"],
+        5,
+        256 * MB,
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_at_the_parsers_recursion_limit() {
+    let depth = 100_000;
+    let json = format!("{{\"domain\": {}{}}}", "[".repeat(depth), "]".repeat(depth));
+    refused(
+        "JSON nested 100 000 deep",
+        json.as_bytes(),
+        1,
+        &["error[syntax]", "recursion limit exceeded"],
+        5,
+        128 * MB,
+    );
+    // YAML flow nesting is parsed in quadratic time before the limit applies, so 2 000 here;
+    // 100 000 is `safety_findings::deep_yaml_flow_nesting_is_refused_quickly`.
+    let depth = 2_000;
+    let flow = format!("domain: {}{}\n", "[".repeat(depth), "]".repeat(depth));
+    refused(
+        "YAML flow sequences nested 2 000 deep",
+        flow.as_bytes(),
+        1,
+        &["error[syntax]", "recursion limit exceeded"],
+        5,
+        128 * MB,
+    );
+    let block: String = (0..depth)
+        .map(|i| format!("{}-\n", " ".repeat(i)))
+        .collect();
+    refused(
+        "YAML block sequences nested 2 000 deep",
+        block.as_bytes(),
+        1,
+        &["error[syntax]", "recursion limit exceeded"],
+        5,
+        128 * MB,
+    );
+    let maps: String = (0..depth)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+        .collect();
+    refused(
+        "YAML mappings nested 2 000 deep",
+        maps.as_bytes(),
+        1,
+        &["error[syntax]", "recursion limit exceeded"],
+        5,
+        128 * MB,
+    );
+}
+
+#[test]
+fn a_billion_laughs_alias_bomb_is_refused() {
+    // Ten levels of nine aliases each: 9^10 (3.5 billion) strings once expanded, from 1 KB.
+    let mut bomb = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    bomb.push_str("domain: *a9\n");
+    assert!(bomb.len() < 1024);
+    refused(
+        "a billion laughs",
+        bomb.as_bytes(),
+        1,
+        &["error[syntax]", "repetition limit exceeded"],
+        5,
+        128 * MB,
+    );
+    // The same bomb inside the model's own keys.
+    let inside = handbook().replace(
+        "jaas: false\n",
+        &format!("jaas: false\n{}", bomb.replace("domain: *a9\n", "")),
+    );
+    refused(
+        "a billion laughs among the model's keys",
+        inside.as_bytes(),
+        1,
+        &["error[syntax]", "repetition limit exceeded"],
+        5,
+        128 * MB,
+    );
+}
+
+#[test]
+fn a_key_written_twice_is_refused_wherever_it_is() {
+    let model = handbook();
+    for (name, text) in [
+        (
+            "a top-level key twice",
+            format!("{model}domain: evil.example.com\n"),
+        ),
+        (
+            "a key twice inside a bridge",
+            model.replacen(
+                "address: 10.0.0.11,",
+                "address: 10.0.0.11, address: 10.0.0.99,",
+                1,
+            ),
+        ),
+        (
+            "a key twice inside secrets",
+            model.replacen(
+                "  jvb: { file: /etc/jitsi-topology/secrets/jvb }\n",
+                "  jvb: { file: /etc/jitsi-topology/secrets/jvb }\n  jvb: { value: second-value-0123456789 }\n",
+                1,
+            ),
+        ),
+        (
+            "a JSON key twice",
+            r#"{"domain": "a.example.com", "bridges": [{"host": "a", "host": "b"}]}"#.to_owned(),
+        ),
+    ] {
+        assert_ne!(text, model, "{name}: the edit applies");
+        refused(
+            name,
+            text.as_bytes(),
+            1,
+            &["error[syntax]", "duplicate key"],
+            5,
+            128 * MB,
+        );
+    }
+}
+
+#[test]
+fn bytes_that_are_not_utf8_are_refused_with_their_offset() {
+    let model = handbook();
+    let offset = model.find("meet.example.com").expect("the domain");
+    for (name, bad) in [
+        ("a lone continuation byte", &b"\x80"[..]),
+        ("0xff", b"\xff\xfe"),
+        ("an overlong encoding of '/'", b"\xc0\xaf"),
+        ("an encoded UTF-16 surrogate", b"\xed\xa0\x80"),
+        ("a truncated 4-byte sequence", b"\xf0\x9f\x98"),
+        ("Latin-1 text", b"caf\xe9"),
+    ] {
+        let mut bytes = model.as_bytes()[..offset].to_vec();
+        bytes.extend_from_slice(bad);
+        bytes.extend_from_slice(&model.as_bytes()[offset..]);
+        let at = if name == "Latin-1 text" {
+            offset + 3
+        } else {
+            offset
+        };
+        refused(
+            name,
+            &bytes,
+            2,
+            &["is not UTF-8 text", &format!("invalid byte at offset {at}")],
+            5,
+            128 * MB,
+        );
+    }
+}
+
+#[test]
+fn an_empty_model_is_refused_clearly() {
+    for (name, text, says) in [
+        ("an empty file", "", "error[empty]"),
+        ("blanks only", " \n\t\n  \n", "error[empty]"),
+        ("an empty YAML document", "---\n", "error[not-a-mapping]"),
+        ("YAML null", "~\n", "error[not-a-mapping]"),
+        ("null", "null", "error[not-a-mapping]"),
+        ("an empty mapping", "{}", "missing field"),
+        ("a lone comment", "# nothing here\n", "error["),
+    ] {
+        refused(name, text.as_bytes(), 1, &[says], 5, 128 * MB);
+    }
+}
