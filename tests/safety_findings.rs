@@ -140,3 +140,23 @@ fn many_unknown_keys_are_refused_within_bounds() {
         report.diagnostics.len()
     );
 }
+
+/// Found while checking `secrets init` against the model: the model has three secrets
+/// (`secrets.focus`, `secrets.jvb`, and `secrets.turn` with a TURN server, as in
+/// `examples/turn.yaml`), but `jitsi-topology secrets init DIR` creates only `focus` and
+/// `jvb` (`NAMES` in src/bin/jitsi-topology/secrets.rs), so the TURN example's
+/// `{file: /etc/jitsi-topology/secrets/turn}` has no command that makes it.
+#[test]
+#[ignore = "gap in src/bin/jitsi-topology/secrets.rs: `turn` is not created"]
+fn secrets_init_creates_every_secret_the_model_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jitsi-topology"))
+        .args(["secrets", "init"])
+        .arg(dir.path())
+        .output()
+        .expect("run the CLI");
+    assert!(out.status.success());
+    for name in ["focus", "jvb", "turn"] {
+        assert!(dir.path().join(name).is_file(), "no {name}");
+    }
+}

@@ -610,3 +610,74 @@ fn the_python_binding_shows_no_secret_outside_the_files_flagged_secret() {
         "the Python binding shows {found:?}:\n{shown}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// `secrets init` (tests/cli.rs checks modes, length, alphabet and a second run)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn secrets_init_never_follows_or_replaces_what_is_already_there() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets");
+    fs::create_dir(&secrets).unwrap();
+    // A symlink planted where a secret goes (dangling: following it would create the target),
+    // and an operator's own secret with a mode of its own.
+    let planted = dir.path().join("elsewhere").join("stolen");
+    fs::create_dir(planted.parent().unwrap()).unwrap();
+    symlink(&planted, secrets.join("focus")).unwrap();
+    fs::write(secrets.join("jvb"), "operators-own-secret-value-0123\n").unwrap();
+    fs::set_permissions(secrets.join("jvb"), fs::Permissions::from_mode(0o640)).unwrap();
+    let out = cli(&["secrets", "init", secrets.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!planted.exists(), "init followed a planted symlink");
+    assert!(
+        fs::symlink_metadata(secrets.join("focus"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        fs::read_to_string(secrets.join("jvb")).unwrap(),
+        "operators-own-secret-value-0123\n"
+    );
+    assert_eq!(
+        fs::metadata(secrets.join("jvb"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o640,
+        "an existing file's mode is the operator's"
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("kept"), "{said}");
+}
+
+#[test]
+fn secrets_init_draws_every_secret_afresh_from_the_random_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = std::collections::BTreeSet::new();
+    let mut chars = std::collections::BTreeSet::new();
+    for i in 0..20 {
+        let d = dir.path().join(i.to_string());
+        let out = cli(&["secrets", "init", d.to_str().unwrap()]);
+        assert!(out.status.success());
+        for entry in fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            let v = fs::read_to_string(&p).unwrap().trim_end().to_owned();
+            // Nothing printed holds it, and the `{file}` model accepts it (first line, long).
+            assert!(!String::from_utf8_lossy(&out.stdout).contains(&v));
+            assert!(!String::from_utf8_lossy(&out.stderr).contains(&v));
+            assert!(v.len() >= jitsi_topology::validate::MIN_SECRET_LEN);
+            chars.extend(v.chars());
+            assert!(all.insert(v), "a secret repeated");
+        }
+    }
+    // 20 runs of 32 characters each from 62: all but a handful of the alphabet shows up.
+    assert!(chars.len() > 55, "{} distinct characters", chars.len());
+}
