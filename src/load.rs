@@ -55,13 +55,23 @@ pub fn load(text: &str) -> Result<Loaded, Report> {
     }
     let schema = serde_json::to_value(crate::schema::topology()).expect("schema serializes");
     let mut diagnostics = Vec::new();
+    let mut unlisted = 0;
     strip_unknown_keys(
         &mut value,
         &schema,
         &schema,
         &mut Vec::new(),
         &mut diagnostics,
+        &mut unlisted,
     );
+    if unlisted > 0 {
+        diagnostics.push(Diagnostic::error(
+            "unknown-key",
+            "",
+            format!("{unlisted} more unknown keys are not listed"),
+            "this does not look like a topology model; start from examples/handbook.yaml",
+        ));
+    }
 
     match serde_path_to_error::deserialize::<_, Topology>(value) {
         Ok(topology) => Ok(Loaded {
@@ -126,6 +136,16 @@ fn parse(text: &str) -> Result<Value, Report> {
             "start from examples/handbook.yaml",
         )]));
     }
+    if let Some(line) = nested_too_deep(text) {
+        return Err(Report::new(vec![Diagnostic::error(
+            "too-deep",
+            "",
+            format!(
+                "line {line}: lists and mappings are nested more than {MAX_NESTING} levels deep"
+            ),
+            "a topology model nests a few levels; check that this is the right file",
+        )]));
+    }
     // JSON is YAML, but serde_json's messages are better for JSON.
     if text.trim_start().starts_with('{') {
         return serde_json::from_str::<Strict>(text)
@@ -153,6 +173,53 @@ fn parse(text: &str) -> Result<Value, Report> {
                 .to_owned();
             syntax(line, column, &message)
         })
+}
+
+/// The deepest nesting of flow collections (`[...]`, `{...}`) accepted. The model nests five
+/// levels; the YAML parser takes quadratic time on deep nesting before it refuses it.
+const MAX_NESTING: usize = 64;
+
+/// The line where flow collections nest deeper than [`MAX_NESTING`], if they do (brackets
+/// inside quoted strings and comments do not count).
+fn nested_too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut line) = (0usize, 1usize);
+    let (mut single, mut double, mut comment, mut escaped) = (false, false, false, false);
+    let mut previous = b'\n';
+    for &b in text.as_bytes() {
+        if b == b'\n' {
+            line += 1;
+            comment = false;
+        } else if comment {
+        } else if double {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                double = false;
+            }
+        } else if single {
+            if b == b'\'' {
+                single = false;
+            }
+        } else {
+            match b {
+                b'#' if previous.is_ascii_whitespace() => comment = true,
+                b'"' => double = true,
+                b'\'' if !previous.is_ascii_alphanumeric() => single = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Some(line);
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        previous = b;
+    }
+    None
 }
 
 /// A JSON value that refuses duplicate keys (serde_json's own keeps the last one silently,
@@ -328,12 +395,17 @@ fn object_branches<'a>(
     }
 }
 
+/// How many unknown keys are reported one by one; past that they are only counted (each
+/// report costs a "did you mean" search, and a hostile model may hold millions of keys).
+const MAX_UNKNOWN_KEYS_LISTED: usize = 100;
+
 fn strip_unknown_keys(
     value: &mut Value,
     schema: &Value,
     root: &Value,
     path: &mut Vec<String>,
     out: &mut Vec<Diagnostic>,
+    unlisted: &mut usize,
 ) {
     let schema = deref(schema, root);
     match value {
@@ -350,6 +422,7 @@ fn strip_unknown_keys(
             }
             known.dedup();
             let keys: Vec<String> = map.keys().cloned().collect();
+            let mut unknown: std::collections::HashSet<String> = std::collections::HashSet::new();
             for key in keys {
                 let prop = branches
                     .iter()
@@ -358,18 +431,28 @@ fn strip_unknown_keys(
                     Some(prop_schema) => {
                         path.push(key.clone());
                         if let Some(child) = map.get_mut(&key) {
-                            strip_unknown_keys(child, prop_schema, root, path, out);
+                            strip_unknown_keys(child, prop_schema, root, path, out, unlisted);
                         }
                         path.pop();
                     }
                     None if closed && !known.is_empty() => {
-                        map.remove(&key);
-                        path.push(key.clone());
-                        out.push(unknown_key(&key, &known, pointer(path.iter())));
-                        path.pop();
+                        if out.iter().filter(|d| d.path.starts_with('/')).count()
+                            < MAX_UNKNOWN_KEYS_LISTED
+                        {
+                            path.push(key.clone());
+                            out.push(unknown_key(&key, &known, pointer(path.iter())));
+                            path.pop();
+                        } else {
+                            *unlisted += 1;
+                        }
+                        unknown.insert(key);
                     }
                     None => {}
                 }
+            }
+            // One pass: removing keys one by one from an ordered map is quadratic.
+            if !unknown.is_empty() {
+                map.retain(|k, _| !unknown.contains(k));
             }
         }
         Value::Array(items) => {
@@ -387,7 +470,7 @@ fn strip_unknown_keys(
             if let Some(item_schema) = item_schema {
                 for (i, item) in items.iter_mut().enumerate() {
                     path.push(i.to_string());
-                    strip_unknown_keys(item, item_schema, root, path, out);
+                    strip_unknown_keys(item, item_schema, root, path, out, unlisted);
                     path.pop();
                 }
             }
@@ -540,6 +623,28 @@ mod tests {
                 report.diagnostics[0].message
             );
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_the_parser_sees_it() {
+        let text = format!("domain: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let started = std::time::Instant::now();
+        let report = load(&text).expect_err("too deep");
+        assert_eq!(report.diagnostics[0].code, "too-deep");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // Brackets in quoted strings and comments are text.
+        assert_eq!(
+            nested_too_deep(&format!(
+                "a: \"{}\" # {}\n",
+                "[".repeat(100),
+                "{".repeat(100)
+            )),
+            None
+        );
+        assert_eq!(
+            nested_too_deep(&format!("a: '{}'\n", "[".repeat(100))),
+            None
+        );
     }
 
     #[test]

@@ -417,19 +417,26 @@ mod networks {
             })
     }
 
+    /// One network, deserialized on its own so that an error names its index in the list.
+    struct Network(IpNet);
+
+    impl<'de> Deserialize<'de> for Network {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            parse(&String::deserialize(d)?).map(Network)
+        }
+    }
+
     pub(super) fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
-        Vec::<String>::deserialize(d)?
-            .iter()
-            .map(|s| parse(s))
-            .collect()
+        Ok(Vec::<Network>::deserialize(d)?
+            .into_iter()
+            .map(|n| n.0)
+            .collect())
     }
 
     pub(super) fn optional<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<Vec<IpNet>>, D::Error> {
-        Option::<Vec<String>>::deserialize(d)?
-            .map(|v| v.iter().map(|s| parse(s)).collect())
-            .transpose()
+        Ok(Option::<Vec<Network>>::deserialize(d)?.map(|v| v.into_iter().map(|n| n.0).collect()))
     }
 }
 

@@ -162,6 +162,8 @@ fn path_problem(p: &str) -> Option<&'static str> {
         Some("contains characters other than letters, digits and `/._-+@`")
     } else if p.len() > 4096 {
         Some("is longer than 4096 characters")
+    } else if p.ends_with('/') || p.ends_with("/.") {
+        Some("names a folder, not a file")
     } else {
         None
     }
@@ -944,7 +946,9 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
 
 /// A JVM heap size (`8g`, `6144m`) in megabytes.
 pub(crate) fn parse_memory(s: &str) -> Option<u64> {
-    let (digits, unit) = s.split_at(s.len().checked_sub(1)?);
+    // The unit is the last character, which may take more than one byte in a bad value.
+    let unit_at = s.char_indices().last()?.0;
+    let (digits, unit) = s.split_at(unit_at);
     let n: u64 = digits
         .parse()
         .ok()
@@ -1049,6 +1053,13 @@ fn firewall(t: &Topology, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heap_size_ending_in_a_wide_character_is_refused_not_a_panic() {
+        for s in ["é", "8é", "8g€", "😀"] {
+            assert_eq!(parse_memory(s), None, "{s}");
+        }
+    }
 
     #[test]
     fn memory_sizes_parse_as_the_jvm_reads_them() {

@@ -123,12 +123,13 @@ enum Command {
 
 #[derive(Subcommand)]
 enum SecretsCommand {
-    /// Write DIR/focus and DIR/jvb, each a new random password (32 letters and digits from the
-    /// OS random source), mode 0600, in a folder of mode 0700.
+    /// Write DIR/focus, DIR/jvb and DIR/turn, each a new random password (32 letters and
+    /// digits from the OS random source), mode 0600, in a folder of mode 0700.
     ///
     /// An existing file is never overwritten, so running it again changes nothing. Nothing
-    /// secret is printed. Copy DIR/focus to the signalling host and DIR/jvb to the signalling
-    /// host and every bridge, at the paths the model's `{file}` secrets name (by default
+    /// secret is printed. Copy DIR/focus to the signalling host, DIR/jvb to the signalling
+    /// host and every bridge, and DIR/turn (with a TURN server) to the signalling host and the
+    /// TURN host, at the paths the model's `{file}` secrets name (by default
     /// /etc/jitsi-topology/secrets/), owned by root.
     Init {
         /// The folder to write into (created if missing).

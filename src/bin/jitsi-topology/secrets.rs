@@ -7,8 +7,8 @@ use std::path::Path;
 
 use crate::Failure;
 
-/// The secrets a model names.
-const NAMES: [&str; 2] = ["focus", "jvb"];
+/// The secrets a model names (`turn` only with a TURN server, but harmless without).
+const NAMES: [&str; 3] = ["focus", "jvb", "turn"];
 /// Letters and digits: safe in every config format and shell, 5.95 bits each.
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /// 32 characters, about 190 bits.
