@@ -222,6 +222,10 @@ fn nested_too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// The most keys one mapping may have: the model's largest has about twenty, and a hostile
+/// model of millions of keys would otherwise cost hundreds of megabytes before validation.
+const MAX_MAPPING_KEYS: usize = 1000;
+
 /// A JSON value that refuses duplicate keys (serde_json's own keeps the last one silently,
 /// so `domain` written twice would quietly lose the first).
 struct Strict(Value);
@@ -278,6 +282,11 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<MapKey>()? {
             let Strict(value) = map.next_value()?;
+            if out.len() == MAX_MAPPING_KEYS {
+                return Err(serde::de::Error::custom(format!(
+                    "a mapping has more than {MAX_MAPPING_KEYS} keys, which no topology model has"
+                )));
+            }
             if out.contains_key(&key.0) {
                 let shown: String = key
                     .0
@@ -436,9 +445,8 @@ fn strip_unknown_keys(
                         path.pop();
                     }
                     None if closed && !known.is_empty() => {
-                        if out.iter().filter(|d| d.path.starts_with('/')).count()
-                            < MAX_UNKNOWN_KEYS_LISTED
-                        {
+                        // `out` holds only this walk's unknown keys.
+                        if out.len() < MAX_UNKNOWN_KEYS_LISTED {
                             path.push(key.clone());
                             out.push(unknown_key(&key, &known, pointer(path.iter())));
                             path.pop();
