@@ -72,7 +72,10 @@ fn address(prefix: &str, i: usize) -> String {
 
 /// The YAML model of `spec`.
 pub fn topology(spec: Spec) -> String {
-    assert!(spec.bridges >= spec.shards.max(1), "every shard needs a bridge");
+    assert!(
+        spec.bridges >= spec.shards.max(1),
+        "every shard needs a bridge"
+    );
     let mut y = String::with_capacity(200 * spec.bridges + 2048);
     let d = DOMAIN;
     let _ = writeln!(
@@ -136,6 +139,8 @@ pub fn topology(spec: Spec) -> String {
             "trust:\n  mode: ca\n  ca_certificate: /etc/ssl/certs/{d}-internal-ca.pem\n  certificate: /etc/prosody/certs/auth.{d}.crt\n  key: /etc/prosody/certs/auth.{d}.key"
         );
     }
-    y.push_str("firewall: { admin_networks: [192.0.2.0/28], monitoring_networks: [10.9.0.0/24] }\n");
+    y.push_str(
+        "firewall: { admin_networks: [192.0.2.0/28], monitoring_networks: [10.9.0.0/24] }\n",
+    );
     y
 }

@@ -18,7 +18,8 @@
 //!   less `load` and `validate`;
 //! - `render`: `render::render(&Deployment)`, templates and steps (what Jinja2 is compared to);
 //! - `pipeline`: `jitsi_topology::render(text)`, the whole pipeline;
-//! - `manifest`: the manifest.json text `render --out` writes (hashes every file).
+//! - `manifest`: the manifest.json text `render --out` writes (hashes every file);
+//! - `hash`: the SHA-256 of every file alone (part of `manifest`).
 //!
 //! and prints (or writes to `--json`) one JSON document: per model its hosts, files, bytes and
 //! the stage times in nanoseconds.
@@ -175,6 +176,11 @@ fn report(m: &Model, quick: bool) -> Value {
     run("manifest", &mut || {
         black_box(manifest_text(black_box(bundle)));
     });
+    run("hash", &mut || {
+        for f in bundle.hosts.iter().flat_map(|h| &h.files) {
+            black_box(f.sha256());
+        }
+    });
     json!({
         "name": m.name,
         "bridges": m.bridges,
@@ -194,12 +200,19 @@ fn profile(m: &Model, stage: &str, iterations: usize) {
     let env = env();
     let text = m.text.as_str();
     let loaded = (stage == "validate").then(|| jitsi_topology::load(text).expect("loads"));
-    let deployment = (stage == "render")
-        .then(|| jitsi_topology::check(text, &env).expect("valid").deployment);
-    let bundle = (stage == "manifest")
-        .then(|| jitsi_topology::render(text, &env).expect("renders").bundle);
+    let deployment =
+        (stage == "render").then(|| jitsi_topology::check(text, &env).expect("valid").deployment);
+    let bundle =
+        (stage == "manifest").then(|| jitsi_topology::render(text, &env).expect("renders").bundle);
     for _ in 0..iterations {
-        profiled(stage, text, &env, loaded.as_ref(), deployment.as_ref(), bundle.as_ref());
+        profiled(
+            stage,
+            text,
+            &env,
+            loaded.as_ref(),
+            deployment.as_ref(),
+            bundle.as_ref(),
+        );
     }
 }
 
@@ -223,7 +236,9 @@ fn profiled(
             jitsi_topology::render::render(black_box(deployment.expect("resolved"))).ok(),
         )),
         "pipeline" => drop(black_box(jitsi_topology::render(black_box(text), env).ok())),
-        "manifest" => drop(black_box(manifest_text(black_box(bundle.expect("rendered"))))),
+        "manifest" => drop(black_box(manifest_text(black_box(
+            bundle.expect("rendered"),
+        )))),
         other => panic!("unknown stage {other}"),
     }
 }
@@ -267,8 +282,7 @@ fn main() {
     if let Some(dir) = &models_dir {
         std::fs::create_dir_all(dir).expect("create the models folder");
         for m in &all {
-            std::fs::write(dir.join(format!("{}.yaml", m.name)), &m.text)
-                .expect("write a model");
+            std::fs::write(dir.join(format!("{}.yaml", m.name)), &m.text).expect("write a model");
         }
         eprintln!("report: wrote {} models into {}", all.len(), dir.display());
     }
