@@ -1,7 +1,7 @@
 """bench/run's driver: one table of render cost as deployments grow, with Jinja2 and `cp -r`
 side by side. Run through bench/run, which builds what this needs; see bench/PERFORMANCE-SECTION.md.
 
-Per model (the handbook example and the synthetic topologies of benches/gen.rs):
+Per model (the handbook example and the synthetic topologies of benches/support/gen.rs):
 - in-process: the Rust `report` bench (benches/report.rs) times each pipeline stage;
 - whole process: `jitsi-topology render MODEL --out DIR` into a fresh DIR, paired with
   `cp -r` of the same tree into a fresh folder on the same filesystem (alternating, so a

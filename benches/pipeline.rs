@@ -1,5 +1,5 @@
 //! Criterion benchmarks of each pipeline stage, separately and together, on the handbook
-//! example and the synthetic topologies of `benches/gen.rs`.
+//! example and the synthetic topologies of `benches/support/gen.rs`.
 //!
 //! ```text
 //! cargo bench --bench pipeline                      # everything (10,000 bridges take a while)
@@ -12,7 +12,7 @@
 //! criterion reports `check`), `render` (`render::render(&Deployment)`), `pipeline`
 //! (`jitsi_topology::render(text)`). Throughput is in bridges.
 
-#[path = "gen.rs"]
+#[path = "support/gen.rs"]
 mod generator;
 
 use std::collections::BTreeMap;

@@ -6,7 +6,7 @@
 //! cargo bench --bench report -- --profile NAME --stage STAGE --iterations N   (for callgrind)
 //! ```
 //!
-//! `--models DIR` writes every synthetic model (`benches/gen.rs`) and the handbook example as
+//! `--models DIR` writes every synthetic model (`benches/support/gen.rs`) and the handbook example as
 //! `DIR/<name>.yaml`. For each model it then times, in this process on one thread, each stage
 //! of the pipeline: the median wall-clock time of many runs, and the mean CPU time of this
 //! thread per run (from `/proc/thread-self/schedstat`; a busy machine inflates wall-clock time
@@ -24,7 +24,7 @@
 //! and prints (or writes to `--json`) one JSON document: per model its hosts, files, bytes and
 //! the stage times in nanoseconds.
 
-#[path = "gen.rs"]
+#[path = "support/gen.rs"]
 mod generator;
 
 use std::collections::BTreeMap;

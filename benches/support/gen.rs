@@ -1,4 +1,5 @@
-//! Deterministic synthetic topologies for the benchmarks (shared by `benches/*.rs`).
+//! Deterministic synthetic topologies for the benchmarks (shared by `benches/*.rs`; kept in a
+//! subfolder so that Cargo does not take it for a bench target of its own).
 //!
 //! [`topology`] writes the YAML model of a deployment with `bridges` videobridges and
 //! `shards` signalling hosts (1: the single-shard `signaling:` form; more: `shards:` behind a
@@ -80,7 +81,7 @@ pub fn topology(spec: Spec) -> String {
     let d = DOMAIN;
     let _ = writeln!(
         y,
-        "# Synthetic topology from benches/gen.rs: {} bridges, {} shard(s), NAT and regions mixed in.",
+        "# Synthetic topology from benches/support/gen.rs: {} bridges, {} shard(s), NAT and regions mixed in.",
         spec.bridges, spec.shards
     );
     let _ = writeln!(
