@@ -153,10 +153,7 @@ impl std::fmt::Debug for File {
 impl File {
     /// The SHA-256 of the content, lower-case hex.
     pub fn sha256(&self) -> String {
-        Sha256::digest(self.content.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&Sha256::digest(self.content.as_bytes()))
     }
 }
 
@@ -188,7 +185,7 @@ pub struct FirewallPlan {
 }
 
 /// One inbound rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct FirewallRule {
     /// `tcp`, `udp` or `any`.
     pub protocol: String,
@@ -362,7 +359,7 @@ impl Bundle {
         Manifest {
             format: MANIFEST_FORMAT,
             release: self.release.clone(),
-            generator: format!("jitsi-topology {}", env!("CARGO_PKG_VERSION")),
+            generator: generator(),
             hosts: self
                 .hosts
                 .iter()
@@ -393,6 +390,50 @@ impl Bundle {
         }
     }
 
+    /// The manifest as JSON text (pretty-printed when `pretty`), byte for byte what
+    /// serializing [`Bundle::manifest`] gives, without copying the bundle first: the writer,
+    /// the C ABI and the Python binding hand out manifests of thousands of hosts.
+    pub fn manifest_json(&self, with_content: bool, pretty: bool) -> String {
+        let view = ManifestView {
+            format: MANIFEST_FORMAT,
+            release: &self.release,
+            generator: generator(),
+            hosts: self
+                .hosts
+                .iter()
+                .map(|h| HostView {
+                    name: &h.name,
+                    roles: &h.roles,
+                    packages: &h.packages,
+                    files: h
+                        .files
+                        .iter()
+                        .map(|f| FileView {
+                            path: &f.path,
+                            kind: f.kind,
+                            mode: format!("{:04o}", f.mode),
+                            owner: &f.owner,
+                            group: &f.group,
+                            sha256: f.sha256(),
+                            secret: f.secret,
+                            services: &f.services,
+                            content: with_content.then_some(f.content.as_str()),
+                        })
+                        .collect(),
+                    accounts: &h.accounts,
+                    firewall: h.firewall.as_ref(),
+                    steps: &h.steps,
+                })
+                .collect(),
+        };
+        let text = if pretty {
+            serde_json::to_string_pretty(&view)
+        } else {
+            serde_json::to_string(&view)
+        };
+        text.expect("a manifest serializes: every key is a string")
+    }
+
     /// The host named `name`.
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
@@ -403,5 +444,113 @@ impl Host {
     /// The file at target path `path`.
     pub fn file(&self, path: &str) -> Option<&File> {
         self.files.iter().find(|f| f.path == path)
+    }
+}
+
+fn generator() -> String {
+    format!("jitsi-topology {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Lower-case hex, two digits a byte.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+// Borrowed twins of `Manifest`, `ManifestHost` and `ManifestFile` for `Bundle::manifest_json`:
+// the same fields in the same order (a test below holds them equal).
+
+#[derive(Serialize)]
+struct ManifestView<'a> {
+    format: u32,
+    release: &'a str,
+    generator: String,
+    hosts: Vec<HostView<'a>>,
+}
+
+#[derive(Serialize)]
+struct HostView<'a> {
+    name: &'a str,
+    roles: &'a [Role],
+    packages: &'a [String],
+    files: Vec<FileView<'a>>,
+    accounts: &'a [Account],
+    firewall: Option<&'a FirewallPlan>,
+    steps: &'a [Step],
+}
+
+#[derive(Serialize)]
+struct FileView<'a> {
+    path: &'a str,
+    kind: FileKind,
+    mode: String,
+    owner: &'a str,
+    group: &'a str,
+    sha256: String,
+    secret: bool,
+    services: &'a [ServiceRef],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<&'a str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn sha256_is_lower_case_hex_of_the_content() {
+        let mut f = crate::render::file("/x", super::FileKind::Environment, "abc".to_owned());
+        assert_eq!(
+            f.sha256(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        f.content.clear();
+        assert_eq!(
+            f.sha256(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn manifest_json_is_the_manifest_serialized() {
+        let env: BTreeMap<String, String> = [
+            "JITSI_FOCUS_PASSWORD",
+            "JITSI_JVB_PASSWORD",
+            "JITSI_TURN_SECRET",
+        ]
+        .into_iter()
+        .map(|k| (k.to_owned(), format!("{k}-a-long-test-value")))
+        .collect();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let b = crate::render(&text, &env)
+                .expect("every example renders")
+                .bundle;
+            for content in [false, true] {
+                let m = b.manifest(content);
+                assert_eq!(
+                    b.manifest_json(content, true),
+                    serde_json::to_string_pretty(&m).unwrap(),
+                    "{}",
+                    path.display()
+                );
+                assert_eq!(
+                    b.manifest_json(content, false),
+                    serde_json::to_string(&m).unwrap(),
+                    "{}",
+                    path.display()
+                );
+            }
+            seen += 1;
+        }
+        assert!(seen >= 7, "the examples are missing");
     }
 }

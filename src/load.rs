@@ -53,13 +53,13 @@ pub fn load(text: &str) -> Result<Loaded, Report> {
             "start from examples/handbook.yaml",
         )]));
     }
-    let schema = serde_json::to_value(crate::schema::topology()).expect("schema serializes");
+    let schema = model_schema();
     let mut diagnostics = Vec::new();
     let mut unlisted = 0;
     strip_unknown_keys(
         &mut value,
-        &schema,
-        &schema,
+        schema,
+        schema,
         &mut Vec::new(),
         &mut diagnostics,
         &mut unlisted,
@@ -102,6 +102,14 @@ pub fn load(text: &str) -> Result<Loaded, Report> {
             Err(Report::new(diagnostics))
         }
     }
+}
+
+/// The model's JSON schema as a value, generated once per process (unknown keys are found by
+/// walking it).
+fn model_schema() -> &'static Value {
+    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SCHEMA
+        .get_or_init(|| serde_json::to_value(crate::schema::topology()).expect("schema serializes"))
 }
 
 fn type_hint(message: &str) -> String {

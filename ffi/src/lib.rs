@@ -279,7 +279,7 @@ fn process_env(name: &str) -> Option<String> {
 
 fn render(text: &str) -> Result<String, Failure> {
     match topology::render(text, &process_env) {
-        Ok(rendered) => to_json(&rendered.bundle.manifest(true)),
+        Ok(rendered) => Ok(rendered.bundle.manifest_json(true, false)),
         Err(topology::Error::Invalid(report)) => Err(Failure::invalid_model(&report)),
         Err(e) => Err(Failure::new(
             JT_INTERNAL,

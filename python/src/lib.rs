@@ -20,7 +20,7 @@ fn render(py: Python<'_>, text: &str, env: &Bound<'_, PyAny>) -> PyResult<(Strin
     let lookup = |name: &str| secret_from(env, name);
     match jitsi_topology::render(text, &lookup) {
         Ok(rendered) => Ok((
-            to_json(&rendered.bundle.manifest(true))?,
+            rendered.bundle.manifest_json(true, false),
             to_json(&rendered.warnings)?,
         )),
         Err(jitsi_topology::Error::Invalid(report)) => Err(topology_error(py, &report)),

@@ -1,6 +1,9 @@
 //! Each host's nftables table (`table inet jitsi_topology`) as data and as a file, and the
 //! unit that loads it at boot.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use ipnet::IpNet;
 use minijinja::context;
 use serde::Serialize;
@@ -248,15 +251,48 @@ fn view(r: &FirewallRule) -> RuleView<'_> {
     }
 }
 
+/// The unit that loads the table from `path`; the same on every host (rendered once).
+fn unit(path: &str) -> Result<String> {
+    static UNIT: OnceLock<(String, String)> = OnceLock::new();
+    if let Some((_, text)) = UNIT.get().filter(|(p, _)| p == path) {
+        return Ok(text.clone());
+    }
+    let text = template("firewall.service", context! { path })?;
+    let _ = UNIT.set((path.to_owned(), text.clone()));
+    Ok(text)
+}
+
+/// The rendered rules of each distinct list of rules met in one render: the bridges of a
+/// deployment mostly share one, so their rules are rendered once.
+#[derive(Default)]
+pub(crate) struct Memo(HashMap<Vec<FirewallRule>, String>);
+
+impl Memo {
+    fn rules(&mut self, rules: &[FirewallRule]) -> Result<String> {
+        if let Some(text) = self.0.get(rules) {
+            return Ok(text.clone());
+        }
+        let views: Vec<RuleView> = rules.iter().map(view).collect();
+        let text = template("firewall-rules.nft", context! { rules => value(&views) })?;
+        self.0.insert(rules.to_vec(), text.clone());
+        Ok(text)
+    }
+}
+
 /// The nftables file and the unit that loads it.
-pub(crate) fn files(host: &str, roles: &str, plan: &FirewallPlan) -> Result<Vec<File>> {
+pub(crate) fn files(
+    host: &str,
+    roles: &str,
+    plan: &FirewallPlan,
+    memo: &mut Memo,
+) -> Result<Vec<File>> {
     let path = format!("{CONFIG_DIR}/firewall.nft");
-    let rules: Vec<RuleView> = plan.rules.iter().map(view).collect();
+    let rules = memo.rules(&plan.rules)?;
     let nft = template(
         "firewall.nft",
-        context! { host, roles, policy => &plan.policy, rules => value(&rules) },
+        context! { host, roles, policy => &plan.policy, rules },
     )?;
-    let unit = template("firewall.service", context! { path => &path })?;
+    let unit = unit(&path)?;
     Ok(vec![
         on_change(
             file(&path, FileKind::Firewall, nft),

@@ -1,9 +1,9 @@
 //! A bridge's jvb.conf (HOCON), its systemd drop-in and environment.
 
-use minijinja::context;
+use minijinja::{Value, context};
 
-use super::systemd::{SecretInjection, dropin};
-use super::{PORTS, Result, file, on_change, template, value};
+use super::systemd::SecretInjection;
+use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{BridgeHost, CONFIG_DIR, Deployment};
 
@@ -11,14 +11,14 @@ const PATH: &str = "/etc/jitsi/videobridge/jvb.conf";
 const SERVICE: &str = "jitsi-videobridge2";
 
 /// `/etc/jitsi/videobridge/jvb.conf`.
-pub(crate) fn config(d: &Deployment, b: &BridgeHost) -> Result<File> {
+pub(crate) fn config(d: &Deployment, b: &BridgeHost, names: &Value, ports: &Value) -> Result<File> {
     let secret = &d.secrets.jvb;
     let content = template(
         "jvb.conf",
         context! {
             release => d.release,
-            names => value(&d.names),
-            ports => value(&PORTS),
+            names => names.clone(),
+            ports => ports.clone(),
             bridge => value(b),
             verify_certificate => d.trust.verifies(),
             password => secret.inline().map(|s| s.expose()),
@@ -37,27 +37,37 @@ pub(crate) fn config(d: &Deployment, b: &BridgeHost) -> Result<File> {
     Ok(f)
 }
 
-/// The bridge's environment file (JVM heap) and the drop-in that reads it and hands the
-/// bridge a file-referenced password.
-pub(crate) fn service_files(d: &Deployment, b: &BridgeHost) -> Result<Vec<File>> {
-    let mut files = Vec::new();
-    let env_path = format!("{CONFIG_DIR}/videobridge.env");
-    let environment = b.jvm_max_memory.as_ref().map(|mem| {
+/// Where a bridge's environment file goes.
+fn environment_path() -> String {
+    format!("{CONFIG_DIR}/videobridge.env")
+}
+
+/// The bridge's environment file (JVM heap), when the model sets one.
+pub(crate) fn environment(b: &BridgeHost) -> Option<File> {
+    b.jvm_max_memory.as_ref().map(|mem| {
         let content = format!(
             "# Managed by jitsi-topology for bridge {}: read by jvb.sh through our drop-in.\nVIDEOBRIDGE_MAX_MEMORY={mem}\n",
             b.host
         );
-        on_change(file(&env_path, FileKind::Environment, content), SERVICE, ServiceAction::Drain)
-    });
+        on_change(
+            file(environment_path(), FileKind::Environment, content),
+            SERVICE,
+            ServiceAction::Drain,
+        )
+    })
+}
+
+/// The drop-in that reads a bridge's environment file (`with_environment`: the bridge has
+/// one) and hands the bridge a file-referenced password; the same on every bridge.
+pub(crate) fn dropin(d: &Deployment, with_environment: bool) -> Result<Option<File>> {
+    let env_path = environment_path();
     let injection = SecretInjection::new(SERVICE, d.secrets.jvb_env, &d.secrets.jvb, PATH);
-    files.extend(dropin(
+    super::systemd::dropin(
         SERVICE,
         ServiceAction::Drain,
-        environment.as_ref().map(|f| f.path.as_str()),
+        with_environment.then_some(env_path.as_str()),
         injection,
-    )?);
-    files.extend(environment);
-    Ok(files)
+    )
 }
 
 /// For releases whose bridge still reads sip-communicator.properties: the file, emptied of

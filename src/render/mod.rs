@@ -61,6 +61,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/firewall.nft.j2"),
     ),
     (
+        "firewall-rules.nft",
+        include_str!("../../templates/firewall-rules.nft.j2"),
+    ),
+    (
         "firewall.service",
         include_str!("../../templates/firewall.service.j2"),
     ),
@@ -144,6 +148,15 @@ pub(crate) fn template(name: &'static str, ctx: Value) -> Result<String> {
     })
 }
 
+/// Renders template `name`, which takes no data, once per process.
+pub(crate) fn constant(cell: &'static OnceLock<String>, name: &'static str) -> Result<String> {
+    if let Some(text) = cell.get() {
+        return Ok(text.clone());
+    }
+    let text = template(name, minijinja::context! {})?;
+    Ok(cell.get_or_init(|| text).clone())
+}
+
 /// The well-known ports, for templates.
 #[derive(Serialize)]
 pub(crate) struct Ports {
@@ -187,18 +200,22 @@ pub(crate) fn on_change(mut f: File, service: &str, action: ServiceAction) -> Fi
 
 /// Renders every host of a deployment.
 pub fn render(d: &Deployment) -> Result<Bundle> {
-    let mut hosts = Vec::new();
+    let mut hosts = Vec::with_capacity(d.shards.len() + d.bridges.len() + 2);
+    let mut memo = firewall::Memo::default();
     if let Some(door) = &d.front_door {
-        hosts.push(front_door(d, door)?);
+        hosts.push(front_door(d, door, &mut memo)?);
     }
     for shard in &d.shards {
-        hosts.push(signaling(d, shard)?);
+        hosts.push(signaling(d, shard, &mut memo)?);
     }
     if let Some(turn) = d.turn.as_ref().filter(|t| !t.colocated) {
-        hosts.push(turn_host(d, turn)?);
+        hosts.push(turn_host(d, turn, &mut memo)?);
     }
-    for b in &d.bridges {
-        hosts.push(bridge(d, b)?);
+    if !d.bridges.is_empty() {
+        let common = BridgeCommon::new(d)?;
+        for b in &d.bridges {
+            hosts.push(bridge(d, b, &common, &mut memo)?);
+        }
     }
     Ok(Bundle {
         release: d.release.to_owned(),
@@ -229,11 +246,13 @@ impl Draft {
         mut self,
         what: &str,
         plan: Option<crate::bundle::FirewallPlan>,
+        memo: &mut firewall::Memo,
         accounts: Vec<crate::bundle::Account>,
         steps: impl FnOnce(&[File], &[String], &[crate::bundle::Account]) -> Vec<crate::bundle::Step>,
     ) -> Result<Host> {
         if let Some(plan) = &plan {
-            self.files.extend(firewall::files(&self.name, what, plan)?);
+            self.files
+                .extend(firewall::files(&self.name, what, plan, memo)?);
             self.packages.push("nftables".into());
         }
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -250,7 +269,7 @@ impl Draft {
     }
 }
 
-fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<Host> {
+fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -> Result<Host> {
     let mut files = vec![
         debconf::signaling(d, shard)?,
         nginx::site(d, shard)?,
@@ -284,21 +303,23 @@ fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<Host> {
     Draft::new(&shard.host, roles, files, &packages).finish(
         "signalling host",
         firewall::signaling(d, shard),
+        memo,
         steps::accounts(d),
         |files, packages, accounts| steps::signaling(d, shard, files, packages, accounts),
     )
 }
 
-fn turn_host(d: &Deployment, t: &TurnHost) -> Result<Host> {
+fn turn_host(d: &Deployment, t: &TurnHost, memo: &mut firewall::Memo) -> Result<Host> {
     Draft::new(&t.host, vec![Role::Turn], turn::files(d, t)?, &["coturn"]).finish(
         "TURN server",
         firewall::turn(d, t),
+        memo,
         Vec::new(),
         |files, packages, _| steps::turn(files, packages),
     )
 }
 
-fn front_door(d: &Deployment, door: &FrontDoorHost) -> Result<Host> {
+fn front_door(d: &Deployment, door: &FrontDoorHost, memo: &mut firewall::Memo) -> Result<Host> {
     Draft::new(
         &door.host,
         vec![Role::FrontDoor],
@@ -308,21 +329,59 @@ fn front_door(d: &Deployment, door: &FrontDoorHost) -> Result<Host> {
     .finish(
         "front door",
         firewall::front_door(d),
+        memo,
         Vec::new(),
         |files, packages, _| steps::front_door(files, packages),
     )
 }
 
-fn bridge(d: &Deployment, b: &BridgeHost) -> Result<Host> {
-    let mut files = vec![debconf::bridge(d)?, jvb::config(d, b)?];
-    files.extend(jvb::properties(d, b)?);
-    files.extend(jvb::service_files(d, b)?);
-    if d.secrets.jvb.inline().is_none() {
-        files.push(systemd::secret_env_helper()?);
+/// What every bridge of a deployment shares, prepared once: the template values of the
+/// deployment's names and ports, and the files that are the same on every bridge (rendering
+/// them once keeps the cost per bridge down to the files that differ).
+struct BridgeCommon {
+    names: Value,
+    ports: Value,
+    debconf: File,
+    /// The jitsi-videobridge2 drop-in for a bridge without and with an environment file.
+    dropins: [Option<File>; 2],
+    secret_env_helper: Option<File>,
+}
+
+impl BridgeCommon {
+    fn new(d: &Deployment) -> Result<Self> {
+        Ok(Self {
+            names: value(&d.names),
+            ports: value(&PORTS),
+            debconf: debconf::bridge(d)?,
+            dropins: [jvb::dropin(d, false)?, jvb::dropin(d, true)?],
+            secret_env_helper: if d.secrets.jvb.inline().is_none() {
+                Some(systemd::secret_env_helper()?)
+            } else {
+                None
+            },
+        })
     }
+}
+
+fn bridge(
+    d: &Deployment,
+    b: &BridgeHost,
+    common: &BridgeCommon,
+    memo: &mut firewall::Memo,
+) -> Result<Host> {
+    let environment = jvb::environment(b);
+    let mut files = vec![
+        common.debconf.clone(),
+        jvb::config(d, b, &common.names, &common.ports)?,
+    ];
+    files.extend(jvb::properties(d, b)?);
+    files.extend(common.dropins[usize::from(environment.is_some())].clone());
+    files.extend(environment);
+    files.extend(common.secret_env_helper.clone());
     Draft::new(&b.host, vec![Role::Bridge], files, &["jitsi-videobridge2"]).finish(
         "bridge",
         firewall::bridge(d, b),
+        memo,
         Vec::new(),
         |files, packages, _| steps::bridge(d, b, files, packages),
     )

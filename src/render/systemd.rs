@@ -1,6 +1,8 @@
 //! Our systemd pieces: drop-ins for the packages' services, the helper that turns a secret
 //! file into a service's environment, and the secret files the account steps read.
 
+use std::sync::OnceLock;
+
 use minijinja::context;
 use serde::Serialize;
 
@@ -67,12 +69,15 @@ pub(crate) fn dropin(
     )))
 }
 
+static SECRET_ENV: OnceLock<String> = OnceLock::new();
+static SECRET_CONFIG: OnceLock<String> = OnceLock::new();
+
 /// The helper our drop-ins run before a service starts.
 pub(crate) fn secret_env_helper() -> Result<File> {
     let mut f = file(
         SECRET_ENV_HELPER,
         FileKind::Script,
-        template("secret-env.sh", context! {})?,
+        super::constant(&SECRET_ENV, "secret-env.sh")?,
     );
     f.mode = 0o755;
     Ok(f)
@@ -83,7 +88,7 @@ pub(crate) fn secret_config_helper() -> Result<File> {
     let mut f = file(
         SECRET_CONFIG_HELPER,
         FileKind::Script,
-        template("secret-config.sh", context! {})?,
+        super::constant(&SECRET_CONFIG, "secret-config.sh")?,
     );
     f.mode = 0o755;
     Ok(f)

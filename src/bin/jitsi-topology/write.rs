@@ -83,7 +83,7 @@ fn stage(bundle: &Bundle, root: &Path) -> Result<(), Failure> {
             write_file(&target, f.content.as_bytes(), f.mode)?;
         }
     }
-    let manifest = serde_json::to_string_pretty(&bundle.manifest(false))? + "\n";
+    let manifest = bundle.manifest_json(false, true) + "\n";
     write_file(&root.join("manifest.json"), manifest.as_bytes(), 0o644)
 }
 
