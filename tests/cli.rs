@@ -224,6 +224,75 @@ fn file_secrets_appear_in_no_rendered_byte() {
     );
 }
 
+/// Renders `model` into `out` under `umask` (through sh, which sets it for the tool).
+fn render_with_umask(model: &Path, out: &Path, umask: &str, extra: &[&str]) -> Output {
+    Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$@\""))
+        .arg("sh")
+        .arg(BIN)
+        .args([
+            "render",
+            model.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_file_gets_the_manifests_mode_whatever_the_umask_and_fsync_changes_no_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = repo("examples/handbook.yaml");
+    let reference = dir.path().join("reference");
+    let o = run(&[
+        "render",
+        model.to_str().unwrap(),
+        "--out",
+        reference.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for (umask, extra) in [
+        ("000", &[][..]),
+        ("022", &[][..]),
+        ("077", &[][..]),
+        ("027", &["--fsync"][..]),
+    ] {
+        let out = dir.path().join(format!("umask-{umask}"));
+        let o = render_with_umask(&model, &out, umask, extra);
+        assert!(o.status.success(), "umask {umask}: {}", text(&o.stderr));
+        assert_eq!(
+            tree(&out),
+            tree(&reference),
+            "umask {umask} {extra:?}: the same bytes"
+        );
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        let mut files = 0;
+        for host in manifest["hosts"].as_array().unwrap() {
+            for f in host["files"].as_array().unwrap() {
+                let path = out
+                    .join(host["name"].as_str().unwrap())
+                    .join(f["path"].as_str().unwrap().trim_start_matches('/'));
+                let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+                assert_eq!(
+                    format!("{mode:04o}"),
+                    f["mode"].as_str().unwrap(),
+                    "umask {umask}: {}",
+                    path.display()
+                );
+                files += 1;
+            }
+        }
+        assert_eq!(
+            files, 30,
+            "umask {umask}: every file of the handbook example checked"
+        );
+    }
+}
+
 #[test]
 fn env_secrets_land_only_in_files_flagged_secret_with_strict_modes() {
     let dir = tempfile::tempdir().unwrap();

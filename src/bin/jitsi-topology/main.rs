@@ -72,6 +72,11 @@ enum Command {
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Flush every file and folder to disk before the new tree is swapped in, so that
+        /// after a power loss DIR holds the old tree or the whole new one (one fsync per
+        /// file: slower). Without it the swap is still atomic for other processes.
+        #[arg(long)]
+        fsync: bool,
     },
     /// Check MODEL and report every problem at once (exit 1 if there is an error).
     Validate {
@@ -229,13 +234,23 @@ fn print_text(text: &str, to_stdout: bool) {
 
 fn run(command: Command) -> Result<ExitCode, Failure> {
     match command {
-        Command::Render { model, out, format } => {
+        Command::Render {
+            model,
+            out,
+            format,
+            fsync,
+        } => {
             let text = read_model(&model)?;
             match jitsi_topology::render(&text, &process_env) {
                 Ok(rendered) => {
                     let hosts = rendered.bundle.hosts.len();
                     let files: usize = rendered.bundle.hosts.iter().map(|h| h.files.len()).sum();
-                    write::tree(&rendered.bundle, &out)?;
+                    let sync = if fsync {
+                        write::Sync::Durable
+                    } else {
+                        write::Sync::Lazy
+                    };
+                    write::tree(&rendered.bundle, &out, sync)?;
                     print_warnings(&rendered.warnings, format, false);
                     if format == Format::Text {
                         eprintln!(

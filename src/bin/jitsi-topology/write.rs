@@ -3,7 +3,12 @@
 //! The tree is built in a staging folder beside the target (same filesystem), then swapped
 //! in with two renames; the previous tree is removed only after the new one is in place.
 //! Any failure before the swap removes the staging folder and leaves the target untouched.
+//!
+//! Other processes see the old tree or the new one, never a mix. Surviving a power loss is a
+//! different promise, which costs an `fsync` per file (most of the time of a small render on
+//! a journaling filesystem): [`Sync::Durable`] makes it, on request (`render --fsync`).
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -13,8 +18,18 @@ use jitsi_topology::Bundle;
 
 use crate::Failure;
 
+/// Whether the new tree is flushed to disk before it is swapped in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sync {
+    /// Leave flushing to the kernel (atomic for other processes, as `cp` and `rsync` are).
+    Lazy,
+    /// `fsync` every file and folder of the new tree before the swap, and the parent after:
+    /// after a power loss the folder holds the old tree or the whole new one.
+    Durable,
+}
+
 /// Writes `bundle` to `out` (manifest.json plus `<host>/<path>` per file).
-pub fn tree(bundle: &Bundle, out: &Path) -> Result<(), Failure> {
+pub fn tree(bundle: &Bundle, out: &Path, sync: Sync) -> Result<(), Failure> {
     let out = absolute(out)?;
     check_target(&out)?;
     let parent = out
@@ -28,7 +43,11 @@ pub fn tree(bundle: &Bundle, out: &Path) -> Result<(), Failure> {
         std::process::id()
     ));
     let _ = fs::remove_dir_all(&staging);
-    let result = stage(bundle, &staging).and_then(|()| swap(&staging, &out));
+    let result = stage(bundle, &staging, sync).and_then(|()| swap(&staging, &out));
+    if result.is_ok() && sync == Sync::Durable {
+        // The renames themselves live in the parent folder.
+        fsync_dir(parent)?;
+    }
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
@@ -65,7 +84,7 @@ fn check_target(out: &Path) -> Result<(), Failure> {
     }
 }
 
-fn stage(bundle: &Bundle, root: &Path) -> Result<(), Failure> {
+fn stage(bundle: &Bundle, root: &Path, sync: Sync) -> Result<(), Failure> {
     let secret = bundle.hosts.iter().flat_map(|h| &h.files).any(|f| f.secret);
     fs::create_dir(root).map_err(|e| Failure(format!("cannot create {}: {e}", root.display())))?;
     // A tree holding secrets is for its owner only.
@@ -73,33 +92,88 @@ fn stage(bundle: &Bundle, root: &Path) -> Result<(), Failure> {
         root,
         fs::Permissions::from_mode(if secret { 0o700 } else { 0o755 }),
     )?;
+    let writer = Writer {
+        umask: umask(),
+        sync,
+    };
+    // Every folder made so far (the staging folder is new, so each is made once).
+    let mut made: HashSet<PathBuf> = HashSet::new();
     for host in &bundle.hosts {
         for f in &host.files {
             let rel = f.path.trim_start_matches('/');
             let target = root.join(&host.name).join(rel);
             let dir = target.parent().expect("a file path has a parent");
-            fs::create_dir_all(dir)
-                .map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
-            write_file(&target, f.content.as_bytes(), f.mode)?;
+            make_dirs(root, dir, &mut made)?;
+            writer.file(&target, f.content.as_bytes(), f.mode)?;
         }
     }
     let manifest = bundle.manifest_json(false, true) + "\n";
-    write_file(&root.join("manifest.json"), manifest.as_bytes(), 0o644)
+    writer.file(&root.join("manifest.json"), manifest.as_bytes(), 0o644)?;
+    if sync == Sync::Durable {
+        // Deepest first, so that each folder's entries are on disk before its parent's.
+        let mut dirs: Vec<&PathBuf> = made.iter().collect();
+        dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for dir in dirs {
+            fsync_dir(dir)?;
+        }
+        fsync_dir(root)?;
+    }
+    Ok(())
 }
 
-fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .map_err(|e| Failure(format!("cannot create {}: {e}", path.display())))?;
-    file.write_all(bytes)
-        .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
-    // The umask may have narrowed the mode; set it exactly.
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
-    file.sync_all()?;
+/// Makes `dir` and its missing ancestors below `root`, each with one `mkdir`.
+fn make_dirs(root: &Path, dir: &Path, made: &mut HashSet<PathBuf>) -> Result<(), Failure> {
+    if dir == root || made.contains(dir) {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        make_dirs(root, parent, made)?;
+    }
+    fs::create_dir(dir).map_err(|e| Failure(format!("cannot create {}: {e}", dir.display())))?;
+    made.insert(dir.to_owned());
     Ok(())
+}
+
+struct Writer {
+    /// The process's umask, when the kernel tells it (Linux 4.7 and later).
+    umask: Option<u32>,
+    sync: Sync,
+}
+
+impl Writer {
+    fn file(&self, path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure> {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(path)
+            .map_err(|e| Failure(format!("cannot create {}: {e}", path.display())))?;
+        file.write_all(bytes)
+            .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
+        // The umask may have narrowed the mode; set it exactly (on the open file).
+        if self.umask.is_none_or(|umask| mode & umask != 0) {
+            file.set_permissions(fs::Permissions::from_mode(mode))
+                .map_err(|e| Failure(format!("cannot set the mode of {}: {e}", path.display())))?;
+        }
+        if self.sync == Sync::Durable {
+            file.sync_all()
+                .map_err(|e| Failure(format!("cannot flush {}: {e}", path.display())))?;
+        }
+        Ok(())
+    }
+}
+
+/// The umask, from `/proc/self/status` (reading it does not change it, unlike umask(2)).
+fn umask() -> Option<u32> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+    u32::from_str_radix(line.trim(), 8).ok()
+}
+
+fn fsync_dir(dir: &Path) -> Result<(), Failure> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Failure(format!("cannot flush {}: {e}", dir.display())))
 }
 
 fn swap(staging: &Path, out: &Path) -> Result<(), Failure> {
