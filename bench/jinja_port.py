@@ -5,7 +5,9 @@ would do. It reads `jitsi-topology resolve MODEL` (the resolved deployment as JS
 every file the context that the Rust renderers in src/render/*.rs build, with equivalent
 filters (src/escape.rs), and renders templates/*.j2 with Jinja2. `render_all` returns
 {host: {path: content}}; bench.py checks it equals the CLI's output tree byte for byte, so both
-sides do the same work.
+sides do the same work. Like src/render/mod.rs, it renders what is the same on every bridge
+(debconf answers, drop-in, helper, firewall unit) once per deployment and each distinct list of
+firewall rules once, so that the comparison is of the two template engines on equal work.
 
 Covered: the forms the benchmark models use (single shard or shards behind a front door,
 relays, NAT, `{file}` secrets, any release). Not covered (they raise): TURN and `{value}` /
@@ -150,7 +152,8 @@ class Renderer:
 
     NAMES = [
         "debconf.selections", "nginx-site.conf", "prosody.cfg.lua", "jicofo.conf", "jvb.conf",
-        "config.js", "firewall.nft", "firewall.service", "service-dropin.conf", "secret-env.sh",
+        "config.js", "firewall.nft", "firewall-rules.nft", "firewall.service",
+        "service-dropin.conf", "secret-env.sh",
         "haproxy.cfg", "sip-communicator.properties",
     ]
 
@@ -161,6 +164,12 @@ class Renderer:
 
     def _tpl(self, name: str, **ctx: Any) -> str:
         return self.t[name].render(**ctx)
+
+    def _once(self, key, render):
+        """`render()`, computed once per render_all for each key (what Rust shares too)."""
+        if key not in self._memo:
+            self._memo[key] = render()
+        return self._memo[key]
 
     # --- src/render/firewall.rs ---
 
@@ -239,10 +248,13 @@ class Renderer:
         if plan is None:
             return
         path = CONFIG_DIR + "/firewall.nft"
+        rules = self._once(
+            ("firewall-rules", json.dumps(plan["rules"])),
+            lambda: self._tpl("firewall-rules.nft", rules=[self._view(r) for r in plan["rules"]]))
         out[path] = self._tpl("firewall.nft", host=host, roles=roles, policy=plan["policy"],
-                              rules=[self._view(r) for r in plan["rules"]])
-        out["/etc/systemd/system/%s.service" % FIREWALL_SERVICE] = self._tpl(
-            "firewall.service", path=path)
+                              rules=rules)
+        out["/etc/systemd/system/%s.service" % FIREWALL_SERVICE] = self._once(
+            ("firewall.service", path), lambda: self._tpl("firewall.service", path=path))
 
     # --- src/render/systemd.rs, debconf.rs ---
 
@@ -255,15 +267,17 @@ class Renderer:
 
     def _dropin(self, out, service, environment, secret):
         if environment is None and secret is None:
-            return
+            return out
         out["/etc/systemd/system/%s.service.d/jitsi-topology.conf" % service] = self._tpl(
             "service-dropin.conf", service=service, environment=environment, secret=secret)
+        return out
 
     def _debconf(self, out, d, host, selections):
         path = CONFIG_DIR + "/debconf.selections"
         sel = [{"owner": o, "question": q, "type": t, "value": v} for o, q, t, v in selections]
         out[path] = self._tpl("debconf.selections", host=host, release=d["release"], path=path,
                               selections=sel)
+        return out
 
     # --- hosts (src/render/mod.rs) ---
 
@@ -319,8 +333,9 @@ class Renderer:
     def bridge(self, d, b):
         out: Dict[str, str] = {}
         names, secrets = d["names"], d["secrets"]
-        self._debconf(out, d, "a bridge", [
-            ("jitsi-videobridge2", "jitsi-videobridge/jvb-hostname", "string", names["domain"])])
+        debconf = self._once("bridge-debconf", lambda: self._debconf({}, d, "a bridge", [
+            ("jitsi-videobridge2", "jitsi-videobridge/jvb-hostname", "string", names["domain"])]))
+        out.update(debconf)
         jvb_conf = "/etc/jitsi/videobridge/jvb.conf"
         jvb = secrets["jvb"]
         out[jvb_conf] = self._tpl(
@@ -337,9 +352,10 @@ class Renderer:
             out[env_path] = (
                 "# Managed by jitsi-topology for bridge %s: read by jvb.sh through our drop-in.\n"
                 "VIDEOBRIDGE_MAX_MEMORY=%s\n" % (b["host"], b["jvm_max_memory"]))
-        self._dropin(out, "jitsi-videobridge2", env_path,
-                     self._injection("jitsi-videobridge2", secrets["jvb_env"], jvb, jvb_conf))
-        out[SECRET_ENV_HELPER] = self._tpl("secret-env.sh")
+        out.update(self._once(("bridge-dropin", env_path), lambda: self._dropin(
+            {}, "jitsi-videobridge2", env_path,
+            self._injection("jitsi-videobridge2", secrets["jvb_env"], jvb, jvb_conf))))
+        out[SECRET_ENV_HELPER] = self._once("secret-env", lambda: self._tpl("secret-env.sh"))
         self._firewall_files(out, b["host"], "bridge", self._bridge_plan(d, b))
         return out
 
@@ -347,6 +363,7 @@ class Renderer:
         """Every host's templated files: {host: {path: content}}."""
         if d["turn"] is not None:
             raise NotImplementedError("TURN is not covered by the Jinja2 port")
+        self._memo: Dict[Any, Any] = {}
         hosts: Dict[str, Dict[str, str]] = {}
         if d["front_door"] is not None:
             hosts[d["front_door"]["host"]] = self.front_door(d, d["front_door"])

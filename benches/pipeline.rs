@@ -12,6 +12,10 @@
 //! criterion reports `check`), `render` (`render::render(&Deployment)`), `pipeline`
 //! (`jitsi_topology::render(text)`). Throughput is in bridges.
 
+/// The CLI's allocator, so that the in-process times are those of `render --out`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/gen.rs"]
 mod generator;
 

@@ -24,6 +24,10 @@
 //! and prints (or writes to `--json`) one JSON document: per model its hosts, files, bytes and
 //! the stage times in nanoseconds.
 
+/// The CLI's allocator, so that the in-process times are those of `render --out`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/gen.rs"]
 mod generator;
 

@@ -185,7 +185,7 @@ pub struct FirewallPlan {
 }
 
 /// One inbound rule.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FirewallRule {
     /// `tcp`, `udp` or `any`.
     pub protocol: String,

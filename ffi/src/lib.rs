@@ -43,6 +43,11 @@
 // The exported names are C's: `jt_status`, `JT_OK`, as the header spells them.
 #![allow(non_camel_case_types)]
 
+/// mimalloc: rendering makes many small strings, which glibc's malloc served slowly
+/// (`bench/profile`; the README's Performance section).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(panic = "abort")]
 compile_error!(
     "libjitsi_topology must be built with panic = \"unwind\": with \"abort\", the panic \

@@ -7,6 +7,11 @@
 //! raised from here with the CLI's text report and the shared error document
 //! (`{kind, message, diagnostics}`).
 
+/// mimalloc: rendering makes many small strings, which glibc's malloc served slowly
+/// (`bench/profile`; the README's Performance section).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use jitsi_topology::diagnostic::ErrorDocument;
 use jitsi_topology::{Diagnostic, Report};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};

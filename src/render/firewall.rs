@@ -1,7 +1,6 @@
 //! Each host's nftables table (`table inet jitsi_topology`) as data and as a file, and the
 //! unit that loads it at boot.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use ipnet::IpNet;
@@ -263,18 +262,24 @@ fn unit(path: &str) -> Result<String> {
 }
 
 /// The rendered rules of each distinct list of rules met in one render: the bridges of a
-/// deployment mostly share one, so their rules are rendered once.
+/// deployment mostly share a few (one per set of shards they serve), so their rules are
+/// rendered once. Compared, not hashed: equal lists compare in a few `memcmp`s.
 #[derive(Default)]
-pub(crate) struct Memo(HashMap<Vec<FirewallRule>, String>);
+pub(crate) struct Memo(Vec<(Vec<FirewallRule>, String)>);
 
 impl Memo {
+    /// How many distinct lists are kept (beyond it, rules are rendered each time).
+    const CAPACITY: usize = 32;
+
     fn rules(&mut self, rules: &[FirewallRule]) -> Result<String> {
-        if let Some(text) = self.0.get(rules) {
+        if let Some((_, text)) = self.0.iter().find(|(seen, _)| seen == rules) {
             return Ok(text.clone());
         }
         let views: Vec<RuleView> = rules.iter().map(view).collect();
         let text = template("firewall-rules.nft", context! { rules => value(&views) })?;
-        self.0.insert(rules.to_vec(), text.clone());
+        if self.0.len() < Self::CAPACITY {
+            self.0.push((rules.to_vec(), text.clone()));
+        }
         Ok(text)
     }
 }

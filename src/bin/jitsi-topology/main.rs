@@ -3,6 +3,11 @@
 //! Exit codes: 0 ok; 1 the model is invalid (diagnostics printed, nothing written); 2 usage
 //! or I/O error.
 
+/// mimalloc: rendering makes many small strings, which glibc's malloc served slowly
+/// (`bench/profile`; the README's Performance section).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod secrets;
 mod write;
 
