@@ -394,6 +394,20 @@ impl Bundle {
     /// serializing [`Bundle::manifest`] gives, without copying the bundle first: the writer,
     /// the C ABI and the Python binding hand out manifests of thousands of hosts.
     pub fn manifest_json(&self, with_content: bool, pretty: bool) -> String {
+        let mut out = Vec::new();
+        self.write_manifest_json(&mut out, with_content, pretty)
+            .expect("a manifest serializes into memory: every key is a string");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    /// [`Bundle::manifest_json`] written to `w` as it is serialized (`render --out` streams
+    /// the manifest of ten thousand bridges to its file instead of holding its text).
+    pub fn write_manifest_json<W: std::io::Write>(
+        &self,
+        w: W,
+        with_content: bool,
+        pretty: bool,
+    ) -> std::io::Result<()> {
         let view = ManifestView {
             format: MANIFEST_FORMAT,
             release: &self.release,
@@ -426,12 +440,12 @@ impl Bundle {
                 })
                 .collect(),
         };
-        let text = if pretty {
-            serde_json::to_string_pretty(&view)
+        if pretty {
+            serde_json::to_writer_pretty(w, &view)?;
         } else {
-            serde_json::to_string(&view)
-        };
-        text.expect("a manifest serializes: every key is a string")
+            serde_json::to_writer(w, &view)?;
+        }
+        Ok(())
     }
 
     /// The host named `name`.

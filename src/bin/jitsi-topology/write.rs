@@ -107,8 +107,7 @@ fn stage(bundle: &Bundle, root: &Path, sync: Sync) -> Result<(), Failure> {
             writer.file(&target, f.content.as_bytes(), f.mode)?;
         }
     }
-    let manifest = bundle.manifest_json(false, true) + "\n";
-    writer.file(&root.join("manifest.json"), manifest.as_bytes(), 0o644)?;
+    writer.manifest(bundle, &root.join("manifest.json"))?;
     if sync == Sync::Durable {
         // Deepest first, so that each folder's entries are on disk before its parent's.
         let mut dirs: Vec<&PathBuf> = made.iter().collect();
@@ -142,14 +141,28 @@ struct Writer {
 
 impl Writer {
     fn file(&self, path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure> {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(path)
-            .map_err(|e| Failure(format!("cannot create {}: {e}", path.display())))?;
+        let mut file = create(path, mode)?;
         file.write_all(bytes)
             .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
+        self.finish(file, path, mode)
+    }
+
+    /// manifest.json, serialized straight into the file.
+    fn manifest(&self, bundle: &Bundle, path: &Path) -> Result<(), Failure> {
+        let mode = 0o644;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, create(path, mode)?);
+        bundle
+            .write_manifest_json(&mut out, false, true)
+            .and_then(|()| out.write_all(b"\n"))
+            .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| Failure(format!("cannot write {}: {}", path.display(), e.error())))?;
+        self.finish(file, path, mode)
+    }
+
+    /// Sets the mode exactly and flushes, as asked.
+    fn finish(&self, file: fs::File, path: &Path, mode: u32) -> Result<(), Failure> {
         // The umask may have narrowed the mode; set it exactly (on the open file).
         if self.umask.is_none_or(|umask| mode & umask != 0) {
             file.set_permissions(fs::Permissions::from_mode(mode))
@@ -161,6 +174,15 @@ impl Writer {
         }
         Ok(())
     }
+}
+
+fn create(path: &Path, mode: u32) -> Result<fs::File, Failure> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .map_err(|e| Failure(format!("cannot create {}: {e}", path.display())))
 }
 
 /// The umask, from `/proc/self/status` (reading it does not change it, unlike umask(2)).
