@@ -295,17 +295,22 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
                     "a mapping has more than {MAX_MAPPING_KEYS} keys, which no topology model has"
                 )));
             }
-            if out.contains_key(&key.0) {
-                let shown: String = key
-                    .0
-                    .chars()
-                    .take(64)
-                    .collect::<String>()
-                    .escape_debug()
-                    .to_string();
-                return Err(serde::de::Error::custom(format!("duplicate key `{shown}`")));
+            // One lookup: the entry is either new (insert) or a duplicate (refuse).
+            match out.entry(key.0) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                serde_json::map::Entry::Occupied(slot) => {
+                    let shown: String = slot
+                        .key()
+                        .chars()
+                        .take(64)
+                        .collect::<String>()
+                        .escape_debug()
+                        .to_string();
+                    return Err(serde::de::Error::custom(format!("duplicate key `{shown}`")));
+                }
             }
-            out.insert(key.0, value);
         }
         Ok(Value::Object(out))
     }
