@@ -198,6 +198,42 @@ fn report(m: &Model, quick: bool) -> Value {
     })
 }
 
+/// How the whole pipeline's time grows from `small` to `large`, measured in pairs: each round
+/// times `small` as many times as `large` is bigger (CPU time of this thread for the lot), then
+/// `large` once; the ratio of the two is the round's. A drifting machine moves both halves of a
+/// round alike, so the median of the rounds' ratios is steadier than a ratio of two medians
+/// measured seconds apart.
+fn scaling(small: &Model, large: &Model, rounds: usize) -> Value {
+    let env = env();
+    let factor = (large.bridges / small.bridges).max(1);
+    let cpu_of = |text: &str, times: usize| -> Option<u64> {
+        let c0 = thread_cpu_ns()?;
+        for _ in 0..times {
+            black_box(jitsi_topology::render(black_box(text), &env).ok());
+        }
+        Some(thread_cpu_ns()? - c0)
+    };
+    // Warm up both.
+    cpu_of(&small.text, 1);
+    cpu_of(&large.text, 1);
+    let mut ratios = Vec::new();
+    for _ in 0..rounds {
+        let (Some(s), Some(l)) = (cpu_of(&small.text, factor), cpu_of(&large.text, 1)) else {
+            return json!(null);
+        };
+        let ratio = l as f64 / (s as f64 / factor as f64);
+        ratios.push(ratio);
+    }
+    let mut sorted = ratios.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    eprintln!(
+        "  scaling    {} / {}: {median:.2}x (median of {rounds} paired rounds)",
+        large.name, small.name
+    );
+    json!({ "small": small.name, "large": large.name, "rounds": rounds, "ratios": ratios, "median": median })
+}
+
 /// Runs one stage `iterations` times, inside [`profiled`] (callgrind:
 /// `--collect-atstart=no --toggle-collect='*profiled*'` counts only the stage).
 fn profile(m: &Model, stage: &str, iterations: usize) {
@@ -295,7 +331,15 @@ fn main() {
         .filter(|m| only.is_empty() || only.contains(&m.name))
         .map(|m| report(m, quick))
         .collect();
-    let doc = json!({ "version": jitsi_topology::VERSION, "models": results });
+    let selected = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    let find = |name: &str| all.iter().find(|m| m.name == name);
+    let scaling = match (find("b01000"), find("b10000")) {
+        (Some(small), Some(large)) if selected("b01000") && selected("b10000") => {
+            scaling(small, large, if quick { 3 } else { 9 })
+        }
+        _ => json!(null),
+    };
+    let doc = json!({ "version": jitsi_topology::VERSION, "models": results, "scaling": scaling });
     let text = serde_json::to_string_pretty(&doc).expect("serializes") + "\n";
     match json_out {
         Some(path) => std::fs::write(&path, text).expect("write the report"),
