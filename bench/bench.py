@@ -1,5 +1,5 @@
 """bench/run's driver: one table of render cost as deployments grow, with Jinja2 and `cp -r`
-side by side. Run through bench/run, which builds what this needs; see bench/PERFORMANCE-SECTION.md.
+side by side. Run through bench/run, which builds what this needs; see the README's Performance section.
 
 Per model (the handbook example and the synthetic topologies of benches/support/gen.rs):
 - in-process: the Rust `report` bench (benches/report.rs) times each pipeline stage;
