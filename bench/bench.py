@@ -219,6 +219,9 @@ def main() -> None:
     ap.add_argument("--only", action="append", default=[], help="model names (repeatable)")
     ap.add_argument("--json", default=os.path.join(ROOT, "target", "bench", "results.json"))
     args = ap.parse_args()
+    caller = os.environ.get("JT_BENCH_CALLER_DIR", os.getcwd())
+    args.dir = os.path.join(caller, args.dir)
+    args.json = os.path.join(caller, args.json)
     q = 1 if args.quick else 0
 
     bench_dir = os.path.join(ROOT, "target", "bench")
