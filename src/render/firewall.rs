@@ -250,17 +250,6 @@ fn view(r: &FirewallRule) -> RuleView<'_> {
     }
 }
 
-/// The unit that loads the table from `path`; the same on every host (rendered once).
-fn unit(path: &str) -> Result<String> {
-    static UNIT: OnceLock<(String, String)> = OnceLock::new();
-    if let Some((_, text)) = UNIT.get().filter(|(p, _)| p == path) {
-        return Ok(text.clone());
-    }
-    let text = template("firewall.service", context! { path })?;
-    let _ = UNIT.set((path.to_owned(), text.clone()));
-    Ok(text)
-}
-
 /// The rendered rules of each distinct list of rules met in one render: the bridges of a
 /// deployment mostly share a few (one per set of shards they serve), so their rules are
 /// rendered once. Compared, not hashed: equal lists compare in a few `memcmp`s.
@@ -291,13 +280,15 @@ pub(crate) fn files(
     plan: &FirewallPlan,
     memo: &mut Memo,
 ) -> Result<Vec<File>> {
+    static UNIT: OnceLock<String> = OnceLock::new();
     let path = format!("{CONFIG_DIR}/firewall.nft");
     let rules = memo.rules(&plan.rules)?;
     let nft = template(
         "firewall.nft",
         context! { host, roles, policy => &plan.policy, rules },
     )?;
-    let unit = unit(&path)?;
+    // The path is the same on every host, so the unit is too.
+    let unit = super::constant(&UNIT, "firewall.service", || context! { path => &path })?;
     Ok(vec![
         on_change(
             file(&path, FileKind::Firewall, nft),

@@ -148,12 +148,17 @@ pub(crate) fn template(name: &'static str, ctx: Value) -> Result<String> {
     })
 }
 
-/// Renders template `name`, which takes no data, once per process.
-pub(crate) fn constant(cell: &'static OnceLock<String>, name: &'static str) -> Result<String> {
+/// Renders template `name` once per process, for a template whose data never changes (the
+/// same on every host of every deployment); later calls clone the text kept in `cell`.
+pub(crate) fn constant(
+    cell: &'static OnceLock<String>,
+    name: &'static str,
+    ctx: impl FnOnce() -> Value,
+) -> Result<String> {
     if let Some(text) = cell.get() {
         return Ok(text.clone());
     }
-    let text = template(name, minijinja::context! {})?;
+    let text = template(name, ctx())?;
     Ok(cell.get_or_init(|| text).clone())
 }
 
@@ -344,7 +349,6 @@ struct BridgeCommon {
     debconf: File,
     /// The jitsi-videobridge2 drop-in for a bridge without and with an environment file.
     dropins: [Option<File>; 2],
-    secret_env_helper: Option<File>,
 }
 
 impl BridgeCommon {
@@ -354,11 +358,6 @@ impl BridgeCommon {
             ports: value(&PORTS),
             debconf: debconf::bridge(d)?,
             dropins: [jvb::dropin(d, false)?, jvb::dropin(d, true)?],
-            secret_env_helper: if d.secrets.jvb.inline().is_none() {
-                Some(systemd::secret_env_helper()?)
-            } else {
-                None
-            },
         })
     }
 }
@@ -377,7 +376,9 @@ fn bridge(
     files.extend(jvb::properties(d, b)?);
     files.extend(common.dropins[usize::from(environment.is_some())].clone());
     files.extend(environment);
-    files.extend(common.secret_env_helper.clone());
+    if d.secrets.jvb.inline().is_none() {
+        files.push(systemd::secret_env_helper()?);
+    }
     Draft::new(&b.host, vec![Role::Bridge], files, &["jitsi-videobridge2"]).finish(
         "bridge",
         firewall::bridge(d, b),

@@ -77,7 +77,7 @@ pub(crate) fn secret_env_helper() -> Result<File> {
     let mut f = file(
         SECRET_ENV_HELPER,
         FileKind::Script,
-        super::constant(&SECRET_ENV, "secret-env.sh")?,
+        super::constant(&SECRET_ENV, "secret-env.sh", || context! {})?,
     );
     f.mode = 0o755;
     Ok(f)
@@ -88,7 +88,7 @@ pub(crate) fn secret_config_helper() -> Result<File> {
     let mut f = file(
         SECRET_CONFIG_HELPER,
         FileKind::Script,
-        super::constant(&SECRET_CONFIG, "secret-config.sh")?,
+        super::constant(&SECRET_CONFIG, "secret-config.sh", || context! {})?,
     );
     f.mode = 0o755;
     Ok(f)
