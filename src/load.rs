@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Report, pointer};
 use crate::model::Topology;
+use crate::validate::printable;
 
 /// The largest model accepted, in bytes. A real topology of ten thousand bridges is under
 /// 2 MB; anything much larger is a mistake or an attack.
@@ -301,14 +302,10 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
                     slot.insert(value);
                 }
                 serde_json::map::Entry::Occupied(slot) => {
-                    let shown: String = slot
-                        .key()
-                        .chars()
-                        .take(64)
-                        .collect::<String>()
-                        .escape_debug()
-                        .to_string();
-                    return Err(serde::de::Error::custom(format!("duplicate key `{shown}`")));
+                    return Err(serde::de::Error::custom(format!(
+                        "duplicate key `{}`",
+                        printable(slot.key())
+                    )));
                 }
             }
         }
@@ -559,12 +556,7 @@ const MIGRATIONS: &[(&[&str], &str)] = &[
 ];
 
 fn unknown_key(key: &str, known: &[&str], path: String) -> Diagnostic {
-    let shown: String = key
-        .chars()
-        .take(64)
-        .collect::<String>()
-        .escape_debug()
-        .to_string();
+    let shown = printable(key);
     let lower = key.to_lowercase().replace('-', "_");
     if let Some((_, hint)) = MIGRATIONS
         .iter()

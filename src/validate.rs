@@ -72,7 +72,7 @@ fn release(t: &Topology, out: &mut Vec<Diagnostic>) {
 }
 
 /// Shows at most 64 characters of a user's string, with control characters escaped.
-fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     let cut: String = s.chars().take(64).collect();
     let shown = cut.escape_debug().to_string();
     if s.chars().count() > 64 {
