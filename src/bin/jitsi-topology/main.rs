@@ -250,12 +250,12 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 Ok(rendered) => {
                     let hosts = rendered.bundle.hosts.len();
                     let files: usize = rendered.bundle.hosts.iter().map(|h| h.files.len()).sum();
-                    let sync = if fsync {
-                        write::Sync::Durable
+                    let durability = if fsync {
+                        write::Durability::Durable
                     } else {
-                        write::Sync::Lazy
+                        write::Durability::Lazy
                     };
-                    write::tree(&rendered.bundle, &out, sync)?;
+                    write::tree(&rendered.bundle, &out, durability)?;
                     print_warnings(&rendered.warnings, format, false);
                     if format == Format::Text {
                         eprintln!(

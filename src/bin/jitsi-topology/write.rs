@@ -6,7 +6,7 @@
 //!
 //! Other processes see the old tree or the new one, never a mix. Surviving a power loss is a
 //! different promise, which costs an `fsync` per file (most of the time of a small render on
-//! a journaling filesystem): [`Sync::Durable`] makes it, on request (`render --fsync`).
+//! a journaling filesystem): [`Durability::Durable`] makes it, on request (`render --fsync`).
 
 use std::collections::HashSet;
 use std::fs;
@@ -20,7 +20,7 @@ use crate::Failure;
 
 /// Whether the new tree is flushed to disk before it is swapped in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sync {
+pub enum Durability {
     /// Leave flushing to the kernel (atomic for other processes, as `cp` and `rsync` are).
     Lazy,
     /// `fsync` every file and folder of the new tree before the swap, and the parent after:
@@ -29,7 +29,7 @@ pub enum Sync {
 }
 
 /// Writes `bundle` to `out` (manifest.json plus `<host>/<path>` per file).
-pub fn tree(bundle: &Bundle, out: &Path, sync: Sync) -> Result<(), Failure> {
+pub fn tree(bundle: &Bundle, out: &Path, sync: Durability) -> Result<(), Failure> {
     let out = absolute(out)?;
     check_target(&out)?;
     let parent = out
@@ -44,7 +44,7 @@ pub fn tree(bundle: &Bundle, out: &Path, sync: Sync) -> Result<(), Failure> {
     ));
     let _ = fs::remove_dir_all(&staging);
     let result = stage(bundle, &staging, sync).and_then(|()| swap(&staging, &out));
-    if result.is_ok() && sync == Sync::Durable {
+    if result.is_ok() && sync == Durability::Durable {
         // The renames themselves live in the parent folder.
         fsync_dir(parent)?;
     }
@@ -84,7 +84,7 @@ fn check_target(out: &Path) -> Result<(), Failure> {
     }
 }
 
-fn stage(bundle: &Bundle, root: &Path, sync: Sync) -> Result<(), Failure> {
+fn stage(bundle: &Bundle, root: &Path, sync: Durability) -> Result<(), Failure> {
     let secret = bundle.hosts.iter().flat_map(|h| &h.files).any(|f| f.secret);
     fs::create_dir(root).map_err(|e| Failure(format!("cannot create {}: {e}", root.display())))?;
     // A tree holding secrets is for its owner only.
@@ -108,7 +108,7 @@ fn stage(bundle: &Bundle, root: &Path, sync: Sync) -> Result<(), Failure> {
         }
     }
     writer.manifest(bundle, &root.join("manifest.json"))?;
-    if sync == Sync::Durable {
+    if sync == Durability::Durable {
         // Deepest first, so that each folder's entries are on disk before its parent's.
         let mut dirs: Vec<&PathBuf> = made.iter().collect();
         dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
@@ -136,7 +136,7 @@ fn make_dirs(root: &Path, dir: &Path, made: &mut HashSet<PathBuf>) -> Result<(),
 struct Writer {
     /// The process's umask, when the kernel tells it (Linux 4.7 and later).
     umask: Option<u32>,
-    sync: Sync,
+    sync: Durability,
 }
 
 impl Writer {
@@ -168,7 +168,7 @@ impl Writer {
             file.set_permissions(fs::Permissions::from_mode(mode))
                 .map_err(|e| Failure(format!("cannot set the mode of {}: {e}", path.display())))?;
         }
-        if self.sync == Sync::Durable {
+        if self.sync == Durability::Durable {
             file.sync_all()
                 .map_err(|e| Failure(format!("cannot flush {}: {e}", path.display())))?;
         }
