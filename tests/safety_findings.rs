@@ -1,8 +1,8 @@
 //! Bugs that the property tests, the fuzzer and the hostile-input tests found, each as the
 //! smallest model that shows it. A bug not yet fixed is `#[ignore]`d (the suite stays green
 //! meanwhile; run them with `cargo test --test safety_findings -- --ignored`); once fixed, its
-//! test stays here as a regression test, without the `#[ignore]` (and without the matching
-//! `known_bug` exclusion in `tests/proptest_injection.rs` or `fuzz/fuzz_targets/common.rs`).
+//! test stays here as a regression test, without the `#[ignore]` (and without any exclusion
+//! of it in `tests/proptest_injection.rs` or the fuzz targets).
 
 use std::collections::BTreeMap;
 

@@ -14,10 +14,3 @@ pub fn env() -> BTreeMap<String, String> {
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
 }
-
-/// Models that hit a bug already reported (each has an ignored reproducer in
-/// `tests/safety_findings.rs`), so that the run goes on finding new ones. Remove an entry
-/// once its reproducer passes. None at present.
-pub fn known_bug(_text: &str) -> bool {
-    false
-}

@@ -15,9 +15,6 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if common::known_bug(text) {
-        return;
-    }
     let env = common::env();
     match topology::check(text, &env) {
         Err(report) => {
