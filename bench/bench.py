@@ -348,6 +348,20 @@ def cpu_ns(stage: Dict[str, Any]) -> float:
     return (stage["cpu_ns"] if stage.get("cpu_ns") is not None else stage["wall_ns"]) / 1e9
 
 
+def table(p, header, rows) -> None:
+    """Prints a Markdown table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(h), *(len(x[i]) for x in rows)) for i, h in enumerate(header)]
+
+    def line(cells):
+        return "| " + " | ".join(c.rjust(w) if i else c.ljust(w)
+                                 for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+
+    p(line(header))
+    p("|" + "|".join(("-" * (w + 1) + ":") if i else "-" * (w + 2) for i, w in enumerate(widths)) + "|")
+    for x in rows:
+        p(line(x))
+
+
 def print_report(r: Dict[str, Any]) -> None:
     out = []
     p = out.append
@@ -375,13 +389,7 @@ def print_report(r: Dict[str, Any]) -> None:
             "%.1f×" % (j["cpu"] / render),
             "yes" if j["identical"] else "NO",
         ))
-    widths = [max(len(h), *(len(x[i]) for x in rows)) for i, h in enumerate(hdr)]
-    line = lambda cells: "| " + " | ".join(c.rjust(w) if i else c.ljust(w)  # noqa: E731
-                                           for i, (c, w) in enumerate(zip(cells, widths))) + " |"
-    p(line(hdr))
-    p("|" + "|".join(("-" * (w + 1) + ":") if i else "-" * (w + 2) for i, w in enumerate(widths)) + "|")
-    for x in rows:
-        p(line(x))
+    table(p, hdr, rows)
     p("")
     p("in-process: jitsi_topology::render(text) (load, validate, resolve, render), CPU time of")
     p("  one thread, mean of many runs; per bridge = in-process / bridges. render --out: the")
@@ -406,13 +414,7 @@ def print_report(r: Dict[str, Any]) -> None:
                       ms(max(resolve, 0.0)), ms(cpu_ns(st["render"])), ms(cpu_ns(st["pipeline"])),
                       ms(cpu_ns(st["manifest"])), ms(cpu_ns(st["hash"])) if "hash" in st else "-",
                       ms(st["pipeline"]["wall_ns"] / 1e9)))
-    sw = [max(len(h), *(len(x[i]) for x in srows)) for i, h in enumerate(sh)]
-    sline = lambda cells: "| " + " | ".join(c.rjust(w) if i else c.ljust(w)  # noqa: E731
-                                            for i, (c, w) in enumerate(zip(cells, sw))) + " |"
-    p(sline(sh))
-    p("|" + "|".join(("-" * (w + 1) + ":") if i else "-" * (w + 2) for i, w in enumerate(sw)) + "|")
-    for x in srows:
-        p(sline(x))
+    table(p, sh, srows)
     p("")
     p("whole process (median): user/sys CPU of render --out and of cp -r:")
     for row in r["rows"]:
@@ -482,12 +484,15 @@ def targets(r: Dict[str, Any]) -> List[str]:
             inproc = paired if paired is not None else b_ / a
             ws = r.get("whole_scaling") or {}
             whole = ws.get("median", wb / wa)
+            def source(paired_rounds, from_table):
+                if paired_rounds is None:
+                    return "from the table"
+                return "median of %d paired rounds; %.1fx from the table" % (paired_rounds, from_table)
+
             res.append("%s 10,000 bridges within 11x of 1,000: in-process %.1fx (%s), whole process %.1fx (%s)"
-                       % (verdict(inproc <= 11 and whole <= 11), inproc,
-                          "median of %d paired rounds; %.1fx from the table" % (sc["rounds"], b_ / a)
-                          if paired is not None else "from the table", whole,
-                          "median of %d paired rounds; %.1fx from the table" % (ws["rounds"], wb / wa)
-                          if ws else "from the table"))
+                       % (verdict(inproc <= 11 and whole <= 11),
+                          inproc, source(sc.get("rounds") if paired is not None else None, b_ / a),
+                          whole, source(ws.get("rounds"), wb / wa)))
     if "handbook" in by:
         w = by["handbook"]["whole"]
         res.append("%s handbook example <= 10 ms as a whole CLI process: %s ms (render --out, median)"
