@@ -49,6 +49,22 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Every file that `out/manifest.json` lists: its manifest entry, and where it is on disk.
+fn listed_files(out: &Path) -> Vec<(serde_json::Value, PathBuf)> {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let mut files = Vec::new();
+    for host in manifest["hosts"].as_array().unwrap() {
+        for f in host["files"].as_array().unwrap() {
+            let on_disk = out
+                .join(host["name"].as_str().unwrap())
+                .join(f["path"].as_str().unwrap().trim_start_matches('/'));
+            files.push((f.clone(), on_disk));
+        }
+    }
+    files
+}
+
 #[test]
 fn the_handbook_example_renders_four_hosts_and_a_manifest() {
     let dir = tempfile::tempdir().unwrap();
@@ -78,20 +94,14 @@ fn the_handbook_example_renders_four_hosts_and_a_manifest() {
         ]
     );
     // Every file the manifest lists is beside it, with the listed mode and hash.
-    for host in manifest["hosts"].as_array().unwrap() {
-        for f in host["files"].as_array().unwrap() {
-            let on_disk = out
-                .join(host["name"].as_str().unwrap())
-                .join(f["path"].as_str().unwrap().trim_start_matches('/'));
-            let meta =
-                fs::metadata(&on_disk).unwrap_or_else(|e| panic!("{}: {e}", on_disk.display()));
-            assert_eq!(
-                format!("{:04o}", meta.permissions().mode() & 0o7777),
-                f["mode"].as_str().unwrap(),
-                "{}",
-                on_disk.display()
-            );
-        }
+    for (f, on_disk) in listed_files(&out) {
+        let meta = fs::metadata(&on_disk).unwrap_or_else(|e| panic!("{}: {e}", on_disk.display()));
+        assert_eq!(
+            format!("{:04o}", meta.permissions().mode() & 0o7777),
+            f["mode"].as_str().unwrap(),
+            "{}",
+            on_disk.display()
+        );
     }
     assert!(
         out.join("meet.example.com/etc/jitsi/jicofo/jicofo.conf")
@@ -268,23 +278,16 @@ fn every_file_gets_the_manifests_mode_whatever_the_umask_and_fsync_changes_no_by
             tree(&reference),
             "umask {umask} {extra:?}: the same bytes"
         );
-        let manifest: serde_json::Value =
-            serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
         let mut files = 0;
-        for host in manifest["hosts"].as_array().unwrap() {
-            for f in host["files"].as_array().unwrap() {
-                let path = out
-                    .join(host["name"].as_str().unwrap())
-                    .join(f["path"].as_str().unwrap().trim_start_matches('/'));
-                let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
-                assert_eq!(
-                    format!("{mode:04o}"),
-                    f["mode"].as_str().unwrap(),
-                    "umask {umask}: {}",
-                    path.display()
-                );
-                files += 1;
-            }
+        for (f, path) in listed_files(&out) {
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(
+                format!("{mode:04o}"),
+                f["mode"].as_str().unwrap(),
+                "umask {umask}: {}",
+                path.display()
+            );
+            files += 1;
         }
         assert_eq!(
             files, 30,
@@ -315,33 +318,26 @@ fn env_secrets_land_only_in_files_flagged_secret_with_strict_modes() {
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(!text(&o.stderr).contains(focus) && !text(&o.stdout).contains(jvb));
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
     let mut secret_files = 0;
-    for host in manifest["hosts"].as_array().unwrap() {
-        for f in host["files"].as_array().unwrap() {
-            let path = out
-                .join(host["name"].as_str().unwrap())
-                .join(f["path"].as_str().unwrap().trim_start_matches('/'));
-            let content = fs::read_to_string(&path).unwrap();
-            let holds =
-                content.contains(focus) || content.contains(jvb) || content.contains(TURN_FROM_ENV);
+    for (f, path) in listed_files(&out) {
+        let content = fs::read_to_string(&path).unwrap();
+        let holds =
+            content.contains(focus) || content.contains(jvb) || content.contains(TURN_FROM_ENV);
+        assert_eq!(
+            holds,
+            f["secret"].as_bool().unwrap(),
+            "{}: secret flag",
+            path.display()
+        );
+        if holds {
+            secret_files += 1;
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(
-                holds,
-                f["secret"].as_bool().unwrap(),
-                "{}: secret flag",
+                mode & 0o027,
+                0,
+                "{}: mode {mode:o} is 0640 or stricter",
                 path.display()
             );
-            if holds {
-                secret_files += 1;
-                let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-                assert_eq!(
-                    mode & 0o027,
-                    0,
-                    "{}: mode {mode:o} is 0640 or stricter",
-                    path.display()
-                );
-            }
         }
     }
     assert_eq!(
