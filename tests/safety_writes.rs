@@ -45,12 +45,19 @@ fn in_private_mount_namespace(
     ))
 }
 
-/// `path\tsha256\tmode` of every entry under the tree, as the script prints it.
-fn listing(text: &str, marker: &str) -> BTreeMap<String, String> {
+/// The lines the script printed after `marker` (a `== …` line), up to the next marker.
+fn section<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
     text.lines()
         .skip_while(|l| *l != marker)
         .skip(1)
         .take_while(|l| !l.starts_with("== "))
+        .collect()
+}
+
+/// `path\tsha256\tmode` of every entry under the tree, as the script prints it.
+fn listing(text: &str, marker: &str) -> BTreeMap<String, String> {
+    section(text, marker)
+        .into_iter()
         .filter_map(|l| l.split_once('\t'))
         .map(|(p, rest)| (p.to_owned(), rest.to_owned()))
         .collect()
@@ -130,12 +137,7 @@ echo "== end"
         .lines()
         .find_map(|l| l.strip_prefix("== rc "))
         .unwrap_or("?");
-    let err: Vec<&str> = stdout
-        .lines()
-        .skip_while(|l| *l != "== stderr")
-        .skip(1)
-        .take_while(|l| !l.starts_with("== "))
-        .collect();
+    let err = section(&stdout, "== stderr");
     assert_eq!(
         rc, "2",
         "the second render fails with an I/O error (exit 2):\n{stdout}"
@@ -148,12 +150,7 @@ echo "== end"
         before, after,
         "the previous tree is byte for byte and mode for mode as it was"
     );
-    let beside: Vec<&str> = stdout
-        .lines()
-        .skip_while(|l| *l != "== beside")
-        .skip(1)
-        .take_while(|l| !l.starts_with("== "))
-        .collect();
+    let beside = section(&stdout, "== beside");
     assert_eq!(
         beside,
         ["out"],
