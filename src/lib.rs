@@ -111,15 +111,17 @@ pub struct Checked {
 pub fn check(text: &str, env: &dyn SecretEnv) -> Result<Checked, Report> {
     let loaded = load(text)?;
     let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(validate::validate(&loaded.topology, env));
+    let (problems, secrets) = validate::validate_and_read(&loaded.topology, env);
+    diagnostics.extend(problems);
     let report = Report::new(diagnostics);
-    if report.error_count() > 0 {
-        return Err(report);
+    match secrets {
+        Some(secrets) if report.error_count() == 0 => Ok(Checked {
+            deployment: resolve::resolve(&loaded.topology, &secrets),
+            warnings: report.diagnostics,
+        }),
+        // A secret that could not be read is among the errors.
+        _ => Err(report),
     }
-    Ok(Checked {
-        deployment: resolve::resolve(&loaded.topology, env),
-        warnings: report.diagnostics,
-    })
 }
 
 /// What [`render()`] produced.

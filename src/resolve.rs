@@ -6,9 +6,8 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Serialize, Serializer};
 
-use crate::SecretEnv;
-use crate::model::{ProsodySeries, SecretSource, SecretString, Tls, Topology, Trust};
-use crate::validate::is_non_public;
+use crate::model::{Bridge, ProsodySeries, SecretString, Tls, Topology, Trust};
+use crate::validate::{ReadSecret, ReadSecrets, is_non_public};
 
 /// Prosody's client-to-server port, where bridges and jicofo log in.
 pub const XMPP_C2S_PORT: u16 = 5222;
@@ -383,8 +382,9 @@ pub struct FirewallSettings {
     pub monitoring_networks: Vec<IpNet>,
 }
 
-/// Builds the deployment from a model that validated without errors.
-pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
+/// Builds the deployment from a model that validated without errors, with the secrets
+/// validation read.
+pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
     let names = Names::new(&t.domain);
     let release = t
         .release
@@ -435,16 +435,12 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
         },
         Trust::Insecure => TrustPlan::Insecure,
     };
-    let secret = |name: &str, source: &SecretSource| match source {
-        SecretSource::Value(v) => Secret::Inline {
-            value: v.clone(),
+    let secret = |name: &str, read: &ReadSecret| match read {
+        ReadSecret::Value(value) => Secret::Inline {
+            value: value.clone(),
             file: format!("{CONFIG_DIR}/secrets/{name}"),
         },
-        SecretSource::Env(var) => Secret::Inline {
-            value: SecretString::new(env.var(var).unwrap_or_default()),
-            file: format!("{CONFIG_DIR}/secrets/{name}"),
-        },
-        SecretSource::File(path) => Secret::File { path: path.clone() },
+        ReadSecret::File(path) => Secret::File { path: path.clone() },
     };
     let views = t.shard_views();
     let sharded = t.shards.is_some();
@@ -458,7 +454,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
             host: b.host.clone(),
             address: b.address,
             public_address: b.public_address.filter(|p| *p != b.address),
-            nickname: b.nickname.clone().unwrap_or_else(|| b.host.clone()),
+            nickname: nickname(b).to_owned(),
             region: b.region.clone(),
             relay_id: relays.then(|| relay_id(b)),
             jvm_max_memory: b.jvm_max_memory.clone(),
@@ -477,9 +473,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
                 })
                 .collect(),
             monitored,
-            websocket_server_id: features
-                .colibri_websockets
-                .then(|| b.nickname.clone().unwrap_or_else(|| b.host.clone())),
+            websocket_server_id: features.colibri_websockets.then(|| nickname(b).to_owned()),
         })
         .collect();
     let front_door = t.front_door.as_ref().map(|f| FrontDoorHost {
@@ -494,8 +488,7 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
     let shards = views
         .iter()
         .map(|v| {
-            let serving: Vec<&crate::model::Bridge> =
-                t.bridges.iter().filter(|b| t.serves(b, v.name)).collect();
+            let serving: Vec<&Bridge> = t.bridges.iter().filter(|b| t.serves(b, v.name)).collect();
             SignalingHost {
                 shard: v.name.to_owned(),
                 sharded,
@@ -538,11 +531,11 @@ pub(crate) fn resolve(t: &Topology, env: &dyn SecretEnv) -> Deployment {
         front_door,
         bridges,
         secrets: Secrets {
-            focus: secret("focus", &t.secrets.focus),
-            jvb: secret("jvb", &t.secrets.jvb),
+            focus: secret("focus", &read.focus),
+            jvb: secret("jvb", &read.jvb),
             focus_env: "JITSI_TOPOLOGY_FOCUS_PASSWORD",
             jvb_env: "JITSI_TOPOLOGY_JVB_PASSWORD",
-            turn: t.secrets.turn.as_ref().map(|s| secret("turn", s)),
+            turn: read.turn.as_ref().map(|s| secret("turn", s)),
             turn_env: "JITSI_TOPOLOGY_TURN_SECRET",
         },
         turn: t.turn.as_ref().map(|turn| TurnHost {
@@ -591,10 +584,12 @@ pub(crate) fn relays(t: &Topology) -> bool {
     regions.len() > 1
 }
 
+/// A bridge's brewery nickname: the model's, or else its host name. Decided here only.
+pub(crate) fn nickname(b: &Bridge) -> &str {
+    b.nickname.as_deref().unwrap_or(&b.host)
+}
+
 /// A bridge's relay id: the model's, or its nickname.
-pub(crate) fn relay_id(b: &crate::model::Bridge) -> String {
-    b.relay_id
-        .clone()
-        .or_else(|| b.nickname.clone())
-        .unwrap_or_else(|| b.host.clone())
+pub(crate) fn relay_id(b: &Bridge) -> String {
+    b.relay_id.clone().unwrap_or_else(|| nickname(b).to_owned())
 }

@@ -12,7 +12,7 @@ use validator::ValidateEmail;
 
 use crate::SecretEnv;
 use crate::diagnostic::{Diagnostic, pointer};
-use crate::model::{SecretSource, Tls, Topology, Trust};
+use crate::model::{SecretSource, SecretString, Tls, Topology, Trust};
 
 /// Passwords that shipped as defaults somewhere (docker-jitsi-meet's `.env`, tutorials) and
 /// so are the first ones an attacker tries.
@@ -23,13 +23,45 @@ const KNOWN_DEFAULT_SECRETS: &[&str] = &[
 /// The shortest inline secret accepted.
 pub const MIN_SECRET_LEN: usize = 16;
 
+/// A secret as validation read it: the value of an inline or `{env}` secret, or the path of
+/// a `{file}` secret on the hosts (never read here).
+#[derive(Debug, Clone)]
+pub(crate) enum ReadSecret {
+    /// An inline value, or the value of an `{env}` variable.
+    Value(SecretString),
+    /// A file on the target hosts.
+    File(String),
+}
+
+/// The model's secrets, read once (the only read of the caller's environment) and handed on
+/// to resolve. It exists only when every `{env}` variable was set, so a missing variable can
+/// never become an empty password.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadSecrets {
+    /// jicofo's password.
+    pub focus: ReadSecret,
+    /// The bridges' password.
+    pub jvb: ReadSecret,
+    /// The TURN secret, when the model has one.
+    pub turn: Option<ReadSecret>,
+}
+
 /// Checks a loaded model. `env` supplies `{env}` secrets (a missing one is an error).
 pub fn validate(t: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
+    validate_and_read(t, env).0
+}
+
+/// Checks a loaded model and returns, besides every problem, its secrets as read (`None`
+/// when one could not be read, which is then among the errors).
+pub(crate) fn validate_and_read(
+    t: &Topology,
+    env: &dyn SecretEnv,
+) -> (Vec<Diagnostic>, Option<ReadSecrets>) {
     let mut out = Vec::new();
     release(t, &mut out);
     domain(&t.domain, &mut out);
     tls(t, &mut out);
-    secrets(t, env, &mut out);
+    let read = secrets(t, env, &mut out);
     hosts(t, &mut out);
     bridges(t, &mut out);
     shards(t, &mut out);
@@ -38,7 +70,7 @@ pub fn validate(t: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
     networks(t, &mut out);
     trust(&t.trust, &mut out);
     firewall(t, &mut out);
-    out
+    (out, read)
 }
 
 fn release(t: &Topology, out: &mut Vec<Diagnostic>) {
@@ -221,8 +253,9 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) {
+fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Option<ReadSecrets> {
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
+    let mut read: BTreeMap<&str, ReadSecret> = BTreeMap::new();
     let mut sources = vec![("focus", &t.secrets.focus), ("jvb", &t.secrets.jvb)];
     sources.extend(t.secrets.turn.as_ref().map(|s| ("turn", s)));
     for (name, source) in sources {
@@ -258,9 +291,13 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) {
             }
             SecretSource::File(path) => {
                 check_path(&format!("{base}/file"), path, "the secret file path", out);
+                read.insert(name, ReadSecret::File(path.clone()));
                 None
             }
         };
+        if let Some((v, _)) = &value {
+            read.insert(name, ReadSecret::Value(SecretString::new(v.clone())));
+        }
         if let Some((v, path)) = value {
             // Messages below never include the value.
             if v.chars().any(char::is_control) {
@@ -312,6 +349,14 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) {
             "give each account its own file; every bridge holds the jvb password",
         ));
     }
+    Some(ReadSecrets {
+        focus: read.remove("focus")?,
+        jvb: read.remove("jvb")?,
+        turn: match t.secrets.turn {
+            Some(_) => Some(read.remove("turn")?),
+            None => None,
+        },
+    })
 }
 
 fn hosts(t: &Topology, out: &mut Vec<Diagnostic>) {
@@ -755,7 +800,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
         } else {
             at("host")
         };
-        let nick = b.nickname.as_deref().unwrap_or(&b.host);
+        let nick = crate::resolve::nickname(b);
         // A nickname derived from an invalid host name was reported with the host already.
         let derived_from_bad_host = b.nickname.is_none() && hostname_problem(&b.host).is_some();
         if !derived_from_bad_host
