@@ -9,6 +9,8 @@ use serde::{Serialize, Serializer};
 use crate::model::{Bridge, ProsodySeries, SecretString, Tls, Topology, Trust};
 use crate::validate::{ReadSecret, ReadSecrets, is_non_public};
 
+/// HTTPS, where nginx serves the site and the front door reaches the shards.
+pub const HTTPS_PORT: u16 = 443;
 /// Prosody's client-to-server port, where bridges and jicofo log in.
 pub const XMPP_C2S_PORT: u16 = 5222;
 /// Prosody's HTTP port (BOSH, WebSocket), reached by nginx on loopback only.
@@ -68,6 +70,10 @@ pub struct Deployment {
     pub colibri_websockets: bool,
     /// Whether the release's bridge package reads sip-communicator.properties.
     pub sip_communicator_properties: bool,
+    /// Whether prosody's config sets `component_admins_as_room_owners` (Prosody 13 stopped
+    /// making component admins room owners, and jicofo must own rooms; 0.12 does not know the
+    /// option).
+    pub component_admins_as_room_owners: bool,
     /// The TURN server.
     pub turn: Option<TurnHost>,
 }
@@ -104,6 +110,8 @@ fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S:
 pub struct Names {
     /// The public domain (the anonymous VirtualHost).
     pub domain: String,
+    /// Where clients reach the site: `<domain>:443` (the colibri websockets' domain).
+    pub web_endpoint: String,
     /// Where the service accounts live: `auth.<domain>`.
     pub auth_domain: String,
     /// The MUC component of the breweries: `internal.auth.<domain>`.
@@ -112,8 +120,12 @@ pub struct Names {
     pub brewery_jid: String,
     /// jicofo's account: `focus@auth.<domain>`.
     pub focus_jid: String,
+    /// jicofo's user name, the local part of `focus_jid`.
+    pub focus_user: &'static str,
     /// The bridges' account: `jvb@auth.<domain>`.
     pub jvb_jid: String,
+    /// The bridges' user name, the local part of `jvb_jid`.
+    pub jvb_user: &'static str,
     /// jicofo's `client_proxy` component: `focus.<domain>`.
     pub focus_component: String,
     /// The conference MUC: `conference.<domain>`.
@@ -132,15 +144,23 @@ pub struct Names {
     pub metadata_component: String,
 }
 
+/// jicofo's account on `auth.<domain>`, as jitsi-meet-prosody's installer names it.
+const FOCUS_USER: &str = "focus";
+/// The bridges' account on `auth.<domain>`, as jitsi-videobridge2's installer names it.
+const JVB_USER: &str = "jvb";
+
 impl Names {
     fn new(domain: &str) -> Self {
         let auth = format!("auth.{domain}");
         let internal = format!("internal.{auth}");
         Self {
             domain: domain.to_owned(),
+            web_endpoint: format!("{domain}:{HTTPS_PORT}"),
             brewery_jid: format!("jvbbrewery@{internal}"),
-            focus_jid: format!("focus@{auth}"),
-            jvb_jid: format!("jvb@{auth}"),
+            focus_jid: format!("{FOCUS_USER}@{auth}"),
+            focus_user: FOCUS_USER,
+            jvb_jid: format!("{JVB_USER}@{auth}"),
+            jvb_user: JVB_USER,
             internal_muc: internal,
             auth_domain: auth,
             focus_component: format!("focus.{domain}"),
@@ -215,6 +235,9 @@ pub struct BridgeShard {
     pub host: String,
     /// Its address (jvb.conf's HOSTNAME).
     pub address: IpAddr,
+    /// Where the bridge installs this host's prosody certificate, when certificates are
+    /// distributed.
+    pub trust_destination: String,
 }
 
 /// The front door of a sharded deployment.
@@ -226,8 +249,20 @@ pub struct FrontDoorHost {
     pub address: IpAddr,
     /// The combined certificate and key HAProxy serves.
     pub certificate: String,
-    /// The shards it routes to: name and signalling address.
-    pub backends: Vec<(String, IpAddr)>,
+    /// The shards it routes to.
+    pub backends: Vec<FrontDoorBackend>,
+    /// Whether it verifies the shards' certificate against the system's CAs (the shards
+    /// present the domain's own certificate; not when it is the installer's self-signed one).
+    pub verify_shards: bool,
+}
+
+/// A shard as the front door reaches it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrontDoorBackend {
+    /// The shard's name.
+    pub name: String,
+    /// `address:port` of its nginx (HTTPS).
+    pub endpoint: String,
 }
 
 /// nginx's certificate and the matching debconf answers.
@@ -470,6 +505,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
                     id: v.name.to_owned(),
                     host: v.signaling.host.clone(),
                     address: v.signaling.address,
+                    trust_destination: format!("{TRUST_DIR}/{}.crt", v.signaling.host),
                 })
                 .collect(),
             monitored,
@@ -482,8 +518,12 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         certificate: f.certificate.clone(),
         backends: views
             .iter()
-            .map(|v| (v.name.to_owned(), v.signaling.address))
+            .map(|v| FrontDoorBackend {
+                name: v.name.to_owned(),
+                endpoint: std::net::SocketAddr::new(v.signaling.address, HTTPS_PORT).to_string(),
+            })
             .collect(),
+        verify_shards: !web_tls.self_signed,
     });
     let shards = views
         .iter()
@@ -556,6 +596,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         relays,
         colibri_websockets: features.colibri_websockets,
         sip_communicator_properties: features.sip_communicator_properties,
+        component_admins_as_room_owners: t.platform.prosody == ProsodySeries::V13,
         firewall: FirewallSettings {
             enabled: t.firewall.enabled,
             default_drop: t.firewall.default_drop,

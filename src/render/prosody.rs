@@ -5,7 +5,6 @@ use minijinja::context;
 use super::systemd::{SecretInjection, dropin};
 use super::{PORTS, Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
-use crate::model::ProsodySeries;
 use crate::resolve::{Deployment, Secret};
 
 /// `/etc/prosody/conf.avail/<domain>.cfg.lua`.
@@ -19,9 +18,7 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
             ports => value(&PORTS),
             auth_certificate => &d.web.auth_certificate,
             auth_key => &d.web.auth_key,
-            // Prosody 13 stopped making component admins room owners; 0.12 does not know the
-            // option.
-            component_admins_as_room_owners => d.prosody == ProsodySeries::V13,
+            component_admins_as_room_owners => d.component_admins_as_room_owners,
             turn => d.turn.as_ref().map(value),
             turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline).map(|s| s.expose()),
             turn_secret_env => d.secrets.turn_env,

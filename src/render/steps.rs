@@ -8,7 +8,7 @@
 use super::firewall::SERVICE as FIREWALL;
 use crate::bundle::{Account, File, FileKind, ServiceAction, Step};
 use crate::escape::shell;
-use crate::resolve::{BridgeHost, Deployment, SignalingHost, TRUST_DIR, TrustPlan};
+use crate::resolve::{BridgeHost, Deployment, SignalingHost, TrustPlan};
 
 fn argv(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_owned()).collect()
@@ -16,16 +16,20 @@ fn argv(words: &[&str]) -> Vec<String> {
 
 /// The accounts to register on the signalling host's prosody.
 pub(crate) fn accounts(d: &Deployment) -> Vec<Account> {
-    [("focus", &d.secrets.focus), ("jvb", &d.secrets.jvb)]
-        .into_iter()
-        .map(|(user, secret)| Account {
-            user: user.into(),
-            domain: d.names.auth_domain.clone(),
-            jid: format!("{user}@{}", d.names.auth_domain),
-            secret: user.into(),
-            password_file: secret.file().to_owned(),
-        })
-        .collect()
+    let n = &d.names;
+    [
+        (n.focus_user, &n.focus_jid, &d.secrets.focus),
+        (n.jvb_user, &n.jvb_jid, &d.secrets.jvb),
+    ]
+    .into_iter()
+    .map(|(user, jid, secret)| Account {
+        user: user.into(),
+        domain: n.auth_domain.clone(),
+        jid: jid.clone(),
+        secret: user.into(),
+        password_file: secret.file().to_owned(),
+    })
+    .collect()
 }
 
 /// Creates the account, or sets its password when it exists. The password goes through a
@@ -214,7 +218,7 @@ pub(crate) fn bridge(
             ),
             from_host: Some(s.host.clone()),
             source: d.web.auth_certificate.clone(),
-            destination: format!("{TRUST_DIR}/{}.crt", s.host),
+            destination: s.trust_destination.clone(),
             command: update.clone(),
         })),
         TrustPlan::Ca {
