@@ -34,11 +34,112 @@ pub const JVB_PRIVATE_HTTP_PORT: u16 = 8080;
 pub const PACKAGE_DEFAULT_STUN: &str = "meet-jit-si-turnrelay.jitsi.net:443";
 /// Where our systemd drop-ins put per-service environment files generated at start.
 pub const RUNTIME_DIR: &str = "/run/jitsi-topology";
+/// Where our helper scripts are installed.
+pub const LIBEXEC_DIR: &str = "/usr/local/libexec/jitsi-topology";
 /// Where rendered secret files and our own files live on every host.
 pub const CONFIG_DIR: &str = "/etc/jitsi-topology";
 /// Where hosts install the certificates they trust for prosody (`update-ca-certificates`
 /// picks them up, and so does Java's trust store).
 pub const TRUST_DIR: &str = "/usr/local/share/ca-certificates/jitsi-topology";
+
+/// A systemd service we configure: its unit, and where our own pieces for it go.
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    /// The unit's name, without `.service`.
+    pub name: &'static str,
+    /// Our drop-in for the package's unit.
+    pub dropin: String,
+    /// The environment file our drop-in makes at start for a file-referenced secret.
+    pub runtime_environment: String,
+}
+
+impl Service {
+    fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            dropin: format!("/etc/systemd/system/{name}.service.d/jitsi-topology.conf"),
+            runtime_environment: format!("{RUNTIME_DIR}/{name}.env"),
+        }
+    }
+}
+
+/// The services of a deployment, each named once.
+#[derive(Debug, Clone, Serialize)]
+pub struct Services {
+    /// prosody, on the signalling hosts.
+    pub prosody: Service,
+    /// jicofo, on the signalling hosts.
+    pub jicofo: Service,
+    /// nginx, on the signalling hosts.
+    pub nginx: Service,
+    /// The videobridge, on the bridges.
+    pub videobridge: Service,
+    /// coturn, on the TURN server.
+    pub coturn: Service,
+    /// HAProxy, on the front door.
+    pub haproxy: Service,
+    /// Our unit that loads the firewall table.
+    pub firewall: Service,
+}
+
+/// Where each file we render goes on its host (the paths of the nginx site, the prosody
+/// config, config.js and the account secrets are in [`Web`] and [`Secret`]), and the other
+/// paths our files name. Decided here only.
+#[derive(Debug, Clone, Serialize)]
+pub struct Paths {
+    /// The debconf answers, on every host.
+    pub debconf: String,
+    /// jicofo.conf.
+    pub jicofo_config: String,
+    /// jvb.conf.
+    pub jvb_config: String,
+    /// sip-communicator.properties, for releases whose bridge reads it.
+    pub jvb_properties: String,
+    /// A bridge's environment file (JVM heap).
+    pub jvb_environment: String,
+    /// HAProxy's config on the front door.
+    pub haproxy_config: String,
+    /// coturn's config.
+    pub turn_config: String,
+    /// coturn's enabling default.
+    pub turn_default: String,
+    /// The copy of coturn's config with a file-referenced secret appended, made at start.
+    pub turn_runtime_config: String,
+    /// The nftables file, on every host.
+    pub firewall_rules: String,
+    /// The unit that loads it.
+    pub firewall_unit: String,
+    /// The helper that turns a secret file into a service's environment.
+    pub secret_env_helper: String,
+    /// The helper that appends a secret file to a copy of a service's config.
+    pub secret_config_helper: String,
+    /// The certificate prosody presents for the public domain (made by jitsi-meet-prosody).
+    pub domain_certificate: String,
+    /// Its key.
+    pub domain_key: String,
+}
+
+impl Paths {
+    fn new(domain: &str, firewall: &Service) -> Self {
+        Self {
+            debconf: format!("{CONFIG_DIR}/debconf.selections"),
+            jicofo_config: "/etc/jitsi/jicofo/jicofo.conf".into(),
+            jvb_config: "/etc/jitsi/videobridge/jvb.conf".into(),
+            jvb_properties: "/etc/jitsi/videobridge/sip-communicator.properties".into(),
+            jvb_environment: format!("{CONFIG_DIR}/videobridge.env"),
+            haproxy_config: "/etc/haproxy/haproxy.cfg".into(),
+            turn_config: "/etc/turnserver.conf".into(),
+            turn_default: "/etc/default/coturn".into(),
+            turn_runtime_config: format!("{RUNTIME_DIR}/turnserver.conf"),
+            firewall_rules: format!("{CONFIG_DIR}/firewall.nft"),
+            firewall_unit: format!("/etc/systemd/system/{}.service", firewall.name),
+            secret_env_helper: format!("{LIBEXEC_DIR}/secret-env"),
+            secret_config_helper: format!("{LIBEXEC_DIR}/secret-config"),
+            domain_certificate: format!("/etc/prosody/certs/{domain}.crt"),
+            domain_key: format!("/etc/prosody/certs/{domain}.key"),
+        }
+    }
+}
 
 /// A fully resolved deployment.
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +151,10 @@ pub struct Deployment {
     pub prosody: ProsodySeries,
     /// Every XMPP name of the deployment.
     pub names: Names,
+    /// The services, each named once.
+    pub services: Services,
+    /// Where each file goes.
+    pub paths: Paths,
     /// What every signalling host serves alike (one domain).
     pub web: Web,
     /// The signalling hosts, one per shard (one for the single-shard form).
@@ -409,6 +514,8 @@ impl TrustPlan {
 pub struct FirewallSettings {
     /// Render firewall files at all.
     pub enabled: bool,
+    /// Our own nftables table (family and name), replaced as a whole.
+    pub table: &'static str,
     /// Default-drop policy.
     pub default_drop: bool,
     /// Networks that reach every port.
@@ -555,7 +662,18 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             }
         })
         .collect();
+    let services = Services {
+        prosody: Service::new("prosody"),
+        jicofo: Service::new("jicofo"),
+        nginx: Service::new("nginx"),
+        videobridge: Service::new("jitsi-videobridge2"),
+        coturn: Service::new("coturn"),
+        haproxy: Service::new("haproxy"),
+        firewall: Service::new("jitsi-topology-firewall"),
+    };
     Deployment {
+        paths: Paths::new(&t.domain, &services.firewall),
+        services,
         release,
         prosody: t.platform.prosody,
         web: Web {
@@ -599,6 +717,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         component_admins_as_room_owners: t.platform.prosody == ProsodySeries::V13,
         firewall: FirewallSettings {
             enabled: t.firewall.enabled,
+            table: "inet jitsi_topology",
             default_drop: t.firewall.default_drop,
             admin_networks: normalized(t.firewall.admin_networks.clone()),
             monitoring_networks: normalized(t.firewall.monitoring_networks.clone()),

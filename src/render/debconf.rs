@@ -6,12 +6,7 @@ use serde::Serialize;
 
 use super::{Result, file, template, value};
 use crate::bundle::{File, FileKind};
-use crate::resolve::{CONFIG_DIR, Deployment, SignalingHost};
-
-/// Where the selections file goes on every host.
-pub(crate) fn path() -> String {
-    format!("{CONFIG_DIR}/debconf.selections")
-}
+use crate::resolve::{Deployment, SignalingHost};
 
 #[derive(Serialize)]
 struct Selection {
@@ -36,10 +31,10 @@ fn s(
 }
 
 fn render(d: &Deployment, host: &str, selections: Vec<Selection>) -> Result<File> {
-    let path = path();
+    let path = &d.paths.debconf;
     let content = template(
         "debconf.selections",
-        context! { host, release => d.release, path => &path, selections => value(&selections) },
+        context! { host, release => d.release, path, selections => value(&selections) },
     )?;
     Ok(file(path, FileKind::Debconf, content))
 }

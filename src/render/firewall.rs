@@ -10,13 +10,10 @@ use serde::Serialize;
 use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, FirewallPlan, FirewallRule, ServiceAction};
 use crate::resolve::{
-    BridgeHost, CONFIG_DIR, Deployment, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT,
-    JVB_PUBLIC_HTTP_PORT, MEDIA_UDP_PORT, PROSODY_HTTP_PORT, SignalingHost, TurnHost,
-    XMPP_C2S_PORT,
+    BridgeHost, Deployment, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT,
+    MEDIA_UDP_PORT, PROSODY_HTTP_PORT, SignalingHost, TurnHost, XMPP_C2S_PORT,
 };
 
-/// The unit that loads the table.
-pub(crate) const SERVICE: &str = "jitsi-topology-firewall";
 /// prosody's external component port, unused by current Jitsi (focus uses `client_proxy`).
 const PROSODY_COMPONENT_PORT: u16 = 5347;
 /// prosody's server-to-server port: a Jitsi deployment does not federate.
@@ -59,7 +56,7 @@ fn plan(d: &Deployment, mut rules: Vec<FirewallRule>) -> Option<FirewallPlan> {
     // A rule for an empty list of networks admits nobody: leave it out.
     rules.retain(|r| r.sources.as_ref().is_none_or(|s| !s.is_empty()));
     Some(FirewallPlan {
-        table: "inet jitsi_topology".into(),
+        table: f.table.into(),
         policy: if f.default_drop { "drop" } else { "accept" }.into(),
         rules,
     })
@@ -275,33 +272,35 @@ impl Memo {
 
 /// The nftables file and the unit that loads it.
 pub(crate) fn files(
+    d: &Deployment,
     host: &str,
     roles: &str,
     plan: &FirewallPlan,
     memo: &mut Memo,
 ) -> Result<Vec<File>> {
     static UNIT: OnceLock<String> = OnceLock::new();
-    let path = format!("{CONFIG_DIR}/firewall.nft");
+    let path = &d.paths.firewall_rules;
+    let service = d.services.firewall.name;
     let rules = memo.rules(&plan.rules)?;
     let nft = template(
         "firewall.nft",
-        context! { host, roles, policy => &plan.policy, rules },
+        context! { host, roles, table => &plan.table, policy => &plan.policy, rules },
     )?;
     // The path is the same on every host, so the unit is too.
-    let unit = super::constant(&UNIT, "firewall.service", || context! { path => &path })?;
+    let unit = super::constant(
+        &UNIT,
+        "firewall.service",
+        || context! { path, table => d.firewall.table },
+    )?;
     Ok(vec![
         on_change(
-            file(&path, FileKind::Firewall, nft),
-            SERVICE,
+            file(path, FileKind::Firewall, nft),
+            service,
             ServiceAction::Reload,
         ),
         on_change(
-            file(
-                format!("/etc/systemd/system/{SERVICE}.service"),
-                FileKind::Systemd,
-                unit,
-            ),
-            SERVICE,
+            file(&d.paths.firewall_unit, FileKind::Systemd, unit),
+            service,
             ServiceAction::Restart,
         ),
     ])

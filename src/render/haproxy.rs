@@ -17,8 +17,8 @@ pub(crate) fn config(d: &Deployment, door: &FrontDoorHost) -> Result<File> {
         },
     )?;
     Ok(on_change(
-        file("/etc/haproxy/haproxy.cfg", FileKind::Haproxy, content),
-        "haproxy",
+        file(&d.paths.haproxy_config, FileKind::Haproxy, content),
+        d.services.haproxy.name,
         ServiceAction::Reload,
     ))
 }

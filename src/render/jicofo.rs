@@ -7,8 +7,6 @@ use super::{PORTS, Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, SignalingHost};
 
-const PATH: &str = "/etc/jitsi/jicofo/jicofo.conf";
-
 /// `/etc/jitsi/jicofo/jicofo.conf`.
 pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
     let secret = &d.secrets.focus;
@@ -27,8 +25,8 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
         },
     )?;
     let mut f = on_change(
-        file(PATH, FileKind::Jicofo, content),
-        "jicofo",
+        file(&d.paths.jicofo_config, FileKind::Jicofo, content),
+        d.services.jicofo.name,
         ServiceAction::Restart,
     );
     f.mode = 0o640;
@@ -39,6 +37,13 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
 
 /// The drop-in that hands jicofo a file-referenced password.
 pub(crate) fn service_dropin(d: &Deployment) -> Result<Option<File>> {
-    let injection = SecretInjection::new("jicofo", d.secrets.focus_env, &d.secrets.focus, PATH);
-    dropin("jicofo", ServiceAction::Restart, None, injection)
+    let jicofo = &d.services.jicofo;
+    let injection = SecretInjection::new(
+        d,
+        jicofo,
+        d.secrets.focus_env,
+        &d.secrets.focus,
+        &d.paths.jicofo_config,
+    );
+    dropin(jicofo, ServiceAction::Restart, None, injection)
 }

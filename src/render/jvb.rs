@@ -5,10 +5,7 @@ use minijinja::{Value, context};
 use super::systemd::SecretInjection;
 use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
-use crate::resolve::{BridgeHost, CONFIG_DIR, Deployment};
-
-const PATH: &str = "/etc/jitsi/videobridge/jvb.conf";
-const SERVICE: &str = "jitsi-videobridge2";
+use crate::resolve::{BridgeHost, Deployment};
 
 /// `/etc/jitsi/videobridge/jvb.conf`.
 pub(crate) fn config(d: &Deployment, b: &BridgeHost, names: &Value, ports: &Value) -> Result<File> {
@@ -27,8 +24,8 @@ pub(crate) fn config(d: &Deployment, b: &BridgeHost, names: &Value, ports: &Valu
         },
     )?;
     let mut f = on_change(
-        file(PATH, FileKind::Jvb, content),
-        SERVICE,
+        file(&d.paths.jvb_config, FileKind::Jvb, content),
+        d.services.videobridge.name,
         ServiceAction::Drain,
     );
     f.mode = 0o640;
@@ -37,21 +34,16 @@ pub(crate) fn config(d: &Deployment, b: &BridgeHost, names: &Value, ports: &Valu
     Ok(f)
 }
 
-/// Where a bridge's environment file goes.
-fn environment_path() -> String {
-    format!("{CONFIG_DIR}/videobridge.env")
-}
-
 /// The bridge's environment file (JVM heap), when the model sets one.
-pub(crate) fn environment(b: &BridgeHost) -> Option<File> {
+pub(crate) fn environment(d: &Deployment, b: &BridgeHost) -> Option<File> {
     b.jvm_max_memory.as_ref().map(|mem| {
         let content = format!(
             "# Managed by jitsi-topology for bridge {}: read by jvb.sh through our drop-in.\nVIDEOBRIDGE_MAX_MEMORY={mem}\n",
             b.host
         );
         on_change(
-            file(environment_path(), FileKind::Environment, content),
-            SERVICE,
+            file(&d.paths.jvb_environment, FileKind::Environment, content),
+            d.services.videobridge.name,
             ServiceAction::Drain,
         )
     })
@@ -60,12 +52,18 @@ pub(crate) fn environment(b: &BridgeHost) -> Option<File> {
 /// The drop-in that reads a bridge's environment file (`with_environment`: the bridge has
 /// one) and hands the bridge a file-referenced password; the same on every bridge.
 pub(crate) fn dropin(d: &Deployment, with_environment: bool) -> Result<Option<File>> {
-    let env_path = environment_path();
-    let injection = SecretInjection::new(SERVICE, d.secrets.jvb_env, &d.secrets.jvb, PATH);
+    let service = &d.services.videobridge;
+    let injection = SecretInjection::new(
+        d,
+        service,
+        d.secrets.jvb_env,
+        &d.secrets.jvb,
+        &d.paths.jvb_config,
+    );
     super::systemd::dropin(
-        SERVICE,
+        service,
         ServiceAction::Drain,
-        with_environment.then_some(env_path.as_str()),
+        with_environment.then_some(d.paths.jvb_environment.as_str()),
         injection,
     )
 }
@@ -81,12 +79,8 @@ pub(crate) fn properties(d: &Deployment, b: &BridgeHost) -> Result<Option<File>>
         context! { release => d.release, bridge => value(b) },
     )?;
     let mut f = on_change(
-        file(
-            "/etc/jitsi/videobridge/sip-communicator.properties",
-            FileKind::JvbProperties,
-            content,
-        ),
-        SERVICE,
+        file(&d.paths.jvb_properties, FileKind::JvbProperties, content),
+        d.services.videobridge.name,
         ServiceAction::Drain,
     );
     f.mode = 0o640;

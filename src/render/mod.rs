@@ -249,6 +249,7 @@ impl Draft {
 
     fn finish(
         mut self,
+        d: &Deployment,
         what: &str,
         plan: Option<crate::bundle::FirewallPlan>,
         memo: &mut firewall::Memo,
@@ -257,7 +258,7 @@ impl Draft {
     ) -> Result<Host> {
         if let Some(plan) = &plan {
             self.files
-                .extend(firewall::files(&self.name, what, plan, memo)?);
+                .extend(firewall::files(d, &self.name, what, plan, memo)?);
             self.packages.push("nftables".into());
         }
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -289,7 +290,7 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -
     if file_secret(Some(&d.secrets.focus))
         || (d.turn.is_some() && file_secret(d.secrets.turn.as_ref()))
     {
-        files.push(systemd::secret_env_helper()?);
+        files.push(systemd::secret_env_helper(d)?);
     }
     let mut packages = vec![
         "nginx",
@@ -306,6 +307,7 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -
         roles.push(Role::Turn);
     }
     Draft::new(&shard.host, roles, files, &packages).finish(
+        d,
         "signalling host",
         firewall::signaling(d, shard),
         memo,
@@ -316,11 +318,12 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -
 
 fn turn_host(d: &Deployment, t: &TurnHost, memo: &mut firewall::Memo) -> Result<Host> {
     Draft::new(&t.host, vec![Role::Turn], turn::files(d, t)?, &["coturn"]).finish(
+        d,
         "TURN server",
         firewall::turn(d, t),
         memo,
         Vec::new(),
-        |files, packages, _| steps::turn(files, packages),
+        |files, packages, _| steps::turn(d, files, packages),
     )
 }
 
@@ -332,11 +335,12 @@ fn front_door(d: &Deployment, door: &FrontDoorHost, memo: &mut firewall::Memo) -
         &["haproxy"],
     )
     .finish(
+        d,
         "front door",
         firewall::front_door(d),
         memo,
         Vec::new(),
-        |files, packages, _| steps::front_door(files, packages),
+        |files, packages, _| steps::front_door(d, files, packages),
     )
 }
 
@@ -368,7 +372,7 @@ fn bridge(
     common: &BridgeCommon,
     memo: &mut firewall::Memo,
 ) -> Result<Host> {
-    let environment = jvb::environment(b);
+    let environment = jvb::environment(d, b);
     let mut files = vec![
         common.debconf.clone(),
         jvb::config(d, b, &common.names, &common.ports)?,
@@ -377,9 +381,10 @@ fn bridge(
     files.extend(common.dropins[usize::from(environment.is_some())].clone());
     files.extend(environment);
     if d.secrets.jvb.inline().is_none() {
-        files.push(systemd::secret_env_helper()?);
+        files.push(systemd::secret_env_helper(d)?);
     }
     Draft::new(&b.host, vec![Role::Bridge], files, &["jitsi-videobridge2"]).finish(
+        d,
         "bridge",
         firewall::bridge(d, b),
         memo,

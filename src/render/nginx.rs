@@ -21,7 +21,7 @@ pub(crate) fn site(d: &Deployment, shard: &SignalingHost) -> Result<File> {
     )?;
     Ok(on_change(
         file(&d.web.nginx_site, FileKind::Nginx, content),
-        "nginx",
+        d.services.nginx.name,
         ServiceAction::Reload,
     ))
 }

@@ -18,6 +18,8 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
             ports => value(&PORTS),
             auth_certificate => &d.web.auth_certificate,
             auth_key => &d.web.auth_key,
+            domain_certificate => &d.paths.domain_certificate,
+            domain_key => &d.paths.domain_key,
             component_admins_as_room_owners => d.component_admins_as_room_owners,
             turn => d.turn.as_ref().map(value),
             turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline).map(|s| s.expose()),
@@ -26,7 +28,7 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
     )?;
     let mut f = on_change(
         file(&d.web.prosody_config, FileKind::Prosody, content),
-        "prosody",
+        d.services.prosody.name,
         ServiceAction::Reload,
     );
     // An inline TURN secret makes the file secret: readable by prosody, nobody else.
@@ -38,7 +40,7 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
     {
         f.secret = true;
         f.mode = 0o640;
-        f.group = "prosody".into();
+        f.group = d.services.prosody.name.into();
     }
     Ok(f)
 }
@@ -47,11 +49,15 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
 /// `ENV_<variable>`).
 pub(crate) fn service_dropin(d: &Deployment) -> Result<Option<File>> {
     let injection = match (&d.turn, &d.secrets.turn) {
-        (Some(_), Some(secret)) => {
-            SecretInjection::new("prosody", d.secrets.turn_env, secret, &d.web.prosody_config)
-        }
+        (Some(_), Some(secret)) => SecretInjection::new(
+            d,
+            &d.services.prosody,
+            d.secrets.turn_env,
+            secret,
+            &d.web.prosody_config,
+        ),
         _ => None,
     };
     // A new environment needs a restart; a reload keeps the old one.
-    dropin("prosody", ServiceAction::Restart, None, injection)
+    dropin(&d.services.prosody, ServiceAction::Restart, None, injection)
 }

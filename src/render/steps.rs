@@ -5,7 +5,6 @@
 //! focus's roster, set up TLS trust between hosts, then start or reload services in
 //! dependency order (the firewall, prosody, jicofo, nginx; on bridges the videobridge).
 
-use super::firewall::SERVICE as FIREWALL;
 use crate::bundle::{Account, File, FileKind, ServiceAction, Step};
 use crate::escape::shell;
 use crate::resolve::{BridgeHost, Deployment, SignalingHost, TrustPlan};
@@ -113,10 +112,10 @@ fn service(service: &str, on_change: ServiceAction, enable: bool, description: &
     }
 }
 
-fn firewall_step(files: &[File]) -> Option<Step> {
+fn firewall_step(d: &Deployment, files: &[File]) -> Option<Step> {
     files.iter().any(|f| f.kind == FileKind::Firewall).then(|| {
         service(
-            FIREWALL,
+            d.services.firewall.name,
             ServiceAction::Reload,
             true,
             "load the firewall table, and at every boot",
@@ -170,29 +169,29 @@ pub(crate) fn signaling(
         }),
         TrustPlan::Insecure => {}
     }
-    steps.extend(firewall_step(files));
+    steps.extend(firewall_step(d, files));
     if d.turn.as_ref().is_some_and(|t| t.host == shard.host) {
         steps.push(service(
-            "coturn",
+            d.services.coturn.name,
             ServiceAction::Restart,
             true,
             "relay media for clients behind firewalls",
         ));
     }
     steps.push(service(
-        "prosody",
+        d.services.prosody.name,
         ServiceAction::Reload,
         true,
         "apply prosody's config",
     ));
     steps.push(service(
-        "jicofo",
+        d.services.jicofo.name,
         ServiceAction::Restart,
         true,
         "start jicofo with its config",
     ));
     steps.push(service(
-        "nginx",
+        d.services.nginx.name,
         ServiceAction::Reload,
         true,
         "serve the site",
@@ -233,9 +232,9 @@ pub(crate) fn bridge(
         }),
         TrustPlan::Insecure => {}
     }
-    steps.extend(firewall_step(files));
+    steps.extend(firewall_step(d, files));
     steps.push(service(
-        "jitsi-videobridge2",
+        d.services.videobridge.name,
         ServiceAction::Drain,
         true,
         "start the bridge; it joins the brewery",
@@ -244,11 +243,11 @@ pub(crate) fn bridge(
 }
 
 /// The front door's steps.
-pub(crate) fn front_door(files: &[File], packages: &[String]) -> Vec<Step> {
+pub(crate) fn front_door(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
     let mut steps = common_head(files, packages);
-    steps.extend(firewall_step(files));
+    steps.extend(firewall_step(d, files));
     steps.push(service(
-        "haproxy",
+        d.services.haproxy.name,
         ServiceAction::Reload,
         true,
         "route rooms to their shards",
@@ -257,11 +256,11 @@ pub(crate) fn front_door(files: &[File], packages: &[String]) -> Vec<Step> {
 }
 
 /// A TURN server's steps.
-pub(crate) fn turn(files: &[File], packages: &[String]) -> Vec<Step> {
+pub(crate) fn turn(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
     let mut steps = common_head(files, packages);
-    steps.extend(firewall_step(files));
+    steps.extend(firewall_step(d, files));
     steps.push(service(
-        "coturn",
+        d.services.coturn.name,
         ServiceAction::Restart,
         true,
         "relay media for clients behind firewalls",

@@ -8,17 +8,12 @@ use serde::Serialize;
 
 use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
-use crate::resolve::{Deployment, RUNTIME_DIR, Secret};
-
-/// Where the secret-env helper is installed.
-pub(crate) const SECRET_ENV_HELPER: &str = "/usr/local/libexec/jitsi-topology/secret-env";
-/// Where the secret-config helper is installed.
-pub(crate) const SECRET_CONFIG_HELPER: &str = "/usr/local/libexec/jitsi-topology/secret-config";
+use crate::resolve::{Deployment, Secret, Service};
 
 /// A file-referenced secret carried into a service's environment at start.
 #[derive(Serialize)]
 pub(crate) struct SecretInjection {
-    helper: &'static str,
+    helper: String,
     variable: &'static str,
     file: String,
     env_file: String,
@@ -28,17 +23,18 @@ pub(crate) struct SecretInjection {
 impl SecretInjection {
     /// For `service`, whose config `config` substitutes `${?variable}`.
     pub(crate) fn new(
-        service: &str,
+        d: &Deployment,
+        service: &Service,
         variable: &'static str,
         secret: &Secret,
         config: &str,
     ) -> Option<Self> {
         match secret {
             Secret::File { path } => Some(Self {
-                helper: SECRET_ENV_HELPER,
+                helper: d.paths.secret_env_helper.clone(),
                 variable,
                 file: path.clone(),
-                env_file: format!("{RUNTIME_DIR}/{service}.env"),
+                env_file: service.runtime_environment.clone(),
                 config: config.to_owned(),
             }),
             Secret::Inline { .. } => None,
@@ -46,10 +42,9 @@ impl SecretInjection {
     }
 }
 
-/// `/etc/systemd/system/<service>.service.d/jitsi-topology.conf`, or nothing when there is
-/// nothing to add to the package's unit.
+/// `service`'s drop-in, or nothing when there is nothing to add to the package's unit.
 pub(crate) fn dropin(
-    service: &str,
+    service: &Service,
     action: ServiceAction,
     environment: Option<&str>,
     secret: Option<SecretInjection>,
@@ -59,12 +54,11 @@ pub(crate) fn dropin(
     }
     let content = template(
         "service-dropin.conf",
-        context! { service, environment, secret => value(&secret) },
+        context! { service => service.name, environment, secret => value(&secret) },
     )?;
-    let path = format!("/etc/systemd/system/{service}.service.d/jitsi-topology.conf");
     Ok(Some(on_change(
-        file(path, FileKind::Systemd, content),
-        service,
+        file(&service.dropin, FileKind::Systemd, content),
+        service.name,
         action,
     )))
 }
@@ -73,9 +67,9 @@ static SECRET_ENV: OnceLock<String> = OnceLock::new();
 static SECRET_CONFIG: OnceLock<String> = OnceLock::new();
 
 /// The helper our drop-ins run before a service starts.
-pub(crate) fn secret_env_helper() -> Result<File> {
+pub(crate) fn secret_env_helper(d: &Deployment) -> Result<File> {
     let mut f = file(
-        SECRET_ENV_HELPER,
+        &d.paths.secret_env_helper,
         FileKind::Script,
         super::constant(&SECRET_ENV, "secret-env.sh", || context! {})?,
     );
@@ -84,9 +78,9 @@ pub(crate) fn secret_env_helper() -> Result<File> {
 }
 
 /// The helper that appends a file-referenced secret to a copy of a service's config.
-pub(crate) fn secret_config_helper() -> Result<File> {
+pub(crate) fn secret_config_helper(d: &Deployment) -> Result<File> {
     let mut f = file(
-        SECRET_CONFIG_HELPER,
+        &d.paths.secret_config_helper,
         FileKind::Script,
         super::constant(&SECRET_CONFIG, "secret-config.sh", || context! {})?,
     );

@@ -3,16 +3,14 @@
 
 use minijinja::context;
 
-use super::systemd::SECRET_CONFIG_HELPER;
 use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
-use crate::resolve::{Deployment, RUNTIME_DIR, Secret, TurnHost};
-
-const CONFIG: &str = "/etc/turnserver.conf";
-const SERVICE: &str = "coturn";
+use crate::resolve::{Deployment, Secret, TurnHost};
 
 /// `/etc/turnserver.conf`, `/etc/default/coturn` and, for a `{file}` secret, coturn's drop-in.
 pub(crate) fn files(d: &Deployment, turn: &TurnHost) -> Result<Vec<File>> {
+    let service = &d.services.coturn;
+    let config = &d.paths.turn_config;
     let secret = d.secrets.turn.as_ref();
     let inline = secret.and_then(Secret::inline);
     let content = template(
@@ -27,8 +25,8 @@ pub(crate) fn files(d: &Deployment, turn: &TurnHost) -> Result<Vec<File>> {
         },
     )?;
     let mut conf = on_change(
-        file(CONFIG, FileKind::Turn, content),
-        SERVICE,
+        file(config, FileKind::Turn, content),
+        service.name,
         ServiceAction::Restart,
     );
     conf.mode = 0o640;
@@ -36,34 +34,31 @@ pub(crate) fn files(d: &Deployment, turn: &TurnHost) -> Result<Vec<File>> {
     conf.secret = inline.is_some();
     let default = on_change(
         file(
-            "/etc/default/coturn",
+            &d.paths.turn_default,
             FileKind::Environment,
             "# Managed by jitsi-topology: coturn starts at boot.\nTURNSERVER_ENABLED=1\n"
                 .to_owned(),
         ),
-        SERVICE,
+        service.name,
         ServiceAction::Restart,
     );
     let mut files = vec![conf, default];
     if let Some(Secret::File { path }) = secret {
-        let runtime = format!("{RUNTIME_DIR}/turnserver.conf");
+        let runtime = &d.paths.turn_runtime_config;
+        let helper = &d.paths.secret_config_helper;
         let content = format!(
             "# Managed by jitsi-topology for coturn; changes here are overwritten.\n[Service]\n\
-             # The shared secret stays in {path} (root-only): coturn reads a copy of {CONFIG}\n\
+             # The shared secret stays in {path} (root-only): coturn reads a copy of {config}\n\
              # with it appended, made under /run at every start.\n\
-             ExecStartPre=+{SECRET_CONFIG_HELPER} {CONFIG} {path} static-auth-secret {runtime} turnserver\n\
+             ExecStartPre=+{helper} {config} {path} static-auth-secret {runtime} turnserver\n\
              ExecStart=\nExecStart=/usr/bin/turnserver -c {runtime} --pidfile=\n"
         );
         files.push(on_change(
-            file(
-                format!("/etc/systemd/system/{SERVICE}.service.d/jitsi-topology.conf"),
-                FileKind::Systemd,
-                content,
-            ),
-            SERVICE,
+            file(&service.dropin, FileKind::Systemd, content),
+            service.name,
             ServiceAction::Restart,
         ));
-        files.push(super::systemd::secret_config_helper()?);
+        files.push(super::systemd::secret_config_helper(d)?);
     }
     Ok(files)
 }
