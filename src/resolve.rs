@@ -141,6 +141,41 @@ impl Paths {
     }
 }
 
+/// The Debian packages each role installs. Decided here only.
+#[derive(Debug, Clone, Serialize)]
+pub struct Packages {
+    /// A signalling host's: the web server, prosody, jicofo and the jitsi-meet packages that
+    /// configure them.
+    pub signaling: Vec<&'static str>,
+    /// A bridge's.
+    pub bridge: Vec<&'static str>,
+    /// A TURN server's (also on a signalling host that runs it).
+    pub turn: Vec<&'static str>,
+    /// The front door's.
+    pub front_door: Vec<&'static str>,
+    /// What every host with a firewall needs.
+    pub firewall: Vec<&'static str>,
+}
+
+impl Packages {
+    fn new() -> Self {
+        Self {
+            signaling: vec![
+                "nginx",
+                "prosody",
+                "jicofo",
+                "jitsi-meet-web",
+                "jitsi-meet-web-config",
+                "jitsi-meet-prosody",
+            ],
+            bridge: vec!["jitsi-videobridge2"],
+            turn: vec!["coturn"],
+            front_door: vec!["haproxy"],
+            firewall: vec!["nftables"],
+        }
+    }
+}
+
 /// A fully resolved deployment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployment {
@@ -155,6 +190,8 @@ pub struct Deployment {
     pub services: Services,
     /// Where each file goes.
     pub paths: Paths,
+    /// The packages of each role.
+    pub packages: Packages,
     /// What every signalling host serves alike (one domain).
     pub web: Web,
     /// The signalling hosts, one per shard (one for the single-shard form).
@@ -673,6 +710,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
     };
     Deployment {
         paths: Paths::new(&t.domain, &services.firewall),
+        packages: Packages::new(),
         services,
         release,
         prosody: t.platform.prosody,

@@ -259,7 +259,8 @@ impl Draft {
         if let Some(plan) = &plan {
             self.files
                 .extend(firewall::files(d, &self.name, what, plan, memo)?);
-            self.packages.push("nftables".into());
+            self.packages
+                .extend(d.packages.firewall.iter().map(|p| (*p).to_owned()));
         }
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         let steps = steps(&self.files, &self.packages, &accounts);
@@ -292,18 +293,11 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -
     {
         files.push(systemd::secret_env_helper(d)?);
     }
-    let mut packages = vec![
-        "nginx",
-        "prosody",
-        "jicofo",
-        "jitsi-meet-web",
-        "jitsi-meet-web-config",
-        "jitsi-meet-prosody",
-    ];
+    let mut packages = d.packages.signaling.clone();
     let mut roles = vec![Role::Signaling];
     if let Some(turn) = d.turn.as_ref().filter(|t| t.host == shard.host) {
         files.extend(turn::files(d, turn)?);
-        packages.push("coturn");
+        packages.extend(&d.packages.turn);
         roles.push(Role::Turn);
     }
     Draft::new(&shard.host, roles, files, &packages).finish(
@@ -317,7 +311,13 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -
 }
 
 fn turn_host(d: &Deployment, t: &TurnHost, memo: &mut firewall::Memo) -> Result<Host> {
-    Draft::new(&t.host, vec![Role::Turn], turn::files(d, t)?, &["coturn"]).finish(
+    Draft::new(
+        &t.host,
+        vec![Role::Turn],
+        turn::files(d, t)?,
+        &d.packages.turn,
+    )
+    .finish(
         d,
         "TURN server",
         firewall::turn(d, t),
@@ -332,7 +332,7 @@ fn front_door(d: &Deployment, door: &FrontDoorHost, memo: &mut firewall::Memo) -
         &door.host,
         vec![Role::FrontDoor],
         vec![haproxy::config(d, door)?],
-        &["haproxy"],
+        &d.packages.front_door,
     )
     .finish(
         d,
@@ -383,7 +383,7 @@ fn bridge(
     if d.secrets.jvb.inline().is_none() {
         files.push(systemd::secret_env_helper(d)?);
     }
-    Draft::new(&b.host, vec![Role::Bridge], files, &["jitsi-videobridge2"]).finish(
+    Draft::new(&b.host, vec![Role::Bridge], files, &d.packages.bridge).finish(
         d,
         "bridge",
         firewall::bridge(d, b),
