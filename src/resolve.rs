@@ -15,6 +15,9 @@ pub const HTTPS_PORT: u16 = 443;
 pub const XMPP_C2S_PORT: u16 = 5222;
 /// Prosody's HTTP port (BOSH, WebSocket), reached by nginx on loopback only.
 pub const PROSODY_HTTP_PORT: u16 = 5280;
+/// Prosody's HTTPS port: Debian's prosody serves it on every address until our config (which
+/// turns it off) is loaded by a restart; the firewall keeps it on loopback.
+pub const PROSODY_HTTPS_PORT: u16 = 5281;
 /// jicofo's REST port (`/conference-request/v1`), reached by nginx on loopback only.
 pub const JICOFO_REST_PORT: u16 = 8888;
 /// The videobridge's media port (`videobridge.ice.udp.port`).

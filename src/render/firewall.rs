@@ -11,7 +11,7 @@ use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, FirewallPlan, FirewallRule, ServiceAction};
 use crate::resolve::{
     BridgeHost, Deployment, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT,
-    MEDIA_UDP_PORT, PROSODY_HTTP_PORT, SignalingHost, TurnHost, XMPP_C2S_PORT,
+    MEDIA_UDP_PORT, PROSODY_HTTP_PORT, PROSODY_HTTPS_PORT, SignalingHost, TurnHost, XMPP_C2S_PORT,
 };
 
 /// prosody's external component port, unused by current Jitsi (focus uses `client_proxy`).
@@ -88,10 +88,15 @@ pub(crate) fn signaling(d: &Deployment, shard: &SignalingHost) -> Option<Firewal
         ),
         rule(
             "tcp",
-            &[PROSODY_HTTP_PORT, PROSODY_COMPONENT_PORT, JICOFO_REST_PORT],
+            &[
+                PROSODY_HTTP_PORT,
+                PROSODY_HTTPS_PORT,
+                PROSODY_COMPONENT_PORT,
+                JICOFO_REST_PORT,
+            ],
             None,
             "drop",
-            "prosody's HTTP and component ports and jicofo's REST API stay on loopback",
+            "prosody's HTTP, HTTPS and component ports and jicofo's REST API stay on loopback",
         ),
         rule(
             "tcp",
