@@ -116,6 +116,10 @@ pub struct Paths {
     pub secret_env_helper: String,
     /// The helper that appends a secret file to a copy of a service's config.
     pub secret_config_helper: String,
+    /// The folder of JaaS's nginx snippets (jitsi-meet-web-config's), which the site includes.
+    pub web_jaas_includes: String,
+    /// The folder whose files nginx serves at `/_api/public/` (jitsi-meet-web-config's).
+    pub web_public: String,
     /// The certificate prosody presents for the public domain (made by jitsi-meet-prosody).
     pub domain_certificate: String,
     /// Its key.
@@ -138,6 +142,8 @@ impl Paths {
             firewall_unit: format!("/etc/systemd/system/{}.service", firewall.name),
             secret_env_helper: format!("{LIBEXEC_DIR}/secret-env"),
             secret_config_helper: format!("{LIBEXEC_DIR}/secret-config"),
+            web_jaas_includes: "/etc/jitsi/meet/jaas/*.conf".into(),
+            web_public: "/etc/jitsi/meet/public/".into(),
             domain_certificate: format!("/etc/prosody/certs/{domain}.crt"),
             domain_key: format!("/etc/prosody/certs/{domain}.key"),
         }
@@ -275,6 +281,9 @@ pub struct Names {
     pub focus_component: String,
     /// The conference MUC: `conference.<domain>`.
     pub conference_muc: String,
+    /// What precedes a tenant's subdomain and the domain in the tenant's conference MUC
+    /// (`conference.<tenant>.<domain>`), which config.js builds in the browser.
+    pub conference_muc_prefix: &'static str,
     /// The lobby MUC.
     pub lobby_muc: String,
     /// The breakout rooms MUC.
@@ -294,6 +303,9 @@ const FOCUS_USER: &str = "focus";
 /// The bridges' account on `auth.<domain>`, as jitsi-videobridge2's installer names it.
 const JVB_USER: &str = "jvb";
 
+/// The conference MUC's label, as jitsi-meet-prosody's installer names it.
+const CONFERENCE_MUC_PREFIX: &str = "conference.";
+
 impl Names {
     fn new(domain: &str) -> Self {
         let auth = format!("auth.{domain}");
@@ -309,7 +321,8 @@ impl Names {
             internal_muc: internal,
             auth_domain: auth,
             focus_component: format!("focus.{domain}"),
-            conference_muc: format!("conference.{domain}"),
+            conference_muc: format!("{CONFERENCE_MUC_PREFIX}{domain}"),
+            conference_muc_prefix: CONFERENCE_MUC_PREFIX,
             lobby_muc: format!("lobby.{domain}"),
             breakout_muc: format!("breakout.{domain}"),
             speakerstats_component: format!("speakerstats.{domain}"),

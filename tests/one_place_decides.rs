@@ -93,3 +93,137 @@ fn a_missing_env_secret_is_an_error_never_an_empty_password() {
     assert!(text.contains("/secrets/focus/env"), "{text}");
     assert!(text.contains("/secrets/jvb/env"), "{text}");
 }
+
+/// Every file in `dir` with extension `ext`: name → text.
+fn sources(dir: &str, ext: &str) -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(ext))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no {ext} in {}", dir.display());
+    out
+}
+
+/// A line that is only a comment, in any of the languages we render (or Rust).
+fn is_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    ["#", "--", "//", "/*", "* ", "{#"]
+        .iter()
+        .any(|c| t.starts_with(c))
+}
+
+/// The inside of every `{{ … }}` and `{% … %}` of a template.
+fn tags(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(['{']) {
+        let after = &rest[start..];
+        let close = match after.get(..2) {
+            Some("{{") => "}}",
+            Some("{%") => "%}",
+            _ => {
+                rest = &after[1..];
+                continue;
+            }
+        };
+        let end = after.find(close).expect("a closed tag");
+        out.push(&after[2..end]);
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+/// What only resolve may spell out: account names and JIDs, the name prefixes it derives,
+/// our folders and the firewall table's name.
+const DECIDED_IN_RESOLVE: &[&str] = &[
+    "focus@",
+    "jvb@",
+    "jvbbrewery",
+    "\"focus\"",
+    "\"jvb\"",
+    "'focus'",
+    "'jvb'",
+    "auth.",
+    "conference.",
+    "/etc/",
+    "jitsi_topology",
+];
+
+#[test]
+fn templates_only_print_what_the_deployment_holds() {
+    let mut found = Vec::new();
+    for (name, text) in sources("templates", ".j2") {
+        for tag in tags(&text) {
+            // `~` joins strings: a template building a name or a path.
+            if tag.contains('~') {
+                found.push(format!("{name}: `{{{{{tag}}}}}` joins strings with ~"));
+            }
+        }
+        for (i, line) in text.lines().enumerate() {
+            if is_comment(line) {
+                continue;
+            }
+            // What the template prints literally, without its tags.
+            let literal: String = {
+                let mut l = line.to_owned();
+                for tag in tags(line) {
+                    l = l.replace(tag, "");
+                }
+                l
+            };
+            for word in DECIDED_IN_RESOLVE {
+                if literal.contains(word) {
+                    found.push(format!("{name}:{}: spells out {word}: {line}", i + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "templates deciding what resolve decides:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn renderers_derive_no_name_and_no_path() {
+    let mut forbidden: Vec<&str> = DECIDED_IN_RESOLVE.to_vec();
+    forbidden.extend([
+        // Building a JID or a path from our folders.
+        "@{",
+        "_DIR",
+        "\"/run/",
+        "\"/usr/local/",
+        ".service.d",
+        "/certs/",
+    ]);
+    let mut found = Vec::new();
+    for (name, text) in sources("src/render", ".rs") {
+        for (i, line) in text.lines().enumerate() {
+            if is_comment(line) {
+                continue;
+            }
+            for word in &forbidden {
+                if line.contains(word) {
+                    found.push(format!(
+                        "src/render/{name}:{}: {word}: {}",
+                        i + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "renderers deciding what resolve decides:\n{}",
+        found.join("\n")
+    );
+}

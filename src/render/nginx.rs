@@ -17,6 +17,7 @@ pub(crate) fn site(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             config_js => &d.web.config_js,
             shard => value(shard),
             ports => value(&PORTS),
+            paths => value(&d.paths),
         },
     )?;
     Ok(on_change(

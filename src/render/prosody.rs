@@ -40,7 +40,7 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
     {
         f.secret = true;
         f.mode = 0o640;
-        f.group = d.services.prosody.name.into();
+        f.group = "prosody".into();
     }
     Ok(f)
 }
