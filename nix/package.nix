@@ -1,5 +1,5 @@
-# The jitsi-topology CLI, built from this repository with nixpkgs' rustPlatform. Only the core
-# package's binary is built; the C ABI and Python crates of the workspace are not.
+# The jitsi-topology CLI, built from this repository with nixpkgs' rustPlatform. Only the CLI
+# package (cli/) is built; the C ABI and Python crates of the workspace are not.
 {
   lib,
   rustPlatform,
@@ -16,7 +16,7 @@ rustPlatform.buildRustPackage {
   cargoLock.lockFile = cargoLockFile;
   cargoBuildFlags = [
     "--package"
-    "jitsi-topology"
+    "jitsi-topology-cli"
     "--bin"
     "jitsi-topology"
   ];

@@ -1,13 +1,14 @@
 //! The command line as an operator meets it: exit codes, the output tree, determinism,
 //! secrets kept out of the output, all-or-nothing writes, the checked-in schemas.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_jitsi-topology");
 /// The TURN secret examples/nat.yaml reads from the environment, in tests.
 const TURN_FROM_ENV: &str = "turn-from-env-0123456789abcdef";
 
@@ -16,7 +17,7 @@ fn repo(path: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
+    Command::new(common::cli())
         .args(args)
         .env_remove("JITSI_FOCUS_PASSWORD")
         .env_remove("JITSI_JVB_PASSWORD")
@@ -240,7 +241,7 @@ fn render_with_umask(model: &Path, out: &Path, umask: &str, extra: &[&str]) -> O
         .arg("-c")
         .arg(format!("umask {umask} && exec \"$@\""))
         .arg("sh")
-        .arg(BIN)
+        .arg(common::cli())
         .args([
             "render",
             model.to_str().unwrap(),
@@ -304,7 +305,7 @@ fn env_secrets_land_only_in_files_flagged_secret_with_strict_modes() {
         "focus-from-env-0123456789abcdef",
         "jvb-from-env-0123456789abcdef",
     );
-    let o = Command::new(BIN)
+    let o = Command::new(common::cli())
         .args([
             "render",
             repo("examples/nat.yaml").to_str().unwrap(),
@@ -500,7 +501,7 @@ fn validate_reads_standard_input_and_reports_warnings_as_json() {
     let model = fs::read_to_string(repo("examples/handbook.yaml"))
         .unwrap()
         .replace(", public_address: 198.51.100.12", "");
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(common::cli())
         .args(["validate", "-", "--format", "json"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -841,7 +842,7 @@ fn a_reader_that_stops_early_does_not_make_the_tool_panic() {
         );
     }
     fs::write(dir.path().join("big.yaml"), &model).unwrap();
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(common::cli())
         .args(["resolve", dir.path().join("big.yaml").to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(fs::File::create(dir.path().join("stderr")).unwrap())

@@ -19,6 +19,8 @@
 //! installed`), unless `JT_REQUIRE_REAL_CONSUMERS=1` (set by `scripts/test`), which makes
 //! it fail. `scripts/install-test-deps` installs them all.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::env;
 use std::fs;
@@ -32,7 +34,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-const CLI: &str = env!("CARGO_BIN_EXE_jitsi-topology");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The variables our systemd drop-ins fill from the `{file}` secrets, and that jicofo.conf and
@@ -322,7 +323,7 @@ fn render_one(scratch: &Path, n: usize, label: String, model: Value) -> Result<R
     )
     .map_err(|e| e.to_string())?;
 
-    let mut cmd = Command::new(CLI);
+    let mut cmd = Command::new(common::cli());
     cmd.arg("render").arg(&model_path).arg("--out").arg(&out);
     // `{env}` secrets are read when rendering: give them a value, which is then rendered.
     let mut password = |name: &str| match &model["secrets"][name] {
@@ -346,7 +347,11 @@ fn render_one(scratch: &Path, n: usize, label: String, model: Value) -> Result<R
         return Err(format!(
             "{label}:\n{}",
             describe(
-                &format!("{CLI} render {} --out ...", model_path.display()),
+                &format!(
+                    "{} render {} --out ...",
+                    common::cli().display(),
+                    model_path.display()
+                ),
                 &output
             )
         ));

@@ -4,6 +4,8 @@
 //! test stays here as a regression test, without the `#[ignore]` (and without any exclusion
 //! of it in `tests/proptest_injection.rs` or the fuzz targets).
 
+mod common;
+
 use std::collections::BTreeMap;
 
 fn check(model: &str) -> Result<jitsi_topology::Checked, jitsi_topology::Report> {
@@ -147,12 +149,12 @@ fn many_unknown_keys_are_refused_within_bounds() {
 /// Found while checking `secrets init` against the model: the model has three secrets
 /// (`secrets.focus`, `secrets.jvb`, and `secrets.turn` with a TURN server, as in
 /// `examples/turn.yaml`), but `jitsi-topology secrets init DIR` creates only `focus` and
-/// `jvb` (`NAMES` in src/bin/jitsi-topology/secrets.rs), so the TURN example's
+/// `jvb` (`NAMES` in cli/src/secrets.rs), so the TURN example's
 /// `{file: /etc/jitsi-topology/secrets/turn}` has no command that makes it.
 #[test]
 fn secrets_init_creates_every_secret_the_model_names() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jitsi-topology"))
+    let out = std::process::Command::new(common::cli())
         .args(["secrets", "init"])
         .arg(dir.path())
         .output()

@@ -18,13 +18,14 @@
 //! One input within the size limit is still costly: a model made of many unknown keys (see
 //! the ignored `many_unknown_keys_are_refused_within_bounds` in `tests/safety_findings.rs`).
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const CLI: &str = env!("CARGO_BIN_EXE_jitsi-topology");
 const MB: u64 = 1024 * 1024;
 
 struct Run {
@@ -53,7 +54,7 @@ fn validate(model: &Path, stdin: Option<&[u8]>, limit: u64) -> Run {
     if time.is_file() {
         cmd.arg(time).arg("-f").arg("%M").arg("-o").arg(&report);
     }
-    cmd.arg(CLI).arg("validate");
+    cmd.arg(common::cli()).arg("validate");
     cmd.arg(if stdin.is_some() {
         Path::new("-")
     } else {

@@ -15,6 +15,8 @@
 //! checks that the diffs of secret files are withheld) and the Nix functions (they accept
 //! only `{file}` secrets and run this CLI).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,7 +24,6 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const CLI: &str = env!("CARGO_BIN_EXE_jitsi-topology");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Distinctive secrets: each is searched for whole and by its distinctive middle.
@@ -67,7 +68,7 @@ fn model(source: &str, secret_dir: &Path) -> String {
 }
 
 fn cli(args: &[&str]) -> Output {
-    Command::new(CLI)
+    Command::new(common::cli())
         .args(args)
         .env("JT_SAFETY_FOCUS", FOCUS)
         .env("JT_SAFETY_JVB", JVB)

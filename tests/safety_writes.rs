@@ -7,12 +7,12 @@
 //! part of it, then the filesystem is shrunk (`mount -o remount`) so that staging the second
 //! render's tree runs out of space (bytes) or of inodes (files) partway through.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-
-const CLI: &str = env!("CARGO_BIN_EXE_jitsi-topology");
 
 /// Runs `script` as root in a private mount namespace with `$OUT_FS` (a fresh folder) as a
 /// 4 MiB tmpfs; returns its exit status and output, or `None` when namespaces are unavailable.
@@ -36,7 +36,7 @@ fn in_private_mount_namespace(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.env("CLI", CLI);
+    cmd.env("CLI", common::cli());
     let out = cmd.output().expect("run unshare");
     Some((
         out.status.success(),
