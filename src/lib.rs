@@ -44,6 +44,7 @@ pub mod release;
 pub mod render;
 pub mod resolve;
 pub mod schema;
+pub mod shards;
 pub mod validate;
 
 use std::collections::{BTreeMap, HashMap};

@@ -2,8 +2,9 @@
 //!
 //! Every type here derives a JSON Schema (`schemas/topology.schema.json`), and every doc
 //! comment becomes a description in it, so editors show them. Loading is strict: unknown
-//! keys are errors (see [`mod@crate::load`]). Nothing here is derived or defaulted by policy;
-//! names and version choices are made once, in [`crate::resolve`].
+//! keys are errors (see [`mod@crate::load`]). Nothing here is derived or defaulted by policy:
+//! the two forms of shards are read through [`crate::shards`] (which names the single shard),
+//! and names and version choices are made once, in [`crate::resolve`].
 
 use std::fmt;
 use std::net::IpAddr;
@@ -437,71 +438,5 @@ mod networks {
         d: D,
     ) -> Result<Option<Vec<IpNet>>, D::Error> {
         Ok(Option::<Vec<Network>>::deserialize(d)?.map(|v| v.into_iter().map(|n| n.0).collect()))
-    }
-}
-
-/// One shard as validation and resolution see it, whichever form the model used: the
-/// top-level `signaling` is one shard named `shard` (the id Debian's jvb.conf uses).
-#[derive(Debug, Clone, Copy)]
-pub struct ShardView<'a> {
-    /// Its index in `shards`, or `None` for the top-level `signaling`.
-    pub index: Option<usize>,
-    /// Its name.
-    pub name: &'a str,
-    /// Its signalling host.
-    pub signaling: &'a Signaling,
-    /// Its own `bridge_networks`, else the top-level ones.
-    pub bridge_networks: Option<&'a Vec<IpNet>>,
-}
-
-impl ShardView<'_> {
-    /// The JSON Pointer of a field of its signalling host.
-    pub fn signaling_path(&self, field: &str) -> String {
-        match self.index {
-            None => format!("/signaling/{field}"),
-            Some(i) => format!("/shards/{i}/signaling/{field}"),
-        }
-    }
-
-    /// The JSON Pointer of its `bridge_networks`.
-    pub fn networks_path(&self) -> String {
-        match self.index {
-            Some(i) if self.bridge_networks.is_some() => format!("/shards/{i}/bridge_networks"),
-            _ => "/bridge_networks".to_owned(),
-        }
-    }
-}
-
-impl Topology {
-    /// Every shard, in model order (one for the single-shard form).
-    pub fn shard_views(&self) -> Vec<ShardView<'_>> {
-        match (&self.shards, &self.signaling) {
-            (Some(shards), _) => shards
-                .iter()
-                .enumerate()
-                .map(|(i, s)| ShardView {
-                    index: Some(i),
-                    name: &s.name,
-                    signaling: &s.signaling,
-                    bridge_networks: s.bridge_networks.as_ref().or(self.bridge_networks.as_ref()),
-                })
-                .collect(),
-            (None, Some(signaling)) => vec![ShardView {
-                index: None,
-                name: "shard",
-                signaling,
-                bridge_networks: self.bridge_networks.as_ref(),
-            }],
-            (None, None) => Vec::new(),
-        }
-    }
-
-    /// Whether `bridge` serves the shard named `shard`.
-    pub fn serves(&self, bridge: &Bridge, shard: &str) -> bool {
-        self.shards.is_none()
-            || bridge
-                .shards
-                .as_ref()
-                .is_none_or(|names| names.iter().any(|n| n == shard))
     }
 }

@@ -637,7 +637,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         },
         ReadSecret::File(path) => Secret::File { path: path.clone() },
     };
-    let views = t.shard_views();
+    let views = crate::shards::views(t);
     let sharded = t.shards.is_some();
     let relays = relays(t);
     let features = crate::release::find(release).unwrap_or_else(crate::release::newest);
@@ -660,7 +660,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             },
             shards: views
                 .iter()
-                .filter(|v| t.serves(b, v.name))
+                .filter(|v| crate::shards::serves(t, b, v.name))
                 .map(|v| BridgeShard {
                     id: v.name.to_owned(),
                     host: v.signaling.host.clone(),
@@ -688,7 +688,11 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
     let shards = views
         .iter()
         .map(|v| {
-            let serving: Vec<&Bridge> = t.bridges.iter().filter(|b| t.serves(b, v.name)).collect();
+            let serving: Vec<&Bridge> = t
+                .bridges
+                .iter()
+                .filter(|b| crate::shards::serves(t, b, v.name))
+                .collect();
             SignalingHost {
                 shard: v.name.to_owned(),
                 sharded,

@@ -370,7 +370,7 @@ fn hosts(t: &Topology, out: &mut Vec<Diagnostic>) {
             ));
         }
     };
-    for shard in t.shard_views() {
+    for shard in crate::shards::views(t) {
         check(shard.signaling_path("host"), &shard.signaling.host);
     }
     if let Some(door) = &t.front_door {
@@ -435,8 +435,7 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
             "run coturn on a host of its own or on a signalling host",
         ));
     }
-    if let Some(sig) = t
-        .shard_views()
+    if let Some(sig) = crate::shards::views(t)
         .iter()
         .find(|v| v.signaling.host == turn.host)
         && sig.signaling.address != turn.address
@@ -508,7 +507,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
         )),
         _ => {}
     }
-    let views = t.shard_views();
+    let views = crate::shards::views(t);
     // Every host has exactly one role.
     let mut roles: BTreeMap<&str, String> = BTreeMap::new();
     let mut addresses: BTreeMap<IpAddr, String> = BTreeMap::new();
@@ -574,7 +573,11 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
                 "use the signalling host's address on the network the bridges share with it",
             ));
         }
-        let serving = t.bridges.iter().filter(|b| t.serves(b, v.name)).count();
+        let serving = t
+            .bridges
+            .iter()
+            .filter(|b| crate::shards::serves(t, b, v.name))
+            .count();
         if serving == 0 && !t.bridges.is_empty() {
             out.push(Diagnostic::error(
                 "shard-without-bridges",
@@ -912,7 +915,7 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
         .map(|r| format!("`{}`", printable(r)))
         .collect::<Vec<_>>()
         .join(", ");
-    for v in t.shard_views() {
+    for v in crate::shards::views(t) {
         let region_path = v.signaling_path("region");
         if let Some(region) = &v.signaling.region {
             if !name_ok(region) {
@@ -1007,7 +1010,7 @@ pub(crate) fn parse_memory(s: &str) -> Option<u64> {
 
 fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
     let mut reported: Vec<String> = Vec::new();
-    for v in t.shard_views() {
+    for v in crate::shards::views(t) {
         let Some(nets) = v.bridge_networks else {
             continue;
         };
@@ -1034,7 +1037,7 @@ fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
         }
         for (i, b) in t.bridges.iter().enumerate() {
-            if t.serves(b, v.name)
+            if crate::shards::serves(t, b, v.name)
                 && !nets.is_empty()
                 && !nets.iter().any(|n| n.contains(&b.address))
             {
