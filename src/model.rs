@@ -354,9 +354,15 @@ pub enum Trust {
     Ca {
         /// Absolute path, on every host, of the CA certificate (PEM) to trust.
         ca_certificate: String,
-        /// Absolute path, on the signalling host, of prosody's certificate for `auth.<domain>`.
+        /// Absolute path, on the signalling host, of prosody's certificate for `auth.<domain>`
+        /// (prosody's config names it there). Not `/etc/prosody/certs/auth.<domain>.crt`:
+        /// jitsi-meet-prosody's installer replaces that file with a link to a self-signed
+        /// certificate of its own on a first install.
+        #[schemars(example = "/etc/ssl/jitsi/auth.meet.example.com.crt")]
         certificate: String,
-        /// Absolute path, on the signalling host, of its private key.
+        /// Absolute path, on the signalling host, of its private key, readable by the
+        /// `prosody` user. Not `/etc/prosody/certs/auth.<domain>.key` (the installer replaces it).
+        #[schemars(example = "/etc/ssl/jitsi/auth.meet.example.com.key")]
         key: String,
     },
     /// Bridges do not verify prosody's certificate. Anyone on the path can then read the

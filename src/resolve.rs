@@ -144,8 +144,8 @@ impl Paths {
             secret_config_helper: format!("{LIBEXEC_DIR}/secret-config"),
             web_jaas_includes: "/etc/jitsi/meet/jaas/*.conf".into(),
             web_public: "/etc/jitsi/meet/public/".into(),
-            domain_certificate: format!("/etc/prosody/certs/{domain}.crt"),
-            domain_key: format!("/etc/prosody/certs/{domain}.key"),
+            domain_certificate: prosody_installer_certificate(domain).0,
+            domain_key: prosody_installer_certificate(domain).1,
         }
     }
 }
@@ -183,6 +183,35 @@ impl Packages {
             firewall: vec!["nftables"],
         }
     }
+}
+
+/// The certificate and key jitsi-meet-prosody's installer makes for `name`, as prosody's
+/// config names them: `/etc/prosody/certs/NAME.crt` and `.key`, links to a self-signed pair
+/// that `prosodyctl cert generate` wrote into /var/lib/prosody.
+pub fn prosody_installer_certificate(name: &str) -> (String, String) {
+    (
+        format!("/etc/prosody/certs/{name}.crt"),
+        format!("/etc/prosody/certs/{name}.key"),
+    )
+}
+
+/// The files jitsi-meet-prosody's postinst replaces with links to a self-signed pair of its
+/// own on a first install (when /var/lib/prosody has no certificate for the name yet): the
+/// domain's and `auth.<domain>`'s pair in /etc/prosody/certs, and the copy of the latter it
+/// trusts in /usr/local/share/ca-certificates (jitsi/jitsi-meet
+/// debian/jitsi-meet-prosody.postinst at Pie-D/jitsi-meet@abf901a, l.223-230 and l.234-244).
+/// An operator's file at one of these paths would be lost there.
+pub fn replaced_by_prosody_installer(domain: &str) -> Vec<String> {
+    let auth = format!("auth.{domain}");
+    let (crt, key) = prosody_installer_certificate(domain);
+    let (auth_crt, auth_key) = prosody_installer_certificate(&auth);
+    vec![
+        crt,
+        key,
+        auth_crt,
+        auth_key,
+        format!("/usr/local/share/ca-certificates/{auth}.crt"),
+    ]
 }
 
 /// A fully resolved deployment.
@@ -617,10 +646,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         Trust::Ca {
             certificate, key, ..
         } => (certificate.clone(), key.clone()),
-        _ => (
-            format!("/etc/prosody/certs/{}.crt", names.auth_domain),
-            format!("/etc/prosody/certs/{}.key", names.auth_domain),
-        ),
+        _ => prosody_installer_certificate(&names.auth_domain),
     };
     let trust = match &t.trust {
         Trust::Distribute => TrustPlan::Distribute,

@@ -68,7 +68,7 @@ pub(crate) fn validate_and_read(
     turn(t, &mut out);
     regions(t, &mut out);
     networks(t, &mut out);
-    trust(&t.trust, &mut out);
+    trust(t, &mut out);
     firewall(t, &mut out);
     (out, read)
 }
@@ -217,6 +217,8 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
         Tls::Own { certificate, key } => {
             check_path("/tls/certificate", certificate, "the certificate path", out);
             check_path("/tls/key", key, "the key path", out);
+            not_replaced_by_installer(t, "/tls/certificate", certificate, out);
+            not_replaced_by_installer(t, "/tls/key", key, out);
             if certificate == key {
                 out.push(Diagnostic::error(
                     "tls-same-file",
@@ -1069,13 +1071,39 @@ fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn trust(trust: &Trust, out: &mut Vec<Diagnostic>) {
-    match trust {
+/// A file of the operator's at a path jitsi-meet-prosody's installer replaces would be lost on
+/// the first install, which runs before any of our steps can protect it.
+fn not_replaced_by_installer(t: &Topology, path: &str, value: &str, out: &mut Vec<Diagnostic>) {
+    if crate::resolve::replaced_by_prosody_installer(&t.domain)
+        .iter()
+        .any(|p| p == value)
+    {
+        let name = value.rsplit('/').next().unwrap_or(value);
+        out.push(Diagnostic::error(
+            "path-replaced-by-installer",
+            path,
+            format!(
+                "jitsi-meet-prosody's installer replaces {value} with a link to a self-signed \
+                 certificate of its own on a first install, so your file would be lost"
+            ),
+            format!(
+                "keep the file outside the installer's paths, e.g. /etc/ssl/jitsi/{name}; the \
+                 rendered prosody config names it there and the installer leaves it alone"
+            ),
+        ));
+    }
+}
+
+fn trust(t: &Topology, out: &mut Vec<Diagnostic>) {
+    match &t.trust {
         Trust::Distribute => {}
         Trust::Ca { ca_certificate, certificate, key } => {
             check_path("/trust/ca_certificate", ca_certificate, "the CA certificate path", out);
             check_path("/trust/certificate", certificate, "the certificate path", out);
             check_path("/trust/key", key, "the key path", out);
+            not_replaced_by_installer(t, "/trust/ca_certificate", ca_certificate, out);
+            not_replaced_by_installer(t, "/trust/certificate", certificate, out);
+            not_replaced_by_installer(t, "/trust/key", key, out);
         }
         Trust::Insecure => out.push(Diagnostic::warning(
             "trust-insecure",

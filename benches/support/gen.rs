@@ -137,7 +137,7 @@ pub fn topology(spec: Spec) -> String {
         // Several shards share one CA for auth.DOMAIN (distribute would draw a warning).
         let _ = writeln!(
             y,
-            "trust:\n  mode: ca\n  ca_certificate: /etc/ssl/certs/{d}-internal-ca.pem\n  certificate: /etc/prosody/certs/auth.{d}.crt\n  key: /etc/prosody/certs/auth.{d}.key"
+            "trust:\n  mode: ca\n  ca_certificate: /etc/ssl/certs/{d}-internal-ca.pem\n  certificate: /etc/ssl/jitsi/auth.{d}.crt\n  key: /etc/ssl/jitsi/auth.{d}.key"
         );
     }
     y.push_str(

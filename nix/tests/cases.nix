@@ -195,7 +195,7 @@ in
     "with an operator CA, bridges trust it and prosody presents its certificate" =
       (shardedHost "jvb1.meet.example.com").bridge.caCertificate == "/etc/ssl/certs/meet-internal-ca.pem"
       && (shardedHost "shard-a.meet.example.com").signaling.authCertificate.cert
-        == "/etc/prosody/certs/auth.meet.example.com.crt";
+        == "/etc/ssl/jitsi/auth.meet.example.com.crt";
   };
 
   # The NixOS module itself, evaluated with a stand-in for nixpkgs' module system.

@@ -50,7 +50,7 @@
   trust = {
     mode = "ca";
     ca_certificate = "/etc/ssl/certs/meet-internal-ca.pem";
-    certificate = "/etc/prosody/certs/auth.meet.example.com.crt";
-    key = "/etc/prosody/certs/auth.meet.example.com.key";
+    certificate = "/etc/ssl/jitsi/auth.meet.example.com.crt";
+    key = "/etc/ssl/jitsi/auth.meet.example.com.key";
   };
 }

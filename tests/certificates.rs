@@ -1,0 +1,309 @@
+//! Certificates that exist at every point of a deployment, whatever Jitsi's own installers do.
+//!
+//! - `trust: ca`: jitsi-meet-prosody's postinst replaces `/etc/prosody/certs/auth.DOMAIN.*`
+//!   with links to a fresh self-signed pair on a first install. The manifest's steps are
+//!   walked under a root folder with a stand-in of that part of the postinst
+//!   (`tests/certificates/prosody-postinst-certs`, every line citing the upstream script);
+//!   prosody's own config loader then says which certificate prosody serves for
+//!   `auth.DOMAIN`, and openssl checks that it chains to the operator's CA.
+//!
+//! A tool that is not installed skips its test (`skipped: ...`), unless
+//! `JT_REQUIRE_REAL_CONSUMERS=1` (set by `scripts/test`), which makes it fail.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use jitsi_topology::bundle::{Role, Step};
+use jitsi_topology::model::Trust;
+use serde_json::Value;
+
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+fn require_all() -> bool {
+    std::env::var("JT_REQUIRE_REAL_CONSUMERS").is_ok_and(|v| v == "1")
+}
+
+/// `Some(path)` of a tool on PATH; `None` (a skip, or a failure under
+/// `JT_REQUIRE_REAL_CONSUMERS=1`) when it is missing.
+fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            !require_all(),
+            "{name} is not installed (scripts/install-test-deps installs it)"
+        );
+        eprintln!("skipped: {name} not installed");
+    }
+    found
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "exit {:?}\n{}{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `path` (absolute on the host) inside `root`.
+fn under(root: &Path, path: &str) -> PathBuf {
+    root.join(path.trim_start_matches('/'))
+}
+
+/// An operator's CA and the certificate it signed for `name`, written where the model says.
+fn operator_pki(openssl: &Path, root: &Path, name: &str, ca: &str, cert: &str, key: &str) {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let s = scratch.path();
+    let ok = |cmd: &mut Command| {
+        let out = run(cmd);
+        assert!(out.status.success(), "openssl failed: {}", describe(&out));
+    };
+    ok(Command::new(openssl)
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
+        .args(["-subj", "/CN=operator test CA"])
+        .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+        .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        .arg("-keyout")
+        .arg(s.join("ca.key"))
+        .arg("-out")
+        .arg(s.join("ca.crt")));
+    ok(Command::new(openssl)
+        .args(["req", "-new", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:P-256", "-nodes"])
+        .args(["-subj", &format!("/CN={name}")])
+        .arg("-keyout")
+        .arg(s.join("leaf.key"))
+        .arg("-out")
+        .arg(s.join("leaf.csr")));
+    fs::write(
+        s.join("leaf.ext"),
+        format!("subjectAltName=DNS:{name}\nextendedKeyUsage=serverAuth\n"),
+    )
+    .expect("write ext");
+    ok(Command::new(openssl)
+        .args(["x509", "-req", "-days", "2", "-in"])
+        .arg(s.join("leaf.csr"))
+        .arg("-CA")
+        .arg(s.join("ca.crt"))
+        .arg("-CAkey")
+        .arg(s.join("ca.key"))
+        .arg("-CAcreateserial")
+        .arg("-extfile")
+        .arg(s.join("leaf.ext"))
+        .arg("-out")
+        .arg(s.join("leaf.crt")));
+    for (from, to) in [("ca.crt", ca), ("leaf.crt", cert), ("leaf.key", key)] {
+        let to = under(root, to);
+        fs::create_dir_all(to.parent().expect("absolute path")).expect("mkdir");
+        fs::copy(s.join(from), &to).expect("place the operator's file");
+    }
+}
+
+/// The options prosody's own config loader (`core.configmanager`) reads from `config`.
+fn prosody_options(lua: &Path, config: &Path) -> Value {
+    let mut child = Command::new(lua)
+        .arg(Path::new(REPO).join("tests/consumers/prosody_config_server.lua"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start lua");
+    writeln!(child.stdin.take().expect("stdin"), "{}", config.display()).expect("write path");
+    let out = child.wait_with_output().expect("lua");
+    let reply: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("prosody's loader: {e}: {}", describe(&out)));
+    assert_eq!(
+        reply["ok"], true,
+        "prosody would not load {config:?}: {reply}"
+    );
+    reply["config"].clone()
+}
+
+/// The public key of a certificate or of a private key, as openssl prints it.
+fn public_key(openssl: &Path, file: &Path, certificate: bool) -> String {
+    let out = if certificate {
+        run(Command::new(openssl)
+            .args(["x509", "-noout", "-pubkey", "-in"])
+            .arg(file))
+    } else {
+        run(Command::new(openssl)
+            .args(["pkey", "-pubout", "-in"])
+            .arg(file))
+    };
+    assert!(
+        out.status.success(),
+        "openssl on {file:?}: {}",
+        describe(&out)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Walks a signalling host's steps under `root`: the package installation runs the stand-in
+/// of jitsi-meet-prosody's postinst, write-files writes the rendered files, a trust-import of a
+/// file already on the host copies it. Returns what it did, one line per step.
+fn walk_signaling_steps(host: &jitsi_topology::bundle::Host, root: &Path, domain: &str) -> String {
+    let mut log = String::new();
+    for step in &host.steps {
+        match step {
+            Step::InstallPackages { packages, .. } => {
+                if packages.iter().any(|p| p == "jitsi-meet-prosody") {
+                    log += &postinst(root, domain);
+                }
+            }
+            Step::WriteFiles { files, .. } => {
+                for path in files {
+                    let f = host.files.iter().find(|f| &f.path == path).expect("file");
+                    let to = under(root, path);
+                    fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+                    fs::write(&to, &f.content).expect("write rendered file");
+                }
+                log += &format!("write-files: {} files\n", files.len());
+            }
+            Step::TrustImport {
+                from_host: None,
+                source,
+                destination,
+                ..
+            } => {
+                let to = under(root, destination);
+                fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+                fs::copy(under(root, source), &to).expect("trust-import copies");
+                log += &format!("trust-import: {source} -> {destination}\n");
+            }
+            _ => {}
+        }
+    }
+    log
+}
+
+/// The stand-in of jitsi-meet-prosody's postinst (its certificate part) under `root`.
+fn postinst(root: &Path, domain: &str) -> String {
+    let out = run(
+        Command::new(Path::new(REPO).join("tests/certificates/prosody-postinst-certs"))
+            .arg(root)
+            .arg(domain),
+    );
+    assert!(
+        out.status.success(),
+        "stand-in postinst: {}",
+        describe(&out)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn with_trust_ca_prosody_serves_the_operators_certificate_after_jitsi_meet_prosodys_installer() {
+    let (Some(openssl), Some(lua)) = (tool("openssl"), tool("lua5.4")) else {
+        return;
+    };
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for entry in fs::read_dir(Path::new(REPO).join("examples")).expect("examples") {
+        let path = entry.expect("entry").path();
+        let text = fs::read_to_string(&path).expect("read example");
+        let loaded = jitsi_topology::load(&text).expect("example loads");
+        let Trust::Ca {
+            ca_certificate,
+            certificate,
+            key,
+        } = &loaded.topology.trust
+        else {
+            continue;
+        };
+        let env = |_: &str| Some("a-test-secret-of-sufficient-length".to_owned());
+        let rendered = jitsi_topology::render(&text, &env)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let domain = loaded.topology.domain.clone();
+        let auth = format!("auth.{domain}");
+        for host in rendered
+            .bundle
+            .hosts
+            .iter()
+            .filter(|h| h.roles.contains(&Role::Signaling))
+        {
+            checked += 1;
+            let label = format!(
+                "{} {}",
+                path.file_name().unwrap().to_string_lossy(),
+                host.name
+            );
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let root = tmp.path();
+            // Before the deployment the operator put the CA and prosody's pair where the model says.
+            operator_pki(&openssl, root, &auth, ca_certificate, certificate, key);
+            let operators = fs::read(under(root, certificate)).expect("operator's certificate");
+            let mut log = walk_signaling_steps(host, root, &domain);
+            // The worst case of a later upgrade: the probe fires again with our config in place.
+            for ext in ["crt", "key"] {
+                let _ = fs::remove_file(root.join(format!("var/lib/prosody/{auth}.{ext}")));
+            }
+            log += "-- the probe fires again with our files in place --\n";
+            log += &postinst(root, &domain);
+
+            // A short path: prosody 0.12 cannot name the line of a duplicate option in a file
+            // whose path Lua shortens (over 60 characters), and fails instead.
+            let config = root.join("p.cfg.lua");
+            fs::copy(
+                under(root, &format!("/etc/prosody/conf.avail/{domain}.cfg.lua")),
+                &config,
+            )
+            .expect("copy prosody's config");
+            let options = prosody_options(&lua, &config);
+            let ssl = &options[&auth]["ssl"];
+            let (Some(served), Some(served_key)) =
+                (ssl["certificate"].as_str(), ssl["key"].as_str())
+            else {
+                failures.push(format!(
+                    "{label}: no ssl for {auth} in prosody's config: {ssl}"
+                ));
+                continue;
+            };
+            let served_path = under(root, served);
+            let verify = run(Command::new(&openssl)
+                .arg("verify")
+                .arg("-CAfile")
+                .arg(under(root, ca_certificate))
+                .arg(&served_path));
+            let same_key = public_key(&openssl, &served_path, true)
+                == public_key(&openssl, &under(root, served_key), false);
+            let kept = fs::symlink_metadata(under(root, certificate))
+                .is_ok_and(|m| m.file_type().is_file())
+                && fs::read(under(root, certificate)).ok().as_deref() == Some(&operators[..]);
+            println!(
+                "{label} (stand-in postinst):\n{log}prosody serves {served} for {auth}: \
+                 chains to the operator's CA: {}; key matches: {same_key}; the operator's \
+                 {certificate} kept: {kept}",
+                verify.status.success()
+            );
+            if !verify.status.success() || !same_key || !kept {
+                failures.push(format!(
+                    "{label}: after jitsi-meet-prosody's installer prosody serves {served} for \
+                     {auth}, which {} to the operator's CA {ca_certificate} (key matches: \
+                     {same_key}; the operator's {certificate} kept as it was: {kept}); bridges \
+                     that trust only that CA refuse prosody\n{}",
+                    if verify.status.success() {
+                        "chains"
+                    } else {
+                        "does not chain"
+                    },
+                    describe(&verify)
+                ));
+            }
+        }
+    }
+    assert!(checked > 0, "no example has trust: ca");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
