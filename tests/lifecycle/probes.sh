@@ -1,0 +1,64 @@
+# Helpers for the probes of tests/lifecycle/postinst.tsv, sourced by tests/lifecycle.rs (bash)
+# before each probe and each self-test break. Our own code: it asks the questions the package
+# scripts ask, with the tools they call (hocon from Debian's ruby-hocon, grep, test, jq).
+#
+# Set by the test: ROOT (one host's rendered tree, the host's / ), MANIFEST (the render's
+# manifest.json), HOST (the host's name in it). Set here: DOMAIN (our debconf answer to
+# jitsi-videobridge/jvb-hostname, which every one of these postinsts reads), AUTH.
+# The test then sets F, the row's file under ROOT.
+
+# Our preseeded answer to a debconf question (empty when we preseed none).
+debconf() {
+  awk -F'\t' -v q="$1" '$2 == q { print $4; exit }' "$ROOT/etc/jitsi-topology/debconf.selections"
+}
+
+DOMAIN=$(debconf jitsi-videobridge/jvb-hostname)
+AUTH="auth.$DOMAIN"
+
+# unchanged_by CMD ARG...: runs CMD on a copy of $F (each `{}` in the arguments is the copy's
+# path); true when the command succeeds and leaves the copy byte for byte as $F. For actions
+# a script runs unconditionally (a `hocon set`, a `sed -i`): they change nothing only if the
+# file already says exactly what they would write.
+unchanged_by() {
+  local copy rc args=() a
+  copy=$(mktemp)
+  cp "$F" "$copy"
+  for a in "$@"; do args+=("${a//\{\}/$copy}"); done
+  if "${args[@]}" >/dev/null 2>&1; then
+    cmp -s "$F" "$copy"
+    rc=$?
+  else
+    rc=1
+  fi
+  rm -f "$copy"
+  return "$rc"
+}
+
+# owned_by DIR OWNER GROUP: true when the script's `chown -R OWNER:GROUP DIR` would change
+# nothing the manifest says (every file of $HOST under DIR has that owner and group), or when
+# a statoverride step of $HOST lists DIR (then the script skips the chown and chmod).
+owned_by() {
+  jq -e --arg h "$HOST" --arg d "$1" --arg o "$2" --arg g "$3" '
+    .hosts[] | select(.name == $h)
+    | (any(.steps[]; .action == "statoverride" and .path == $d))
+      or all(.files[] | select(.path | startswith($d + "/")); .owner == $o and .group == $g)
+  ' "$MANIFEST" >/dev/null
+}
+
+# set_owner PATH OWNER GROUP: the self-test's break for owned_by (edits the manifest copy).
+set_owner() {
+  local t
+  t=$(mktemp)
+  jq --arg h "$HOST" --arg p "$1" --arg o "$2" --arg g "$3" '
+    (.hosts[] | select(.name == $h) | .steps) |= map(select(.action != "statoverride"))
+    | (.hosts[] | select(.name == $h) | .files[] | select(.path == $p)) |= (.owner = $o | .group = $g)
+  ' "$MANIFEST" >"$t" && cat "$t" >"$MANIFEST"
+  rm -f "$t"
+}
+
+# set_debconf QUESTION VALUE: the self-test's break for probes that depend on an answer.
+set_debconf() {
+  local sel="$ROOT/etc/jitsi-topology/debconf.selections"
+  sed -i "/\t$(printf '%s' "$1" | sed 's|/|\\/|g')\t/d" "$sel"
+  printf 'jitsi-meet-web-config\t%s\tstring\t%s\n' "$1" "$2" >>"$sel"
+}
