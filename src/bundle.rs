@@ -195,7 +195,7 @@ pub struct FirewallRule {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub port_ranges: Vec<[u16; 2]>,
     /// Source networks; `null` means from anywhere.
-    #[schemars(with = "Option<Vec<crate::schema::IpNetwork>>")]
+    #[schemars(with = "Option<Vec<crate::net::IpNetwork>>")]
     pub sources: Option<Vec<IpNet>>,
     /// `accept` or `drop`.
     pub action: String,

@@ -181,6 +181,17 @@ impl fmt::Display for Report {
 
 impl std::error::Error for Report {}
 
+/// Shows at most 64 characters of a user's string, with control characters escaped.
+pub(crate) fn printable(s: &str) -> String {
+    let cut: String = s.chars().take(64).collect();
+    let shown = cut.escape_debug().to_string();
+    if s.chars().count() > 64 {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

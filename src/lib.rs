@@ -37,50 +37,29 @@
 pub mod bundle;
 pub mod diagnostic;
 pub mod escape;
+mod identity;
+mod installer;
 pub mod load;
 pub mod model;
+mod net;
 pub mod plan;
 pub mod release;
 pub mod render;
 pub mod resolve;
 pub mod schema;
+mod secret;
 pub mod shards;
 pub mod validate;
-
-use std::collections::{BTreeMap, HashMap};
 
 pub use bundle::{Bundle, Manifest};
 pub use diagnostic::{Diagnostic, Report, Severity};
 pub use load::{Loaded, load};
 pub use model::Topology;
 pub use resolve::Deployment;
+pub use secret::SecretEnv;
 
 /// This library's version (the CLI, the C ABI and the Python package share it).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// Supplies `{env}` secrets. The core never reads the process environment itself.
-pub trait SecretEnv {
-    /// The value of variable `name`, if set.
-    fn var(&self, name: &str) -> Option<String>;
-}
-
-impl SecretEnv for BTreeMap<String, String> {
-    fn var(&self, name: &str) -> Option<String> {
-        self.get(name).cloned()
-    }
-}
-
-impl SecretEnv for HashMap<String, String> {
-    fn var(&self, name: &str) -> Option<String> {
-        self.get(name).cloned()
-    }
-}
-
-impl<F: Fn(&str) -> Option<String>> SecretEnv for F {
-    fn var(&self, name: &str) -> Option<String> {
-        self(name)
-    }
-}
 
 /// Why the pipeline stopped.
 #[derive(Debug, thiserror::Error)]

@@ -10,9 +10,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::diagnostic::{Diagnostic, Report, pointer};
+use crate::diagnostic::{Diagnostic, Report, pointer, printable};
 use crate::model::Topology;
-use crate::validate::printable;
 
 /// The largest model accepted, in bytes. A real topology of ten thousand bridges is under
 /// 2 MB; anything much larger is a mistake or an attack.

@@ -73,7 +73,7 @@ pub struct Topology {
     /// Every bridge address must lie inside one of them. Default: exactly each bridge's own
     /// address.
     #[serde(default, deserialize_with = "networks::optional")]
-    #[schemars(with = "Option<Vec<crate::schema::IpNetwork>>", example = vec!["10.0.0.0/24"])]
+    #[schemars(with = "Option<Vec<crate::net::IpNetwork>>", example = vec!["10.0.0.0/24"])]
     pub bridge_networks: Option<Vec<IpNet>>,
 
     /// How bridges come to trust the certificate prosody presents for `auth.<domain>`.
@@ -280,7 +280,7 @@ pub struct Shard {
     /// the shard must lie inside one. Default: the top-level `bridge_networks`, else each
     /// serving bridge's own address.
     #[serde(default, deserialize_with = "networks::optional")]
-    #[schemars(with = "Option<Vec<crate::schema::IpNetwork>>", example = vec!["10.0.1.0/24"])]
+    #[schemars(with = "Option<Vec<crate::net::IpNetwork>>", example = vec!["10.0.1.0/24"])]
     pub bridge_networks: Option<Vec<IpNet>>,
 }
 
@@ -383,12 +383,12 @@ pub struct Firewall {
     pub default_drop: bool,
     /// Networks allowed to reach every port of every host (SSH, monitoring).
     #[serde(default, deserialize_with = "networks::list")]
-    #[schemars(with = "Vec<crate::schema::IpNetwork>", example = vec!["192.0.2.0/24"])]
+    #[schemars(with = "Vec<crate::net::IpNetwork>", example = vec!["192.0.2.0/24"])]
     pub admin_networks: Vec<IpNet>,
     /// Networks allowed to reach each bridge's private HTTP API (health, statistics) on TCP
     /// 8080. Default: none (it stays on loopback).
     #[serde(default, deserialize_with = "networks::list")]
-    #[schemars(with = "Vec<crate::schema::IpNetwork>", example = vec!["192.0.2.64/26"])]
+    #[schemars(with = "Vec<crate::net::IpNetwork>", example = vec!["192.0.2.64/26"])]
     pub monitoring_networks: Vec<IpNet>,
 }
 

@@ -6,8 +6,11 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Serialize, Serializer};
 
+use crate::identity::{nickname, relay_id, relays};
+pub use crate::installer::{prosody_installer_certificate, replaced_by_prosody_installer};
 use crate::model::{Bridge, ProsodySeries, SecretString, Tls, Topology, Trust};
-use crate::validate::{ReadSecret, ReadSecrets, is_non_public};
+use crate::net::is_non_public;
+use crate::secret::{ReadSecret, ReadSecrets};
 
 /// HTTPS, where nginx serves the site and the front door reaches the shards.
 pub const HTTPS_PORT: u16 = 443;
@@ -183,35 +186,6 @@ impl Packages {
             firewall: vec!["nftables"],
         }
     }
-}
-
-/// The certificate and key jitsi-meet-prosody's installer makes for `name`, as prosody's
-/// config names them: `/etc/prosody/certs/NAME.crt` and `.key`, links to a self-signed pair
-/// that `prosodyctl cert generate` wrote into /var/lib/prosody.
-pub fn prosody_installer_certificate(name: &str) -> (String, String) {
-    (
-        format!("/etc/prosody/certs/{name}.crt"),
-        format!("/etc/prosody/certs/{name}.key"),
-    )
-}
-
-/// The files jitsi-meet-prosody's postinst replaces with links to a self-signed pair of its
-/// own on a first install (when /var/lib/prosody has no certificate for the name yet): the
-/// domain's and `auth.<domain>`'s pair in /etc/prosody/certs, and the copy of the latter it
-/// trusts in /usr/local/share/ca-certificates (jitsi/jitsi-meet
-/// debian/jitsi-meet-prosody.postinst at Pie-D/jitsi-meet@abf901a, l.223-230 and l.234-244).
-/// An operator's file at one of these paths would be lost there.
-pub fn replaced_by_prosody_installer(domain: &str) -> Vec<String> {
-    let auth = format!("auth.{domain}");
-    let (crt, key) = prosody_installer_certificate(domain);
-    let (auth_crt, auth_key) = prosody_installer_certificate(&auth);
-    vec![
-        crt,
-        key,
-        auth_crt,
-        auth_key,
-        format!("/usr/local/share/ca-certificates/{auth}.crt"),
-    ]
 }
 
 /// A fully resolved deployment.
@@ -816,24 +790,4 @@ fn normalized(nets: Vec<IpNet>) -> Vec<IpNet> {
     nets.sort();
     nets.dedup();
     nets
-}
-
-/// Relays are on when the bridges are in more than one region.
-pub(crate) fn relays(t: &Topology) -> bool {
-    let regions: std::collections::BTreeSet<&str> = t
-        .bridges
-        .iter()
-        .filter_map(|b| b.region.as_deref())
-        .collect();
-    regions.len() > 1
-}
-
-/// A bridge's brewery nickname: the model's, or else its host name. Decided here only.
-pub(crate) fn nickname(b: &Bridge) -> &str {
-    b.nickname.as_deref().unwrap_or(&b.host)
-}
-
-/// A bridge's relay id: the model's, or its nickname.
-pub(crate) fn relay_id(b: &Bridge) -> String {
-    b.relay_id.clone().unwrap_or_else(|| nickname(b).to_owned())
 }

@@ -101,22 +101,7 @@ pub fn to_text(schema: &schemars::Schema) -> String {
     text
 }
 
-/// The schema of an IP network in CIDR notation (IPv4 or IPv6).
-pub struct IpNetwork;
-
-impl schemars::JsonSchema for IpNetwork {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "IpNetwork".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "description": "An IPv4 or IPv6 network in CIDR notation, e.g. 10.0.0.0/24 or 2001:db8::/64; a bare address means that one address.",
-            "examples": ["10.0.0.0/24", "2001:db8::/64"]
-        })
-    }
-}
+pub use crate::net::IpNetwork;
 
 #[cfg(test)]
 mod tests {

@@ -10,9 +10,11 @@ use std::net::IpAddr;
 
 use validator::ValidateEmail;
 
-use crate::SecretEnv;
-use crate::diagnostic::{Diagnostic, pointer};
+use crate::diagnostic::{Diagnostic, pointer, printable};
+use crate::identity::{nickname, relay_id, relays};
 use crate::model::{SecretSource, SecretString, Tls, Topology, Trust};
+use crate::net::is_non_public;
+use crate::secret::{ReadSecret, ReadSecrets, SecretEnv};
 
 /// Passwords that shipped as defaults somewhere (docker-jitsi-meet's `.env`, tutorials) and
 /// so are the first ones an attacker tries.
@@ -22,29 +24,6 @@ const KNOWN_DEFAULT_SECRETS: &[&str] = &[
 
 /// The shortest inline secret accepted.
 pub const MIN_SECRET_LEN: usize = 16;
-
-/// A secret as validation read it: the value of an inline or `{env}` secret, or the path of
-/// a `{file}` secret on the hosts (never read here).
-#[derive(Debug, Clone)]
-pub(crate) enum ReadSecret {
-    /// An inline value, or the value of an `{env}` variable.
-    Value(SecretString),
-    /// A file on the target hosts.
-    File(String),
-}
-
-/// The model's secrets, read once (the only read of the caller's environment) and handed on
-/// to resolve. It exists only when every `{env}` variable was set, so a missing variable can
-/// never become an empty password.
-#[derive(Debug, Clone)]
-pub(crate) struct ReadSecrets {
-    /// jicofo's password.
-    pub focus: ReadSecret,
-    /// The bridges' password.
-    pub jvb: ReadSecret,
-    /// The TURN secret, when the model has one.
-    pub turn: Option<ReadSecret>,
-}
 
 /// Checks a loaded model. `env` supplies `{env}` secrets (a missing one is an error).
 pub fn validate(t: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
@@ -100,17 +79,6 @@ fn release(t: &Topology, out: &mut Vec<Diagnostic>) {
                 crate::release::names()
             ),
         ));
-    }
-}
-
-/// Shows at most 64 characters of a user's string, with control characters escaped.
-pub(crate) fn printable(s: &str) -> String {
-    let cut: String = s.chars().take(64).collect();
-    let shown = cut.escape_debug().to_string();
-    if s.chars().count() > 64 {
-        format!("{shown}…")
-    } else {
-        shown
     }
 }
 
@@ -701,32 +669,6 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// True for addresses that cannot be reached from the public internet.
-pub(crate) fn is_non_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64.0.0/10, carrier-grade NAT
-                || o[0] == 0
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00 // fc00::/7, unique local
-                || (s[0] & 0xffc0) == 0xfe80 // fe80::/10, link local
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_non_public(IpAddr::V4(v4)))
-        }
-    }
-}
-
 fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
     if t.bridges.is_empty() {
         out.push(Diagnostic::error(
@@ -805,7 +747,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
         } else {
             at("host")
         };
-        let nick = crate::resolve::nickname(b);
+        let nick = nickname(b);
         // A nickname derived from an invalid host name was reported with the host already.
         let derived_from_bad_host = b.nickname.is_none() && hostname_problem(&b.host).is_some();
         if !derived_from_bad_host
@@ -881,7 +823,7 @@ fn name_ok(s: &str) -> bool {
 }
 
 fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
-    let relays = crate::resolve::relays(t);
+    let relays = relays(t);
     let regions: BTreeMap<&str, usize> = t
         .bridges
         .iter()
@@ -971,7 +913,7 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
             _ => {}
         }
         if relays {
-            let id = crate::resolve::relay_id(b);
+            let id = relay_id(b);
             if let Some(first) = relay_ids.insert(id.clone(), i) {
                 relay_ids.insert(id.clone(), first);
                 out.push(Diagnostic::error(
@@ -1074,7 +1016,7 @@ fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
 /// A file of the operator's at a path jitsi-meet-prosody's installer replaces would be lost on
 /// the first install, which runs before any of our steps can protect it.
 fn not_replaced_by_installer(t: &Topology, path: &str, value: &str, out: &mut Vec<Diagnostic>) {
-    if crate::resolve::replaced_by_prosody_installer(&t.domain)
+    if crate::installer::replaced_by_prosody_installer(&t.domain)
         .iter()
         .any(|p| p == value)
     {
