@@ -1,6 +1,8 @@
 //! The output: per host, the files, packages, accounts, firewall rules and ordered steps of a
 //! deployment, and the manifest that describes them (`schemas/manifest.schema.json`).
 
+use std::borrow::Cow;
+
 use ipnet::IpNet;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -294,105 +296,151 @@ pub enum Step {
     },
 }
 
+// The one definition of the manifest's shape: [`Bundle::manifest`] borrows what it can from
+// the bundle (`'a`) and is what `manifest_json` streams; a manifest read back from JSON owns
+// everything (`'static`).
+
 /// `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "jitsi-topology manifest")]
-pub struct Manifest {
+pub struct Manifest<'a> {
     /// The manifest format version (1).
     pub format: u32,
     /// The Jitsi Meet release rendered for.
-    pub release: String,
+    pub release: Cow<'a, str>,
     /// The tool that rendered it, `jitsi-topology X.Y.Z`.
     pub generator: String,
     /// Every host.
-    pub hosts: Vec<ManifestHost>,
+    pub hosts: Vec<ManifestHost<'a>>,
 }
 
 /// One host in the manifest.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct ManifestHost {
+pub struct ManifestHost<'a> {
     /// The host's name; its files are under `<name>/` beside the manifest.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// What the host does.
-    pub roles: Vec<Role>,
+    pub roles: Cow<'a, [Role]>,
     /// Debian packages to install.
-    pub packages: Vec<String>,
+    pub packages: Cow<'a, [String]>,
     /// The files.
-    pub files: Vec<ManifestFile>,
+    pub files: Vec<ManifestFile<'a>>,
     /// Prosody accounts to register.
-    pub accounts: Vec<Account>,
+    pub accounts: Cow<'a, [Account]>,
     /// The firewall, or `null` when the model turned it off.
-    pub firewall: Option<FirewallPlan>,
+    pub firewall: Option<Cow<'a, FirewallPlan>>,
     /// The ordered deployment steps.
-    pub steps: Vec<Step>,
+    pub steps: Cow<'a, [Step]>,
 }
 
 /// One file in the manifest.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct ManifestFile {
+pub struct ManifestFile<'a> {
     /// Absolute target path on the host.
-    pub path: String,
+    pub path: Cow<'a, str>,
     /// Which program reads it.
     pub kind: FileKind,
     /// Permission bits, four octal digits, e.g. `0640`.
     #[schemars(regex(pattern = r"^0[0-7]{3}$"))]
     pub mode: String,
     /// Owning user.
-    pub owner: String,
+    pub owner: Cow<'a, str>,
     /// Owning group.
-    pub group: String,
+    pub group: Cow<'a, str>,
     /// SHA-256 of the content, lower-case hex.
     pub sha256: String,
     /// True when the content includes a secret.
     pub secret: bool,
     /// Services to act on when it changes.
-    pub services: Vec<ServiceRef>,
+    pub services: Cow<'a, [ServiceRef]>,
     /// The content (only in the manifest the C ABI and Python return; on disk the content
     /// is the file beside the manifest).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
+    pub content: Option<Cow<'a, str>>,
+}
+
+impl Manifest<'_> {
+    /// The same manifest, owning every value (to keep it beyond the bundle it came from).
+    pub fn into_owned(self) -> Manifest<'static> {
+        fn own<T: ToOwned + ?Sized>(c: Cow<'_, T>) -> Cow<'static, T> {
+            Cow::Owned(c.into_owned())
+        }
+        Manifest {
+            format: self.format,
+            release: own(self.release),
+            generator: self.generator,
+            hosts: self
+                .hosts
+                .into_iter()
+                .map(|h| ManifestHost {
+                    name: own(h.name),
+                    roles: own(h.roles),
+                    packages: own(h.packages),
+                    files: h
+                        .files
+                        .into_iter()
+                        .map(|f| ManifestFile {
+                            path: own(f.path),
+                            kind: f.kind,
+                            mode: f.mode,
+                            owner: own(f.owner),
+                            group: own(f.group),
+                            sha256: f.sha256,
+                            secret: f.secret,
+                            services: own(f.services),
+                            content: f.content.map(own),
+                        })
+                        .collect(),
+                    accounts: own(h.accounts),
+                    firewall: h.firewall.map(own),
+                    steps: own(h.steps),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Bundle {
-    /// The manifest; with `with_content` each file carries its content.
-    pub fn manifest(&self, with_content: bool) -> Manifest {
+    /// The manifest, borrowing from the bundle; with `with_content` each file carries its
+    /// content.
+    pub fn manifest(&self, with_content: bool) -> Manifest<'_> {
         Manifest {
             format: MANIFEST_FORMAT,
-            release: self.release.clone(),
+            release: Cow::Borrowed(&self.release),
             generator: generator(),
             hosts: self
                 .hosts
                 .iter()
                 .map(|h| ManifestHost {
-                    name: h.name.clone(),
-                    roles: h.roles.clone(),
-                    packages: h.packages.clone(),
+                    name: Cow::Borrowed(&h.name),
+                    roles: Cow::Borrowed(&h.roles),
+                    packages: Cow::Borrowed(&h.packages),
                     files: h
                         .files
                         .iter()
                         .map(|f| ManifestFile {
-                            path: f.path.clone(),
+                            path: Cow::Borrowed(&f.path),
                             kind: f.kind,
                             mode: format!("{:04o}", f.mode),
-                            owner: f.owner.clone(),
-                            group: f.group.clone(),
+                            owner: Cow::Borrowed(&f.owner),
+                            group: Cow::Borrowed(&f.group),
                             sha256: f.sha256(),
                             secret: f.secret,
-                            services: f.services.clone(),
-                            content: with_content.then(|| f.content.clone()),
+                            services: Cow::Borrowed(&f.services),
+                            content: with_content.then_some(Cow::Borrowed(f.content.as_str())),
                         })
                         .collect(),
-                    accounts: h.accounts.clone(),
-                    firewall: h.firewall.clone(),
-                    steps: h.steps.clone(),
+                    accounts: Cow::Borrowed(&h.accounts),
+                    firewall: h.firewall.as_ref().map(Cow::Borrowed),
+                    steps: Cow::Borrowed(&h.steps),
                 })
                 .collect(),
         }
     }
 
-    /// The manifest as JSON text (pretty-printed when `pretty`), byte for byte what
-    /// serializing [`Bundle::manifest`] gives, without copying the bundle first: the writer,
-    /// the C ABI and the Python binding hand out manifests of thousands of hosts.
+    /// The manifest as JSON text (pretty-printed when `pretty`): serializing
+    /// [`Bundle::manifest`], which copies nothing but each file's mode and digest (the
+    /// writer, the C ABI and the Python binding hand out manifests of thousands of hosts).
     pub fn manifest_json(&self, with_content: bool, pretty: bool) -> String {
         let mut out = Vec::new();
         self.write_manifest_json(&mut out, with_content, pretty)
@@ -408,42 +456,11 @@ impl Bundle {
         with_content: bool,
         pretty: bool,
     ) -> std::io::Result<()> {
-        let view = ManifestView {
-            format: MANIFEST_FORMAT,
-            release: &self.release,
-            generator: generator(),
-            hosts: self
-                .hosts
-                .iter()
-                .map(|h| HostView {
-                    name: &h.name,
-                    roles: &h.roles,
-                    packages: &h.packages,
-                    files: h
-                        .files
-                        .iter()
-                        .map(|f| FileView {
-                            path: &f.path,
-                            kind: f.kind,
-                            mode: format!("{:04o}", f.mode),
-                            owner: &f.owner,
-                            group: &f.group,
-                            sha256: f.sha256(),
-                            secret: f.secret,
-                            services: &f.services,
-                            content: with_content.then_some(f.content.as_str()),
-                        })
-                        .collect(),
-                    accounts: &h.accounts,
-                    firewall: h.firewall.as_ref(),
-                    steps: &h.steps,
-                })
-                .collect(),
-        };
+        let manifest = self.manifest(with_content);
         if pretty {
-            serde_json::to_writer_pretty(w, &view)?;
+            serde_json::to_writer_pretty(w, &manifest)?;
         } else {
-            serde_json::to_writer(w, &view)?;
+            serde_json::to_writer(w, &manifest)?;
         }
         Ok(())
     }
@@ -474,42 +491,6 @@ fn hex(bytes: &[u8]) -> String {
         s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
     s
-}
-
-// Borrowed twins of `Manifest`, `ManifestHost` and `ManifestFile` for `Bundle::manifest_json`:
-// the same fields in the same order (a test below holds them equal).
-
-#[derive(Serialize)]
-struct ManifestView<'a> {
-    format: u32,
-    release: &'a str,
-    generator: String,
-    hosts: Vec<HostView<'a>>,
-}
-
-#[derive(Serialize)]
-struct HostView<'a> {
-    name: &'a str,
-    roles: &'a [Role],
-    packages: &'a [String],
-    files: Vec<FileView<'a>>,
-    accounts: &'a [Account],
-    firewall: Option<&'a FirewallPlan>,
-    steps: &'a [Step],
-}
-
-#[derive(Serialize)]
-struct FileView<'a> {
-    path: &'a str,
-    kind: FileKind,
-    mode: String,
-    owner: &'a str,
-    group: &'a str,
-    sha256: String,
-    secret: bool,
-    services: &'a [ServiceRef],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    content: Option<&'a str>,
 }
 
 #[cfg(test)]

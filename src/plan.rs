@@ -54,7 +54,7 @@ pub struct HostPlan {
     pub steps: Vec<Step>,
 }
 
-fn file_key(f: &ManifestFile) -> (&str, &str, &str, &str) {
+fn file_key<'m>(f: &'m ManifestFile<'_>) -> (&'m str, &'m str, &'m str, &'m str) {
     (&f.sha256, &f.mode, &f.owner, &f.group)
 }
 
@@ -67,23 +67,23 @@ fn strength(a: ServiceAction) -> u8 {
 }
 
 /// Compares two manifests.
-pub fn plan(old: &Manifest, new: &Manifest) -> Plan {
+pub fn plan(old: &Manifest<'_>, new: &Manifest<'_>) -> Plan {
     let old_hosts: BTreeMap<&str, &ManifestHost> =
-        old.hosts.iter().map(|h| (h.name.as_str(), h)).collect();
+        old.hosts.iter().map(|h| (&*h.name, h)).collect();
     let mut hosts: Vec<HostPlan> = new
         .hosts
         .iter()
-        .map(|h| host_plan(old_hosts.get(h.name.as_str()).copied(), h))
+        .map(|h| host_plan(old_hosts.get(&*h.name).copied(), h))
         .collect();
-    let new_names: BTreeSet<&str> = new.hosts.iter().map(|h| h.name.as_str()).collect();
+    let new_names: BTreeSet<&str> = new.hosts.iter().map(|h| &*h.name).collect();
     for h in &old.hosts {
-        if !new_names.contains(h.name.as_str()) {
+        if !new_names.contains(&*h.name) {
             hosts.push(HostPlan {
-                name: h.name.clone(),
+                name: h.name.to_string(),
                 status: HostStatus::Removed,
                 added: Vec::new(),
                 changed: Vec::new(),
-                removed: h.files.iter().map(|f| f.path.clone()).collect(),
+                removed: h.files.iter().map(|f| f.path.to_string()).collect(),
                 services: Vec::new(),
                 steps: Vec::new(),
             });
@@ -97,34 +97,34 @@ pub fn plan(old: &Manifest, new: &Manifest) -> Plan {
 fn host_plan(old: Option<&ManifestHost>, new: &ManifestHost) -> HostPlan {
     let Some(old) = old else {
         return HostPlan {
-            name: new.name.clone(),
+            name: new.name.to_string(),
             status: HostStatus::Added,
-            added: new.files.iter().map(|f| f.path.clone()).collect(),
+            added: new.files.iter().map(|f| f.path.to_string()).collect(),
             changed: Vec::new(),
             removed: Vec::new(),
             services: service_order(
                 new,
                 &new.files
                     .iter()
-                    .flat_map(|f| f.services.clone())
+                    .flat_map(|f| f.services.iter().cloned())
                     .collect::<Vec<_>>(),
             ),
-            steps: new.steps.clone(),
+            steps: new.steps.to_vec(),
         };
     };
     let old_files: BTreeMap<&str, &ManifestFile> =
-        old.files.iter().map(|f| (f.path.as_str(), f)).collect();
-    let new_paths: BTreeSet<&str> = new.files.iter().map(|f| f.path.as_str()).collect();
+        old.files.iter().map(|f| (&*f.path, f)).collect();
+    let new_paths: BTreeSet<&str> = new.files.iter().map(|f| &*f.path).collect();
     let (mut added, mut changed) = (Vec::new(), Vec::new());
     let mut touched: Vec<&ManifestFile> = Vec::new();
     for f in &new.files {
-        match old_files.get(f.path.as_str()) {
+        match old_files.get(&*f.path) {
             None => {
-                added.push(f.path.clone());
+                added.push(f.path.to_string());
                 touched.push(f);
             }
             Some(o) if file_key(o) != file_key(f) => {
-                changed.push(f.path.clone());
+                changed.push(f.path.to_string());
                 touched.push(f);
             }
             Some(_) => {}
@@ -133,11 +133,14 @@ fn host_plan(old: Option<&ManifestHost>, new: &ManifestHost) -> HostPlan {
     let removed: Vec<&ManifestFile> = old
         .files
         .iter()
-        .filter(|f| !new_paths.contains(f.path.as_str()))
+        .filter(|f| !new_paths.contains(&*f.path))
         .collect();
-    let mut wanted: Vec<ServiceRef> = touched.iter().flat_map(|f| f.services.clone()).collect();
+    let mut wanted: Vec<ServiceRef> = touched
+        .iter()
+        .flat_map(|f| f.services.iter().cloned())
+        .collect();
     // A removed file's service still has to stop reading it.
-    wanted.extend(removed.iter().flat_map(|f| f.services.clone()));
+    wanted.extend(removed.iter().flat_map(|f| f.services.iter().cloned()));
     let services = service_order(new, &wanted);
     let steps = steps_to_rerun(old, new, &touched, !removed.is_empty(), &services);
     let status = if added.is_empty() && changed.is_empty() && removed.is_empty() && steps.is_empty()
@@ -147,11 +150,11 @@ fn host_plan(old: Option<&ManifestHost>, new: &ManifestHost) -> HostPlan {
         HostStatus::Changed
     };
     HostPlan {
-        name: new.name.clone(),
+        name: new.name.to_string(),
         status,
         added,
         changed,
-        removed: removed.iter().map(|f| f.path.clone()).collect(),
+        removed: removed.iter().map(|f| f.path.to_string()).collect(),
         services,
         steps,
     }
@@ -193,7 +196,7 @@ fn steps_to_rerun(
     files_removed: bool,
     services: &[ServiceRef],
 ) -> Vec<Step> {
-    let touched_paths: BTreeSet<&str> = touched.iter().map(|f| f.path.as_str()).collect();
+    let touched_paths: BTreeSet<&str> = touched.iter().map(|f| &*f.path).collect();
     let old_steps: Vec<&Step> = old.steps.iter().collect();
     // Removed files are removed by the host's last write step (the one writing everything).
     let last_write = new

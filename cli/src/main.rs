@@ -357,7 +357,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
 }
 
 /// The manifest of a model (rendered now) or of an output folder (read from it).
-fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest, Report>, Failure> {
+fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>, Report>, Failure> {
     let path = Path::new(source);
     if path.is_dir() {
         let file = path.join("manifest.json");
@@ -377,7 +377,7 @@ fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest, Report>,
     }
     let text = read_model(source)?;
     match jitsi_topology::render(&text, &process_env) {
-        Ok(rendered) => Ok(Ok(rendered.bundle.manifest(false))),
+        Ok(rendered) => Ok(Ok(rendered.bundle.manifest(false).into_owned())),
         Err(jitsi_topology::Error::Invalid(report)) => Ok(Err(report)),
         Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
     }

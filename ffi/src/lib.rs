@@ -499,9 +499,11 @@ mod tests {
         let manifest = json(&out.unwrap());
         let expected = topology::render(HANDBOOK, &std::collections::BTreeMap::new())
             .unwrap()
-            .bundle
-            .manifest(true);
-        assert_eq!(manifest, serde_json::to_value(expected).unwrap());
+            .bundle;
+        assert_eq!(
+            manifest,
+            serde_json::to_value(expected.manifest(true)).unwrap()
+        );
         assert_eq!(manifest["hosts"].as_array().unwrap().len(), 4);
         let jvb1 = manifest["hosts"]
             .as_array()
