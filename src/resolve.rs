@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 use crate::identity::{nickname, relay_id, relays};
 pub use crate::installer::{prosody_installer_certificate, replaced_by_prosody_installer};
 use crate::model::{Bridge, ProsodySeries, SecretString, Tls, Topology, Trust};
-use crate::net::is_non_public;
+use crate::net::{coturn_denied_peers, is_non_public};
 use crate::secret::{ReadSecret, ReadSecrets};
 
 /// HTTPS, where nginx serves the site and the front door reaches the shards.
@@ -253,6 +253,10 @@ pub struct TurnHost {
     pub tls_port: u16,
     /// The relay port range.
     pub relay_ports: (u16, u16),
+    /// The peers coturn never relays to (`denied-peer-ip`, `first-last` ranges): the list
+    /// jitsi-meet-turnserver's turnserver.conf denies, taken from the special-purpose
+    /// registry (`net::coturn_denied_peers`).
+    pub denied_peers: Vec<String>,
 }
 
 fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -767,6 +771,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             port: TURN_PORT,
             tls_port: TURN_TLS_PORT,
             relay_ports: TURN_RELAY_PORTS,
+            denied_peers: coturn_denied_peers(),
         }),
         trust,
         relays,

@@ -8,17 +8,20 @@
 //! The mix, by bridge index `i` (0-based):
 //! - regions: `eu-central`, `eu-west`, `us-east` in turn, so relays are on (every bridge gets
 //!   `relay { … }`, jicofo `RegionBasedBridgeSelectionStrategy` and `local-region`);
-//! - NAT: three bridges in four sit on a private address (`10.1.0.0/16`) behind a 1:1 NAT
-//!   mapping (`public_address` in `198.18.0.0/16`); the fourth has a public address of its own
-//!   (`198.19.0.0/16`); no bridge needs STUN, so the model draws no warning;
+//! - NAT: three bridges in four sit on a private address (`10.1.0.0/16`) behind a NAT
+//!   mapping (`public_address` in the IPv4 documentation ranges, which validation takes as
+//!   public: they hold 750 addresses, so beyond 750 such bridges several share one, which the
+//!   model allows); the fourth has a public address of its own, an IPv6 one in
+//!   `2001:db8:b::/64` (no public IPv4 range is large enough for 2,500 distinct ones); no
+//!   bridge needs STUN, so the model draws no warning;
 //! - every other bridge sets `jvm_max_memory` (an environment file and a drop-in line);
 //! - with several shards, every fourth bridge serves every shard, each other one shard
 //!   `(i / 4) % shards`;
 //! - secrets are `{file}` references (nothing secret in the output), the firewall has admin
 //!   and monitoring networks (the bridges' private HTTP API opens to monitoring).
 //!
-//! Addresses come from the RFC 2544 benchmarking range (198.18.0.0/15), which the model
-//! accepts as public, so 10,000 and more bridges get distinct ones (up to 62,500).
+//! Public addresses come from the documentation ranges (RFC 5737, RFC 3849): the RFC 2544
+//! benchmarking range is not globally reachable, so validation refuses it as public.
 
 #![allow(dead_code)]
 
@@ -71,6 +74,13 @@ fn address(prefix: &str, i: usize) -> String {
     format!("{prefix}.{}.{}", i / 250, i % 250 + 2)
 }
 
+/// The `i`-th public IPv4 address of the documentation ranges, from .2 to .251 of each in
+/// turn, starting over after 750.
+fn documentation_address(i: usize) -> String {
+    const RANGES: [&str; 3] = ["192.0.2", "198.51.100", "203.0.113"];
+    format!("{}.{}", RANGES[(i / 250) % 3], i % 250 + 2)
+}
+
 /// The YAML model of `spec`.
 pub fn topology(spec: Spec) -> String {
     assert!(
@@ -114,13 +124,13 @@ pub fn topology(spec: Spec) -> String {
     for i in 0..spec.bridges {
         let _ = write!(y, "  - {{ host: jvb{:05}.{d}, ", i + 1);
         if i % 4 == 3 {
-            let _ = write!(y, "address: {}", address("198.19", i));
+            let _ = write!(y, "address: \"2001:db8:b::{:x}\"", i + 2);
         } else {
             let _ = write!(
                 y,
                 "address: {}, public_address: {}",
                 address("10.1", i),
-                address("198.18", i)
+                documentation_address(i)
             );
         }
         let _ = write!(y, ", region: {}", REGIONS[i % REGIONS.len()]);
@@ -132,7 +142,7 @@ pub fn topology(spec: Spec) -> String {
         }
         y.push_str(" }\n");
     }
-    y.push_str("bridge_networks: [10.1.0.0/16, 198.19.0.0/16]\n");
+    y.push_str("bridge_networks: [10.1.0.0/16, \"2001:db8:b::/64\"]\n");
     if spec.shards > 1 {
         // Several shards share one CA for auth.DOMAIN (distribute would draw a warning).
         let _ = writeln!(

@@ -45,7 +45,9 @@ def cmd_model(a):
             "host": f"jvb{i}.{domain}",
             "address": str(base + i),
             # the handbook shape: each bridge behind 1:1 NAT (the public side is never used here)
-            "public_address": str(ipaddress.ip_address("198.19.0.10") + i) if a.handbook else None,
+            # (TEST-NET-3: the documentation range, which validation accepts as public; the
+            # benchmarking range is not globally reachable, so not a public address)
+            "public_address": str(ipaddress.ip_address("203.0.113.10") + i) if a.handbook else None,
             "nickname": f"jvb{i}.{domain}",  # the default the model documents (the host name)
         })
     first, last = ipaddress.ip_address(bridges[0]["address"]), ipaddress.ip_address(bridges[-1]["address"])
