@@ -323,7 +323,8 @@ class Renderer:
             "jicofo.conf", release=d["release"], names=names, ports=PORTS, password=None,
             password_env=secrets["focus_env"], password_file=focus["file"],
             relays=d["relays"], region=shard["region"], sharded=shard["sharded"])
-        out[web["config_js"]] = self._tpl("config.js", release=d["release"], names=names, shard=shard)
+        out[web["config_js"]] = self._tpl("config.js", release=d["release"], names=names, shard=shard,
+                                             colibri_websockets=d["colibri_websockets"])
         self._dropin(out, "jicofo", None,
                      self._injection("jicofo", secrets["focus_env"], focus, jicofo_conf))
         out[SECRET_ENV_HELPER] = self._tpl("secret-env.sh")

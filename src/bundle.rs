@@ -16,7 +16,8 @@ pub const MANIFEST_FORMAT: u32 = 1;
 pub struct Bundle {
     /// The Jitsi Meet release rendered for.
     pub release: String,
-    /// The hosts, signalling host first, then bridges in model order.
+    /// The hosts in deployment order: the front door (with shards), the signalling hosts in
+    /// model order, a TURN server on a host of its own, then the bridges in model order.
     pub hosts: Vec<Host>,
 }
 

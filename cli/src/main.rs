@@ -1,7 +1,7 @@
 //! `jitsi-topology`: render, validate and describe scalable Jitsi Meet topologies.
 //!
-//! Exit codes: 0 ok; 1 the model is invalid (diagnostics printed, nothing written); 2 usage
-//! or I/O error.
+//! Exit codes: 0 ok (for `plan`: no changes); 1 the model is invalid (diagnostics printed,
+//! nothing written); 2 usage or I/O error; 3 (`plan` only) changes found.
 
 /// mimalloc: rendering makes many small strings, which glibc's malloc served slowly
 /// (`bench/profile`; the README's Performance section).
@@ -46,7 +46,8 @@ use jitsi_topology::{Diagnostic, Report};
 /// it needs and a manifest.json describing files, packages, accounts, firewall and the
 /// ordered deployment steps.
 ///
-/// Exit codes: 0 ok, 1 the model is invalid, 2 usage or I/O error.
+/// Exit codes: 0 ok (for `plan`: no changes), 1 the model is invalid, 2 usage or I/O error,
+/// 3 (`plan` only) changes found.
 #[derive(Parser)]
 #[command(
     name = "jitsi-topology",

@@ -10,7 +10,12 @@ use crate::resolve::{Deployment, SignalingHost};
 pub(crate) fn config_js(d: &Deployment, shard: &SignalingHost) -> Result<File> {
     let content = template(
         "config.js",
-        context! { release => d.release, names => value(&d.names), shard => value(shard) },
+        context! {
+            release => d.release,
+            names => value(&d.names),
+            shard => value(shard),
+            colibri_websockets => d.colibri_websockets,
+        },
     )?;
     Ok(file(&d.web.config_js, FileKind::WebConfig, content))
 }
