@@ -93,13 +93,13 @@ def f_js(s: str) -> str:
     return "".join(out)
 
 
-_NGINX_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/:+@-[]")
+_TOKEN_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/:+@-[]")
 
 
-def f_nginx(s: str) -> str:
-    if s and all(c in _NGINX_OK for c in s):
+def f_token(s: str) -> str:
+    if s and all(c in _TOKEN_OK for c in s):
         return s
-    raise ValueError("%r cannot be written into an nginx config without quoting" % s)
+    raise ValueError("%r cannot be written into an nginx, HAProxy or coturn config without quoting" % s)
 
 
 def _has_control(s: str) -> bool:
@@ -139,7 +139,7 @@ def environment(templates_dir: str) -> jinja2.Environment:
         hocon=f_hocon,
         hocon_key=f_hocon_key,
         js=f_js,
-        nginx=f_nginx,
+        token=f_token,
         debconf=f_debconf,
         systemd=f_systemd,
         line=f_line,

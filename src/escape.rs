@@ -68,8 +68,9 @@ pub fn js(s: &str) -> String {
     out
 }
 
-/// An nginx token: printed as is when it needs no quoting, refused otherwise.
-pub fn nginx(s: &str) -> Result<String, String> {
+/// A bare token of a line-based config file (nginx, HAProxy, coturn): printed as is when it
+/// needs no quoting in any of them (letters, digits and `._/:+@-[]`), refused otherwise.
+pub fn token(s: &str) -> Result<String, String> {
     if !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._/:+@-[]".contains(&b))
@@ -77,7 +78,7 @@ pub fn nginx(s: &str) -> Result<String, String> {
         Ok(s.to_owned())
     } else {
         Err(format!(
-            "{:?} cannot be written into an nginx config without quoting",
+            "{:?} cannot be written into an nginx, HAProxy or coturn config without quoting",
             s.escape_debug().to_string()
         ))
     }
@@ -139,8 +140,8 @@ mod tests {
 
     #[test]
     fn unsafe_values_are_refused_not_mangled() {
-        assert!(nginx("a;b").is_err());
-        assert!(nginx("a b").is_err());
+        assert!(token("a;b").is_err());
+        assert!(token("a b").is_err());
         assert!(debconf("a\nb").is_err());
         assert!(debconf("a\\").is_err());
         assert_eq!(systemd("100%$x").unwrap(), "100%%$$x");

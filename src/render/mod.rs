@@ -114,7 +114,7 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("hocon", |s: &str| crate::escape::hocon(s));
         env.add_filter("hocon_key", |s: &str| crate::escape::hocon_key(s));
         env.add_filter("js", |s: &str| crate::escape::js(s));
-        env.add_filter("nginx", |s: &str| crate::escape::nginx(s).map_err(invalid));
+        env.add_filter("token", |s: &str| crate::escape::token(s).map_err(invalid));
         env.add_filter("debconf", |s: &str| {
             crate::escape::debconf(s).map_err(invalid)
         });
