@@ -25,6 +25,7 @@ import jinja2
 CONFIG_DIR = "/etc/jitsi-topology"
 RUNTIME_DIR = "/run/jitsi-topology"
 SECRET_ENV_HELPER = "/usr/local/libexec/jitsi-topology/secret-env"
+WEB_ROOT = "/usr/share/jitsi-meet"
 FIREWALL_SERVICE = "jitsi-topology-firewall"
 PORTS = {
     "c2s": 5222,
@@ -311,7 +312,7 @@ class Renderer:
         self._debconf(out, d, shard["host"], sel)
         out[web["nginx_site"]] = self._tpl(
             "nginx-site.conf", release=d["release"], names=names, tls=tls,
-            config_js=web["config_js"], shard=shard, ports=PORTS)
+            config_js=web["config_js"], shard=shard, ports=PORTS, web_root=WEB_ROOT)
         out[web["prosody_config"]] = self._tpl(
             "prosody.cfg.lua", release=d["release"], prosody=d["prosody"], names=names,
             ports=PORTS, auth_certificate=web["auth_certificate"], auth_key=web["auth_key"],

@@ -282,6 +282,34 @@ pub enum Step {
         /// The command that rebuilds the trust store afterwards.
         command: Vec<String>,
     },
+    /// Give nginx a certificate to start with: the ACME client's current one, or a
+    /// self-signed placeholder while there is none (so that nginx can start and answer the
+    /// ACME challenge). Runs the same hook the ACME client runs after each renewal.
+    WebCertificate {
+        /// What it does.
+        description: String,
+        /// The certificate nginx reads.
+        certificate: String,
+        /// Its key.
+        key: String,
+        /// The command to run.
+        command: Vec<String>,
+    },
+    /// Obtain the web certificate from an ACME CA (HTTP-01, answered from nginx's webroot on
+    /// port 80, so it runs after nginx serves the site); the client runs `hook` after this
+    /// issuance and after every renewal. A certificate not yet due for renewal is kept.
+    AcmeCertificate {
+        /// What it does.
+        description: String,
+        /// The name the certificate is for.
+        domain: String,
+        /// Where the client writes its challenge answers.
+        webroot: String,
+        /// What the client runs after each issuance and renewal.
+        hook: String,
+        /// The command to run.
+        command: Vec<String>,
+    },
     /// Start a service, or apply a change to it.
     Service {
         /// What it does.

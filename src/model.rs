@@ -166,7 +166,10 @@ pub enum Tls {
         #[schemars(example = "/etc/ssl/meet.example.com.key")]
         key: String,
     },
-    /// A Let's Encrypt certificate obtained by the jitsi-meet installer.
+    /// A Let's Encrypt certificate, obtained and renewed by Debian's certbot (HTTP-01 through
+    /// nginx on port 80) and installed at `/etc/jitsi/meet/<domain>.{crt,key}` by a hook that
+    /// reloads nginx; until it is issued nginx serves a self-signed pair. Not with `shards`
+    /// (the front door would hand the challenge to any shard).
     Letsencrypt {
         /// The contact address Let's Encrypt requires.
         #[schemars(example = "ops@example.com")]

@@ -222,7 +222,12 @@ fn steps_to_rerun(
                 Step::RegisterAccount { password_file, .. } => {
                     !unchanged_before || touched_paths.contains(password_file.as_str())
                 }
+                // The hook installs the certificate again when it changed.
+                Step::WebCertificate { command, .. } => {
+                    !unchanged_before || command.iter().any(|p| touched_paths.contains(p.as_str()))
+                }
                 Step::RosterSubscribe { .. }
+                | Step::AcmeCertificate { .. }
                 | Step::TrustExport { .. }
                 | Step::TrustImport { .. } => !unchanged_before,
                 Step::Service { service, .. } => services.iter().any(|s| &s.name == service),

@@ -42,6 +42,9 @@ pub const PACKAGE_DEFAULT_STUN: &str = "meet-jit-si-turnrelay.jitsi.net:443";
 pub const RUNTIME_DIR: &str = "/run/jitsi-topology";
 /// Where our helper scripts are installed.
 pub const LIBEXEC_DIR: &str = "/usr/local/libexec/jitsi-topology";
+/// The folder jitsi-meet-web installs the web app into; nginx serves it, and on port 80 the
+/// ACME HTTP-01 answers written into it.
+pub const WEB_ROOT: &str = "/usr/share/jitsi-meet";
 /// Where rendered secret files and our own files live on every host.
 pub const CONFIG_DIR: &str = "/etc/jitsi-topology";
 /// Where hosts install the certificates they trust for prosody (`update-ca-certificates`
@@ -439,12 +442,46 @@ pub struct WebTls {
     pub certificate: String,
     /// Its key.
     pub key: String,
-    /// The Let's Encrypt contact, when used.
+    /// The `jitsi-meet/email` answer, when one is preseeded. Empty with `letsencrypt`: the
+    /// installer then runs no Let's Encrypt script of its own (it needs an email), and
+    /// certbot gets the address instead ([`Acme::email`]).
     pub email: Option<String>,
     /// True for `own`: the debconf cert paths are preseeded.
     pub own: bool,
     /// True for the installer's self-signed certificate.
     pub self_signed: bool,
+    /// With `letsencrypt`: how the certificate is obtained and renewed.
+    pub acme: Option<Acme>,
+}
+
+/// The certificate of `tls.mode: letsencrypt`, from Debian's certbot.
+///
+/// nginx reads the pair at upstream's place, `/etc/jitsi/meet/<domain>.{crt,key}`, where
+/// jitsi-meet-web-config's postinst writes a self-signed pair on a first install (its Let's
+/// Encrypt choice with an empty email, which never fetches acme.sh from the internet), so
+/// nginx can start before the certificate exists. certbot answers HTTP-01 through the webroot nginx serves on
+/// port 80 and keeps its lineage under /etc/letsencrypt; our hook copies the lineage's current
+/// pair to where nginx reads it and reloads nginx, after the first issuance and after every
+/// renewal (certbot.timer). Before the first issuance the same hook writes a self-signed
+/// placeholder if there is no pair at all.
+#[derive(Debug, Clone, Serialize)]
+pub struct Acme {
+    /// The Debian package of the ACME client.
+    pub package: &'static str,
+    /// The contact address the CA requires.
+    pub email: String,
+    /// The folder nginx serves `/.well-known/acme-challenge/` from on port 80, where certbot
+    /// writes its HTTP-01 answers (the one upstream's Let's Encrypt script uses).
+    pub webroot: String,
+    /// certbot's name for the certificate (its lineage), and the one name on it.
+    pub cert_name: String,
+    /// The lineage's current certificate chain.
+    pub live_certificate: String,
+    /// The lineage's current key.
+    pub live_key: String,
+    /// Our hook: installs the lineage's pair (or a placeholder) where nginx reads it, then
+    /// reloads nginx.
+    pub hook: String,
 }
 
 /// One bridge.
@@ -602,14 +639,28 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             email: None,
             own: true,
             self_signed: false,
+            acme: None,
         },
+        // The package's Let's Encrypt choice writes the self-signed pair nginx starts with and
+        // keeps JaaS's questions; with an empty email it skips upstream's script, which would
+        // install acme.sh from the internet and compete with certbot
+        // (debian/jitsi-meet-web-config.postinst at Pie-D/jitsi-meet@abf901a, l.109-133, 263).
         Tls::Letsencrypt { email } => WebTls {
             cert_choice: "Let's Encrypt certificates",
-            certificate: format!("/etc/letsencrypt/live/{}/fullchain.pem", t.domain),
-            key: format!("/etc/letsencrypt/live/{}/privkey.pem", t.domain),
-            email: Some(email.clone()),
+            certificate: format!("/etc/jitsi/meet/{}.crt", t.domain),
+            key: format!("/etc/jitsi/meet/{}.key", t.domain),
+            email: Some(String::new()),
             own: false,
             self_signed: false,
+            acme: Some(Acme {
+                package: "certbot",
+                email: email.clone(),
+                webroot: WEB_ROOT.to_owned(),
+                cert_name: t.domain.clone(),
+                live_certificate: format!("/etc/letsencrypt/live/{}/fullchain.pem", t.domain),
+                live_key: format!("/etc/letsencrypt/live/{}/privkey.pem", t.domain),
+                hook: format!("{LIBEXEC_DIR}/web-certificate"),
+            }),
         },
         Tls::SelfSigned => WebTls {
             cert_choice: "Generate a new self-signed certificate",
@@ -618,6 +669,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             email: None,
             own: false,
             self_signed: true,
+            acme: None,
         },
     };
     let (auth_certificate, auth_key) = match &t.trust {

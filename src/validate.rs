@@ -197,6 +197,19 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
         }
         Tls::Letsencrypt { email } => {
+            if t.shards.is_some() {
+                out.push(Diagnostic::error(
+                    "letsencrypt-with-shards",
+                    "/tls/mode",
+                    "with shards the front door hands Let's Encrypt's HTTP-01 request for the \
+                     domain to any shard, so no shard's certbot can prove that it holds the \
+                     domain",
+                    "use `tls: { mode: own, certificate, key }` with a certificate for the \
+                     domain on every shard (obtained once, e.g. with a DNS-01 challenge, and \
+                     copied to each shard), and the same certificate with its key in \
+                     `front_door.certificate`",
+                ));
+            }
             if !email.validate_email() || email.chars().any(char::is_whitespace) {
                 out.push(Diagnostic::error(
                     "email-invalid",

@@ -7,6 +7,12 @@
 //!   prosody's own config loader then says which certificate prosody serves for
 //!   `auth.DOMAIN`, and openssl checks that it chains to the operator's CA.
 //!
+//! - `tls: letsencrypt`: `tests/certificates/acme-pebble` carries out the signalling host's
+//!   steps of `examples/nat.yaml` with Debian's certbot against Debian's pebble and Debian's
+//!   nginx running the rendered site, in namespaces of its own: `nginx -t` passes before the
+//!   issuance (the installer's self-signed pair, then the hook's placeholder), after it and
+//!   after a forced renewal, and nginx serves the certificate pebble issued, then the renewed one.
+//!
 //! A tool that is not installed skips its test (`skipped: ...`), unless
 //! `JT_REQUIRE_REAL_CONSUMERS=1` (set by `scripts/test`), which makes it fail.
 
@@ -306,4 +312,54 @@ fn with_trust_ca_prosody_serves_the_operators_certificate_after_jitsi_meet_proso
     }
     assert!(checked > 0, "no example has trust: ca");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn with_lets_encrypt_nginx_starts_before_issuance_and_serves_the_issued_and_the_renewed_certificate()
+ {
+    let tools = [
+        "certbot", "pebble", "nginx", "openssl", "unshare", "python3", "curl", "ip",
+    ];
+    if tools.iter().any(|t| tool(t).is_none()) {
+        return;
+    }
+    let example = Path::new(REPO).join("examples/nat.yaml");
+    let text = fs::read_to_string(&example).expect("read nat.yaml");
+    let env = |_: &str| Some("a-test-secret-of-sufficient-length".to_owned());
+    let rendered = jitsi_topology::render(&text, &env).expect("nat.yaml renders");
+    let domain = jitsi_topology::load(&text)
+        .expect("nat.yaml loads")
+        .topology
+        .domain;
+    let host = rendered
+        .bundle
+        .hosts
+        .iter()
+        .find(|h| h.roles.contains(&Role::Signaling))
+        .expect("a signalling host");
+    let work = tempfile::tempdir().expect("tempdir");
+    for f in &host.files {
+        let to = under(&work.path().join("tree"), &f.path);
+        fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        fs::write(&to, &f.content).expect("write rendered file");
+        fs::set_permissions(&to, std::os::unix::fs::PermissionsExt::from_mode(f.mode))
+            .expect("chmod");
+    }
+    fs::write(
+        work.path().join("steps.json"),
+        serde_json::to_vec(&host.steps).expect("steps as JSON"),
+    )
+    .expect("write steps.json");
+    fs::create_dir(work.path().join("ns")).expect("mkdir ns");
+    let out = run(
+        Command::new(Path::new(REPO).join("tests/certificates/acme-pebble"))
+            .arg(work.path())
+            .arg(&domain),
+    );
+    let shown = describe(&out);
+    println!("{shown}");
+    assert!(
+        out.status.success() && shown.contains("\nPASS"),
+        "Let's Encrypt through pebble failed:\n{shown}"
+    );
 }

@@ -294,7 +294,7 @@ enum Base {
     Single,
     /// `Single` on stable-9646: colibri websockets put nicknames into nginx's map.
     Old,
-    /// `Single` with Let's Encrypt (an email in debconf).
+    /// `Single` with Let's Encrypt (an email in certbot's argv).
     Letsencrypt,
     /// Two shards behind a front door.
     Sharded,
@@ -1511,7 +1511,25 @@ fn run_case(
                 want.push(("jitsi-meet/cert-path-key".into(), k.clone()));
             }
             if let Some(email) = &e.email {
-                want.push(("jitsi-meet/email".into(), email.clone()));
+                // The installer gets an empty email (so it runs no acme.sh); certbot gets the
+                // model's as one argv word of the acme-certificate step, never through a shell.
+                want.push(("jitsi-meet/email".into(), String::new()));
+                let argv = rendered.bundle.host(&sig0).and_then(|h| {
+                    h.steps.iter().find_map(|s| match s {
+                        jitsi_topology::bundle::Step::AcmeCertificate { command, .. } => {
+                            Some(command.clone())
+                        }
+                        _ => None,
+                    })
+                });
+                if !argv
+                    .as_ref()
+                    .is_some_and(|a| a.windows(2).any(|w| w[0] == "--email" && &w[1] == email))
+                {
+                    failures.push(format!(
+                        "/tls/email: certbot's argv lacks `--email` with the model's address: {argv:?}"
+                    ));
+                }
             }
             let selections = rendered
                 .bundle

@@ -168,6 +168,21 @@ class TrustImportStep(_StepBase):
     command: List[str]
 
 
+class WebCertificateStep(_StepBase):
+    action: Literal["web-certificate"]
+    certificate: str
+    key: str
+    command: List[str]
+
+
+class AcmeCertificateStep(_StepBase):
+    action: Literal["acme-certificate"]
+    domain: str
+    webroot: str
+    hook: str
+    command: List[str]
+
+
 class ServiceStep(_StepBase):
     action: Literal["service"]
     service: str
@@ -186,6 +201,8 @@ Step = Union[
     RosterSubscribeStep,
     TrustExportStep,
     TrustImportStep,
+    WebCertificateStep,
+    AcmeCertificateStep,
     ServiceStep,
 ]
 

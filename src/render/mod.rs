@@ -89,6 +89,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/secret-config.sh.j2"),
     ),
     (
+        "web-certificate.sh",
+        include_str!("../../templates/web-certificate.sh.j2"),
+    ),
+    (
         "sip-communicator.properties",
         include_str!("../../templates/sip-communicator.properties.j2"),
     ),
@@ -122,6 +126,7 @@ fn environment() -> &'static Environment<'static> {
             crate::escape::systemd(s).map_err(invalid)
         });
         env.add_filter("line", |s: &str| crate::escape::line(s).map_err(invalid));
+        env.add_filter("shell", |s: &str| crate::escape::shell(s));
         env
     })
 }
@@ -287,6 +292,7 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -
     files.extend(jicofo::service_dropin(d)?);
     files.extend(prosody::service_dropin(d)?);
     files.extend(systemd::account_secret_files(d));
+    files.extend(nginx::certificate_hook(d)?);
     let file_secret = |s: Option<&crate::resolve::Secret>| s.is_some_and(|s| s.inline().is_none());
     if file_secret(Some(&d.secrets.focus))
         || (d.turn.is_some() && file_secret(d.secrets.turn.as_ref()))
@@ -294,6 +300,7 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -
         files.push(systemd::secret_env_helper(d)?);
     }
     let mut packages = d.packages.signaling.clone();
+    packages.extend(d.web.web_tls.acme.as_ref().map(|a| a.package));
     let mut roles = vec![Role::Signaling];
     if let Some(turn) = d.turn.as_ref().filter(|t| t.host == shard.host) {
         files.extend(turn::files(d, turn)?);

@@ -1,4 +1,4 @@
-//! The nginx site of the signalling host.
+//! The nginx site of the signalling host, and the hook that keeps its certificate.
 
 use minijinja::context;
 
@@ -18,6 +18,7 @@ pub(crate) fn site(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             shard => value(shard),
             ports => value(&PORTS),
             paths => value(&d.paths),
+            web_root => crate::resolve::WEB_ROOT,
         },
     )?;
     Ok(on_change(
@@ -25,4 +26,24 @@ pub(crate) fn site(d: &Deployment, shard: &SignalingHost) -> Result<File> {
         d.services.nginx.name,
         ServiceAction::Reload,
     ))
+}
+
+/// With an ACME certificate: the hook that installs it where the site reads it (or a
+/// placeholder before the first issuance) and reloads nginx.
+pub(crate) fn certificate_hook(d: &Deployment) -> Result<Option<File>> {
+    let Some(acme) = &d.web.web_tls.acme else {
+        return Ok(None);
+    };
+    let content = template(
+        "web-certificate.sh",
+        context! {
+            domain => &d.names.domain,
+            tls => value(&d.web.web_tls),
+            acme => value(acme),
+            nginx_service => d.services.nginx.name,
+        },
+    )?;
+    let mut f = file(&acme.hook, FileKind::Script, content);
+    f.mode = 0o755;
+    Ok(Some(f))
 }

@@ -132,6 +132,19 @@ pub(crate) fn signaling(
     accounts: &[Account],
 ) -> Vec<Step> {
     let mut steps = common_head(files, packages);
+    let acme = d.web.web_tls.acme.as_ref();
+    // Right after our nginx site is written, before anything reloads nginx: the pair it
+    // names exists from here on (jitsi-meet-web-config's installer normally wrote it).
+    steps.extend(acme.map(|a| {
+        Step::WebCertificate {
+            description: "give nginx a certificate: certbot's, or a self-signed placeholder until \
+                      there is one"
+                .into(),
+            certificate: d.web.web_tls.certificate.clone(),
+            key: d.web.web_tls.key.clone(),
+            command: argv(&[&a.hook]),
+        }
+    }));
     steps.extend(accounts.iter().map(register));
     steps.push(Step::RosterSubscribe {
         description: format!(
@@ -196,6 +209,35 @@ pub(crate) fn signaling(
         true,
         "serve the site",
     ));
+    // nginx now answers the HTTP-01 challenge from the webroot on port 80.
+    steps.extend(acme.map(|a| Step::AcmeCertificate {
+        description: format!(
+            "obtain {}'s certificate from Let's Encrypt; certbot installs it with the hook now \
+             and after every renewal",
+            a.cert_name
+        ),
+        domain: a.cert_name.clone(),
+        webroot: a.webroot.clone(),
+        hook: a.hook.clone(),
+        command: argv(&[
+            "certbot",
+            "certonly",
+            "--non-interactive",
+            "--agree-tos",
+            "--email",
+            &a.email,
+            "--webroot",
+            "--webroot-path",
+            &a.webroot,
+            "--cert-name",
+            &a.cert_name,
+            "--domains",
+            &a.cert_name,
+            "--keep-until-expiring",
+            "--deploy-hook",
+            &a.hook,
+        ]),
+    }));
     steps
 }
 
