@@ -95,9 +95,33 @@ impl fmt::Display for Diagnostic {
         } else {
             &self.path
         };
-        write!(f, "{severity}[{}]: {path}: {}", self.code, self.message)?;
+        write!(
+            f,
+            "{severity}[{}]: {}: {}",
+            Controls(&self.code),
+            Controls(path),
+            Controls(&self.message)
+        )?;
         if !self.hint.is_empty() {
-            write!(f, "\n  hint: {}", self.hint)?;
+            write!(f, "\n  hint: {}", Controls(&self.hint))?;
+        }
+        Ok(())
+    }
+}
+
+/// Text with its control characters escaped (`\u{1b}`), so that no diagnostic printed on a
+/// terminal can move the cursor, recolour it or hide a line, whatever the model's keys and
+/// values hold. The messages escape what they quote already; this is the last line.
+struct Controls<'a>(&'a str);
+
+impl fmt::Display for Controls<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_debug())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
         }
         Ok(())
     }
@@ -199,6 +223,17 @@ mod tests {
     #[test]
     fn pointers_escape_slash_and_tilde() {
         assert_eq!(pointer(["bridges", "0", "a/b~c"]), "/bridges/0/a~1b~0c");
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_terminal_raw() {
+        let d = Diagnostic::error("x", "/a\u{1b}[2J", "m\u{7}\r", "h\u{9b}31m");
+        let shown = d.to_string();
+        assert_eq!(
+            shown,
+            "error[x]: /a\\u{1b}[2J: m\\u{7}\\r\n  hint: h\\u{9b}31m"
+        );
+        assert!(!shown.replace("\n  hint", "").chars().any(char::is_control));
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub fn load(text: &str) -> Result<Loaded, Report> {
             "a topology of ten thousand bridges needs about 2 MB; check that this is the right file",
         )]));
     }
-    let mut value = parse(text)?;
+    let (mut value, tags) = parse(text)?;
     if !value.is_object() {
         return Err(Report::new(vec![Diagnostic::error(
             "not-a-mapping",
@@ -55,6 +55,9 @@ pub fn load(text: &str) -> Result<Loaded, Report> {
     }
     let schema = model_schema();
     let mut diagnostics = Vec::new();
+    if !tags.is_empty() {
+        unmark_tags(&mut value, &tags, &mut Vec::new(), &mut diagnostics);
+    }
     let mut unlisted = 0;
     strip_unknown_keys(
         &mut value,
@@ -73,35 +76,138 @@ pub fn load(text: &str) -> Result<Loaded, Report> {
         ));
     }
 
-    match serde_path_to_error::deserialize::<_, Topology>(value) {
+    match serde_path_to_error::deserialize::<_, Topology>(&value) {
         Ok(topology) => Ok(Loaded {
             topology,
             diagnostics,
         }),
         Err(err) => {
-            let path = pointer(err.path().iter().filter_map(|seg| {
-                use serde_path_to_error::Segment;
-                match seg {
-                    Segment::Seq { index } => Some(index.to_string()),
-                    Segment::Map { key } => Some(key.clone()),
-                    Segment::Enum { .. } | Segment::Unknown => None,
-                }
-            }));
-            let message = if path.starts_with("/secrets") {
-                // A type error's text may quote the offending value, which is a secret here.
-                "this secret source has the wrong shape".to_owned()
-            } else {
-                err.inner().to_string()
-            };
-            diagnostics.push(Diagnostic::error(
-                "invalid-type",
-                path,
-                message,
-                type_hint(&err.inner().to_string()),
-            ));
+            let segments: Vec<String> = err
+                .path()
+                .iter()
+                .filter_map(|seg| {
+                    use serde_path_to_error::Segment;
+                    match seg {
+                        Segment::Seq { index } => Some(index.to_string()),
+                        Segment::Map { key } => Some(key.clone()),
+                        Segment::Enum { .. } | Segment::Unknown => None,
+                    }
+                })
+                .collect();
+            diagnostics.push(type_error(&segments, &err.inner().to_string(), &value));
             Err(Report::new(diagnostics))
         }
     }
+}
+
+/// The most characters of a model's value that a type or syntax error quotes: enough for a
+/// typo (`Own`, `yes`, `8gb`), too few for a password (at least 16 characters are required).
+pub const MAX_QUOTED: usize = 10;
+
+/// The secrets of the model (`secrets.<name>`) and the keys of a secret's source; under
+/// `/secrets` a diagnostic shows no other key (a key there may be the secret itself, as in
+/// `{value:S}`, which YAML reads as one key).
+const SECRET_NAMES: [&str; 3] = ["focus", "jvb", "turn"];
+const SECRET_SOURCES: [&str; 3] = ["value", "env", "file"];
+
+/// Whether a JSON Pointer's segments lie under `/secrets`.
+fn in_secrets<S: AsRef<str>>(segments: &[S]) -> bool {
+    segments.first().is_some_and(|s| s.as_ref() == "secrets")
+}
+
+/// The part of a path under `/secrets` that a diagnostic may show: `/secrets`, the secret's
+/// own key (`/secrets/jvb`) and its source (`/secrets/jvb/value`), never a key of the model's
+/// own beyond them.
+fn secret_prefix<S: AsRef<str>>(segments: &[S]) -> Vec<&'static str> {
+    let mut shown = vec!["secrets"];
+    if let Some(name) = segments
+        .get(1)
+        .and_then(|s| SECRET_NAMES.iter().find(|n| **n == s.as_ref()))
+    {
+        shown.push(name);
+        if let Some(kind) = segments
+            .get(2)
+            .and_then(|s| SECRET_SOURCES.iter().find(|k| **k == s.as_ref()))
+        {
+            shown.push(kind);
+        }
+    }
+    shown
+}
+
+/// The value at `segments` in `value`, if there is one.
+fn lookup<'a>(value: &'a Value, segments: &[String]) -> Option<&'a Value> {
+    segments.iter().try_fold(value, |v, seg| match v {
+        Value::Object(map) => map.get(seg),
+        Value::Array(items) => items.get(seg.parse::<usize>().ok()?),
+        _ => None,
+    })
+}
+
+/// What a type error found, in words, quoting it only when it is short (see [`MAX_QUOTED`]).
+fn describe(found: Option<&Value>) -> String {
+    match found {
+        Some(Value::String(s)) if s.chars().count() <= MAX_QUOTED => {
+            format!("the string `{}`", printable(s))
+        }
+        Some(Value::String(_)) => {
+            format!("a string of more than {MAX_QUOTED} characters (not quoted)")
+        }
+        Some(Value::Number(n)) if n.to_string().len() <= MAX_QUOTED => format!("the number {n}"),
+        Some(Value::Number(_)) => format!("a number of more than {MAX_QUOTED} digits (not quoted)"),
+        Some(Value::Bool(b)) => format!("`{b}`"),
+        Some(Value::Null) => "nothing (null)".to_owned(),
+        Some(Value::Array(_)) => "a list".to_owned(),
+        Some(Value::Object(_)) => "a mapping".to_owned(),
+        None => "a value of another type".to_owned(),
+    }
+}
+
+/// The diagnostic of a value that does not fit the model's types. serde's own message
+/// quotes the value whole (`invalid type: string "…"`); this one says what was expected and
+/// describes what was found, and under `/secrets` says nothing of it at all.
+fn type_error(segments: &[String], inner: &str, model: &Value) -> Diagnostic {
+    let hint = type_hint(inner);
+    if in_secrets(segments) {
+        let shown = secret_prefix(segments);
+        let message = match shown.as_slice() {
+            [_] if inner.starts_with("missing field `") => inner.to_owned(),
+            [_] => "`secrets` must be a mapping of `focus`, `jvb` and, with a TURN server, `turn`, each a secret source".to_owned(),
+            [_, name] => format!(
+                "the {name} secret must be exactly one of `{{value: TEXT}}`, `{{env: NAME}}` or `{{file: /path}}` (what it holds is not shown: it may be the secret)"
+            ),
+            [_, name, kind, ..] => format!(
+                "`{kind}` of the {name} secret must be text (what it holds is not shown: it may be the secret)"
+            ),
+            [] => unreachable!("the prefix starts with `secrets`"),
+        };
+        return Diagnostic::error(
+            "invalid-type",
+            pointer(shown),
+            message,
+            "write `{value: \"…\"}` (in quotes, at least 16 characters), `{env: NAME}` or `{file: /path/on/the/host}`",
+        );
+    }
+    let found = describe(lookup(model, segments));
+    let expected = inner.rsplit_once(", expected ").map(|(_, e)| e);
+    let message = match expected {
+        Some(expected)
+            if ["invalid type: ", "invalid value: ", "unknown variant "]
+                .iter()
+                .any(|p| inner.starts_with(p)) =>
+        {
+            format!("expected {expected}, found {found}")
+        }
+        // The messages of the model's own types and of serde's structs (`missing field`,
+        // `invalid length`) quote no value; a value of the model quoted anyway is cut out.
+        // The messages of the model's own types and of serde's structs (`missing field`,
+        // `invalid length`, `invalid IP address syntax`) quote no value.
+        _ => match lookup(model, segments) {
+            Some(Value::String(_)) => format!("{inner}; found {found}"),
+            _ => inner.to_owned(),
+        },
+    };
+    Diagnostic::error("invalid-type", pointer(segments), message, hint)
 }
 
 /// The model's JSON schema as a value, generated once per process (unknown keys are found by
@@ -135,7 +241,9 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-fn parse(text: &str) -> Result<Value, Report> {
+/// Parses the text; with YAML, also the tags it rewrote (see [`rewrite_tags`]), whose
+/// markers the value still holds.
+fn parse(text: &str) -> Result<(Value, Vec<Tag>), Report> {
     if text.trim().is_empty() {
         return Err(Report::new(vec![Diagnostic::error(
             "empty",
@@ -157,64 +265,304 @@ fn parse(text: &str) -> Result<Value, Report> {
     // JSON is YAML, but serde_json's messages are better for JSON.
     if text.trim_start().starts_with('{') {
         return serde_json::from_str::<Strict>(text)
-            .map(|s| s.0)
-            .map_err(|e| {
-                syntax(
-                    e.line(),
-                    e.column(),
-                    e.to_string().split(" at line").next().unwrap_or_default(),
-                )
-            });
+            .map(|s| (s.0, Vec::new()))
+            .map_err(|e| syntax(e.line(), e.column(), &syntax_message(&e.to_string())));
     }
-    serde_norway::from_str::<Strict>(text)
+    let (rewritten, mut tags) = rewrite_tags(text);
+    let value = serde_norway::from_str::<Strict>(&rewritten)
         .map(|s| s.0)
         .map_err(|e| {
             let (line, column) = e
                 .location()
                 .map(|l| (l.line(), l.column()))
                 .unwrap_or((0, 0));
-            let message = e.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
-            syntax(line, column, &message)
-        })
+            syntax(line, column, &syntax_message(&e.to_string()))
+        })?;
+    // A rewritten `!` that the parser read as text, not as a tag (inside a plain scalar that
+    // goes on over lines, say): the rewrite changed a value, so the model is refused.
+    find_markers(&value, &mut tags);
+    if let Some(t) = tags.iter().find(|t| !t.seen) {
+        return Err(syntax(
+            t.line,
+            t.column,
+            "cannot tell whether this `!` starts a YAML tag or is part of a value; quote the value",
+        ));
+    }
+    Ok((value, tags))
+}
+
+/// A YAML tag found in the text, other than the core schema's, rewritten to the local tag
+/// `!~N~` (N its index) so that the parser hands it to [`StrictVisitor::visit_enum`] (it
+/// drops tags such as `!!binary` silently, reading the base64 text as the value).
+#[derive(Debug)]
+struct Tag {
+    /// The tag as written, e.g. `!!binary`.
+    text: String,
+    line: usize,
+    column: usize,
+    /// Whether the parser read it as a tag (a marker holds its index).
+    seen: bool,
+}
+
+/// The key of the marker mapping that stands for a tagged node: `{TAG_KEY: "~N~", VALUE_KEY:
+/// value}`. Keys of a model never start with a NUL character.
+const TAG_KEY: &str = "\u{0}tag";
+const VALUE_KEY: &str = "\u{0}value";
+
+/// The core schema's tags (YAML 1.2, 10.3), which the parser applies as YAML defines them.
+const CORE_TAGS: [&str; 7] = ["str", "int", "float", "bool", "null", "map", "seq"];
+
+/// Finds every tag in YAML `text` (outside quotes, comments and block scalars, where a `!`
+/// is text) and rewrites those that are not the core schema's to `!~N~`.
+fn rewrite_tags(text: &str) -> (std::borrow::Cow<'_, str>, Vec<Tag>) {
+    let bytes = text.as_bytes();
+    let mut sites: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let (mut line, mut line_start) = (1usize, 0usize);
+    let mut quotes = Quotes::default();
+    // The indentation of the line that opened a block scalar (`|`, `>`), while in one.
+    let mut block: Option<usize> = None;
+    let mut pending_block: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if i == line_start {
+            let indent = bytes[i..].iter().take_while(|&&c| c == b' ').count();
+            let blank = matches!(bytes.get(i + indent), None | Some(b'\n' | b'\r'));
+            if let Some(open) = block {
+                if blank || indent > open {
+                    // A line of the block scalar's text: skip it.
+                    match bytes[i..].iter().position(|&c| c == b'\n') {
+                        Some(n) => {
+                            i += n;
+                            continue;
+                        }
+                        None => break,
+                    }
+                }
+                block = None;
+            }
+        }
+        let token_start =
+            i == line_start || matches!(bytes[i - 1], b' ' | b'\t' | b'[' | b'{' | b',');
+        if b == b'\n' {
+            line += 1;
+            line_start = i + 1;
+            quotes.comment = false;
+            if let Some(indent) = pending_block.take() {
+                block = Some(indent);
+            }
+        } else if quotes.consume(b) {
+        } else if token_start {
+            match b {
+                b'#' => quotes.comment = true,
+                b'"' => quotes.double = true,
+                b'\'' => quotes.single = true,
+                b'|' | b'>' => {
+                    let rest = &bytes[i + 1..];
+                    let n = rest
+                        .iter()
+                        .take_while(|c| c.is_ascii_digit() || **c == b'-' || **c == b'+')
+                        .count();
+                    if matches!(
+                        rest.get(n),
+                        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'#')
+                    ) {
+                        let indent = bytes[line_start..]
+                            .iter()
+                            .take_while(|&&c| c == b' ')
+                            .count();
+                        pending_block = Some(indent);
+                    }
+                }
+                b'!' => {
+                    let end = if bytes.get(i + 1) == Some(&b'<') {
+                        bytes[i..]
+                            .iter()
+                            .position(|&c| c == b'>')
+                            .map_or(bytes.len(), |n| i + n + 1)
+                    } else {
+                        bytes[i..]
+                            .iter()
+                            .position(|c| b" \t\r\n,[]{}".contains(c))
+                            .map_or(bytes.len(), |n| i + n)
+                    };
+                    let tag = &text[i..end];
+                    let core = CORE_TAGS.iter().any(|t| {
+                        tag.strip_prefix("!!") == Some(*t)
+                            || tag == format!("!<tag:yaml.org,2002:{t}>")
+                    });
+                    if !core {
+                        sites.push((i, end, line, i - line_start + 1));
+                    }
+                    i = end;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    if sites.is_empty() {
+        return (std::borrow::Cow::Borrowed(text), Vec::new());
+    }
+    let mut out = String::with_capacity(text.len() + sites.len() * 4);
+    let mut tags = Vec::with_capacity(sites.len());
+    let mut last = 0;
+    for (n, (start, end, line, column)) in sites.into_iter().enumerate() {
+        out.push_str(&text[last..start]);
+        out.push_str(&format!("!~{n}~"));
+        last = end;
+        tags.push(Tag {
+            text: text[start..end].to_owned(),
+            line,
+            column,
+            seen: false,
+        });
+    }
+    out.push_str(&text[last..]);
+    (std::borrow::Cow::Owned(out), tags)
+}
+
+/// The index of the rewritten tag a marker mapping stands for, if `value` is one.
+fn marker(value: &Value) -> Option<usize> {
+    let map = value.as_object()?;
+    if map.len() != 2 || !map.contains_key(VALUE_KEY) {
+        return None;
+    }
+    map.get(TAG_KEY)?
+        .as_str()?
+        .strip_prefix('~')?
+        .strip_suffix('~')?
+        .parse()
+        .ok()
+}
+
+/// Marks every tag the parser read as a tag (a marker holds its index) as seen.
+fn find_markers(value: &Value, tags: &mut [Tag]) {
+    if let Some(n) = marker(value)
+        && let Some(t) = tags.get_mut(n)
+    {
+        t.seen = true;
+    }
+    match value {
+        Value::Object(map) => map.values().for_each(|v| find_markers(v, tags)),
+        Value::Array(items) => items.iter().for_each(|v| find_markers(v, tags)),
+        _ => {}
+    }
+}
+
+/// Replaces every marker by the value it tags, with an error at its path: a tag other than
+/// the core schema's is refused, never silently dropped (`!!binary` would make the base64
+/// text the password, where Ansible's YAML decodes it). Under `/secrets` the tag is not
+/// named (it may be the secret: `!S`).
+fn unmark_tags(value: &mut Value, tags: &[Tag], path: &mut Vec<String>, out: &mut Vec<Diagnostic>) {
+    if let Some(n) = marker(value) {
+        let inner = value
+            .as_object_mut()
+            .and_then(|m| m.remove(VALUE_KEY))
+            .unwrap_or(Value::Null);
+        *value = inner;
+        let tag = tags.get(n).map_or("!", |t| t.text.as_str());
+        let (shown, what) = if in_secrets(path) {
+            (
+                pointer(secret_prefix(path)),
+                "a YAML tag (not shown: under `secrets` it may be the secret)".to_owned(),
+            )
+        } else if tag.chars().count() <= MAX_QUOTED + 2 {
+            (
+                pointer(path.iter()),
+                format!("the YAML tag `{}`", printable(tag)),
+            )
+        } else {
+            (
+                pointer(path.iter()),
+                format!(
+                    "a YAML tag of more than {} characters (not quoted)",
+                    MAX_QUOTED + 2
+                ),
+            )
+        };
+        out.push(Diagnostic::error(
+            "yaml-tag",
+            shown,
+            format!("{what} is not supported: only the core schema's tags (`!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!map`, `!!seq`) are"),
+            "remove the tag and write the value itself (decode a `!!binary` value first: the model takes text)",
+        ));
+    }
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                path.push(k.clone());
+                unmark_tags(v, tags, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                path.push(i.to_string());
+                unmark_tags(v, tags, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The deepest nesting of flow collections (`[...]`, `{...}`) accepted. The model nests five
 /// levels; the YAML parser takes quadratic time on deep nesting before it refuses it.
 const MAX_NESTING: usize = 64;
 
+/// Where a scan of YAML text is: in a comment, a double- or single-quoted scalar, or none.
+/// The scanner opens them (each decides where one may start) and ends comments at line
+/// breaks, which it handles itself.
+#[derive(Default)]
+struct Quotes {
+    comment: bool,
+    double: bool,
+    single: bool,
+    escaped: bool,
+}
+
+impl Quotes {
+    /// Takes byte `b` (not a line break) if it is text of a comment or a quoted scalar, or
+    /// the quote that ends one: then true.
+    fn consume(&mut self, b: u8) -> bool {
+        if self.comment {
+        } else if self.double {
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.double = false;
+            }
+        } else if self.single {
+            if b == b'\'' {
+                self.single = false;
+            }
+        } else {
+            return false;
+        }
+        true
+    }
+}
+
 /// The line where flow collections nest deeper than [`MAX_NESTING`], if they do (brackets
 /// inside quoted strings and comments do not count).
 fn nested_too_deep(text: &str) -> Option<usize> {
     let (mut depth, mut line) = (0usize, 1usize);
-    let (mut single, mut double, mut comment, mut escaped) = (false, false, false, false);
+    let mut quotes = Quotes::default();
     let mut previous = b'\n';
     for &b in text.as_bytes() {
         if b == b'\n' {
             line += 1;
-            comment = false;
-        } else if comment {
-        } else if double {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                double = false;
-            }
-        } else if single {
-            if b == b'\'' {
-                single = false;
-            }
+            quotes.comment = false;
+        } else if quotes.consume(b) {
         } else {
             match b {
-                b'#' if previous.is_ascii_whitespace() => comment = true,
-                b'"' => double = true,
-                b'\'' if !previous.is_ascii_alphanumeric() => single = true,
+                b'#' if previous.is_ascii_whitespace() => quotes.comment = true,
+                b'"' => quotes.double = true,
+                b'\'' if !previous.is_ascii_alphanumeric() => quotes.single = true,
                 b'[' | b'{' => {
                     depth += 1;
                     if depth > MAX_NESTING {
@@ -261,6 +609,14 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
         Ok(v.into())
     }
+    // YAML integers beyond 64 bits (a long numeric password): a number the model's types
+    // then refuse at its path, not a syntax error quoting it.
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v as f64).map_or(Value::Null, Value::Number))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v as f64).map_or(Value::Null, Value::Number))
+    }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
         Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
@@ -279,6 +635,17 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         Strict::deserialize(d).map(|s| s.0)
     }
+    // The YAML parser calls this for a node with a local tag (`!x`), which every tag but the
+    // core schema's is by now (see `rewrite_tags`): a marker that `unmark_tags` reports.
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        use serde::de::VariantAccess;
+        let (tag, variant): (String, _) = data.variant()?;
+        let Strict(value) = variant.newtype_variant()?;
+        let mut marker = Map::new();
+        marker.insert(TAG_KEY.to_owned(), Value::String(tag));
+        marker.insert(VALUE_KEY.to_owned(), value);
+        Ok(Value::Object(marker))
+    }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
         while let Some(Strict(v)) = seq.next_element()? {
@@ -291,7 +658,7 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
         while let Some(key) = map.next_key::<MapKey>()? {
             let Strict(value) = map.next_value()?;
             if out.len() == MAX_MAPPING_KEYS {
-                return Err(serde::de::Error::custom(format!(
+                return Err(ours(format!(
                     "a mapping has more than {MAX_MAPPING_KEYS} keys, which no topology model has"
                 )));
             }
@@ -301,10 +668,13 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
                     slot.insert(value);
                 }
                 serde_json::map::Entry::Occupied(slot) => {
-                    return Err(serde::de::Error::custom(format!(
-                        "duplicate key `{}`",
-                        printable(slot.key())
-                    )));
+                    // Named only if it is one of the model's own keys: a key written twice
+                    // may be a secret (`{S: 1, S: 2}`).
+                    return Err(ours(if is_model_key(slot.key()) {
+                        format!("duplicate key `{}`", slot.key())
+                    } else {
+                        "duplicate key (a key that is not one of the model's, not shown)".to_owned()
+                    }));
                 }
             }
         }
@@ -321,11 +691,63 @@ impl<'de> Deserialize<'de> for MapKey {
             Value::String(s) => Ok(MapKey(s)),
             Value::Number(n) => Ok(MapKey(n.to_string())),
             Value::Bool(b) => Ok(MapKey(b.to_string())),
-            other => Err(serde::de::Error::custom(format!(
+            other if marker(&other).is_some() => Err(ours(
+                "a mapping key has a YAML tag; keys are plain text".to_owned(),
+            )),
+            other => Err(ours(format!(
                 "a mapping key must be a string, not {}",
                 kind_of(&other)
             ))),
         }
+    }
+}
+
+/// Marks the start of a message of this module's own inside a parser's error: the YAML
+/// parser puts the keys leading to the error in front of it (`secrets.S: …`), and a key
+/// may be a secret.
+const OURS: char = '\u{1}';
+
+/// An error of this module's own, raised while parsing (see [`OURS`]).
+fn ours<E: serde::de::Error>(message: String) -> E {
+    E::custom(format!("{OURS}{message}"))
+}
+
+/// Whether `key` is a property name somewhere in the model's schema.
+fn is_model_key(key: &str) -> bool {
+    static KEYS: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        fn collect(v: &Value, out: &mut std::collections::HashSet<String>) {
+            match v {
+                Value::Object(map) => {
+                    if let Some(Value::Object(props)) = map.get("properties") {
+                        out.extend(props.keys().cloned());
+                    }
+                    map.values().for_each(|v| collect(v, out));
+                }
+                Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+                _ => {}
+            }
+        }
+        let mut keys = std::collections::HashSet::new();
+        collect(model_schema(), &mut keys);
+        keys
+    })
+    .contains(key)
+}
+
+/// A parser's error message, without anything of the model in it: this module's own message
+/// (after [`OURS`], without the keys the YAML parser put in front), a fixed text for a value
+/// that does not match its YAML tag (`!!int S` would be quoted), or the parser's own text
+/// (libyaml's and serde_json's syntax errors quote nothing of the input).
+fn syntax_message(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    if let Some((_, own)) = message.split_once(OURS) {
+        own.to_owned()
+    } else if message.contains("invalid value: ") || message.contains("invalid type: ") {
+        "a value does not match its YAML tag (`!!int`, `!!float`, `!!bool` or `!!null`)".to_owned()
+    } else {
+        message.to_owned()
     }
 }
 
@@ -441,6 +863,7 @@ fn strip_unknown_keys(
             known.dedup();
             let keys: Vec<String> = map.keys().cloned().collect();
             let mut unknown: std::collections::HashSet<String> = std::collections::HashSet::new();
+            let secret_position = in_secrets(path);
             for key in keys {
                 let prop = branches
                     .iter()
@@ -454,9 +877,13 @@ fn strip_unknown_keys(
                         path.pop();
                     }
                     None if closed && !known.is_empty() => {
-                        // `out` holds only this walk's unknown keys.
-                        if out.len() < MAX_UNKNOWN_KEYS_LISTED {
-                            path.push(key.clone());
+                        // `out` holds only this walk's unknown keys; under `/secrets` one
+                        // diagnostic per mapping (below) says how many there are.
+                        if secret_position && !is_migrated(&key) {
+                        } else if out.len() < MAX_UNKNOWN_KEYS_LISTED {
+                            // The key as the path shows it: control characters escaped, cut
+                            // after 64 characters (it reaches terminals and logs).
+                            path.push(printable(&key));
                             out.push(unknown_key(&key, &known, pointer(path.iter())));
                             path.pop();
                         } else {
@@ -466,6 +893,16 @@ fn strip_unknown_keys(
                     }
                     None => {}
                 }
+            }
+            let hidden: Vec<&String> = if secret_position {
+                map.keys()
+                    .filter(|k| unknown.contains(*k) && !is_migrated(k))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if let Some(first) = hidden.first() {
+                out.push(unknown_secret_keys(hidden.len(), first, &known, path));
             }
             // One pass: removing keys one by one from an ordered map is quadratic.
             if !unknown.is_empty() {
@@ -553,6 +990,61 @@ const MIGRATIONS: &[(&[&str], &str)] = &[
         "relays turn on when bridges are in more than one region: set each bridge's `region`",
     ),
 ];
+
+/// Unknown keys under `/secrets`, reported without their names: YAML reads `{value:S}`,
+/// `{value=S}` and `{value S}` as one key holding the secret, and a secret may have been
+/// pasted as a key. The diagnostic names the mapping (`/secrets`, `/secrets/jvb`) and how
+/// many keys it has that are not the model's; its hint is worked out from the keys' first
+/// characters only (`value` followed by something other than `: `).
+fn unknown_secret_keys(count: usize, first: &str, known: &[&str], path: &[String]) -> Diagnostic {
+    let shown = secret_prefix(path);
+    let expected = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let keys = if count == 1 {
+        "a key".to_owned()
+    } else {
+        format!("{count} keys")
+    };
+    let whose = match shown.as_slice() {
+        [_, name, ..] => format!("the {name} secret"),
+        _ => "`secrets`".to_owned(),
+    };
+    let message = format!(
+        "{whose} has {keys} other than {expected} (not shown: under `secrets` a key may be the secret itself)"
+    );
+    let lower = first.to_lowercase();
+    let glued = known.iter().find(|k| {
+        lower.len() > k.len()
+            && lower.starts_with(*k)
+            && !lower[k.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+    });
+    let hint = match glued {
+        Some(k) => format!(
+            "write `{k}: ` with a colon and a space before the secret: without them YAML reads `{k}` and the secret as one key"
+        ),
+        None => match known
+            .iter()
+            .map(|k| (strsim::damerau_levenshtein(&lower, k), *k))
+            .min()
+        {
+            Some((d, k)) if d <= 2 => format!("did you mean `{k}`?"),
+            _ => format!("expected one of: {expected}"),
+        },
+    };
+    Diagnostic::error("unknown-key", pointer(shown), message, hint)
+}
+
+/// Whether `key` is a setting of another Jitsi tool that [`MIGRATIONS`] knows (a fixed
+/// name, so shown even under `/secrets`).
+fn is_migrated(key: &str) -> bool {
+    let lower = key.to_lowercase().replace('-', "_");
+    MIGRATIONS
+        .iter()
+        .any(|(names, _)| names.contains(&lower.as_str()))
+}
 
 fn unknown_key(key: &str, known: &[&str], path: String) -> Diagnostic {
     let shown = printable(key);
@@ -668,6 +1160,60 @@ mod tests {
             "{}",
             report.diagnostics[0].message
         );
+    }
+
+    #[test]
+    fn a_yaml_tag_other_than_the_core_schemas_is_refused_at_its_path() {
+        let text = include_str!("../examples/handbook.yaml")
+            .replace("jaas: false", "jaas: !!binary dHJ1ZQ==")
+            .replace(
+                "address: 10.0.0.10",
+                "address: !<tag:example.com,2000:ip> 10.0.0.10",
+            );
+        let report = load(&text).expect_err("tagged");
+        let tags: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "yaml-tag")
+            .map(|d| (d.path.as_str(), d.message.as_str()))
+            .collect();
+        assert_eq!(tags.len(), 2, "{report}");
+        assert_eq!(tags[0].0, "/jaas");
+        assert!(
+            tags[0]
+                .1
+                .starts_with("the YAML tag `!!binary` is not supported"),
+            "{report}"
+        );
+        assert_eq!(tags[1].0, "/signaling/address");
+    }
+
+    #[test]
+    fn the_core_schemas_tags_are_read_as_yaml_defines_them() {
+        let text = include_str!("../examples/handbook.yaml")
+            .replace("jaas: false", "jaas: !!bool false")
+            .replace("domain: meet.example.com", "domain: !!str meet.example.com");
+        let loaded = load(&text).expect("core tags are fine");
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        assert!(!loaded.topology.jaas);
+    }
+
+    #[test]
+    fn a_bang_the_parser_reads_as_text_is_refused_not_rewritten() {
+        // A plain scalar that goes on over two lines: `!!x` there is text, and the rewrite
+        // that catches tags would have changed it.
+        let report = load("domain: meet\n  !!x.example.com\n").expect_err("ambiguous");
+        assert_eq!(report.diagnostics[0].code, "syntax");
+        assert!(
+            report.diagnostics[0].message.contains("quote the value"),
+            "{report}"
+        );
+        // In quotes, comments and block scalars a `!` is text and stays as it is.
+        let (value, tags) = parse("a: \"!!b\" # !!c\nb: |\n  !!d\nc: e!!f\n").expect("parses");
+        assert!(tags.is_empty());
+        assert_eq!(value["a"], "!!b");
+        assert_eq!(value["b"], "!!d\n");
+        assert_eq!(value["c"], "e!!f");
     }
 
     #[test]

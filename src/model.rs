@@ -419,12 +419,9 @@ mod networks {
     fn parse<E: Error>(s: &str) -> Result<IpNet, E> {
         s.parse::<IpNet>()
             .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
-            .map_err(|_| {
-                E::custom(format!(
-                    "`{}` is not an IP network such as 10.0.0.0/24 or 2001:db8::/64",
-                    s.escape_debug()
-                ))
-            })
+            // The value is not quoted: loading describes it (a password pasted here must not
+            // be echoed whole).
+            .map_err(|_| E::custom("not an IP network such as 10.0.0.0/24 or 2001:db8::/64"))
     }
 
     /// One network, deserialized on its own so that an error names its index in the list.

@@ -250,10 +250,12 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                     || !var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                     || var.as_bytes()[0].is_ascii_digit()
                 {
+                    // Neither this message nor the next names the variable: a password
+                    // written under `env:` would be echoed.
                     out.push(Diagnostic::error(
                         "env-name-invalid",
                         format!("{base}/env"),
-                        format!("`{}` is not an environment variable name", printable(var)),
+                        format!("the {name} secret's `env` is not an environment variable name (not shown: it may be the secret)"),
                         "use letters, digits and `_`, not starting with a digit, e.g. JITSI_JVB_PASSWORD",
                     ));
                     None
@@ -264,8 +266,8 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                             out.push(Diagnostic::error(
                                 "env-missing",
                                 format!("{base}/env"),
-                                format!("environment variable `{var}` is not set"),
-                                format!("export {var} before rendering, or use `{{file: /path}}` to keep the secret on the hosts"),
+                                format!("the environment variable the {name} secret names is not set (its name is at /secrets/{name}/env; not shown: it may be the secret)"),
+                                "export it before rendering, or use `{file: /path}` to keep the secret on the hosts",
                             ));
                             None
                         }
@@ -273,7 +275,15 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                 }
             }
             SecretSource::File(path) => {
-                check_path(&format!("{base}/file"), path, "the secret file path", out);
+                // Not quoted: a password written under `file:` would be echoed.
+                if let Some(problem) = path_problem(path) {
+                    out.push(Diagnostic::error(
+                        "path-invalid",
+                        format!("{base}/file"),
+                        format!("the {name} secret's file path {problem} (not shown: it may be the secret)"),
+                        "write an absolute path of letters, digits and `/._-+@`, e.g. /etc/jitsi-topology/secrets/jvb",
+                    ));
+                }
                 read.insert(name, ReadSecret::File(path.clone()));
                 None
             }

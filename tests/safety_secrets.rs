@@ -158,27 +158,37 @@ fn check_output(what: &str, out: &Output, values: &[&str], found: &mut Vec<Strin
     }
 }
 
-/// Every CLI command on `model` (and `plan` against `previous`), text and JSON.
-fn check_cli(label: &str, model: &Path, out_dir: &Path, values: &[&str], found: &mut Vec<String>) {
-    let m = model.to_str().unwrap();
-    let o = out_dir.to_str().unwrap();
-    for args in [
+/// Every CLI command that reads a model, on `model`, text and JSON: `validate`, `resolve`,
+/// `render` into `out_dir`, and `plan` with `model` as the old side and as the new one
+/// (`other` the other side). Each run's command line and output.
+fn cli_runs(model: &Path, out_dir: &Path, other: &Path) -> Vec<(String, Output)> {
+    let (m, o, other) = (
+        model.to_str().unwrap(),
+        out_dir.to_str().unwrap(),
+        other.to_str().unwrap(),
+    );
+    let mut runs = vec![
         vec!["validate", m],
-        vec!["validate", m, "--format", "json"],
         vec!["resolve", m],
-        vec!["resolve", m, "--format", "json"],
         vec!["render", m, "--out", o],
-        vec!["render", m, "--out", o, "--format", "json"],
-        vec!["plan", m, m],
-        vec!["plan", m, m, "--format", "json"],
-    ] {
-        let out = cli(&args);
-        check_output(
-            &format!("{label}: jitsi-topology {}", args.join(" ")),
-            &out,
-            values,
-            found,
-        );
+        vec!["plan", m, other],
+    ];
+    if other != m {
+        runs.push(vec!["plan", other, m]);
+    }
+    let json = runs
+        .iter()
+        .map(|args| [args.as_slice(), &["--format", "json"]].concat());
+    let runs: Vec<Vec<&str>> = runs.clone().into_iter().chain(json).collect();
+    runs.into_iter()
+        .map(|args| (format!("jitsi-topology {}", args.join(" ")), cli(&args)))
+        .collect()
+}
+
+/// Every CLI command on `model` (`plan` against itself), text and JSON.
+fn check_cli(label: &str, model: &Path, out_dir: &Path, values: &[&str], found: &mut Vec<String>) {
+    for (command, out) in cli_runs(model, out_dir, model) {
+        check_output(&format!("{label}: {command}"), &out, values, found);
     }
 }
 
@@ -384,6 +394,126 @@ fn debug_output_of_the_model_the_deployment_and_the_bundle_shows_no_secret() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Canaries: secrets mistyped in every shape (tests/canaries/secrets.yaml, shared with the
+// Python and Ansible suites)
+// ---------------------------------------------------------------------------------------------
+
+/// The shared canary fixture: canary secrets, and invalid models that hold them.
+#[derive(serde::Deserialize)]
+struct CanaryFixture {
+    canaries: Vec<String>,
+    base: String,
+    valid_secrets: String,
+    cases: Vec<CanaryCase>,
+}
+
+#[derive(serde::Deserialize)]
+struct CanaryCase {
+    name: String,
+    model: Option<String>,
+    secrets: Option<String>,
+    extra: Option<String>,
+}
+
+/// The canaries and every case as (name, model text), as the fixture's header describes.
+fn canary_cases() -> (Vec<String>, Vec<(String, String)>) {
+    let text = fs::read_to_string(format!("{ROOT}/tests/canaries/secrets.yaml"))
+        .expect("read tests/canaries/secrets.yaml");
+    let f: CanaryFixture = serde_norway::from_str(&text).expect("the canary fixture is YAML");
+    let cases = f
+        .cases
+        .into_iter()
+        .map(|c| {
+            let model = c.model.unwrap_or_else(|| {
+                f.base
+                    .replace(
+                        "@SECRETS@\n",
+                        c.secrets.as_deref().unwrap_or(&f.valid_secrets),
+                    )
+                    .replace("@EXTRA@\n", c.extra.as_deref().unwrap_or(""))
+            });
+            (c.name, model)
+        })
+        .collect();
+    (f.canaries, cases)
+}
+
+/// The canaries of which `text` holds 12 characters in a row (a secret cut short, or quoted
+/// in part, is still a leak).
+fn canary_leaks(text: &str, canaries: &[String]) -> Vec<String> {
+    canaries
+        .iter()
+        .filter(|c| {
+            let chars: Vec<char> = c.chars().collect();
+            chars
+                .windows(12)
+                .any(|w| text.contains(&w.iter().collect::<String>()))
+        })
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn mistyped_secrets_reach_no_output_of_any_subcommand_of_the_cli() {
+    let (canaries, cases) = canary_cases();
+    assert!(cases.len() >= 50, "{} cases", cases.len());
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yaml");
+    fs::copy(format!("{ROOT}/examples/handbook.yaml"), &good).unwrap();
+    let never = dir.path().join("never");
+    let mut found = Vec::new();
+    for (i, (name, text)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("case-{i}.yaml"));
+        fs::write(&path, text).unwrap();
+        for (command, out) in cli_runs(&path, &never, &good) {
+            let what = format!("{name}: {command}");
+            if out.status.code() != Some(1) {
+                found.push(format!(
+                    "{what}: exit {:?}, not 1 (invalid model)",
+                    out.status.code()
+                ));
+            }
+            for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+                for c in canary_leaks(&String::from_utf8_lossy(bytes), &canaries) {
+                    found.push(format!("{what}: {stream} shows {c}"));
+                }
+            }
+        }
+        assert!(!never.exists(), "{name}: nothing is written");
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn mistyped_secrets_reach_no_error_of_the_library() {
+    let (canaries, cases) = canary_cases();
+    let env = BTreeMap::<String, String>::new();
+    let mut found = Vec::new();
+    for (name, text) in &cases {
+        let shown = match (
+            jitsi_topology::check(text, &env),
+            jitsi_topology::render(text, &env),
+        ) {
+            (Err(report), Err(error)) => {
+                let document = jitsi_topology::diagnostic::ErrorDocument::from(&report);
+                format!(
+                    "{report}\n{report:?}\n{error}\n{error:?}\n{}",
+                    serde_json::to_string(&document).unwrap()
+                )
+            }
+            _ => {
+                found.push(format!("{name}: the model was accepted"));
+                continue;
+            }
+        };
+        for c in canary_leaks(&shown, &canaries) {
+            found.push(format!("{name}: the error shows {c}"));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
 // The C ABI
 // ---------------------------------------------------------------------------------------------
 
@@ -541,12 +671,40 @@ fn the_c_abi_shows_no_file_secret_and_no_secret_in_an_error() {
     assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n"));
 }
 
+#[test]
+fn mistyped_secrets_reach_no_error_document_of_the_c_abi() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(bin) = c_program(dir.path()) else {
+        return;
+    };
+    let (canaries, cases) = canary_cases();
+    let mut found = Vec::new();
+    for (name, text) in &cases {
+        let p = dir.path().join("model.yaml");
+        fs::write(&p, text).unwrap();
+        let out = Command::new(&bin)
+            .arg(&p)
+            .output()
+            .expect("run the C program");
+        let shown = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        // JT_INVALID_MODEL from both calls.
+        if !(shown.starts_with("render 1\n") && shown.contains("\nvalidate 1\n")) {
+            found.push(format!("{name}: not refused as an invalid model:\n{shown}"));
+        }
+        for c in canary_leaks(&shown, &canaries) {
+            found.push(format!("{name}: jt_render/jt_validate show {c}"));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Python
 // ---------------------------------------------------------------------------------------------
 
 const PY_PROGRAM: &str = r#"
-import json, sys, jitsi_topology
+import json, sys, traceback, jitsi_topology
 shown = []
 for path in sys.argv[1:]:
     text = open(path).read()
@@ -559,7 +717,9 @@ for path in sys.argv[1:]:
         shown.append(json.dumps(m))
         shown.append(repr(jitsi_topology.validate(text)))
     except jitsi_topology.TopologyError as e:
-        shown += [str(e), repr(e), json.dumps(e.errors())]
+        shown += [str(e), repr(e), json.dumps(e.errors()), repr(e.args), repr(vars(e))]
+        shown += traceback.format_exception(type(e), e, e.__traceback__)
+        shown.append("refused " + path)
 print("\n".join(shown))
 "#;
 
@@ -592,6 +752,14 @@ fn the_python_binding_shows_no_secret_outside_the_files_flagged_secret() {
             paths.push(p);
         }
     }
+    let (canaries, cases) = canary_cases();
+    let mut canary_paths = Vec::new();
+    for (i, (_, text)) in cases.iter().enumerate() {
+        let p = dir.path().join(format!("canary-{i}.yaml"));
+        fs::write(&p, text).unwrap();
+        canary_paths.push(p);
+    }
+    paths.extend(canary_paths.iter().cloned());
     let out = Command::new(&python)
         .arg("-c")
         .arg(PY_PROGRAM)
@@ -610,6 +778,17 @@ fn the_python_binding_shows_no_secret_outside_the_files_flagged_secret() {
         found.is_empty(),
         "the Python binding shows {found:?}:\n{shown}"
     );
+    let found = canary_leaks(&shown, &canaries);
+    assert!(
+        found.is_empty(),
+        "the Python binding shows the canaries {found:?}:\n{shown}"
+    );
+    for (p, (name, _)) in canary_paths.iter().zip(&cases) {
+        assert!(
+            shown.contains(&format!("refused {}", p.display())),
+            "{name}: no TopologyError"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -681,4 +860,50 @@ fn secrets_init_draws_every_secret_afresh_from_the_random_source() {
     }
     // 20 runs of 32 characters each from 62: all but a handful of the alphabet shows up.
     assert!(chars.len() > 55, "{} distinct characters", chars.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Any secret, in any of the canary fixture's shapes (a property test of the library)
+// ---------------------------------------------------------------------------------------------
+
+/// Every canary of a fixture case replaced by a drawn secret (printable ASCII, spaces, quotes
+/// and YAML's indicators included, so the shapes bend further): whatever the model becomes,
+/// no diagnostic shows the secret. 512 cases (about a second); the seed is fixed as in
+/// tests/proptest_injection.rs (`JT_PROPTEST_SEED`, `JT_PROPTEST_CASES` draw others).
+#[test]
+fn any_secret_in_any_mistyped_shape_stays_out_of_every_diagnostic() {
+    use proptest::prelude::any;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let number = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let config = Config {
+        cases: number("JT_PROPTEST_CASES", 512) as u32,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&number("JT_PROPTEST_SEED", 0x6a69_7473_6931).to_le_bytes());
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let (canaries, cases) = canary_cases();
+    let env = BTreeMap::<String, String>::new();
+    let strategy = (any::<proptest::sample::Index>(), "[!-~][ -~]{14,38}[!-~]");
+    runner
+        .run(&strategy, |(case, secret)| {
+            let (name, text) = &cases[case.index(cases.len())];
+            let text = canaries
+                .iter()
+                .fold(text.clone(), |t, c| t.replace(c.as_str(), &secret));
+            let shown = match jitsi_topology::check(&text, &env) {
+                Ok(checked) => format!("{:?}", checked.warnings),
+                Err(report) => format!("{report}\n{report:?}"),
+            };
+            proptest::prop_assert!(!shown.contains(&secret), "{}: {}", name, shown);
+            Ok(())
+        })
+        .unwrap();
 }
