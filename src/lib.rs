@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod codes;
 pub mod diagnostic;
 pub mod escape;
 mod identity;

@@ -16,7 +16,14 @@ const LAYERS: &[&[&str]] = &[
     // Leaves, shared by several stages; they import nothing of the crate: diagnostics and
     // their JSON Pointers, the escaping filters, the release tables, addresses and networks
     // (the IANA special-purpose registry), what the packages' installers do to files.
-    &["diagnostic", "escape", "installer", "net", "release"],
+    &[
+        "codes",
+        "diagnostic",
+        "escape",
+        "installer",
+        "net",
+        "release",
+    ],
     // The data that goes in (the model) and comes out (the bundle and its manifest).
     &["model", "bundle"],
     // Derived from the model and shared by the stages: the identities (nickname, relay id),

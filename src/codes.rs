@@ -1,0 +1,275 @@
+//! Every diagnostic code, with the rule it enforces and the operators' pain it prevents: the
+//! one registry the README's validation table is generated from (`tests/diagnostic_codes.rs`
+//! holds the README equal to [`readme_table`] and every code the crate emits registered here).
+//! Codes are a contract: extend, never rename.
+
+/// One row of the validation table: related codes and the rule they enforce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// The codes, each a stable machine-readable name.
+    pub codes: &'static [&'static str],
+    /// True when every code of the row is a warning (the model still renders).
+    pub warnings: bool,
+    /// What the rule checks (Markdown).
+    pub rule: &'static str,
+    /// The operators' pain it prevents (Markdown; may be empty).
+    pub pain: &'static str,
+}
+
+/// Every rule, in the README's order.
+pub const RULES: &[Rule] = &[
+    Rule {
+        codes: &["syntax", "invalid-type", "unknown-key"],
+        warnings: false,
+        rule: "YAML/JSON syntax (line and column, a key written twice), types, unknown keys with \"did you mean\"",
+        pain: "P14: a misspelt key silently ignored",
+    },
+    Rule {
+        codes: &["yaml-tag"],
+        warnings: false,
+        rule: "a YAML tag other than the core schema's (`!!binary`, `!!timestamp`, `!local`, `!<…>`) is refused at its path, never dropped silently (`!!binary` text would become the password, where Ansible's YAML decodes it); `!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!map`, `!!seq` are read as YAML defines them",
+        pain: "a password that differs between two tools",
+    },
+    Rule {
+        codes: &["empty", "not-a-mapping", "too-large", "too-deep"],
+        warnings: false,
+        rule: "the model is a mapping of keys to values, at most 16 MiB and nested at most 64 levels deep (a bounded load, whatever the input)",
+        pain: "",
+    },
+    Rule {
+        codes: &["deprecated-key"],
+        warnings: false,
+        rule: "settings from docker-jitsi-meet or older releases (`ENABLE_COLIBRI_WEBSOCKET`, `JVB_ADVERTISE_IPS`, `tcp_harvester_port`, …) get what to write instead",
+        pain: "P6, P8, P18",
+    },
+    Rule {
+        codes: &["release-unsupported"],
+        warnings: false,
+        rule: "`release` is one the tool renders for (too old ones say so)",
+        pain: "P16–P18: configs of another release",
+    },
+    Rule {
+        codes: &["domain-invalid", "domain-placeholder"],
+        warnings: false,
+        rule: "a lower-case FQDN; not the templates' `jitmeet.example.com`",
+        pain: "P16: unreplaced placeholders",
+    },
+    Rule {
+        codes: &["hostname-invalid"],
+        warnings: false,
+        rule: "host names are lower-case DNS names (no `/`, `..`, spaces: they name output folders)",
+        pain: "",
+    },
+    Rule {
+        codes: &["no-bridges"],
+        warnings: false,
+        rule: "at least one bridge",
+        pain: "\"no bridge available\"",
+    },
+    Rule {
+        codes: &[
+            "duplicate-host",
+            "duplicate-address",
+            "duplicate-nickname",
+            "nickname-invalid",
+        ],
+        warnings: false,
+        rule: "bridges are distinct; nicknames unique and MUC-safe",
+        pain: "P5, P8: two bridges seen as one",
+    },
+    Rule {
+        codes: &["bridge-on-signaling-host", "bridge-address-is-signaling"],
+        warnings: false,
+        rule: "bridges run on their own hosts",
+        pain: "",
+    },
+    Rule {
+        codes: &["signaling-address-local", "address-not-routable"],
+        warnings: false,
+        rule: "prosody's address and bridge addresses are reachable from other hosts",
+        pain: "P7",
+    },
+    Rule {
+        codes: &[
+            "public-address-not-public",
+            "public-address-family",
+            "public-address-redundant",
+        ],
+        warnings: false,
+        rule: "a NAT mapping names a public address of the same IP version",
+        pain: "P8, P15",
+    },
+    Rule {
+        codes: &["public-address-reserved"],
+        warnings: false,
+        rule: "a public address (a bridge's or TURN's) is globally reachable: not in a block IANA's IPv4/IPv6 special-purpose registries mark otherwise (benchmarking `198.18.0.0/15`, reserved `240.0.0.0/4`, `192.0.0.0/24`, `2001::/23`, …). The documentation ranges (`192.0.2.0/24`, `198.51.100.0/24`, `203.0.113.0/24`, `2001:db8::/32`, `3fff::/20`) are accepted without a warning: examples and tests must use them",
+        pain: "P8, P15",
+    },
+    Rule {
+        codes: &["private-without-public"],
+        warnings: true,
+        rule: "a bridge (or TURN server) on a private or otherwise not globally reachable address without `public_address` fails its health check",
+        pain: "P15",
+    },
+    Rule {
+        codes: &[
+            "address-outside-bridge-networks",
+            "bridge-networks-empty",
+            "bridge-network-everything",
+        ],
+        warnings: false,
+        rule: "every bridge may reach prosody through the firewall",
+        pain: "P7",
+    },
+    Rule {
+        codes: &[
+            "path-invalid",
+            "tls-same-file",
+            "email-invalid",
+            "jaas-needs-email",
+            "tls-self-signed",
+        ],
+        warnings: false,
+        rule: "TLS settings the installer can use",
+        pain: "",
+    },
+    Rule {
+        codes: &[
+            "secret-default",
+            "secret-too-short",
+            "secret-invalid",
+            "env-missing",
+            "env-name-invalid",
+            "secret-reused",
+        ],
+        warnings: false,
+        rule: "secrets present, long, not a known default (`passw0rd`, …)",
+        pain: "P12, P13",
+    },
+    Rule {
+        codes: &["letsencrypt-with-shards"],
+        warnings: false,
+        rule: "Let's Encrypt's HTTP-01 request would reach any shard through the front door: use `own` certificates on the shards and in `front_door.certificate`",
+        pain: "a certificate that is never issued",
+    },
+    Rule {
+        codes: &["trust-insecure"],
+        warnings: true,
+        rule: "bridges verify prosody's certificate unless told not to",
+        pain: "",
+    },
+    Rule {
+        codes: &["path-replaced-by-installer"],
+        warnings: false,
+        rule: "no file of the operator's (`trust.*`, `tls.certificate`, `tls.key`) at a path jitsi-meet-prosody's installer replaces with links to its own self-signed pair (`/etc/prosody/certs/DOMAIN.*`, `/etc/prosody/certs/auth.DOMAIN.*`, `/usr/local/share/ca-certificates/auth.DOMAIN.crt`)",
+        pain: "bridges that trust only the operator's CA refusing prosody after the first install",
+    },
+    Rule {
+        codes: &["default-drop-without-admin"],
+        warnings: false,
+        rule: "a default-drop firewall never locks operators out",
+        pain: "",
+    },
+    Rule {
+        codes: &["monitoring-network-everything"],
+        warnings: true,
+        rule: "`firewall.monitoring_networks` does not open the bridges' statistics to every address (`0.0.0.0/0`, `::/0`)",
+        pain: "",
+    },
+    Rule {
+        codes: &["jvm-memory-invalid", "jvm-memory-too-small"],
+        warnings: false,
+        rule: "heap sizes the JVM accepts",
+        pain: "",
+    },
+    Rule {
+        codes: &[
+            "region-missing",
+            "region-invalid",
+            "region-case",
+            "local-region-without-bridges",
+        ],
+        warnings: false,
+        rule: "with relays every bridge and jicofo have a region; spellings agree",
+        pain: "P10",
+    },
+    Rule {
+        codes: &["duplicate-relay-id", "relay-id-invalid", "relay-id-unused"],
+        warnings: false,
+        rule: "relay ids unique and only where relays run",
+        pain: "",
+    },
+    Rule {
+        codes: &[
+            "signaling-missing",
+            "signaling-and-shards",
+            "no-shards",
+            "shard-name-invalid",
+            "duplicate-shard",
+        ],
+        warnings: false,
+        rule: "one form of signalling hosts; shard names unique",
+        pain: "",
+    },
+    Rule {
+        codes: &[
+            "front-door-missing",
+            "front-door-without-shards",
+            "host-roles-conflict",
+        ],
+        warnings: false,
+        rule: "several shards need a front door; a host has one role",
+        pain: "",
+    },
+    Rule {
+        codes: &[
+            "unknown-shard",
+            "bridge-without-shards",
+            "shard-without-bridges",
+        ],
+        warnings: false,
+        rule: "every bridge serves existing shards, every shard has bridges",
+        pain: "\"no bridge available\" on one shard",
+    },
+    Rule {
+        codes: &["trust-distribute-shards"],
+        warnings: true,
+        rule: "several shards should share one CA for `auth.DOMAIN`",
+        pain: "",
+    },
+    Rule {
+        codes: &[
+            "turn-secret-missing",
+            "turn-secret-unused",
+            "turn-address-mismatch",
+        ],
+        warnings: false,
+        rule: "prosody and coturn share one secret; coturn on a signalling host uses its address",
+        pain: "P14: TURN credentials that do not match",
+    },
+];
+
+/// The rule of `code`, when it is registered.
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.codes.contains(&code))
+}
+
+/// The README's validation table (Markdown), generated from [`RULES`].
+pub fn readme_table() -> String {
+    let mut out = String::from("| code | rule | operators' pain it prevents |\n|---|---|---|\n");
+    for r in RULES {
+        let codes: Vec<String> = r.codes.iter().map(|c| format!("`{c}`")).collect();
+        let warning = if r.warnings { " (warning)" } else { "" };
+        let pain = if r.pain.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", r.pain)
+        };
+        out.push_str(&format!(
+            "| {}{warning} | {} |{pain} |\n",
+            codes.join(", "),
+            r.rule
+        ));
+    }
+    out
+}
