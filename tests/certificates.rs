@@ -16,38 +16,17 @@
 //! A tool that is not installed skips its test (`skipped: ...`), unless
 //! `JT_REQUIRE_REAL_CONSUMERS=1` (set by `scripts/test`), which makes it fail.
 
+mod common;
+
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::{ROOT, tool};
 use jitsi_topology::bundle::{Role, Step};
 use jitsi_topology::model::Trust;
 use serde_json::Value;
-
-const REPO: &str = env!("CARGO_MANIFEST_DIR");
-
-fn require_all() -> bool {
-    std::env::var("JT_REQUIRE_REAL_CONSUMERS").is_ok_and(|v| v == "1")
-}
-
-/// `Some(path)` of a tool on PATH; `None` (a skip, or a failure under
-/// `JT_REQUIRE_REAL_CONSUMERS=1`) when it is missing.
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            !require_all(),
-            "{name} is not installed (scripts/install-test-deps installs it)"
-        );
-        eprintln!("skipped: {name} not installed");
-    }
-    found
-}
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output()
@@ -121,7 +100,7 @@ fn operator_pki(openssl: &Path, root: &Path, name: &str, ca: &str, cert: &str, k
 /// The options prosody's own config loader (`core.configmanager`) reads from `config`.
 fn prosody_options(lua: &Path, config: &Path) -> Value {
     let mut child = Command::new(lua)
-        .arg(Path::new(REPO).join("tests/consumers/prosody_config_server.lua"))
+        .arg(Path::new(ROOT).join("tests/consumers/prosody_config_server.lua"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -198,7 +177,7 @@ fn walk_signaling_steps(host: &jitsi_topology::bundle::Host, root: &Path, domain
 /// The stand-in of jitsi-meet-prosody's postinst (its certificate part) under `root`.
 fn postinst(root: &Path, domain: &str) -> String {
     let out = run(
-        Command::new(Path::new(REPO).join("tests/certificates/prosody-postinst-certs"))
+        Command::new(Path::new(ROOT).join("tests/certificates/prosody-postinst-certs"))
             .arg(root)
             .arg(domain),
     );
@@ -217,7 +196,7 @@ fn with_trust_ca_prosody_serves_the_operators_certificate_after_jitsi_meet_proso
     };
     let mut checked = 0;
     let mut failures = Vec::new();
-    for entry in fs::read_dir(Path::new(REPO).join("examples")).expect("examples") {
+    for entry in fs::read_dir(Path::new(ROOT).join("examples")).expect("examples") {
         let path = entry.expect("entry").path();
         let text = fs::read_to_string(&path).expect("read example");
         let loaded = jitsi_topology::load(&text).expect("example loads");
@@ -323,7 +302,7 @@ fn with_lets_encrypt_nginx_starts_before_issuance_and_serves_the_issued_and_the_
     if tools.iter().any(|t| tool(t).is_none()) {
         return;
     }
-    let example = Path::new(REPO).join("examples/nat.yaml");
+    let example = Path::new(ROOT).join("examples/nat.yaml");
     let text = fs::read_to_string(&example).expect("read nat.yaml");
     let env = |_: &str| Some("a-test-secret-of-sufficient-length".to_owned());
     let rendered = jitsi_topology::render(&text, &env).expect("nat.yaml renders");
@@ -352,7 +331,7 @@ fn with_lets_encrypt_nginx_starts_before_issuance_and_serves_the_issued_and_the_
     .expect("write steps.json");
     fs::create_dir(work.path().join("ns")).expect("mkdir ns");
     let out = run(
-        Command::new(Path::new(REPO).join("tests/certificates/acme-pebble"))
+        Command::new(Path::new(ROOT).join("tests/certificates/acme-pebble"))
             .arg(work.path())
             .arg(&domain),
     );

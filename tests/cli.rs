@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::repo;
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -11,10 +12,6 @@ use std::process::{Command, Output};
 
 /// The TURN secret examples/nat.yaml reads from the environment, in tests.
 const TURN_FROM_ENV: &str = "turn-from-env-0123456789abcdef";
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
 
 fn run(args: &[&str]) -> Output {
     Command::new(common::cli())
@@ -561,20 +558,7 @@ fn every_example_validates_against_the_schema_and_every_manifest_against_its_sch
             .unwrap();
     let topology = jsonschema::validator_for(&topology).unwrap();
     let manifest = jsonschema::validator_for(&manifest).unwrap();
-    let env = BTreeMap::from([
-        (
-            "JITSI_FOCUS_PASSWORD".to_owned(),
-            "focus-example-secret-0123456789".to_owned(),
-        ),
-        (
-            "JITSI_JVB_PASSWORD".to_owned(),
-            "jvb-example-secret-0123456789ab".to_owned(),
-        ),
-        (
-            "JITSI_TURN_SECRET".to_owned(),
-            "turn-example-secret-0123456789".to_owned(),
-        ),
-    ]);
+    let env = common::example_env();
     let mut count = 0;
     for entry in fs::read_dir(repo("examples")).unwrap() {
         let path = entry.unwrap().path();

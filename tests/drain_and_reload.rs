@@ -4,37 +4,16 @@
 //!
 //! The drain itself runs against a stand-in bridge in network namespaces: `tests/live/drain`.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+mod common;
 
+use common::example;
 use jitsi_topology::bundle::{FirewallRule, Host};
 
-/// The `{env}` secrets the examples name.
-fn env() -> BTreeMap<String, String> {
-    [
-        "JITSI_FOCUS_PASSWORD",
-        "JITSI_JVB_PASSWORD",
-        "JITSI_TURN_SECRET",
-    ]
-    .into_iter()
-    .map(|k| (k.to_owned(), format!("{k}-a-long-test-value")))
-    .collect()
-}
-
 fn render(text: &str) -> jitsi_topology::Bundle {
-    match jitsi_topology::render(text, &env()) {
+    match jitsi_topology::render(text, &common::example_env()) {
         Ok(r) => r.bundle,
         Err(e) => panic!("the model renders: {e}"),
     }
-}
-
-fn example(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(name),
-    )
-    .unwrap()
 }
 
 /// Whether a TCP connection from `from` (not loopback) to `port` gets past the host's rules:

@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
+use common::ROOT;
 use serde_json::Value;
 
 mod common;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const RELEASES: [&str; 2] = ["11146", "9646"];
 
 /// One row of the table.
@@ -86,13 +86,6 @@ fn table() -> Vec<Row> {
     rows
 }
 
-/// The `{env}` secrets the examples name.
-const ENV: [(&str, &str); 3] = [
-    ("JITSI_FOCUS_PASSWORD", "focus-example-secret-0123456789"),
-    ("JITSI_JVB_PASSWORD", "jvb-example-secret-0123456789ab"),
-    ("JITSI_TURN_SECRET", "turn-example-secret-0123456789"),
-];
-
 /// Every example, as written but for its release.
 fn examples() -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -122,7 +115,7 @@ fn render(model: &str, dir: &Path) {
     use std::io::Write;
     let mut cmd = Command::new(common::cli());
     cmd.args(["render", "-", "--out"]).arg(dir);
-    for (k, v) in ENV {
+    for (k, v) in common::EXAMPLE_ENV {
         cmd.env(k, v);
     }
     let mut child = cmd
@@ -146,26 +139,8 @@ fn render(model: &str, dir: &Path) {
     );
 }
 
-fn tool(name: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        let msg = format!(
-            "{name} is not installed (scripts/install-test-deps installs it); skipping the lifecycle test"
-        );
-        assert!(
-            std::env::var_os("JT_REQUIRE_REAL_CONSUMERS").is_none(),
-            "{msg}"
-        );
-        eprintln!("{msg}");
-    }
-    found
-}
-
 fn tools() -> bool {
-    ["hocon", "jq", "bash"].iter().all(|t| tool(t))
+    common::tools(["hocon", "jq", "bash"]).is_some()
 }
 
 /// A rendered tree: its folder and the hosts with their packages.

@@ -29,21 +29,22 @@
 //! A missing parser skips the test, unless `JT_REQUIRE_REAL_CONSUMERS=1` (set by
 //! `scripts/test`), which makes it fail.
 
+mod common;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::env;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
+use common::{ROOT, find_tool, require_all};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde_json::{Value, json};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const TYPESAFE_JAR: &str = "/usr/share/java/typesafe-config.jar";
 
 /// What `{file}` secrets resolve to in the parsers' environments (our systemd drop-ins set
@@ -55,18 +56,6 @@ const TURN_FROM_ENV: &str = "turn-from-the-environment-0123";
 // ---------------------------------------------------------------------------------------------
 // The parsers
 // ---------------------------------------------------------------------------------------------
-
-fn require_all() -> bool {
-    env::var("JT_REQUIRE_REAL_CONSUMERS").is_ok_and(|v| v == "1")
-}
-
-fn find_tool(name: &str) -> Option<PathBuf> {
-    let path = env::var_os("PATH").unwrap_or_default();
-    env::split_paths(&path)
-        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
-}
 
 /// A program that answers one JSON line per request line.
 struct Server {

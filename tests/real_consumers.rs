@@ -31,10 +31,9 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use common::{ROOT, missing, tool, tools};
 use serde_json::{Value, json};
 use tempfile::TempDir;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The variables our systemd drop-ins fill from the `{file}` secrets, and that jicofo.conf and
 /// jvb.conf substitute with `${?VAR}`.
@@ -52,47 +51,6 @@ const JVB_INLINE: &str = "hT5/zB1'cY6+jD0%sG2&fV7!";
 // ---------------------------------------------------------------------------------------------
 // Tools
 // ---------------------------------------------------------------------------------------------
-
-fn require_all() -> bool {
-    env::var("JT_REQUIRE_REAL_CONSUMERS").is_ok_and(|v| v == "1")
-}
-
-/// Reports a missing consumer: a failure under `JT_REQUIRE_REAL_CONSUMERS=1`, else a skip.
-fn missing(what: &str) {
-    assert!(
-        !require_all(),
-        "{what} is not installed, and JT_REQUIRE_REAL_CONSUMERS=1 forbids skipping \
-         (scripts/install-test-deps installs every real consumer)"
-    );
-    println!("skipped: {what} not installed");
-}
-
-/// The executable `name` on PATH (or in the sbin folders a non-root PATH lacks).
-fn find_tool(name: &str) -> Option<PathBuf> {
-    let path = env::var_os("PATH").unwrap_or_default();
-    env::split_paths(&path)
-        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
-}
-
-/// [`find_tool`], reporting it through [`missing`] when absent.
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = find_tool(name);
-    if found.is_none() {
-        missing(name);
-    }
-    found
-}
-
-/// Every tool in `names`, or `None` after reporting the first missing one.
-fn tools<const N: usize>(names: [&str; N]) -> Option<[PathBuf; N]> {
-    let mut out = Vec::with_capacity(N);
-    for name in names {
-        out.push(tool(name)?);
-    }
-    out.try_into().ok()
-}
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output()

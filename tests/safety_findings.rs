@@ -12,14 +12,6 @@ fn check(model: &str) -> Result<jitsi_topology::Checked, jitsi_topology::Report>
     jitsi_topology::check(model, &BTreeMap::<String, String>::new())
 }
 
-fn handbook() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/handbook.yaml"
-    ))
-    .expect("read examples/handbook.yaml")
-}
-
 /// Found by `tests/proptest_injection.rs` (field `/bridges/0/jvm_max_memory`, value `"é"`) and
 /// by the fuzzer: `validate::parse_memory` cuts the unit off with `s.split_at(s.len() - 1)`,
 /// a byte index, which panics when the last character takes more than one byte. The CLI then
@@ -28,7 +20,7 @@ fn handbook() -> String {
 #[test]
 fn a_jvm_heap_size_ending_in_a_non_ascii_character_is_a_diagnostic() {
     for value in ["é", "8é", "8g€", "😀"] {
-        let model = handbook().replacen(
+        let model = common::example("handbook").replacen(
             "jvm_max_memory: 8g",
             &format!("jvm_max_memory: \"{value}\""),
             1,
@@ -55,7 +47,7 @@ fn a_jvm_heap_size_ending_in_a_non_ascii_character_is_a_diagnostic() {
 #[test]
 fn a_bad_network_is_reported_at_its_element() {
     for (list, pointer) in [("bridge_networks: [10.0.0.0/24]", "/bridge_networks/1")] {
-        let model = handbook().replace(
+        let model = common::example("handbook").replace(
             list,
             "bridge_networks: [10.0.0.0/24, \"10.0.0.0/24; evil\"]",
         );
@@ -78,7 +70,7 @@ fn a_bad_network_is_reported_at_its_element() {
 #[test]
 fn a_certificate_path_naming_a_folder_is_refused() {
     for path in ["/etc/ssl/", "/etc/ssl/."] {
-        let model = handbook().replace("/etc/ssl/meet.example.com.crt", path);
+        let model = common::example("handbook").replace("/etc/ssl/meet.example.com.crt", path);
         let report = check(&model).expect_err("a folder is not a certificate");
         assert!(
             report

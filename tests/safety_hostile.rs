@@ -142,18 +142,10 @@ fn refused(name: &str, bytes: &[u8], code: i32, says: &[&str], seconds: u64, mem
     }
 }
 
-fn handbook() -> String {
-    fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/handbook.yaml"
-    ))
-    .expect("read examples/handbook.yaml")
-}
-
 #[test]
 fn a_50_mb_model_is_refused_before_it_is_parsed() {
     // A valid model followed by 50 MB of comment: only its size is wrong.
-    let mut model = handbook().into_bytes();
+    let mut model = common::example("handbook").into_bytes();
     model.extend_from_slice(b"# ");
     model.resize(50 * MB as usize, b'x');
     model.push(b'\n');
@@ -234,7 +226,7 @@ fn a_billion_laughs_alias_bomb_is_refused() {
         128 * MB,
     );
     // The same bomb inside the model's own keys.
-    let inside = handbook().replace(
+    let inside = common::example("handbook").replace(
         "jaas: false\n",
         &format!("jaas: false\n{}", bomb.replace("domain: *a9\n", "")),
     );
@@ -250,7 +242,7 @@ fn a_billion_laughs_alias_bomb_is_refused() {
 
 #[test]
 fn a_key_written_twice_is_refused_wherever_it_is() {
-    let model = handbook();
+    let model = common::example("handbook");
     for (name, text) in [
         (
             "a top-level key twice",
@@ -291,7 +283,7 @@ fn a_key_written_twice_is_refused_wherever_it_is() {
 
 #[test]
 fn bytes_that_are_not_utf8_are_refused_with_their_offset() {
-    let model = handbook();
+    let model = common::example("handbook");
     let offset = model.find("meet.example.com").expect("the domain");
     for (name, bad) in [
         ("a lone continuation byte", &b"\x80"[..]),

@@ -22,9 +22,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::ROOT;
 use serde_json::Value;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Distinctive secrets: each is searched for whole and by its distinctive middle.
 const FOCUS: &str = "Fq8-focus-SECRET-x7Lr2Vn9Kp4Wd";
@@ -44,13 +43,9 @@ fn leaks(text: &str, values: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn handbook() -> String {
-    fs::read_to_string(format!("{ROOT}/examples/turn.yaml")).expect("read examples/turn.yaml")
-}
-
 /// The TURN example with each secret as `source` (`file`, `value` or `env`).
 fn model(source: &str, secret_dir: &Path) -> String {
-    let text = handbook();
+    let text = common::example("turn");
     let mut v: Value = serde_norway::from_str(&text).expect("YAML");
     for (name, value) in [("focus", FOCUS), ("jvb", JVB), ("turn", TURN)] {
         v["secrets"][name] = match source {

@@ -67,11 +67,7 @@ fn failing_render_leaves_the_previous_tree(limit: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let fs_dir = dir.path().join("fs");
     fs::create_dir(&fs_dir).expect("mkdir");
-    let handbook = fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/handbook.yaml"
-    ))
-    .expect("read the handbook");
+    let handbook = common::example("handbook");
     let first = dir.path().join("first.yaml");
     fs::write(&first, &handbook).expect("write");
     // The second model has more bridges and inline secrets: a different, bigger tree.

@@ -1,17 +1,15 @@
 //! The helper our systemd drop-ins run before jicofo and the videobridge start: it turns a
 //! `{file}` secret into the service's environment without the secret touching a rendered file.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
 fn helper_script() -> String {
-    let model = fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/handbook.yaml"
-    ))
-    .unwrap();
+    let model = common::example("handbook");
     let out = jitsi_topology::render(&model, &BTreeMap::<String, String>::new()).unwrap();
     let host = out.bundle.host("jvb1.meet.example.com").unwrap();
     let f = host

@@ -4,28 +4,12 @@
 //! Review changes with `cargo insta review`, or accept them all with
 //! `INSTA_UPDATE=always cargo test --test snapshots` after reading the diff.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use jitsi_topology::Bundle;
-
-/// The `{env}` secrets the examples name, as a CI job would export them.
-fn env() -> BTreeMap<String, String> {
-    BTreeMap::from([
-        (
-            "JITSI_FOCUS_PASSWORD".to_owned(),
-            "focus-example-secret-0123456789".to_owned(),
-        ),
-        (
-            "JITSI_JVB_PASSWORD".to_owned(),
-            "jvb-example-secret-0123456789ab".to_owned(),
-        ),
-        (
-            "JITSI_TURN_SECRET".to_owned(),
-            "turn-example-secret-0123456789".to_owned(),
-        ),
-    ])
-}
 
 /// The whole tree as one reviewable text: the manifest, then every file with its metadata.
 fn tree(bundle: &Bundle) -> String {
@@ -50,7 +34,7 @@ fn tree(bundle: &Bundle) -> String {
 fn every_example_renders_its_reviewed_tree() {
     insta::glob!("../examples", "*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap();
-        let rendered = jitsi_topology::render(&text, &env())
+        let rendered = jitsi_topology::render(&text, &common::example_env())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
             rendered.warnings.is_empty(),

@@ -3,6 +3,8 @@
 // Every test binary compiles this module and uses a part of it.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -50,4 +52,79 @@ pub fn cli() -> &'static Path {
         );
         bin
     })
+}
+
+/// The repository's root (the library package's folder).
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// `path`, relative to the repository's root.
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(ROOT).join(path)
+}
+
+/// The text of `examples/<name>.yaml` (`name` with or without `.yaml`).
+pub fn example(name: &str) -> String {
+    let name = name.strip_suffix(".yaml").unwrap_or(name);
+    let path = repo(&format!("examples/{name}.yaml"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// The `{env}` secrets the examples name, as a CI job would export them.
+pub const EXAMPLE_ENV: [(&str, &str); 3] = [
+    ("JITSI_FOCUS_PASSWORD", "focus-example-secret-0123456789"),
+    ("JITSI_JVB_PASSWORD", "jvb-example-secret-0123456789ab"),
+    ("JITSI_TURN_SECRET", "turn-example-secret-0123456789"),
+];
+
+/// [`EXAMPLE_ENV`] as the library's `SecretEnv`.
+pub fn example_env() -> BTreeMap<String, String> {
+    EXAMPLE_ENV
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// True under `JT_REQUIRE_REAL_CONSUMERS=1` (set by `scripts/test`): a missing tool fails
+/// its test instead of skipping it.
+pub fn require_all() -> bool {
+    std::env::var("JT_REQUIRE_REAL_CONSUMERS").is_ok_and(|v| v == "1")
+}
+
+/// Reports a missing consumer: a failure under `JT_REQUIRE_REAL_CONSUMERS=1`, else a skip.
+pub fn missing(what: &str) {
+    assert!(
+        !require_all(),
+        "{what} is not installed, and JT_REQUIRE_REAL_CONSUMERS=1 forbids skipping \
+         (scripts/install-test-deps installs every real consumer)"
+    );
+    println!("skipped: {what} not installed");
+}
+
+/// The executable `name` on PATH (or in the sbin folders a non-root PATH lacks).
+pub fn find_tool(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// [`find_tool`], reporting it through [`missing`] when absent.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = find_tool(name);
+    if found.is_none() {
+        missing(name);
+    }
+    found
+}
+
+/// Every tool in `names`, or `None` after reporting the first missing one.
+pub fn tools<const N: usize>(names: [&str; N]) -> Option<[PathBuf; N]> {
+    let mut out = Vec::with_capacity(N);
+    for name in names {
+        out.push(tool(name)?);
+    }
+    out.try_into().ok()
 }
