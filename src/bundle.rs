@@ -11,6 +11,10 @@ use sha2::{Digest, Sha256};
 /// The version of the manifest format.
 pub const MANIFEST_FORMAT: u32 = 1;
 
+/// The manifest's file name in an output folder, beside one folder per host: no host may
+/// have this name (validation refuses it as `hostname-reserved`).
+pub const MANIFEST_FILE: &str = "manifest.json";
+
 /// Everything rendered from one model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bundle {

@@ -61,6 +61,12 @@ pub const RULES: &[Rule] = &[
         pain: "",
     },
     Rule {
+        codes: &["hostname-reserved"],
+        warnings: false,
+        rule: "no host is named `manifest.json`, the output's own file beside the host folders",
+        pain: "",
+    },
+    Rule {
         codes: &["no-bridges"],
         warnings: false,
         rule: "at least one bridge",

@@ -361,6 +361,8 @@ fn hosts(t: &Topology, out: &mut Vec<Diagnostic>) {
                 format!("host name `{}` {p}", printable(name)),
                 "use the host's lower-case DNS or inventory name, e.g. jvb1.example.com; it also names the host's output folder",
             ));
+        } else {
+            reserved(path, name, out);
         }
     };
     for shard in crate::shards::views(t) {
@@ -371,6 +373,19 @@ fn hosts(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     for (i, b) in t.bridges.iter().enumerate() {
         check(pointer(["bridges", &i.to_string(), "host"]), &b.host);
+    }
+}
+
+/// A host name that is a valid DNS name but also one of the output folder's own names (its
+/// folder would collide with the manifest file beside it).
+fn reserved(path: String, name: &str, out: &mut Vec<Diagnostic>) {
+    if name == crate::bundle::MANIFEST_FILE {
+        out.push(Diagnostic::error(
+            "hostname-reserved",
+            path,
+            format!("host name `{name}` is the name of the output's own manifest file"),
+            "use the host's DNS or inventory name; every host names a folder beside manifest.json in the output",
+        ));
     }
 }
 
@@ -403,6 +418,8 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
             format!("host name `{}` {p}", printable(&turn.host)),
             "use the host's lower-case DNS or inventory name; it also names the host's output folder",
         ));
+    } else {
+        reserved("/turn/host".into(), &turn.host, out);
     }
     if let Some(p) = hostname_problem(&turn.domain)
         .or_else(|| (!turn.domain.contains('.')).then_some("is a single label"))

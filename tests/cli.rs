@@ -250,6 +250,20 @@ fn render_with_umask(model: &Path, out: &Path, umask: &str, extra: &[&str]) -> O
         .unwrap()
 }
 
+/// The mode of every folder under `dir` and of `dir` itself.
+fn folder_modes(dir: &Path, out: &mut BTreeMap<PathBuf, u32>) {
+    out.insert(
+        dir.to_owned(),
+        fs::metadata(dir).unwrap().permissions().mode() & 0o7777,
+    );
+    for e in fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            folder_modes(&e.path(), out);
+        }
+    }
+}
+
 #[test]
 fn every_file_gets_the_manifests_mode_whatever_the_umask_and_fsync_changes_no_byte() {
     let dir = tempfile::tempdir().unwrap();
@@ -290,6 +304,20 @@ fn every_file_gets_the_manifests_mode_whatever_the_umask_and_fsync_changes_no_by
         assert_eq!(
             files, 30,
             "umask {umask}: every file of the handbook example checked"
+        );
+        // Every folder too: 0755 (under umask 000 a plain mkdir makes them world-writable,
+        // the folder of the helper systemd runs as root included).
+        let mut folders = BTreeMap::new();
+        folder_modes(&out, &mut folders);
+        assert!(folders.len() > 20, "umask {umask}: the folders were walked");
+        let wrong: Vec<String> = folders
+            .iter()
+            .filter(|(_, m)| **m != 0o755)
+            .map(|(d, m)| format!("{} {m:04o}", d.display()))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "umask {umask}: every folder is 0755: {wrong:?}"
         );
     }
 }
@@ -418,6 +446,7 @@ fn a_failed_render_leaves_the_previous_tree_intact_and_no_staging_behind() {
     let leftovers: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
+        .filter(|n| n != ".out.jitsi-topology.lock")
         .collect();
     assert_eq!(leftovers, [std::ffi::OsString::from("out")]);
 }
@@ -460,6 +489,7 @@ fn a_rerender_replaces_the_tree_and_removes_files_no_longer_rendered() {
     let names: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != ".out.jitsi-topology.lock")
         .collect();
     assert_eq!(names, ["out"], "no staging or old tree left beside it");
 }

@@ -156,3 +156,159 @@ fn secrets_init_creates_every_secret_the_model_names() {
         assert!(dir.path().join(name).is_file(), "no {name}");
     }
 }
+
+fn cli() -> std::process::Command {
+    std::process::Command::new(common::cli())
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", path.display());
+}
+
+/// The CLI with `args` and then `dir`, stopped after 10 s (a write into a FIFO blocks).
+fn within_10_s(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new("timeout")
+        .arg("10")
+        .arg(common::cli())
+        .args(args)
+        .arg(dir)
+        .output()
+        .expect("run the CLI")
+}
+
+/// Found by the outside attack of issue 15: `secrets init` opened each secret with
+/// `O_CREAT|O_EXCL` and took "it exists" for "it is a secret": a symbolic link planted at
+/// `jvb` (pointing where the attacker reads) or a FIFO at `turn` was "kept", exit 0, and the
+/// operator went on to copy what the attacker controls.
+#[test]
+fn secrets_init_never_takes_a_planted_symlink_or_fifo_for_a_secret() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir(&secrets).unwrap();
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let victim = dir.path().join("where-the-attacker-reads");
+    std::os::unix::fs::symlink(&victim, secrets.join("jvb")).unwrap();
+    mkfifo(&secrets.join("turn"));
+    let out = within_10_s(&["secrets", "init"], &secrets);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{}", text.trim());
+    assert_eq!(out.status.code(), Some(2), "refused:\n{text}");
+    assert!(
+        text.contains(&format!(
+            "{} is a symbolic link, not a secret file",
+            secrets.join("jvb").display()
+        )) && text.contains(&format!(
+            "{} is a FIFO, not a secret file",
+            secrets.join("turn").display()
+        )),
+        "names both:\n{text}"
+    );
+    assert!(!victim.exists(), "nothing written through the link");
+    assert!(
+        !secrets.join("focus").exists(),
+        "nothing written before the check"
+    );
+}
+
+/// Found by the outside attack of issue 15: `secrets init` into an existing folder that
+/// others could write kept its mode (0777), so anyone could replace a secret later; one owned
+/// by another user was used as it was.
+#[test]
+fn secrets_init_repairs_a_folder_others_can_write_and_refuses_one_of_another_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let open = dir.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = cli().args(["secrets", "init"]).arg(&open).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{}", text.trim());
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "repaired {}: its mode was 0777, which let others in; it is 0700 now",
+            open.display()
+        )),
+        "{text}"
+    );
+    let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(format!("{mode:04o}"), "0700");
+
+    if !std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+    {
+        return; // only root can give a folder to another user
+    }
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::os::unix::fs::chown(&foreign, Some(65534), None).unwrap();
+    let out = cli()
+        .args(["secrets", "init"])
+        .arg(&foreign)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    println!("{}", text.trim());
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("belongs to uid 65534, not to you"), "{text}");
+    assert!(!foreign.join("jvb").exists());
+}
+
+/// Found by the outside attack of issue 15: `schema --write DIR` wrote with `fs::write`, which
+/// follows a symbolic link planted at a schema's name and overwrites its target (and blocks
+/// forever on a FIFO).
+#[test]
+fn schema_write_never_writes_through_a_planted_symlink_or_into_a_fifo() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schemas = dir.path().join("schemas");
+    std::fs::create_dir(&schemas).unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink(&victim, schemas.join("topology.schema.json")).unwrap();
+    mkfifo(&schemas.join("manifest.schema.json"));
+    let out = within_10_s(&["schema", "--write"], &schemas);
+    println!(
+        "exit {:?}; victim: {:?}",
+        out.status.code(),
+        std::fs::read_to_string(&victim).unwrap()
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    for name in ["topology.schema.json", "manifest.schema.json"] {
+        let m = std::fs::symlink_metadata(schemas.join(name)).unwrap();
+        assert!(m.is_file(), "{name} is a plain file now");
+        assert_eq!(m.permissions().mode() & 0o7777, 0o644, "{name}");
+        let text = std::fs::read_to_string(schemas.join(name)).unwrap();
+        assert!(text.contains("\"$schema\""), "{name} holds the schema");
+    }
+    let names: Vec<_> = std::fs::read_dir(&schemas)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+}
+
+/// Found by the outside attack of issue 15: a host named `manifest.json` is a valid DNS name,
+/// but its folder collides with the output's own manifest file.
+#[test]
+fn a_host_named_like_the_outputs_manifest_is_refused_at_its_path() {
+    let model = handbook().replace("host: jvb2.meet.example.com", "host: manifest.json");
+    let report = check(&model).expect_err("refused");
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "hostname-reserved")
+        .unwrap_or_else(|| panic!("no hostname-reserved: {report}"));
+    assert_eq!(d.path, "/bridges/1/host");
+    println!("{report}");
+}

@@ -8,6 +8,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod input;
 mod secrets;
 mod write;
 
@@ -65,8 +66,11 @@ struct Cli {
 enum Command {
     /// Validate MODEL and write every host's files and manifest.json under --out.
     ///
-    /// The tree is staged beside DIR and swapped in whole: a failed run leaves an existing
-    /// DIR as it was. DIR must be empty, missing, or an earlier output of this command.
+    /// The tree is staged beside DIR and swapped with it in one atomic exchange: a failed run
+    /// leaves an existing DIR as it was. DIR must be missing, empty, or an earlier output of
+    /// this command (its manifest.json is this tool's and DIR holds nothing else it does not
+    /// list, but a .git, which is kept); anything else is refused, untouched. Renders into one
+    /// DIR take turns through an flock on .DIR.jitsi-topology.lock beside it.
     /// `{env}` secrets are read from the environment now; `{file}` secrets stay paths on the
     /// hosts and never reach the output.
     Render {
@@ -138,7 +142,9 @@ enum SecretsCommand {
     /// digits from the OS random source), mode 0600, in a folder of mode 0700.
     ///
     /// An existing file is never overwritten, so running it again changes nothing. Nothing
-    /// secret is printed. Copy DIR/focus to the signalling host, DIR/jvb to the signalling
+    /// secret is printed. Symbolic links and FIFOs are never followed or written into (one at a
+    /// secret's name is refused), a DIR of another user is refused, and a DIR others can read
+    /// or write is set to 0700, saying so. Copy DIR/focus to the signalling host, DIR/jvb to the signalling
     /// host and every bridge, and DIR/turn (with a TURN server) to the signalling host and the
     /// TURN host, at the paths the model's `{file}` secrets name (by default
     /// /etc/jitsi-topology/secrets/), owned by root.
@@ -309,12 +315,22 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             Ok(ExitCode::from(if plan.changes { 3 } else { 0 }))
         }
         Command::Secrets(SecretsCommand::Init { dir }) => {
-            for (name, created) in secrets::init(&dir)? {
+            let (repaired, done) = secrets::init(&dir)?;
+            if let Some(mode) = repaired {
+                outln!(
+                    "repaired {}: its mode was {mode:04o}, which let others in; it is 0700 now",
+                    dir.display()
+                );
+            }
+            for (name, outcome) in done {
                 let path = dir.join(name);
-                if created {
-                    outln!("created {}", path.display());
-                } else {
-                    outln!("kept {} (it exists)", path.display());
+                match outcome {
+                    secrets::Outcome::Created => outln!("created {}", path.display()),
+                    secrets::Outcome::Kept => outln!("kept {} (it exists)", path.display()),
+                    secrets::Outcome::Repaired(mode) => outln!(
+                        "kept {} (it exists); its mode was {mode:04o}, which let others read it: it is 0600 now",
+                        path.display()
+                    ),
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -384,6 +400,32 @@ fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>,
     }
 }
 
+/// Writes a schema file without ever following what is at its path: the text goes into a new
+/// file beside it (`O_EXCL`, mode 0644 exactly), which is then renamed over the path, so a
+/// symbolic link or FIFO planted there is replaced, never written through.
 fn write_schema(path: &Path, text: &str) -> Result<(), Failure> {
-    std::fs::write(path, text).map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))
+    use std::io::Write as _;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("schema");
+    let temporary = path.with_file_name(format!(".{name}.jitsi-topology-new"));
+    // A leftover of an interrupted run (removing a link removes the link, not its target).
+    let _ = std::fs::remove_file(&temporary);
+    let cannot = |e: std::io::Error| Failure(format!("cannot write {}: {e}", path.display()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&temporary)
+        .and_then(|mut f| {
+            f.write_all(text.as_bytes())?;
+            f.set_permissions(std::fs::Permissions::from_mode(0o644))
+        })
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map_err(cannot)
 }
