@@ -302,7 +302,8 @@ fn schema_write_never_writes_through_a_planted_symlink_or_into_a_fifo() {
 /// but its folder collides with the output's own manifest file.
 #[test]
 fn a_host_named_like_the_outputs_manifest_is_refused_at_its_path() {
-    let model = handbook().replace("host: jvb2.meet.example.com", "host: manifest.json");
+    let model =
+        common::example("handbook").replace("host: jvb2.meet.example.com", "host: manifest.json");
     let report = check(&model).expect_err("refused");
     let d = report
         .diagnostics
