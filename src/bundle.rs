@@ -72,6 +72,9 @@ pub enum FileKind {
     Prosody,
     /// jicofo.conf (HOCON).
     Jicofo,
+    /// The HOCON file jicofo.conf includes for a file-referenced password: a `${?VAR}`
+    /// substitution of the variable our drop-in sets, never the value.
+    JicofoPassword,
     /// jvb.conf (HOCON).
     Jvb,
     /// sip-communicator.properties of a bridge (older releases only).

@@ -100,6 +100,11 @@ pub struct Paths {
     pub debconf: String,
     /// jicofo.conf.
     pub jicofo_config: String,
+    /// The file jicofo.conf includes for a file-referenced password (beside it: jicofo's
+    /// parser resolves the include relative to jicofo.conf).
+    pub jicofo_password_config: String,
+    /// How jicofo.conf names it in its `include`: the file's name, relative to jicofo.conf.
+    pub jicofo_password_include: String,
     /// jvb.conf.
     pub jvb_config: String,
     /// sip-communicator.properties, for releases whose bridge reads it.
@@ -132,11 +137,22 @@ pub struct Paths {
     pub domain_key: String,
 }
 
+/// jicofo's configuration folder (the jicofo package's).
+const JICOFO_CONFIG_DIR: &str = "/etc/jitsi/jicofo";
+/// Our file in it that carries a file-referenced password into jicofo.conf. The jicofo
+/// package's installer `hocon get`s the password from jicofo.conf on every configure and
+/// writes its own in when that fails; ruby-hocon's `get` fails on an unresolved `${?VAR}` but
+/// does not follow a relative include (it parses the text without a folder), while jicofo's
+/// Typesafe Config reads the include relative to jicofo.conf.
+const JICOFO_PASSWORD_INCLUDE: &str = "jitsi-topology-password.conf";
+
 impl Paths {
     fn new(domain: &str, firewall: &Service) -> Self {
         Self {
             debconf: format!("{CONFIG_DIR}/debconf.selections"),
-            jicofo_config: "/etc/jitsi/jicofo/jicofo.conf".into(),
+            jicofo_config: format!("{JICOFO_CONFIG_DIR}/jicofo.conf"),
+            jicofo_password_config: format!("{JICOFO_CONFIG_DIR}/{JICOFO_PASSWORD_INCLUDE}"),
+            jicofo_password_include: JICOFO_PASSWORD_INCLUDE.into(),
             jvb_config: "/etc/jitsi/videobridge/jvb.conf".into(),
             jvb_properties: "/etc/jitsi/videobridge/sip-communicator.properties".into(),
             jvb_environment: format!("{CONFIG_DIR}/videobridge.env"),
@@ -289,6 +305,9 @@ pub struct Names {
     pub jvb_user: &'static str,
     /// jicofo's `client_proxy` component: `focus.<domain>`.
     pub focus_component: String,
+    /// The hidden domain jibri's recorders log in on: `recorder.<domain>`. jicofo trusts it
+    /// (`trusted-domains`), as the jicofo package's installer sets it.
+    pub recorder_domain: String,
     /// The conference MUC: `conference.<domain>`.
     pub conference_muc: String,
     /// What precedes a tenant's subdomain and the domain in the tenant's conference MUC
@@ -331,6 +350,7 @@ impl Names {
             internal_muc: internal,
             auth_domain: auth,
             focus_component: format!("focus.{domain}"),
+            recorder_domain: format!("recorder.{domain}"),
             conference_muc: format!("{CONFERENCE_MUC_PREFIX}{domain}"),
             conference_muc_prefix: CONFERENCE_MUC_PREFIX,
             lobby_muc: format!("lobby.{domain}"),

@@ -896,17 +896,22 @@ fn typesafe_config_resolves_passwords_from_the_environment_or_the_inline_value()
         for (env_set, parsed) in [(false, &hocon.without_env[ri]), (true, &hocon.with_env[ri])] {
             for (fi, v) in parsed {
                 let f = &r.files[*fi];
-                let (secret, var, from_env, found) = match f.kind.as_str() {
+                // Without its variable, a file-referenced password is absent from jvb.conf, and
+                // jicofo.conf keeps the empty placeholder that jicofo's installer probes for
+                // (tests/lifecycle).
+                let (secret, var, from_env, unset, found) = match f.kind.as_str() {
                     "jicofo" => (
                         &r.focus,
                         FOCUS_VAR,
                         FOCUS_FROM_ENV,
+                        Some(""),
                         vec![at(v, "jicofo.xmpp.client.password")],
                     ),
                     "jvb" => (
                         &r.jvb,
                         JVB_VAR,
                         JVB_FROM_ENV,
+                        None,
                         xmpp_client_configs(v)
                             .into_iter()
                             .map(|(_, c)| c.get("PASSWORD"))
@@ -917,7 +922,7 @@ fn typesafe_config_resolves_passwords_from_the_environment_or_the_inline_value()
                 let expected = match secret {
                     Password::FromEnvironment => {
                         file_secret_seen = true;
-                        env_set.then_some(from_env)
+                        if env_set { Some(from_env) } else { unset }
                     }
                     Password::Literal(value) => {
                         inline_seen = true;

@@ -19,6 +19,7 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             password => secret.inline().map(|s| s.expose()),
             password_env => secret.inline().is_none().then_some(d.secrets.focus_env),
             password_file => secret.file(),
+            password_include => &d.paths.jicofo_password_include,
             relays => d.relays,
             region => shard.region.as_deref(),
             sharded => shard.sharded,
@@ -33,6 +34,36 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
     f.group = "jitsi".into();
     f.secret = secret.inline().is_some();
     Ok(f)
+}
+
+/// With a file-referenced password: the file jicofo.conf includes, which substitutes the
+/// variable our drop-in sets (never the value).
+pub(crate) fn password_include(d: &Deployment) -> Result<Option<File>> {
+    let secret = &d.secrets.focus;
+    if secret.inline().is_some() {
+        return Ok(None);
+    }
+    let content = template(
+        "jicofo-password.conf",
+        context! {
+            release => d.release,
+            names => value(&d.names),
+            password_env => d.secrets.focus_env,
+            password_file => secret.file(),
+        },
+    )?;
+    let mut f = on_change(
+        file(
+            &d.paths.jicofo_password_config,
+            FileKind::JicofoPassword,
+            content,
+        ),
+        d.services.jicofo.name,
+        ServiceAction::Restart,
+    );
+    f.mode = 0o640;
+    f.group = "jitsi".into();
+    Ok(Some(f))
 }
 
 /// The drop-in that hands jicofo a file-referenced password.

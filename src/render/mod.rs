@@ -54,6 +54,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "jicofo.conf",
         include_str!("../../templates/jicofo.conf.j2"),
     ),
+    (
+        "jicofo-password.conf",
+        include_str!("../../templates/jicofo-password.conf.j2"),
+    ),
     ("jvb.conf", include_str!("../../templates/jvb.conf.j2")),
     ("config.js", include_str!("../../templates/config.js.j2")),
     (
@@ -289,6 +293,7 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -
         jicofo::config(d, shard)?,
         webconfig::config_js(d, shard)?,
     ];
+    files.extend(jicofo::password_include(d)?);
     files.extend(jicofo::service_dropin(d)?);
     files.extend(prosody::service_dropin(d)?);
     files.extend(systemd::account_secret_files(d));
