@@ -17,6 +17,11 @@ pub struct Release {
     pub colibri_websockets: bool,
     /// The bridge package also reads (and its installer wrote) sip-communicator.properties.
     pub sip_communicator_properties: bool,
+    /// Polls are prosody's `polls_component` (a component of their own, `polls.<domain>`), not
+    /// the MUC module `polls`, which the release's prosody plugins no longer have (jitsi-meet
+    /// 469406d7, #16406, 2025-09-25, renamed resources/prosody-plugins/mod_polls.lua to
+    /// mod_polls_component.lua; stable-10888 is the first release after it).
+    pub polls_component: bool,
 }
 
 /// Every supported release, newest first.
@@ -26,30 +31,35 @@ pub const SUPPORTED: &[Release] = &[
         date: "2026-07-30",
         colibri_websockets: false,
         sip_communicator_properties: false,
+        polls_component: true,
     },
     Release {
         name: "stable-11031",
         date: "2026-05-28",
         colibri_websockets: false,
         sip_communicator_properties: false,
+        polls_component: true,
     },
     Release {
         name: "stable-10888",
         date: "2026-03-26",
         colibri_websockets: true,
         sip_communicator_properties: false,
+        polls_component: true,
     },
     Release {
         name: "stable-10133",
         date: "2025-03-19",
         colibri_websockets: true,
         sip_communicator_properties: false,
+        polls_component: false,
     },
     Release {
         name: "stable-9646",
         date: "2024-07-29",
         colibri_websockets: true,
         sip_communicator_properties: true,
+        polls_component: false,
     },
 ];
 
@@ -94,6 +104,7 @@ mod tests {
             let n = number(r.name).unwrap();
             assert_eq!(r.colibri_websockets, n < 11031, "{}", r.name);
             assert_eq!(r.sip_communicator_properties, n < 10133, "{}", r.name);
+            assert_eq!(r.polls_component, n >= 10888, "{}", r.name);
         }
     }
 }

@@ -243,6 +243,9 @@ pub struct Deployment {
     pub colibri_websockets: bool,
     /// Whether the release's bridge package reads sip-communicator.properties.
     pub sip_communicator_properties: bool,
+    /// Whether polls are prosody's `polls_component` ([`Names::polls_component`]) rather than
+    /// the MUC module `polls` of older releases.
+    pub polls_component: bool,
     /// Whether prosody's config sets `component_admins_as_room_owners` (Prosody 13 stopped
     /// making component admins room owners, and jicofo must own rooms; 0.12 does not know the
     /// option).
@@ -325,12 +328,20 @@ pub struct Names {
     pub avmoderation_component: String,
     /// The room metadata component.
     pub metadata_component: String,
+    /// The polls component (releases with [`Deployment::polls_component`]).
+    pub polls_component: String,
+    /// The host jitsi-meet-prosody's JaaS file (`jaas.cfg.lua`) serves, which its installer
+    /// looks for in our prosody config before it copies that file in.
+    pub jaas_jigasi_host: &'static str,
 }
 
 /// jicofo's account on `auth.<domain>`, as jitsi-meet-prosody's installer names it.
 const FOCUS_USER: &str = "focus";
 /// The bridges' account on `auth.<domain>`, as jitsi-videobridge2's installer names it.
 const JVB_USER: &str = "jvb";
+
+/// The VirtualHost of jitsi-meet-prosody's `jaas.cfg.lua` (its JaaS SIP gateway).
+const JAAS_JIGASI_HOST: &str = "jigasi.meet.jitsi";
 
 /// The conference MUC's label, as jitsi-meet-prosody's installer names it.
 const CONFERENCE_MUC_PREFIX: &str = "conference.";
@@ -359,6 +370,8 @@ impl Names {
             endconference_component: format!("endconference.{domain}"),
             avmoderation_component: format!("avmoderation.{domain}"),
             metadata_component: format!("metadata.{domain}"),
+            polls_component: format!("polls.{domain}"),
+            jaas_jigasi_host: JAAS_JIGASI_HOST,
         }
     }
 }
@@ -849,6 +862,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         relays,
         colibri_websockets: features.colibri_websockets,
         sip_communicator_properties: features.sip_communicator_properties,
+        polls_component: features.polls_component,
         component_admins_as_room_owners: t.platform.prosody == ProsodySeries::V13,
         firewall: FirewallSettings {
             enabled: t.firewall.enabled,

@@ -21,6 +21,7 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
             domain_certificate => &d.paths.domain_certificate,
             domain_key => &d.paths.domain_key,
             component_admins_as_room_owners => d.component_admins_as_room_owners,
+            polls_component => d.polls_component,
             turn => d.turn.as_ref().map(value),
             turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline).map(|s| s.expose()),
             turn_secret_env => d.secrets.turn_env,
