@@ -317,6 +317,16 @@ pub enum Step {
         /// The command to run.
         command: Vec<String>,
     },
+    /// Create the JaaS account for the domain (JaaS checks the domain over HTTPS, so this
+    /// runs after the certificate is issued).
+    RegisterJaas {
+        /// What it does.
+        description: String,
+        /// The domain the account is for.
+        domain: String,
+        /// The command to run.
+        command: Vec<String>,
+    },
     /// Start a service, or apply a change to it.
     Service {
         /// What it does.

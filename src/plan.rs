@@ -228,6 +228,7 @@ fn steps_to_rerun(
                 }
                 Step::RosterSubscribe { .. }
                 | Step::AcmeCertificate { .. }
+                | Step::RegisterJaas { .. }
                 | Step::TrustExport { .. }
                 | Step::TrustImport { .. } => !unchanged_before,
                 Step::Service { service, .. } => services.iter().any(|s| &s.name == service),

@@ -383,6 +383,9 @@ pub struct Web {
     pub web_tls: WebTls,
     /// Whether to create a JaaS account.
     pub jaas: bool,
+    /// With `jaas` (and so `letsencrypt`): the registration our steps run once the site has
+    /// its certificate, since jitsi-meet-web-config's installer gets no email to register with.
+    pub jaas_registration: Option<JaasRegistration>,
     /// The nginx site's path.
     pub nginx_site: String,
     /// The prosody config's path.
@@ -393,6 +396,18 @@ pub struct Web {
     pub auth_certificate: String,
     /// Its key.
     pub auth_key: String,
+}
+
+/// The JaaS account registration: jitsi-meet-web's script, run with the contact address and
+/// the domain as jitsi-meet-web-config's postinst runs it (debian/jitsi-meet-web-config.postinst
+/// at Pie-D/jitsi-meet@abf901a, l.267-268). JaaS checks the domain over HTTPS, so it runs
+/// after the certificate is issued.
+#[derive(Debug, Clone, Serialize)]
+pub struct JaasRegistration {
+    /// The script (package jitsi-meet-web).
+    pub script: String,
+    /// The contact address.
+    pub email: String,
 }
 
 /// A signalling host: one shard.
@@ -817,6 +832,14 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         haproxy: Service::new("haproxy"),
         firewall: Service::new("jitsi-topology-firewall"),
     };
+    let jaas_registration = web_tls
+        .acme
+        .as_ref()
+        .filter(|_| t.jaas)
+        .map(|a| JaasRegistration {
+            script: format!("{WEB_ROOT}/scripts/register-jaas-account.sh"),
+            email: a.email.clone(),
+        });
     Deployment {
         paths: Paths::new(&t.domain, &services.firewall),
         packages: Packages::new(),
@@ -826,6 +849,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         web: Web {
             web_tls,
             jaas: t.jaas,
+            jaas_registration,
             nginx_site: format!("/etc/nginx/sites-available/{}.conf", t.domain),
             prosody_config: format!("/etc/prosody/conf.avail/{}.cfg.lua", t.domain),
             config_js: format!("/etc/jitsi/meet/{}-config.js", t.domain),

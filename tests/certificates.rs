@@ -293,6 +293,18 @@ fn with_trust_ca_prosody_serves_the_operators_certificate_after_jitsi_meet_proso
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// The (first) signalling host of a model, rendered with every `{env}` secret set.
+fn signaling_host(text: &str) -> jitsi_topology::bundle::Host {
+    let env = |_: &str| Some("a-test-secret-of-sufficient-length".to_owned());
+    let rendered = jitsi_topology::render(text, &env).expect("the model renders");
+    rendered
+        .bundle
+        .hosts
+        .into_iter()
+        .find(|h| h.roles.contains(&Role::Signaling))
+        .expect("a signalling host")
+}
+
 #[test]
 fn with_lets_encrypt_nginx_starts_before_issuance_and_serves_the_issued_and_the_renewed_certificate()
  {
@@ -302,20 +314,13 @@ fn with_lets_encrypt_nginx_starts_before_issuance_and_serves_the_issued_and_the_
     if tools.iter().any(|t| tool(t).is_none()) {
         return;
     }
-    let example = Path::new(ROOT).join("examples/nat.yaml");
-    let text = fs::read_to_string(&example).expect("read nat.yaml");
-    let env = |_: &str| Some("a-test-secret-of-sufficient-length".to_owned());
-    let rendered = jitsi_topology::render(&text, &env).expect("nat.yaml renders");
+    let text =
+        fs::read_to_string(Path::new(ROOT).join("examples/nat.yaml")).expect("read nat.yaml");
     let domain = jitsi_topology::load(&text)
         .expect("nat.yaml loads")
         .topology
         .domain;
-    let host = rendered
-        .bundle
-        .hosts
-        .iter()
-        .find(|h| h.roles.contains(&Role::Signaling))
-        .expect("a signalling host");
+    let host = signaling_host(&text);
     let work = tempfile::tempdir().expect("tempdir");
     for f in &host.files {
         let to = under(&work.path().join("tree"), &f.path);
@@ -340,5 +345,38 @@ fn with_lets_encrypt_nginx_starts_before_issuance_and_serves_the_issued_and_the_
     assert!(
         out.status.success() && shown.contains("\nPASS"),
         "Let's Encrypt through pebble failed:\n{shown}"
+    );
+}
+
+#[test]
+fn with_lets_encrypt_and_jaas_the_account_is_registered_once_the_site_has_its_certificate() {
+    let text = fs::read_to_string(Path::new(ROOT).join("examples/nat.yaml"))
+        .expect("read nat.yaml")
+        .replace("\ntls:", "\njaas: true\ntls:");
+    let host = signaling_host(&text);
+    let position = |want: &dyn Fn(&Step) -> bool| host.steps.iter().position(want);
+    let nginx = position(&|s| matches!(s, Step::Service { service, .. } if service == "nginx"));
+    let acme = position(&|s| matches!(s, Step::AcmeCertificate { .. }));
+    let jaas = host.steps.iter().enumerate().find_map(|(i, s)| match s {
+        Step::RegisterJaas { command, .. } => Some((i, command.clone())),
+        _ => None,
+    });
+    let Some((jaas, command)) = jaas else {
+        panic!(
+            "no register-jaas step: jitsi-meet-web-config's installer, which gets no email, cannot register the account"
+        );
+    };
+    assert!(
+        nginx < acme && acme < Some(jaas),
+        "the JaaS registration must follow nginx and the certificate: nginx {nginx:?}, acme {acme:?}, jaas {jaas}"
+    );
+    assert_eq!(
+        command,
+        [
+            "/usr/share/jitsi-meet/scripts/register-jaas-account.sh",
+            "ops@example.org",
+            "meet.example.org"
+        ],
+        "the script of jitsi-meet-web with the email and the domain, as the installer would run it"
     );
 }

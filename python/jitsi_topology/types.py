@@ -183,6 +183,12 @@ class AcmeCertificateStep(_StepBase):
     command: List[str]
 
 
+class RegisterJaasStep(_StepBase):
+    action: Literal["register-jaas"]
+    domain: str
+    command: List[str]
+
+
 class ServiceStep(_StepBase):
     action: Literal["service"]
     service: str
@@ -203,6 +209,7 @@ Step = Union[
     TrustImportStep,
     WebCertificateStep,
     AcmeCertificateStep,
+    RegisterJaasStep,
     ServiceStep,
 ]
 

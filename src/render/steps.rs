@@ -238,6 +238,19 @@ pub(crate) fn signaling(
             &a.hook,
         ]),
     }));
+    steps.extend(
+        d.web
+            .jaas_registration
+            .as_ref()
+            .map(|j| Step::RegisterJaas {
+                description: format!(
+                    "create the JaaS account for {} (it checks the domain over HTTPS)",
+                    d.names.domain
+                ),
+                domain: d.names.domain.clone(),
+                command: argv(&[&j.script, &j.email, &d.names.domain]),
+            }),
+    );
     steps
 }
 
