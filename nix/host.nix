@@ -82,7 +82,9 @@ let
               "self-signed"
             else
               "letsencrypt";
-          inherit (webTls) certificate key email;
+          inherit (webTls) certificate key;
+          # With letsencrypt the debconf answer is empty on purpose; the contact is the ACME client's.
+          email = if webTls.acme != null then webTls.acme.email else webTls.email;
         };
         # prosody's certificate for auth.<domain> when the operator's CA signed it.
         authCertificate =
