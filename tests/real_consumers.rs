@@ -1348,7 +1348,10 @@ fn typesafe_config_reads_every_sip_communicator_properties_as_empty() {
                 continue;
             }
             seen += 1;
-            // Any setting left here would override jvb.conf on releases that still read it.
+            // Any setting left here would override jvb.conf on releases that still read it
+            // (jicoco's legacy config source parses it with Typesafe Config: jitsi/jicoco
+            // jicoco-kotlin/src/main/kotlin/org/jitsi/config/NewJitsiConfig.kt), including the
+            // commented keys that jitsi-videobridge2's installer looks for (tests/lifecycle).
             if v.as_object().is_none_or(|o| !o.is_empty()) {
                 failures.push(format!(
                     "{}: {} {} holds settings: {v}",
