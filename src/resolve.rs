@@ -72,6 +72,30 @@ impl Service {
     }
 }
 
+/// The owner and group a package's installer gives its configuration folder: jicofo's and
+/// jitsi-videobridge2's postinst `chown -R` it on every configure (upgrade, reinstall,
+/// reconfigure) unless `dpkg-statoverride` lists it (jitsi/jicofo debian/postinst a595d0bc
+/// l.127-131, jitsi/jitsi-videobridge debian/postinst 4bb0aead l.137-141). Our files in that
+/// folder carry the same owner and group, so an upgrade changes nothing the manifest says.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigOwner {
+    /// The folder.
+    pub folder: &'static str,
+    /// Its owner (the service's system user, which the package creates).
+    pub user: &'static str,
+    /// Its group.
+    pub group: &'static str,
+}
+
+/// The configuration folders whose owner the packages' installers enforce.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigOwners {
+    /// `/etc/jitsi/jicofo`: jicofo.conf and the file it includes.
+    pub jicofo: ConfigOwner,
+    /// `/etc/jitsi/videobridge`: jvb.conf and sip-communicator.properties.
+    pub videobridge: ConfigOwner,
+}
+
 /// The services of a deployment, each named once.
 #[derive(Debug, Clone, Serialize)]
 pub struct Services {
@@ -139,6 +163,10 @@ pub struct Paths {
 
 /// jicofo's configuration folder (the jicofo package's).
 const JICOFO_CONFIG_DIR: &str = "/etc/jitsi/jicofo";
+/// The videobridge's configuration folder (the jitsi-videobridge2 package's).
+const VIDEOBRIDGE_CONFIG_DIR: &str = "/etc/jitsi/videobridge";
+/// The group jicofo's and jitsi-videobridge2's installers create and give their folders.
+const JITSI_GROUP: &str = "jitsi";
 /// Our file in it that carries a file-referenced password into jicofo.conf. The jicofo
 /// package's installer `hocon get`s the password from jicofo.conf on every configure and
 /// writes its own in when that fails; ruby-hocon's `get` fails on an unresolved `${?VAR}` but
@@ -153,8 +181,8 @@ impl Paths {
             jicofo_config: format!("{JICOFO_CONFIG_DIR}/jicofo.conf"),
             jicofo_password_config: format!("{JICOFO_CONFIG_DIR}/{JICOFO_PASSWORD_INCLUDE}"),
             jicofo_password_include: JICOFO_PASSWORD_INCLUDE.into(),
-            jvb_config: "/etc/jitsi/videobridge/jvb.conf".into(),
-            jvb_properties: "/etc/jitsi/videobridge/sip-communicator.properties".into(),
+            jvb_config: format!("{VIDEOBRIDGE_CONFIG_DIR}/jvb.conf"),
+            jvb_properties: format!("{VIDEOBRIDGE_CONFIG_DIR}/sip-communicator.properties"),
             jvb_environment: format!("{CONFIG_DIR}/videobridge.env"),
             haproxy_config: "/etc/haproxy/haproxy.cfg".into(),
             turn_config: "/etc/turnserver.conf".into(),
@@ -221,6 +249,8 @@ pub struct Deployment {
     pub services: Services,
     /// Where each file goes.
     pub paths: Paths,
+    /// Who owns the configuration folders the packages' installers re-own.
+    pub config_owners: ConfigOwners,
     /// The packages of each role.
     pub packages: Packages,
     /// What every signalling host serves alike (one domain).
@@ -842,6 +872,18 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         });
     Deployment {
         paths: Paths::new(&t.domain, &services.firewall),
+        config_owners: ConfigOwners {
+            jicofo: ConfigOwner {
+                folder: JICOFO_CONFIG_DIR,
+                user: "jicofo",
+                group: JITSI_GROUP,
+            },
+            videobridge: ConfigOwner {
+                folder: VIDEOBRIDGE_CONFIG_DIR,
+                user: "jvb",
+                group: JITSI_GROUP,
+            },
+        },
         packages: Packages::new(),
         services,
         release,

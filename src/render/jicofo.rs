@@ -31,7 +31,8 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
         ServiceAction::Restart,
     );
     f.mode = 0o640;
-    f.group = "jitsi".into();
+    f.owner = d.config_owners.jicofo.user.into();
+    f.group = d.config_owners.jicofo.group.into();
     f.secret = secret.inline().is_some();
     Ok(f)
 }
@@ -62,7 +63,8 @@ pub(crate) fn password_include(d: &Deployment) -> Result<Option<File>> {
         ServiceAction::Restart,
     );
     f.mode = 0o640;
-    f.group = "jitsi".into();
+    f.owner = d.config_owners.jicofo.user.into();
+    f.group = d.config_owners.jicofo.group.into();
     Ok(Some(f))
 }
 

@@ -29,7 +29,8 @@ pub(crate) fn config(d: &Deployment, b: &BridgeHost, names: &Value, ports: &Valu
         ServiceAction::Drain,
     );
     f.mode = 0o640;
-    f.group = "jitsi".into();
+    f.owner = d.config_owners.videobridge.user.into();
+    f.group = d.config_owners.videobridge.group.into();
     f.secret = secret.inline().is_some();
     Ok(f)
 }
@@ -84,6 +85,7 @@ pub(crate) fn properties(d: &Deployment, b: &BridgeHost) -> Result<Option<File>>
         ServiceAction::Drain,
     );
     f.mode = 0o640;
-    f.group = "jitsi".into();
+    f.owner = d.config_owners.videobridge.user.into();
+    f.group = d.config_owners.videobridge.group.into();
     Ok(Some(f))
 }

@@ -72,7 +72,7 @@ options:
     elements: str
   ownership:
     description:
-      - Set each file's owner and group from the manifest (for example C(root:jitsi) for C(jicofo.conf)).
+      - Set each file's owner and group from the manifest (for example C(jicofo:jitsi) for C(jicofo.conf)).
       - Set V(false) to leave ownership to the connecting user, for example when staging a tree under O(dest) as a user
         who cannot change owners, or on a machine where the packages that create the C(jitsi) group are not installed.
     type: bool
