@@ -262,6 +262,7 @@ fn parse(text: &str) -> Result<(Value, Vec<Tag>), Report> {
             "a topology model nests a few levels; check that this is the right file",
         )]));
     }
+    EXPANSION_LEFT.set(MAX_EXPANDED_BYTES);
     // JSON is YAML, but serde_json's messages are better for JSON.
     if text.trim_start().starts_with('{') {
         return serde_json::from_str::<Strict>(text)
@@ -582,8 +583,39 @@ fn nested_too_deep(text: &str) -> Option<usize> {
 /// model of millions of keys would otherwise cost hundreds of megabytes before validation.
 const MAX_MAPPING_KEYS: usize = 1000;
 
+/// The most bytes a model may expand to while it is parsed: every string's and key's bytes
+/// plus [`NODE_BYTES`] for every value, counted again each time a YAML alias repeats what its
+/// anchor names. Without it, aliases of one large string amplify a 0.9 MB model to 2.4 GB
+/// (serde's repetition limit counts values, not bytes). A model without aliases counts at most
+/// its own size plus the overhead of its values.
+pub const MAX_EXPANDED_BYTES: usize = 4 * MAX_MODEL_BYTES;
+
+/// What each value counts towards [`MAX_EXPANDED_BYTES`] besides its text: about what it
+/// costs in memory.
+const NODE_BYTES: usize = 16;
+
+thread_local! {
+    /// The bytes the parse running on this thread may still expand to (set by `parse`).
+    static EXPANSION_LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one value of `bytes` of text towards [`MAX_EXPANDED_BYTES`].
+fn expand<E: serde::de::Error>(bytes: usize) -> Result<(), E> {
+    let left = EXPANSION_LEFT
+        .get()
+        .checked_sub(NODE_BYTES + bytes)
+        .ok_or_else(|| {
+            ours::<E>(format!(
+                "the model expands to more than {MAX_EXPANDED_BYTES} bytes (YAML aliases repeat what their anchor names), which no topology model needs"
+            ))
+        })?;
+    EXPANSION_LEFT.set(left);
+    Ok(())
+}
+
 /// A JSON value that refuses duplicate keys (serde_json's own keeps the last one silently,
-/// so `domain` written twice would quietly lose the first).
+/// so `domain` written twice would quietly lose the first), and stops at
+/// [`MAX_EXPANDED_BYTES`].
 struct Strict(Value);
 
 impl<'de> Deserialize<'de> for Strict {
@@ -600,36 +632,46 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a YAML or JSON value")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Value, E> {
+        expand::<E>(0)?;
         Ok(Value::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Value, E> {
+        expand::<E>(0)?;
         Ok(v.into())
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Value, E> {
+        expand::<E>(0)?;
         Ok(v.into())
     }
     // YAML integers beyond 64 bits (a long numeric password): a number the model's types
     // then refuse at its path, not a syntax error quoting it.
-    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+    fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Value, E> {
+        expand::<E>(0)?;
         Ok(serde_json::Number::from_f64(v as f64).map_or(Value::Null, Value::Number))
     }
-    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+    fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Value, E> {
+        expand::<E>(0)?;
         Ok(serde_json::Number::from_f64(v as f64).map_or(Value::Null, Value::Number))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        expand::<E>(0)?;
         Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Value, E> {
+        expand::<E>(v.len())?;
         Ok(Value::String(v.to_owned()))
     }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Value, E> {
+        expand::<E>(v.len())?;
         Ok(Value::String(v))
     }
-    fn visit_unit<E>(self) -> Result<Value, E> {
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        expand::<E>(0)?;
         Ok(Value::Null)
     }
-    fn visit_none<E>(self) -> Result<Value, E> {
+    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
+        expand::<E>(0)?;
         Ok(Value::Null)
     }
     fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
@@ -647,6 +689,7 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
         Ok(Value::Object(marker))
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        expand::<A::Error>(0)?;
         let mut items = Vec::new();
         while let Some(Strict(v)) = seq.next_element()? {
             items.push(v);
@@ -654,6 +697,7 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
         Ok(Value::Array(items))
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        expand::<A::Error>(0)?;
         let mut out = Map::new();
         while let Some(key) = map.next_key::<MapKey>()? {
             let Strict(value) = map.next_value()?;

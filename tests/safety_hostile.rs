@@ -11,6 +11,9 @@
 //! | a 50 MB model (file or standard input) | `too-large` (the limit is 16 MiB) | < 5 s | < 256 MB |
 //! | nesting 100 000 deep (JSON, YAML flow), 2 000 deep (YAML block sequences, mappings) | `too-deep` (brackets past 64 levels, checked before parsing); block nesting: `syntax`, recursion limit exceeded (128) | < 5 s | < 128 MB |
 //! | a "billion laughs" alias bomb (10⁹ strings from 1 KB) | `syntax`: repetition limit exceeded | < 5 s | < 128 MB |
+//! | aliases of a large string (2.4 GB from 0.2 MB) | `syntax`: expands to more than 64 MiB | < 5 s | < 256 MB |
+//! | `/dev/zero` as the model (a file argument, standard input, `plan`'s input) | `too-large` after reading 16 MiB + 1 byte | < 5 s | < 256 MB (address space) |
+//! | a device or FIFO as an output folder's manifest.json (`plan`) | exit 2, "not a plain file", unread | < 5 s | < 256 MB (address space) |
 //! | a key written twice (YAML and JSON, at any depth) | `syntax`: duplicate key | < 5 s | < 128 MB |
 //! | bytes that are not UTF-8 | exit 2, "not UTF-8 text (invalid byte at offset N)" | < 5 s | < 128 MB |
 //! | an empty model (nothing, blanks, `---`, `~`, `null`) | `empty` or `not-a-mapping` | < 5 s | < 128 MB |
@@ -153,7 +156,7 @@ fn a_50_mb_model_is_refused_before_it_is_parsed() {
         "a 50 MB model",
         &model,
         1,
-        &["error[too-large]", "52428801 bytes; at most 16777216"],
+        &["error[too-large]", "more than 16777216 bytes"],
         5,
         256 * MB,
     );
@@ -325,4 +328,121 @@ fn an_empty_model_is_refused_clearly() {
     ] {
         refused(name, text.as_bytes(), 1, &[says], 5, 128 * MB);
     }
+}
+
+/// Runs the CLI with `args` under an address-space limit; standard input from `stdin` (a
+/// path) or nothing; the exit code, all it printed and the time it took.
+fn bounded(args: &[&str], stdin: Option<&Path>, limit: u64) -> (Option<i32>, String, Duration) {
+    let mut cmd = Command::new("prlimit");
+    cmd.arg(format!("--as={limit}"))
+        .arg("--")
+        .arg(common::cli())
+        .args(args);
+    cmd.stdin(match stdin {
+        Some(p) => Stdio::from(fs::File::open(p).expect("open stdin")),
+        None => Stdio::null(),
+    });
+    let started = Instant::now();
+    let o = cmd.output().expect("run prlimit (util-linux)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.code(), text, started.elapsed())
+}
+
+#[test]
+fn an_endless_device_or_stream_is_refused_after_the_limit_plus_one_byte() {
+    // Before: the whole of /dev/zero was read first (gigabytes, until memory ran out).
+    for (what, args, stdin) in [
+        ("validate /dev/zero", &["validate", "/dev/zero"][..], None),
+        (
+            "validate - < /dev/zero",
+            &["validate", "-"][..],
+            Some(Path::new("/dev/zero")),
+        ),
+        (
+            "plan /dev/zero MODEL",
+            &["plan", "/dev/zero", "examples/handbook.yaml"][..],
+            None,
+        ),
+    ] {
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| {
+                a.replace(
+                    "examples/",
+                    concat!(env!("CARGO_MANIFEST_DIR"), "/examples/"),
+                )
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, text, elapsed) = bounded(&args, stdin, 256 * MB);
+        println!(
+            "{what}: exit {code:?} in {:.2} s: {}",
+            elapsed.as_secs_f64(),
+            text.lines().next().unwrap_or_default()
+        );
+        assert_eq!(code, Some(1), "{what}: {text}");
+        assert!(
+            text.contains("error[too-large]") && text.contains("more than 16777216 bytes"),
+            "{what}: {text}"
+        );
+        assert!(elapsed < Duration::from_secs(5), "{what}: took {elapsed:?}");
+    }
+}
+
+#[test]
+fn plan_reads_an_output_folders_manifest_only_when_it_is_a_plain_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/handbook.yaml");
+    for (what, plant) in [("a device", "device"), ("a FIFO", "fifo")] {
+        let out = dir.path().join(plant);
+        fs::create_dir(&out).unwrap();
+        let manifest = out.join("manifest.json");
+        if plant == "device" {
+            std::os::unix::fs::symlink("/dev/zero", &manifest).unwrap();
+        } else {
+            assert!(
+                Command::new("mkfifo")
+                    .arg(&manifest)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        let (code, text, elapsed) =
+            bounded(&["plan", out.to_str().unwrap(), model], None, 256 * MB);
+        println!(
+            "plan with {what} as manifest.json: exit {code:?} in {:.2} s: {}",
+            elapsed.as_secs_f64(),
+            text.trim()
+        );
+        assert_eq!(code, Some(2), "{what}: {text}");
+        assert!(text.contains("it is not a plain file"), "{what}: {text}");
+        assert!(elapsed < Duration::from_secs(5), "{what}: took {elapsed:?}");
+    }
+}
+
+#[test]
+fn aliases_of_a_large_string_are_refused_by_the_bytes_they_expand_to() {
+    // 100 KB once, repeated by 24 000 aliases: 2.4 GB once expanded, from a 0.2 MB model.
+    let mut bomb = format!("big: &big \"{}\"\n", "x".repeat(100_000));
+    bomb.push_str(&format!(
+        "many: &many [{}]\n",
+        vec!["*big"; 1000].join(", ")
+    ));
+    bomb.push_str(&format!("more: [{}]\n", vec!["*many"; 24].join(", ")));
+    let model =
+        common::example("handbook").replace("jaas: false\n", &format!("jaas: false\n{bomb}"));
+    assert!(model.len() < 1024 * 1024);
+    refused(
+        "aliases of a 100 KB string",
+        model.as_bytes(),
+        1,
+        &["error[syntax]", "expands to more than 67108864 bytes"],
+        5,
+        256 * MB,
+    );
 }

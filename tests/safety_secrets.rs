@@ -804,12 +804,22 @@ fn secrets_init_never_follows_or_replaces_what_is_already_there() {
     fs::write(secrets.join("jvb"), "operators-own-secret-value-0123\n").unwrap();
     fs::set_permissions(secrets.join("jvb"), fs::Permissions::from_mode(0o640)).unwrap();
     let out = cli(&["secrets", "init", secrets.to_str().unwrap()]);
+    // The planted link is refused (exit 2, named) before anything is written; without it, the
+    // run keeps the operator's file.
+    assert_eq!(out.status.code(), Some(2));
     assert!(
-        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "{} is a symbolic link, not a secret file",
+            secrets.join("focus").display()
+        )),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!planted.exists(), "init followed a planted symlink");
+    assert!(
+        !secrets.join("turn").exists(),
+        "nothing written before the check"
+    );
     assert!(
         fs::symlink_metadata(secrets.join("focus"))
             .unwrap()
@@ -828,6 +838,22 @@ fn secrets_init_never_follows_or_replaces_what_is_already_there() {
             & 0o777,
         0o640,
         "an existing file's mode is the operator's"
+    );
+    fs::remove_file(secrets.join("focus")).unwrap();
+    let out = cli(&["secrets", "init", secrets.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(
+        fs::read_to_string(secrets.join("jvb")).unwrap(),
+        "operators-own-secret-value-0123\n"
+    );
+    assert_eq!(
+        fs::metadata(secrets.join("jvb"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o640,
+        "an existing file's mode is still the operator's"
     );
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("kept"), "{said}");

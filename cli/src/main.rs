@@ -32,7 +32,6 @@ fn emit(line: &str) {
     }
 }
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -183,16 +182,34 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_model(model: &str) -> Result<String, Failure> {
-    let mut bytes = Vec::new();
-    if model == "-" {
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Failure(format!("cannot read standard input: {e}")))?;
+/// The text of a model (`-`: standard input). More than [`MAX_MODEL_BYTES`] is refused after
+/// reading one byte past it, as the `too-large` diagnostic.
+///
+/// [`MAX_MODEL_BYTES`]: jitsi_topology::load::MAX_MODEL_BYTES
+fn read_model(model: &str) -> Result<Result<String, Report>, Failure> {
+    use jitsi_topology::load::MAX_MODEL_BYTES;
+    let limit = MAX_MODEL_BYTES as u64;
+    let read = if model == "-" {
+        input::read_at_most(std::io::stdin().lock(), limit)
+            .map_err(|e| (e, "standard input".to_owned()))
     } else {
-        bytes = std::fs::read(model).map_err(|e| Failure(format!("cannot read {model}: {e}")))?;
-    }
-    String::from_utf8(bytes).map_err(|e| {
+        std::fs::File::open(model)
+            .and_then(|f| input::read_at_most(f, limit))
+            .map_err(|e| (e, model.to_owned()))
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err((e, _)) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            return Ok(Err(Report::new(vec![Diagnostic::error(
+                "too-large",
+                "",
+                format!("the model holds more than {MAX_MODEL_BYTES} bytes, the most accepted"),
+                "a topology of ten thousand bridges needs about 2 MB; check that this is the right file",
+            )])));
+        }
+        Err((e, what)) => return Err(Failure(format!("cannot read {what}: {e}"))),
+    };
+    String::from_utf8(bytes).map(Ok).map_err(|e| {
         Failure(format!(
             "{model} is not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
@@ -252,7 +269,13 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             format,
             fsync,
         } => {
-            let text = read_model(&model)?;
+            let text = match read_model(&model)? {
+                Ok(text) => text,
+                Err(report) => {
+                    print_report(&report, format, false);
+                    return Ok(ExitCode::from(1));
+                }
+            };
             match jitsi_topology::render(&text, &process_env) {
                 Ok(rendered) => {
                     let hosts = rendered.bundle.hosts.len();
@@ -280,7 +303,13 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             }
         }
         Command::Validate { model, format } => {
-            let text = read_model(&model)?;
+            let text = match read_model(&model)? {
+                Ok(text) => text,
+                Err(report) => {
+                    print_report(&report, format, true);
+                    return Ok(ExitCode::from(1));
+                }
+            };
             match jitsi_topology::check(&text, &process_env) {
                 Ok(checked) => {
                     print_warnings(&checked.warnings, format, true);
@@ -322,21 +351,24 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     dir.display()
                 );
             }
-            for (name, outcome) in done {
+            for (name, created) in done {
                 let path = dir.join(name);
-                match outcome {
-                    secrets::Outcome::Created => outln!("created {}", path.display()),
-                    secrets::Outcome::Kept => outln!("kept {} (it exists)", path.display()),
-                    secrets::Outcome::Repaired(mode) => outln!(
-                        "kept {} (it exists); its mode was {mode:04o}, which let others read it: it is 0600 now",
-                        path.display()
-                    ),
+                if created {
+                    outln!("created {}", path.display());
+                } else {
+                    outln!("kept {} (it exists)", path.display());
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Resolve { model, format } => {
-            let text = read_model(&model)?;
+            let text = match read_model(&model)? {
+                Ok(text) => text,
+                Err(report) => {
+                    print_report(&report, format, false);
+                    return Ok(ExitCode::from(1));
+                }
+            };
             match jitsi_topology::check(&text, &process_env) {
                 Ok(checked) => {
                     print_warnings(&checked.warnings, Format::Text, false);
@@ -378,13 +410,13 @@ fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>,
     let path = Path::new(source);
     if path.is_dir() {
         let file = path.join("manifest.json");
-        let text = std::fs::read_to_string(&file).map_err(|e| {
+        let text = input::read_plain_file(&file, write::MAX_MANIFEST_BYTES, true).map_err(|e| {
             Failure(format!(
                 "cannot read {}: {e} (is {source} an output of render?)",
                 file.display()
             ))
         })?;
-        let manifest = serde_json::from_str(&text).map_err(|e| {
+        let manifest = serde_json::from_slice(&text).map_err(|e| {
             Failure(format!(
                 "{} is not a manifest of this tool: {e}",
                 file.display()
@@ -392,7 +424,10 @@ fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>,
         })?;
         return Ok(Ok(manifest));
     }
-    let text = read_model(source)?;
+    let text = match read_model(source)? {
+        Ok(text) => text,
+        Err(report) => return Ok(Err(report)),
+    };
     match jitsi_topology::render(&text, &process_env) {
         Ok(rendered) => Ok(Ok(rendered.bundle.manifest(false).into_owned())),
         Err(jitsi_topology::Error::Invalid(report)) => Ok(Err(report)),

@@ -17,24 +17,15 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 /// 32 characters, about 190 bits.
 const LENGTH: usize = 32;
 
-/// What `init` did with one secret file.
-pub enum Outcome {
-    /// A new random secret was written.
-    Created,
-    /// The file existed, a plain file of ours readable by us alone: kept as it was.
-    Kept,
-    /// The file existed but others could read or write it (its mode is given): kept, now 0600.
-    Repaired(u32),
-}
-
-/// Creates each missing secret file in `dir`; returns each name and what was done, and, first,
-/// the mode `dir` had when it was repaired to 0700.
+/// Creates each missing secret file in `dir`; returns each name and whether it was created
+/// (an existing plain file of ours is kept as it is, its mode the operator's), and, first, the
+/// mode `dir` had when it was repaired to 0700.
 ///
 /// Nothing is written through a symbolic link or into a FIFO: every file is opened relative to
 /// the folder, `O_NOFOLLOW`, and created with `O_EXCL`. A folder (or file) of another user is
-/// refused; one others could read or write is repaired to 0700 (0600), saying so.
+/// refused; one others could read or write is repaired to 0700, saying so.
 #[allow(clippy::type_complexity)]
-pub fn init(dir: &Path) -> Result<(Option<u32>, Vec<(&'static str, Outcome)>), Failure> {
+pub fn init(dir: &Path) -> Result<(Option<u32>, Vec<(&'static str, bool)>), Failure> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -100,7 +91,7 @@ pub fn init(dir: &Path) -> Result<(Option<u32>, Vec<(&'static str, Outcome)>), F
                         st.st_uid
                     ));
                 } else {
-                    existing.push((name, st.st_mode & 0o7777));
+                    existing.push(name);
                 }
             }
         }
@@ -111,26 +102,8 @@ pub fn init(dir: &Path) -> Result<(Option<u32>, Vec<(&'static str, Outcome)>), F
     let mut done = Vec::new();
     for name in NAMES {
         let path = dir.join(name);
-        if let Some(&(_, mode)) = existing.iter().find(|(n, _)| *n == name) {
-            if mode & 0o077 == 0 {
-                done.push((name, Outcome::Kept));
-                continue;
-            }
-            rustix::fs::openat(
-                &folder,
-                name,
-                OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
-                Mode::empty(),
-            )
-            .and_then(|f| rustix::fs::fchmod(&f, Mode::from_raw_mode(0o600)))
-            .map_err(|e| {
-                Failure(format!(
-                    "cannot set the mode of {}: {}",
-                    path.display(),
-                    io(e)
-                ))
-            })?;
-            done.push((name, Outcome::Repaired(mode)));
+        if existing.contains(&name) {
+            done.push((name, false));
             continue;
         }
         let fd = rustix::fs::openat(
@@ -147,7 +120,7 @@ pub fn init(dir: &Path) -> Result<(Option<u32>, Vec<(&'static str, Outcome)>), F
             .and_then(|()| f.set_permissions(fs::Permissions::from_mode(0o600)))
             .and_then(|()| f.sync_all())
             .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
-        done.push((name, Outcome::Created));
+        done.push((name, true));
     }
     Ok((repaired, done))
 }
