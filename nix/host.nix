@@ -57,7 +57,8 @@ let
   # Release-dependent choices of the core that NixOS does not need: it runs the Jitsi versions
   # nixpkgs packages, whatever `release` says.
   warnings =
-    optional (resolved.colibri_websockets && (shard != null || bridge != null)) "jitsi-topology: release ${resolved.release} routes colibri websockets through nginx; on NixOS the Jitsi versions of nixpkgs run and its jitsi-meet module routes nothing to the bridges' port 9090";
+    optional (resolved.colibri_websockets && (shard != null || bridge != null)) "jitsi-topology: release ${resolved.release} routes colibri websockets through nginx; on NixOS the Jitsi versions of nixpkgs run and its jitsi-meet module routes nothing to the bridges' port 9090"
+    ++ optional (bridge != null && bridge.monitored) "jitsi-topology: monitoring_networks: the bridge's REST API (which also takes drain and debug commands) stays on loopback; on Debian a rendered HAProxy passes the monitoring networks /about/health and /metrics on ${bridge.monitoring_proxy}, which this module does not set up: proxy those two paths to 127.0.0.1:8080 yourself (for example with services.haproxy and the /etc/haproxy/haproxy.cfg lib.render makes for this host)";
 
   signaling =
     if shard == null then
@@ -148,7 +149,7 @@ let
         caCertificate = if trust.mode == "ca" then trust.ca_certificate else null;
         verifiesProsody = trust.mode != "insecure";
         # Merged into services.jitsi-videobridge.config (jvb.conf): media only on UDP 10000,
-        # as the firewall says; no cloud metadata lookups; relays and monitoring as modelled.
+        # as the firewall says; no cloud metadata lookups; relays as modelled; the REST API on loopback.
         config = {
           videobridge = {
             ice.tcp.enabled = false;
@@ -165,7 +166,9 @@ let
             else
               { }
           )
-          // (if bridge.monitored then { http-servers.private.host = "0.0.0.0"; } else { });
+          # The REST API stays on loopback (jvb's default), monitored or not: a firewall filters
+          # ports, not paths, and the same server takes drain and debug commands.
+          // { http-servers.private.host = "127.0.0.1"; };
           ice4j.harvest.mapping.aws.enabled = false;
         };
       };

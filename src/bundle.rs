@@ -107,8 +107,9 @@ pub enum ServiceAction {
     Reload,
     /// Stop and start.
     Restart,
-    /// Stop taking new conferences, let running ones end, then restart (a videobridge's
-    /// graceful shutdown).
+    /// Stop taking new conferences, let running ones end, then restart: a videobridge's
+    /// service step runs our drain helper (jvb's drain API, then a restart once no conference
+    /// runs; at its time limit it restarts nothing and exits 75).
     Drain,
 }
 

@@ -33,8 +33,15 @@ pub const TURN_TLS_PORT: u16 = 5349;
 pub const TURN_RELAY_PORTS: (u16, u16) = (49152, 65535);
 /// The videobridge's public HTTP server, serving colibri websockets (older releases).
 pub const JVB_PUBLIC_HTTP_PORT: u16 = 9090;
-/// The videobridge's private HTTP server (health, stats), loopback by default.
+/// The videobridge's private HTTP server (its REST APIs: health, metrics, drain, debug),
+/// on loopback; with `monitoring_networks` our monitoring proxy listens on the same port on the
+/// bridge's own address.
 pub const JVB_PRIVATE_HTTP_PORT: u16 = 8080;
+/// How long the drain waits for a bridge's conferences to end before it gives up (without
+/// restarting); `JITSI_TOPOLOGY_DRAIN_TIMEOUT` overrides it where the step runs.
+pub const DRAIN_TIMEOUT_SECONDS: u32 = 3600;
+/// How often the drain reads the bridge's conference count.
+pub const DRAIN_POLL_SECONDS: u32 = 10;
 /// The STUN server the jitsi-videobridge2 package configures, used when a bridge has no
 /// static NAT mapping.
 pub const PACKAGE_DEFAULT_STUN: &str = "meet-jit-si-turnrelay.jitsi.net:443";
@@ -155,6 +162,8 @@ pub struct Paths {
     pub web_jaas_includes: String,
     /// The folder whose files nginx serves at `/_api/public/` (jitsi-meet-web-config's).
     pub web_public: String,
+    /// The helper that drains a bridge, then restarts it (the videobridge's service step).
+    pub drain_helper: String,
     /// The certificate prosody presents for the public domain (made by jitsi-meet-prosody).
     pub domain_certificate: String,
     /// Its key.
@@ -194,6 +203,7 @@ impl Paths {
             secret_config_helper: format!("{LIBEXEC_DIR}/secret-config"),
             web_jaas_includes: "/etc/jitsi/meet/jaas/*.conf".into(),
             web_public: "/etc/jitsi/meet/public/".into(),
+            drain_helper: format!("{LIBEXEC_DIR}/drain-videobridge"),
             domain_certificate: prosody_installer_certificate(domain).0,
             domain_key: prosody_installer_certificate(domain).1,
         }
@@ -206,8 +216,10 @@ pub struct Packages {
     /// A signalling host's: the web server, prosody, jicofo and the jitsi-meet packages that
     /// configure them.
     pub signaling: Vec<&'static str>,
-    /// A bridge's.
+    /// A bridge's (curl: the drain helper talks to the bridge's REST API).
     pub bridge: Vec<&'static str>,
+    /// What a bridge with `monitoring_networks` adds: the proxy that serves monitoring.
+    pub monitoring_proxy: Vec<&'static str>,
     /// A TURN server's (also on a signalling host that runs it).
     pub turn: Vec<&'static str>,
     /// The front door's.
@@ -227,10 +239,60 @@ impl Packages {
                 "jitsi-meet-web-config",
                 "jitsi-meet-prosody",
             ],
-            bridge: vec!["jitsi-videobridge2"],
+            bridge: vec!["jitsi-videobridge2", "curl"],
+            monitoring_proxy: vec!["haproxy"],
             turn: vec!["coturn"],
             front_door: vec!["haproxy"],
             firewall: vec!["nftables"],
+        }
+    }
+}
+
+/// A bridge's private HTTP server: jvb's REST APIs, which the drain uses and monitoring reads.
+///
+/// jvb serves all of them on one server (`videobridge.http-servers.private`; Main.kt of
+/// jitsi/jitsi-videobridge at 4bb0aead l.142-164 and at 97a1f15b alike): health
+/// (`/about/health`), Prometheus metrics (`/metrics`), the drain API (`/colibri/drain`, POST
+/// `/enable` and `/disable`: rest/root/colibri/drain/Drain.java), the debug API and more, each
+/// turned on by `videobridge.rest.<name>.enabled` (RestConfig.kt). The drain API needs neither
+/// the COLIBRI REST API nor `graceful_shutdown.sh`'s `videobridge.rest.shutdown.enabled`, and both
+/// supported ends of our releases (stable-11146 and stable-9646) have it, on by default. Since a
+/// firewall filters ports, not paths, the server stays on loopback; monitoring hosts read health
+/// and metrics through a proxy that passes only those ([`BridgeHost::monitoring_proxy`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct BridgeApi {
+    /// Where the server listens (jvb.conf's `http-servers.private.host`): loopback.
+    pub host: &'static str,
+    /// Its port.
+    pub port: u16,
+    /// Its base URL, for the drain helper and the proxy.
+    pub url: String,
+    /// The `videobridge.rest` APIs jvb.conf turns on explicitly (each is on by default; the
+    /// drain helper and monitoring rely on them).
+    pub rest: Vec<&'static str>,
+    /// The paths monitoring may read (GET and HEAD only).
+    pub monitoring_paths: Vec<&'static str>,
+    /// The Prometheus gauge of running conferences (`jitsi_jvb_conferences`: VideobridgeMetrics.kt
+    /// `conferences` in the `jitsi_jvb` namespace), which the drain waits on.
+    pub conferences_metric: &'static str,
+    /// How long the drain waits for the conferences to end.
+    pub drain_timeout_seconds: u32,
+    /// How often it reads their number.
+    pub drain_poll_seconds: u32,
+}
+
+impl BridgeApi {
+    fn new() -> Self {
+        let host = "127.0.0.1";
+        Self {
+            host,
+            port: JVB_PRIVATE_HTTP_PORT,
+            url: format!("http://{host}:{JVB_PRIVATE_HTTP_PORT}"),
+            rest: vec!["drain", "health", "prometheus"],
+            monitoring_paths: vec!["/about/health", "/metrics"],
+            conferences_metric: "jitsi_jvb_conferences",
+            drain_timeout_seconds: DRAIN_TIMEOUT_SECONDS,
+            drain_poll_seconds: DRAIN_POLL_SECONDS,
         }
     }
 }
@@ -253,6 +315,8 @@ pub struct Deployment {
     pub config_owners: ConfigOwners,
     /// The packages of each role.
     pub packages: Packages,
+    /// The bridges' private HTTP server (jvb's REST APIs), the drain and monitoring.
+    pub bridge_api: BridgeApi,
     /// What every signalling host serves alike (one domain).
     pub web: Web,
     /// The signalling hosts, one per shard (one for the single-shard form).
@@ -583,8 +647,11 @@ pub struct BridgeHost {
     pub stun_servers: Vec<String>,
     /// The shards it serves, in model order.
     pub shards: Vec<BridgeShard>,
-    /// Whether its private HTTP API (health, stats) listens beyond loopback, for monitoring.
+    /// Whether monitoring networks read its health and metrics.
     pub monitored: bool,
+    /// With monitoring: where the monitoring proxy listens (`address:port` on the bridge's own
+    /// address; the videobridge's private server keeps loopback).
+    pub monitoring_proxy: Option<String>,
     /// Its colibri websocket server id, when the release uses colibri websockets.
     pub websocket_server_id: Option<String>,
 }
@@ -803,6 +870,8 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
                 })
                 .collect(),
             monitored,
+            monitoring_proxy: monitored
+                .then(|| std::net::SocketAddr::new(b.address, JVB_PRIVATE_HTTP_PORT).to_string()),
             websocket_server_id: features.colibri_websockets.then(|| nickname(b).to_owned()),
         })
         .collect();
@@ -885,6 +954,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             },
         },
         packages: Packages::new(),
+        bridge_api: BridgeApi::new(),
         services,
         release,
         prosody: t.platform.prosody,

@@ -153,7 +153,8 @@ def test_the_first_run_renders_every_host(work):
     jvb1 = results[(FILES_TASK, 'jvb1.meet.example.com')]
     assert [(s['name'], s['action']) for s in jvb1['services']] == [
         ('jitsi-topology-firewall', 'restart'), ('jitsi-videobridge2', 'drain')]
-    assert jvb1['packages'] == ['jitsi-videobridge2', 'nftables']
+    assert jvb1['services'][1]['command'] == ['/usr/local/libexec/jitsi-topology/drain-videobridge']
+    assert jvb1['packages'] == ['jitsi-videobridge2', 'curl', 'nftables']
     assert jvb1['firewall']['table'] == 'inet jitsi_topology'
     assert [a['jid'] for a in meet['accounts']] == ['focus@auth.meet.example.com', 'jvb@auth.meet.example.com']
     actions = [s['action'] for s in meet['steps']]

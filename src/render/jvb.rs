@@ -17,6 +17,7 @@ pub(crate) fn config(d: &Deployment, b: &BridgeHost, names: &Value, ports: &Valu
             names => names.clone(),
             ports => ports.clone(),
             bridge => value(b),
+            api => value(&d.bridge_api),
             verify_certificate => d.trust.verifies(),
             password => secret.inline().map(|s| s.expose()),
             password_env => secret.inline().is_none().then_some(d.secrets.jvb_env),
@@ -88,4 +89,19 @@ pub(crate) fn properties(d: &Deployment, b: &BridgeHost) -> Result<Option<File>>
     f.owner = d.config_owners.videobridge.user.into();
     f.group = d.config_owners.videobridge.group.into();
     Ok(Some(f))
+}
+
+/// The helper the videobridge's service step runs: drain mode, wait for the conferences to
+/// end, restart (the same on every bridge).
+pub(crate) fn drain_helper(d: &Deployment) -> Result<File> {
+    let content = template(
+        "drain-videobridge.sh",
+        context! {
+            unit => d.services.videobridge.name,
+            api => value(&d.bridge_api),
+        },
+    )?;
+    let mut f = file(&d.paths.drain_helper, FileKind::Script, content);
+    f.mode = 0o755;
+    Ok(f)
 }

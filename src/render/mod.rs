@@ -85,6 +85,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/haproxy.cfg.j2"),
     ),
     (
+        "haproxy-monitoring.cfg",
+        include_str!("../../templates/haproxy-monitoring.cfg.j2"),
+    ),
+    (
+        "drain-videobridge.sh",
+        include_str!("../../templates/drain-videobridge.sh.j2"),
+    ),
+    (
         "turnserver.conf",
         include_str!("../../templates/turnserver.conf.j2"),
     ),
@@ -365,6 +373,8 @@ struct BridgeCommon {
     debconf: File,
     /// The jitsi-videobridge2 drop-in for a bridge without and with an environment file.
     dropins: [Option<File>; 2],
+    /// The helper that drains the bridge before a restart.
+    drain_helper: File,
 }
 
 impl BridgeCommon {
@@ -374,6 +384,7 @@ impl BridgeCommon {
             ports: value(&PORTS),
             debconf: debconf::bridge(d)?,
             dropins: [jvb::dropin(d, false)?, jvb::dropin(d, true)?],
+            drain_helper: jvb::drain_helper(d)?,
         })
     }
 }
@@ -392,10 +403,17 @@ fn bridge(
     files.extend(jvb::properties(d, b)?);
     files.extend(common.dropins[usize::from(environment.is_some())].clone());
     files.extend(environment);
+    files.push(common.drain_helper.clone());
     if d.secrets.jvb.inline().is_none() {
         files.push(systemd::secret_env_helper(d)?);
     }
-    Draft::new(&b.host, vec![Role::Bridge], files, &d.packages.bridge).finish(
+    let monitoring = haproxy::monitoring(d, b)?;
+    let mut packages = d.packages.bridge.clone();
+    if monitoring.is_some() {
+        packages.extend(&d.packages.monitoring_proxy);
+    }
+    files.extend(monitoring);
+    Draft::new(&b.host, vec![Role::Bridge], files, &packages).finish(
         d,
         "bridge",
         firewall::bridge(d, b),

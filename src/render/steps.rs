@@ -88,20 +88,20 @@ fn common_head(files: &[File], packages: &[String]) -> Vec<Step> {
     steps
 }
 
-fn service(service: &str, on_change: ServiceAction, enable: bool, description: &str) -> Step {
+fn service(
+    d: &Deployment,
+    service: &str,
+    on_change: ServiceAction,
+    enable: bool,
+    description: &str,
+) -> Step {
     let unit = format!("{service}.service");
     let command = match on_change {
         ServiceAction::Reload => argv(&["systemctl", "reload-or-restart", &unit]),
         ServiceAction::Restart => argv(&["systemctl", "restart", &unit]),
-        // The graceful shutdown lets running conferences end (jicofo moves no new ones here),
-        // then the bridge starts again with its new settings.
-        ServiceAction::Drain => argv(&[
-            "/bin/sh",
-            "-c",
-            &format!(
-                "/usr/share/jitsi-videobridge/graceful_shutdown.sh || true; systemctl restart {unit}"
-            ),
-        ]),
+        // Our drain helper lets running conferences end (jvb's drain API: jicofo places no new
+        // ones on the bridge), then restarts the bridge with its new files.
+        ServiceAction::Drain => vec![d.paths.drain_helper.clone()],
     };
     Step::Service {
         description: description.into(),
@@ -115,6 +115,7 @@ fn service(service: &str, on_change: ServiceAction, enable: bool, description: &
 fn firewall_step(d: &Deployment, files: &[File]) -> Option<Step> {
     files.iter().any(|f| f.kind == FileKind::Firewall).then(|| {
         service(
+            d,
             d.services.firewall.name,
             ServiceAction::Reload,
             true,
@@ -185,6 +186,7 @@ pub(crate) fn signaling(
     steps.extend(firewall_step(d, files));
     if d.turn.as_ref().is_some_and(|t| t.host == shard.host) {
         steps.push(service(
+            d,
             d.services.coturn.name,
             ServiceAction::Restart,
             true,
@@ -192,18 +194,21 @@ pub(crate) fn signaling(
         ));
     }
     steps.push(service(
+        d,
         d.services.prosody.name,
         ServiceAction::Reload,
         true,
         "apply prosody's config",
     ));
     steps.push(service(
+        d,
         d.services.jicofo.name,
         ServiceAction::Restart,
         true,
         "start jicofo with its config",
     ));
     steps.push(service(
+        d,
         d.services.nginx.name,
         ServiceAction::Reload,
         true,
@@ -288,11 +293,21 @@ pub(crate) fn bridge(
         TrustPlan::Insecure => {}
     }
     steps.extend(firewall_step(d, files));
+    if files.iter().any(|f| f.kind == FileKind::Haproxy) {
+        steps.push(service(
+            d,
+            d.services.haproxy.name,
+            ServiceAction::Reload,
+            true,
+            "serve the bridge's health and metrics to the monitoring networks",
+        ));
+    }
     steps.push(service(
+        d,
         d.services.videobridge.name,
         ServiceAction::Drain,
         true,
-        "start the bridge; it joins the brewery",
+        "start the bridge (it joins the brewery); on a change, drain it and restart it once its conferences ended",
     ));
     steps
 }
@@ -302,6 +317,7 @@ pub(crate) fn front_door(d: &Deployment, files: &[File], packages: &[String]) ->
     let mut steps = common_head(files, packages);
     steps.extend(firewall_step(d, files));
     steps.push(service(
+        d,
         d.services.haproxy.name,
         ServiceAction::Reload,
         true,
@@ -315,6 +331,7 @@ pub(crate) fn turn(d: &Deployment, files: &[File], packages: &[String]) -> Vec<S
     let mut steps = common_head(files, packages);
     steps.extend(firewall_step(d, files));
     steps.push(service(
+        d,
         d.services.coturn.name,
         ServiceAction::Restart,
         true,

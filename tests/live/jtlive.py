@@ -87,6 +87,9 @@ def cmd_model(a):
         f"  default_drop: {'true' if a.default_drop else 'false'}",
         f"  admin_networks: [{admin}/32]",
     ]
+    monitor = "198.18.0.240"
+    if a.monitoring:
+        lines.append(f"  monitoring_networks: [{monitor}/32]")
     with open(a.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     env = {
@@ -96,6 +99,7 @@ def cmd_model(a):
         "SIG_ADDR": str(sig_addr),
         "OUT_ADDR": outsider,
         "ADM_ADDR": admin,
+        "MON_ADDR": monitor,
         "BRIDGE_NETWORKS": " ".join(bridge_networks),
     }
     out = [f"{k}={shlex.quote(v)}" for k, v in env.items()]
@@ -759,6 +763,7 @@ def main():
     m.add_argument("--bridges", type=int, required=True)
     m.add_argument("--default-drop", action="store_true")
     m.add_argument("--handbook", action="store_true", help="the handbook shape: public addresses, 8g heap")
+    m.add_argument("--monitoring", action="store_true", help="a monitoring host (MON_ADDR) in firewall.monitoring_networks")
     m.add_argument("--shards", type=int, default=0, help="the sharded form with this many shards (2 to 4)")
     m.add_argument("--serve", default="", help="with --shards: per bridge, comma-separated, the shards it serves "
                                               "(shard-a+shard-b) or all (the default: `shards` left out)")

@@ -237,7 +237,10 @@ services:
       type: str
       sample: jitsi-videobridge2
     action:
-      description: V(reload), V(restart) or V(drain) (a videobridge's graceful shutdown, then start).
+      description:
+        - V(reload), V(restart) or V(drain) (a videobridge is put in drain mode and restarted once its conferences
+          ended, by the manifest's drain helper; its exit status 75 means conferences outlasted its time limit and
+          nothing was restarted).
       type: str
       sample: drain
     command:
