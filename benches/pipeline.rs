@@ -9,7 +9,7 @@
 //!
 //! Benchmark ids are `<model>/<stage>`: `load` (YAML to `Topology`), `validate`, `check`
 //! (load + validate + resolve), `resolve` (check less load and validate is resolve alone;
-//! criterion reports `check`), `render` (`render::render(&Deployment)`), `pipeline`
+//! criterion reports `check`), `render` (`render_deployment(&Deployment)`), `pipeline`
 //! (`jitsi_topology::render(text)`). Throughput is in bridges.
 
 /// The CLI's allocator, so that the in-process times are those of `render --out`.
@@ -57,7 +57,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| jitsi_topology::check(black_box(text), &env).ok())
         });
         group.bench_function("render", |b| {
-            b.iter(|| jitsi_topology::render::render(black_box(&deployment)).ok())
+            b.iter(|| jitsi_topology::render_deployment(black_box(&deployment)).ok())
         });
         group.bench_function("pipeline", |b| {
             b.iter(|| jitsi_topology::render(black_box(text), &env).ok())

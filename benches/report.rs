@@ -16,7 +16,7 @@
 //! - `validate`: every rule on the loaded model;
 //! - `check`: load + validate + resolve (`jitsi_topology::check`); resolve alone is `check`
 //!   less `load` and `validate`;
-//! - `render`: `render::render(&Deployment)`, templates and steps (what Jinja2 is compared to);
+//! - `render`: `render_deployment(&Deployment)`, templates and steps (what Jinja2 is compared to);
 //! - `pipeline`: `jitsi_topology::render(text)`, the whole pipeline;
 //! - `manifest`: the manifest.json text `render --out` writes (hashes every file);
 //! - `hash`: the SHA-256 of every file alone (part of `manifest`).
@@ -172,7 +172,7 @@ fn report(m: &Model, quick: bool) -> Value {
         black_box(jitsi_topology::check(black_box(text), &env).ok());
     });
     run("render", &mut || {
-        black_box(jitsi_topology::render::render(black_box(&deployment)).ok());
+        black_box(jitsi_topology::render_deployment(black_box(&deployment)).ok());
     });
     run("pipeline", &mut || {
         black_box(jitsi_topology::render(black_box(text), &env).ok());
@@ -273,7 +273,7 @@ fn profiled(
         ))),
         "check" => drop(black_box(jitsi_topology::check(black_box(text), env).ok())),
         "render" => drop(black_box(
-            jitsi_topology::render::render(black_box(deployment.expect("resolved"))).ok(),
+            jitsi_topology::render_deployment(black_box(deployment.expect("resolved"))).ok(),
         )),
         "pipeline" => drop(black_box(jitsi_topology::render(black_box(text), env).ok())),
         "manifest" => drop(black_box(manifest_text(black_box(

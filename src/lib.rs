@@ -13,8 +13,9 @@
 //! ## Pipeline
 //! Data flows one way: [`load()`] (text to typed [`Topology`]) → [`validate()`] (every problem
 //! at once, as [`Diagnostic`]s with JSON Pointer paths) → resolve (every name and version
-//! choice made once, into a [`Deployment`]) → render (templates with format-aware escaping)
-//! → [`Bundle`]. [`check()`] and [`render()`] run the whole pipeline.
+//! choice made once, into a [`Deployment`]) → render (templates with format-aware escaping;
+//! [`render_deployment()`]) → [`Bundle`]. [`check()`] runs the first three, [`render()`] the
+//! whole pipeline.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -26,6 +27,14 @@
 //! assert!(jvb.content.contains("MUC_JIDS = \"jvbbrewery@internal.auth.meet.example.com\""));
 //! ```
 //!
+//! ## The API
+//! - The pipeline: [`load()`], [`validate()`], [`check()`], [`render_deployment()`],
+//!   [`render()`]; [`plan::plan()`] compares two manifests.
+//! - What goes in: [`model`] ([`Topology`]); what comes out: [`bundle`] ([`Bundle`], its
+//!   [`Manifest`]); in between: [`deployment`] ([`Deployment`]).
+//! - [`diagnostic`] ([`Diagnostic`], [`Report`]) and [`codes`] (every diagnostic code and its
+//!   rule), [`schema`] (the JSON Schemas), [`release`] (the supported Jitsi releases).
+//!
 //! ## Secrets
 //! `{value}` and `{env}` secrets render into files flagged `secret` (mode 0640 or stricter);
 //! `{file}` secrets are paths on the hosts and never appear in any rendered byte. The core
@@ -34,30 +43,49 @@
 
 #![forbid(unsafe_code)]
 
+// The public API: the data that goes in and comes out, the pipeline's functions below, and
+// the resolved deployment; the stages themselves are private (tests/module_layers.rs holds
+// their order).
 pub mod bundle;
 pub mod codes;
 pub mod diagnostic;
-pub mod escape;
-mod identity;
-mod installer;
-pub mod load;
 pub mod model;
-mod net;
 pub mod plan;
 pub mod release;
-pub mod render;
-pub mod resolve;
 pub mod schema;
+
+mod escape;
+mod identity;
+mod installer;
+mod load;
+mod net;
+mod render;
+mod resolve;
 mod secret;
-pub mod shards;
-pub mod validate;
+mod shards;
+mod validate;
+
+/// The resolved deployment: every name, JID, path, port, package and version choice, made
+/// once from a valid model; what every renderer reads (and `jitsi-topology resolve` prints).
+pub mod deployment {
+    pub use crate::resolve::{
+        Acme, BridgeHost, BridgeShard, CONFIG_DIR, ColibriBackend, Deployment, FirewallSettings,
+        FrontDoorBackend, FrontDoorHost, HTTPS_PORT, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT,
+        JVB_PUBLIC_HTTP_PORT, LIBEXEC_DIR, MEDIA_UDP_PORT, Names, PACKAGE_DEFAULT_STUN,
+        PROSODY_HTTP_PORT, PROSODY_HTTPS_PORT, Packages, Paths, RUNTIME_DIR, Secret, Secrets,
+        Service, Services, SignalingHost, TRUST_DIR, TURN_PORT, TURN_RELAY_PORTS, TURN_TLS_PORT,
+        TrustPlan, TurnHost, WEB_ROOT, Web, WebTls, XMPP_C2S_PORT,
+    };
+}
 
 pub use bundle::{Bundle, Manifest};
+pub use deployment::Deployment;
 pub use diagnostic::{Diagnostic, Report, Severity};
-pub use load::{Loaded, load};
+pub use load::{Loaded, MAX_MODEL_BYTES, load};
 pub use model::Topology;
-pub use resolve::Deployment;
+pub use render::RenderError;
 pub use secret::SecretEnv;
+pub use validate::MIN_SECRET_LEN;
 
 /// This library's version (the CLI, the C ABI and the Python package share it).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -71,10 +99,11 @@ pub enum Error {
     Invalid(Report),
     /// A bug: rendering failed for a model that validated.
     #[error(transparent)]
-    Render(#[from] render::RenderError),
+    Render(#[from] RenderError),
 }
 
-/// Checks a loaded model (see [`validate::validate`]).
+/// Checks a loaded model: every problem at once, errors and warnings, sorted. `env` supplies
+/// `{env}` secrets (a missing one is an error).
 pub fn validate(topology: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
     validate::validate(topology, env)
 }
@@ -117,9 +146,15 @@ pub struct Rendered {
 /// The whole pipeline: `text` (YAML or JSON) to a [`Bundle`].
 pub fn render(text: &str, env: &dyn SecretEnv) -> Result<Rendered, Error> {
     let checked = check(text, env).map_err(Error::Invalid)?;
-    let bundle = render::render(&checked.deployment)?;
+    let bundle = render_deployment(&checked.deployment)?;
     Ok(Rendered {
         bundle,
         warnings: checked.warnings,
     })
+}
+
+/// Renders a resolved deployment (from [`check()`]) into its [`Bundle`]: the templates and the
+/// steps alone, without loading or validating again. [`render()`] is the whole pipeline.
+pub fn render_deployment(deployment: &Deployment) -> Result<Bundle, RenderError> {
+    render::render(deployment)
 }

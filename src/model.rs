@@ -2,9 +2,10 @@
 //!
 //! Every type here derives a JSON Schema (`schemas/topology.schema.json`), and every doc
 //! comment becomes a description in it, so editors show them. Loading is strict: unknown
-//! keys are errors (see [`mod@crate::load`]). Nothing here is derived or defaulted by policy:
-//! the two forms of shards are read through [`crate::shards`] (which names the single shard),
-//! and names and version choices are made once, in [`crate::resolve`].
+//! keys are errors (see [`load()`](crate::load())). Nothing here is derived or defaulted by
+//! policy: the two forms of shards are read through the `shards` module (which names the
+//! single shard), and names and version choices are made once, in resolve (the
+//! [`Deployment`](crate::Deployment)).
 
 use std::fmt;
 use std::net::IpAddr;

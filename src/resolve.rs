@@ -7,7 +7,7 @@ use ipnet::IpNet;
 use serde::{Serialize, Serializer};
 
 use crate::identity::{nickname, relay_id, relays};
-pub use crate::installer::{prosody_installer_certificate, replaced_by_prosody_installer};
+use crate::installer::prosody_installer_certificate;
 use crate::model::{Bridge, ProsodySeries, SecretString, Tls, Topology, Trust};
 use crate::net::{coturn_denied_peers, is_non_public};
 use crate::secret::{ReadSecret, ReadSecrets};

@@ -662,7 +662,7 @@ fn secrets_init_writes_private_random_secrets_once_and_prints_none() {
     assert!(
         values
             .iter()
-            .all(|v| v.len() >= jitsi_topology::validate::MIN_SECRET_LEN)
+            .all(|v| v.len() >= jitsi_topology::MIN_SECRET_LEN)
     );
 }
 

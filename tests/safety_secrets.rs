@@ -874,7 +874,7 @@ fn secrets_init_draws_every_secret_afresh_from_the_random_source() {
             // Nothing printed holds it, and the `{file}` model accepts it (first line, long).
             assert!(!String::from_utf8_lossy(&out.stdout).contains(&v));
             assert!(!String::from_utf8_lossy(&out.stderr).contains(&v));
-            assert!(v.len() >= jitsi_topology::validate::MIN_SECRET_LEN);
+            assert!(v.len() >= jitsi_topology::MIN_SECRET_LEN);
             chars.extend(v.chars());
             assert!(all.insert(v), "a secret repeated");
         }

@@ -185,9 +185,9 @@ fn main() -> ExitCode {
 /// The text of a model (`-`: standard input). More than [`MAX_MODEL_BYTES`] is refused after
 /// reading one byte past it, as the `too-large` diagnostic.
 ///
-/// [`MAX_MODEL_BYTES`]: jitsi_topology::load::MAX_MODEL_BYTES
+/// [`MAX_MODEL_BYTES`]: jitsi_topology::MAX_MODEL_BYTES
 fn read_model(model: &str) -> Result<Result<String, Report>, Failure> {
-    use jitsi_topology::load::MAX_MODEL_BYTES;
+    use jitsi_topology::MAX_MODEL_BYTES;
     let limit = MAX_MODEL_BYTES as u64;
     let read = if model == "-" {
         input::read_at_most(std::io::stdin().lock(), limit)

@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
                 serde_json::to_string(&topology::diagnostic::ErrorDocument::from(&report)).unwrap();
         }
         Ok(checked) => {
-            let bundle = topology::render::render(&checked.deployment)
+            let bundle = topology::render_deployment(&checked.deployment)
                 .unwrap_or_else(|e| panic!("a model that validated failed to render: {e}"));
             for host in &bundle.hosts {
                 assert!(
