@@ -152,7 +152,7 @@ class Renderer:
     """Renders every templated file of a resolved deployment."""
 
     NAMES = [
-        "debconf.selections", "nginx-site.conf", "prosody.cfg.lua", "jicofo.conf", "jvb.conf",
+        "debconf.selections", "nginx-site.conf", "prosody.cfg.lua", "jicofo.conf", "jicofo-password.conf", "jvb.conf",
         "config.js", "firewall.nft", "firewall-rules.nft", "firewall.service",
         "service-dropin.conf", "secret-env.sh",
         "haproxy.cfg", "sip-communicator.properties",
@@ -316,16 +316,22 @@ class Renderer:
         out[web["prosody_config"]] = self._tpl(
             "prosody.cfg.lua", release=d["release"], prosody=d["prosody"], names=names,
             ports=PORTS, auth_certificate=web["auth_certificate"], auth_key=web["auth_key"],
-            component_admins_as_room_owners=d["prosody"] == "13", turn=None,
+            component_admins_as_room_owners=d["prosody"] == "13",
+            polls_component=d["polls_component"], turn=None,
             turn_secret=None, turn_secret_env=secrets["turn_env"])
         focus = secrets["focus"]
         jicofo_conf = "/etc/jitsi/jicofo/jicofo.conf"
         out[jicofo_conf] = self._tpl(
             "jicofo.conf", release=d["release"], names=names, ports=PORTS, password=None,
             password_env=secrets["focus_env"], password_file=focus["file"],
+            password_include=d["paths"]["jicofo_password_include"],
             relays=d["relays"], region=shard["region"], sharded=shard["sharded"])
+        out[d["paths"]["jicofo_password_config"]] = self._tpl(
+            "jicofo-password.conf", release=d["release"], names=names,
+            password_env=secrets["focus_env"], password_file=focus["file"])
         out[web["config_js"]] = self._tpl("config.js", release=d["release"], names=names, shard=shard,
-                                             colibri_websockets=d["colibri_websockets"])
+                                             colibri_websockets=d["colibri_websockets"],
+                                             jaas=web["jaas_config"])
         self._dropin(out, "jicofo", None,
                      self._injection("jicofo", secrets["focus_env"], focus, jicofo_conf))
         out[SECRET_ENV_HELPER] = self._tpl("secret-env.sh")

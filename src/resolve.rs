@@ -480,6 +480,8 @@ pub struct Web {
     /// With `jaas` (and so `letsencrypt`): the registration our steps run once the site has
     /// its certificate, since jitsi-meet-web-config's installer gets no email to register with.
     pub jaas_registration: Option<JaasRegistration>,
+    /// With `jaas`: what config.js sets for JaaS customers.
+    pub jaas_config: Option<JaasConfig>,
     /// The nginx site's path.
     pub nginx_site: String,
     /// The prosody config's path.
@@ -502,6 +504,21 @@ pub struct JaasRegistration {
     pub script: String,
     /// The contact address.
     pub email: String,
+}
+
+/// What jitsi-meet's config.js sets for JaaS customers when its `enableJaaS` is true (JaaS's
+/// dial-in services; jitsi-meet config.js at Pie-D/jitsi-meet@abf901a, l.2015-2019), which
+/// jitsi-meet-web-config's installer appends to config.js on every configure with the JaaS
+/// answer true unless config.js has the line `var enableJaaS = true;`
+/// (debian/jitsi-meet-web-config.postinst l.162-176 there).
+#[derive(Debug, Clone, Serialize)]
+pub struct JaasConfig {
+    /// `config.dialInNumbersUrl`.
+    pub dial_in_numbers_url: &'static str,
+    /// `config.dialInConfCodeUrl`.
+    pub dial_in_conf_code_url: &'static str,
+    /// `config.roomPasswordNumberOfDigits`.
+    pub room_password_digits: u32,
 }
 
 /// A signalling host: one shard.
@@ -962,6 +979,11 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             web_tls,
             jaas: t.jaas,
             jaas_registration,
+            jaas_config: t.jaas.then_some(JaasConfig {
+                dial_in_numbers_url: "https://conference-mapper.jitsi.net/v1/access/dids",
+                dial_in_conf_code_url: "https://conference-mapper.jitsi.net/v1/access",
+                room_password_digits: 10,
+            }),
             nginx_site: format!("/etc/nginx/sites-available/{}.conf", t.domain),
             prosody_config: format!("/etc/prosody/conf.avail/{}.cfg.lua", t.domain),
             config_js: format!("/etc/jitsi/meet/{}-config.js", t.domain),

@@ -15,6 +15,7 @@ pub(crate) fn config_js(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             names => value(&d.names),
             shard => value(shard),
             colibri_websockets => d.colibri_websockets,
+            jaas => d.web.jaas_config.as_ref().map(value),
         },
     )?;
     Ok(file(&d.web.config_js, FileKind::WebConfig, content))

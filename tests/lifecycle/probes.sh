@@ -62,3 +62,30 @@ set_debconf() {
   sed -i "/\t$(printf '%s' "$1" | sed 's|/|\\/|g')\t/d" "$sel"
   printf 'jitsi-meet-web-config\t%s\tstring\t%s\n' "$1" "$2" >>"$sel"
 }
+
+# written_after_install PATH: true when $HOST's steps write PATH only after install-packages.
+# Then the packages' first configure runs before our file exists and sees the package's own
+# (jitsi-meet-prosody's first configure, seeing its own host file, which names no JaaS host,
+# copies its jaas.cfg.lua in: 11146 l.207-211, 9646 l.194-198; that file stays).
+written_after_install() {
+  jq -e --arg h "$HOST" --arg p "$1" '
+    .hosts[] | select(.name == $h) | .steps
+    | (map(.action) | index("install-packages")) as $install
+    | (to_entries | map(select(.value.action == "write-files" and ((.value.files // []) | index($p) != null))) | .[0].key) as $write
+    | $install != null and $write != null and $write > $install
+  ' "$MANIFEST" >/dev/null
+}
+
+# write_before_install PATH: the self-test's break for written_after_install (moves PATH into
+# the first write-files step, before the packages).
+write_before_install() {
+  local t
+  t=$(mktemp)
+  jq --arg h "$HOST" --arg p "$1" '
+    (.hosts[] | select(.name == $h) | .steps) |= (
+      map(if .action == "write-files" then .files -= [$p] else . end)
+      | (map(.action) | index("write-files")) as $first
+      | .[$first].files += [$p])
+  ' "$MANIFEST" >"$t" && cat "$t" >"$MANIFEST"
+  rm -f "$t"
+}
