@@ -164,8 +164,13 @@ impl std::fmt::Debug for File {
 impl File {
     /// The SHA-256 of the content, lower-case hex.
     pub fn sha256(&self) -> String {
-        hex(&Sha256::digest(self.content.as_bytes()))
+        sha256_hex(self.content.as_bytes())
     }
+}
+
+/// The SHA-256 of `bytes`, lower-case hex (what the manifest's `sha256` holds).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// A prosody account to register on the signalling host.
@@ -394,8 +399,13 @@ pub struct ManifestFile<'a> {
     pub owner: Cow<'a, str>,
     /// Owning group.
     pub group: Cow<'a, str>,
-    /// SHA-256 of the content, lower-case hex.
-    pub sha256: String,
+    /// SHA-256 of the content, lower-case hex; absent for a file flagged `secret`: a plain
+    /// hash of a secret in a world-readable manifest would let anyone test password guesses
+    /// against it offline. `plan` compares such files by their content instead (an output
+    /// folder's are read from the files beside its manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub sha256: Option<String>,
     /// True when the content includes a secret.
     pub secret: bool,
     /// Services to act on when it changes.
@@ -471,7 +481,7 @@ impl Bundle {
                             mode: format!("{:04o}", f.mode),
                             owner: Cow::Borrowed(&f.owner),
                             group: Cow::Borrowed(&f.group),
-                            sha256: f.sha256(),
+                            sha256: (!f.secret).then(|| f.sha256()),
                             secret: f.secret,
                             services: Cow::Borrowed(&f.services),
                             content: with_content.then_some(Cow::Borrowed(f.content.as_str())),

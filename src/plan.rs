@@ -2,14 +2,17 @@
 //! the new one to take effect — the services to reload, restart or drain, and the steps that
 //! must run again — all taken from the manifests' `services` and `steps`.
 //!
-//! Secrets never appear: files are compared by their SHA-256 and metadata only.
+//! Secrets never appear: files are compared by their SHA-256 (computed here from the content
+//! for files flagged secret, whose manifest entry carries none) and metadata only.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::bundle::{Manifest, ManifestFile, ManifestHost, ServiceAction, ServiceRef, Step};
+use crate::bundle::{
+    Manifest, ManifestFile, ManifestHost, ServiceAction, ServiceRef, Step, sha256_hex,
+};
 
 /// What changes between two manifests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -54,8 +57,18 @@ pub struct HostPlan {
     pub steps: Vec<Step>,
 }
 
-fn file_key<'m>(f: &'m ManifestFile<'_>) -> (&'m str, &'m str, &'m str, &'m str) {
-    (&f.sha256, &f.mode, &f.owner, &f.group)
+/// What tells two versions of a file apart: its SHA-256 (from the manifest or, for a file
+/// flagged secret, whose manifest entry has none, from its content), mode and owner. No
+/// fingerprint at all (a secret file of an output folder that could not be read) never
+/// compares equal, so the file counts as changed.
+fn same_file(a: &ManifestFile<'_>, b: &ManifestFile<'_>) -> bool {
+    let fingerprint = |f: &ManifestFile<'_>| {
+        f.sha256
+            .clone()
+            .or_else(|| f.content.as_deref().map(|c| sha256_hex(c.as_bytes())))
+    };
+    (&a.mode, &a.owner, &a.group) == (&b.mode, &b.owner, &b.group)
+        && fingerprint(a).is_some_and(|x| fingerprint(b).is_some_and(|y| x == y))
 }
 
 fn strength(a: ServiceAction) -> u8 {
@@ -123,7 +136,7 @@ fn host_plan(old: Option<&ManifestHost>, new: &ManifestHost) -> HostPlan {
                 added.push(f.path.to_string());
                 touched.push(f);
             }
-            Some(o) if file_key(o) != file_key(f) => {
+            Some(o) if !same_file(o, f) => {
                 changed.push(f.path.to_string());
                 touched.push(f);
             }

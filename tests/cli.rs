@@ -814,6 +814,110 @@ fn plan_of_the_same_model_has_no_changes_and_a_secret_change_is_shown_without_th
     assert_eq!(out.matches("drain jitsi-videobridge2").count(), 3, "{out}");
 }
 
+/// manifest.json is world-readable: a plain SHA-256 of a file holding a password would let
+/// anyone test guesses against it offline (issue 15). Files flagged secret carry none; every
+/// other file's is the hash of the file beside the manifest.
+#[test]
+fn the_manifest_holds_no_hash_of_a_file_flagged_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(common::cli())
+        .args([
+            "render",
+            repo("examples/nat.yaml").to_str().unwrap(),
+            "--out",
+        ])
+        .arg(&out)
+        .envs(common::example_env())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (mut secret, mut plain) = (0, 0);
+    for (f, path) in listed_files(&out) {
+        let digest = sha256_of(&fs::read(&path).unwrap());
+        if f["secret"].as_bool().unwrap() {
+            assert!(
+                f.get("sha256").is_none(),
+                "{} is flagged secret and its manifest entry carries its sha256 {} (a password-guess oracle)",
+                path.display(),
+                f["sha256"]
+            );
+            secret += 1;
+        } else {
+            assert_eq!(
+                f["sha256"].as_str(),
+                Some(digest.as_str()),
+                "{}",
+                path.display()
+            );
+            plain += 1;
+        }
+    }
+    assert!(
+        secret >= 5 && plain > 20,
+        "{secret} secret files, {plain} others"
+    );
+    println!("{secret} files flagged secret carry no sha256; {plain} others carry theirs");
+}
+
+fn sha256_of(bytes: &[u8]) -> String {
+    let o = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut o.stdin.as_ref().unwrap(), bytes).unwrap();
+    let out = o.wait_with_output().unwrap();
+    text(&out.stdout)[..64].to_owned()
+}
+
+#[test]
+fn plan_against_an_output_folder_sees_a_changed_secret_without_a_hash_in_its_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = handbook(false, true);
+    let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
+    for (path, secret) in [
+        (&a, "first-jvb-secret-0123456789"),
+        (&b, "second-jvb-secret-9876543210"),
+    ] {
+        let with = model.replace(
+            "jvb: { file: /etc/jitsi-topology/secrets/jvb }",
+            &format!("jvb: {{ value: {secret} }}"),
+        );
+        fs::write(path, with).unwrap();
+    }
+    let out = dir.path().join("out");
+    assert!(
+        run(&[
+            "render",
+            a.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let o = run(&["plan", out.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(
+        (o.status.code(), text(&o.stdout).trim()),
+        (Some(0), "no changes")
+    );
+    let o = run(&["plan", out.to_str().unwrap(), b.to_str().unwrap()]);
+    let said = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{said}");
+    assert!(
+        said.contains("meet.example.com: changed\n  ~ /etc/jitsi-topology/secrets/jvb"),
+        "{said}"
+    );
+    assert!(!said.contains("first-jvb-secret") && !said.contains("second-jvb-secret"));
+    // A secret file changed on disk since the render is seen too (it is hashed from the file).
+    let on_disk = out.join("meet.example.com/etc/jitsi-topology/secrets/jvb");
+    fs::write(&on_disk, "tampered-secret-value-0123456789\n").unwrap();
+    let o = run(&["plan", out.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
+    println!("plan OUT b.yaml:\n{said}");
+}
+
 #[test]
 fn resolve_prints_the_deployment_without_secret_values() {
     let dir = tempfile::tempdir().unwrap();

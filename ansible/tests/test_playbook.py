@@ -175,7 +175,8 @@ def test_the_first_run_renders_every_host(work):
         assert sorted(on_disk) == sorted(f['path'].lstrip('/') for f in host['files'])
         for f in host['files']:
             digest, mode, dummy, dummy = on_disk[f['path'].lstrip('/')]
-            assert digest == f['sha256'], f['path']
+            # A file flagged secret has no sha256 in the manifest (a guess oracle).
+            assert digest == f.get('sha256', digest), f['path']
             assert mode == f['mode'], f['path']
 
 

@@ -120,7 +120,8 @@ enum Command {
     /// drained or run again (exit 0: no changes, 3: changes).
     ///
     /// OLD and NEW are each a model file or an output folder of `render` (its manifest.json).
-    /// Files are compared by SHA-256, mode and owner, so no secret is ever shown.
+    /// Files are compared by SHA-256, mode and owner, so no secret is ever shown (a file
+    /// flagged secret has no SHA-256 in the manifest: it is hashed from its content here).
     Plan {
         /// What is deployed now: a model, or a folder written by `render`.
         old: String,
@@ -422,6 +423,18 @@ fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>,
                 file.display()
             ))
         })?;
+        let mut manifest: jitsi_topology::Manifest<'static> = manifest;
+        // A file flagged secret has no SHA-256 in the manifest: plan compares it by the
+        // file beside it (read here, never shown).
+        fingerprint_secret_files(&mut manifest, |host, file| {
+            let rel = write::beside_manifest(host, file)?;
+            input::read_plain_file(
+                &path.join(rel),
+                jitsi_topology::load::MAX_MODEL_BYTES as u64,
+                false,
+            )
+            .ok()
+        });
         return Ok(Ok(manifest));
     }
     let text = match read_model(source)? {
@@ -429,9 +442,35 @@ fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>,
         Err(report) => return Ok(Err(report)),
     };
     match jitsi_topology::render(&text, &process_env) {
-        Ok(rendered) => Ok(Ok(rendered.bundle.manifest(false).into_owned())),
+        Ok(rendered) => {
+            let mut manifest = rendered.bundle.manifest(false).into_owned();
+            fingerprint_secret_files(&mut manifest, |host, file| {
+                let content = &rendered.bundle.host(host)?.file(file)?.content;
+                Some(content.as_bytes().to_vec())
+            });
+            Ok(Ok(manifest))
+        }
         Err(jitsi_topology::Error::Invalid(report)) => Ok(Err(report)),
         Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
+    }
+}
+
+/// Fills in, in memory only, the SHA-256 that a manifest leaves out for each file flagged
+/// secret, from its content, so that `plan` can tell whether it changed. A file whose content
+/// cannot be had keeps none (and counts as changed).
+fn fingerprint_secret_files(
+    manifest: &mut jitsi_topology::Manifest<'static>,
+    content: impl Fn(&str, &str) -> Option<Vec<u8>>,
+) {
+    for host in &mut manifest.hosts {
+        for file in host
+            .files
+            .iter_mut()
+            .filter(|f| f.secret && f.sha256.is_none())
+        {
+            file.sha256 = content(&host.name, &file.path)
+                .map(|bytes| jitsi_topology::bundle::sha256_hex(&bytes));
+        }
     }
 }
 

@@ -408,20 +408,11 @@ impl Listing {
         let mut listing = Listing::default();
         listing.files.insert(PathBuf::from(MANIFEST));
         for host in theirs.hosts.ok_or("it lists no `hosts`")? {
-            let one_name = matches!(
-                Path::new(&host.name).components().collect::<Vec<_>>()[..],
-                [Component::Normal(n)] if n == host.name.as_str() && n != MANIFEST
-            );
-            if !one_name {
+            if !host_folder(&host.name) {
                 return Err("a host's name is not a folder name".into());
             }
             for f in host.files {
-                let rel = f.path.strip_prefix('/').unwrap_or_default();
-                if rel.is_empty()
-                    || !Path::new(rel)
-                        .components()
-                        .all(|c| matches!(c, Component::Normal(_)))
-                {
+                if beside_manifest(&host.name, &f.path).is_none() {
                     return Err("a file's path is not an absolute path without `..`".into());
                 }
                 listing.add(&host.name, &f.path);
@@ -461,6 +452,26 @@ impl Listing {
         }
         Ok(())
     }
+}
+
+/// Whether `name` names one folder beside manifest.json (not `..`, not holding `/`).
+fn host_folder(name: &str) -> bool {
+    matches!(
+        Path::new(name).components().collect::<Vec<_>>()[..],
+        [Component::Normal(n)] if n == name && n != MANIFEST
+    )
+}
+
+/// Where an output folder holds the file a manifest lists for `host` at `path`
+/// (`<host>/<path without its leading />`), relative to the folder; `None` when a manifest
+/// that is not this tool's would lead anywhere else (`..`, a relative path).
+pub fn beside_manifest(host: &str, path: &str) -> Option<PathBuf> {
+    let rel = path.strip_prefix('/')?;
+    let plain = !rel.is_empty()
+        && Path::new(rel)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)));
+    (plain && host_folder(host)).then(|| Path::new(host).join(rel))
 }
 
 /// Up to five names, escaped, and how many more.

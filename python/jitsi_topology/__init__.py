@@ -51,8 +51,8 @@ def render(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> Man
 
     Returns the manifest (``format``, ``release``, ``generator``, ``hosts``); each host has its
     ``roles``, ``packages``, ``files`` (each with ``path``, ``kind``, ``mode``, ``owner``,
-    ``group``, ``sha256``, ``secret``, ``services`` and ``content``), ``accounts``, ``firewall``
-    and ordered ``steps``. Each warning about the model is emitted as a
+    ``group``, ``sha256`` (absent for files flagged secret), ``secret``, ``services`` and
+    ``content``), ``accounts``, ``firewall`` and ordered ``steps``. Each warning about the model is emitted as a
     :class:`TopologyWarning`.
 
     :param model: a dict, YAML or JSON text, or a path (see the module's documentation).

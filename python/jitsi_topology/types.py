@@ -61,7 +61,13 @@ class ServiceRef(TypedDict):
     action: ServiceAction
 
 
-class File(TypedDict):
+class _FileHash(TypedDict, total=False):
+    #: SHA-256 of ``content``, lower-case hex. Absent when ``secret`` is true: a plain hash of a
+    #: secret in a readable manifest would let anyone test password guesses against it.
+    sha256: str
+
+
+class File(_FileHash):
     """One rendered file of a host."""
 
     #: Absolute target path on the host.
@@ -73,8 +79,6 @@ class File(TypedDict):
     mode: str
     owner: str
     group: str
-    #: SHA-256 of ``content``, lower-case hex.
-    sha256: str
     #: True when ``content`` holds a secret: never show it.
     secret: bool
     services: List[ServiceRef]
