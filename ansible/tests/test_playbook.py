@@ -22,6 +22,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 import jitsi_topology
 
@@ -254,3 +255,59 @@ def test_ansible_doc_renders_the_module(work):
     listed = subprocess.run([doc, '-l', 'jitsi_topology.deploy'], env=env, stdout=subprocess.PIPE,
                             universal_newlines=True, check=True).stdout
     assert 'jitsi_topology.deploy.host_config' in listed
+
+
+def canary_cases():
+    """The shared canary fixture (tests/canaries/secrets.yaml in the repository): its canaries
+    and each case as (name, model text), built as the fixture's header says."""
+    with open(os.path.join(REPOSITORY, 'tests', 'canaries', 'secrets.yaml')) as f:
+        fixture = yaml.safe_load(f)
+    cases = []
+    for case in fixture['cases']:
+        text = case.get('model') or (
+            fixture['base']
+            .replace('@SECRETS@\n', case.get('secrets', fixture['valid_secrets']))
+            .replace('@EXTRA@\n', case.get('extra', '')))
+        cases.append((case['name'], text))
+    return fixture['canaries'], cases
+
+
+def test_no_mistyped_secret_reaches_the_task_output_at_vvvv(work):
+    """Every case of the canary fixture, as topology_file and as inline topology text, in one
+    play at -vvvv: every task fails on the invalid model, and neither the output nor any
+    task result shows 12 characters in a row of a canary."""
+    canaries, cases = canary_cases()
+    folder = os.path.join(work['base'], 'canaries')
+    os.makedirs(folder, exist_ok=True)
+    tasks = []
+    for i, (name, text) in enumerate(cases):
+        path = os.path.join(folder, 'case-%d.yaml' % i)
+        with open(path, 'w') as f:
+            f.write(text)
+        for form, args in (('file', dict(topology_file=path)),
+                           ('text', dict(topology="{{ lookup('file', '%s') }}" % path))):
+            tasks.append(dict(name='case %d (%s)' % (i, form), ignore_errors=True,
+                              **{'jitsi_topology.deploy.host_config': dict(host='meet.example.com', dest=folder, **args)}))
+    play = os.path.join(folder, 'canaries.yml')
+    with open(play, 'w') as f:
+        json.dump([dict(name='Canary secrets', hosts='localhost', gather_facts=False, tasks=tasks)], f)
+    results_file = os.path.join(work['base'], 'canary-results.json')
+    env = dict(os.environ, ANSIBLE_HOME=work['home'], ANSIBLE_NOCOLOR='1', ANSIBLE_STDOUT_CALLBACK='default',
+               ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'), ANSIBLE_CALLBACKS_ENABLED='jt_results',
+               JT_RESULTS_FILE=results_file, ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
+    done = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-vvvv', '-c', 'local', '-i', 'localhost,',
+                           '-e', json.dumps({'ansible_python_interpreter': sys.executable}), play],
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    with open(results_file) as f:
+        results = json.load(f)
+    print('\ncanary secrets: %d tasks at -vvvv, %d characters of output' % (len(results), len(done.stdout)))
+    assert len(results) == 2 * len(cases), done.stdout[-3000:]
+    refused = [r for r in results if r['result'].get('kind') == 'invalid-model' and r['result'].get('diagnostics')]
+    assert len(refused) == len(results), [r['task'] for r in results if r not in refused]
+    assert done.stdout.count('...ignoring') == len(results), done.stdout[-3000:]
+    # The search is not blind: the diagnostics are in the output, at their paths.
+    assert 'error[unknown-key]: /secrets/focus: the focus secret has a key other than' in done.stdout
+    shown = done.stdout + json.dumps(results)
+    leaked = [c for c in canaries if any(c[i:i + 12] in shown for i in range(len(c) - 11))]
+    assert not leaked, [line for line in shown.splitlines() if any(c[:12] in line for c in canaries)][:20]
+    assert not os.path.exists(os.path.join(folder, 'etc')), 'a host was touched'

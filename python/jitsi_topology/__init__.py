@@ -95,21 +95,50 @@ def _env(env: Optional[Mapping[str, str]]) -> Mapping[str, str]:
 
 
 def _model_text(model: ModelInput) -> str:
-    """The model as YAML or JSON text."""
+    """The model as YAML or JSON text, encodable as UTF-8."""
     if isinstance(model, Mapping):
         try:
-            return json.dumps(model, ensure_ascii=False)
+            text = json.dumps(model, ensure_ascii=False)
         except (TypeError, ValueError) as e:
             raise TypeError(f"the model dict must hold only JSON data (str, numbers, bool, None, lists, dicts): {e}") from None
+        return _utf8(text)
     if isinstance(model, os.PathLike):
         return _read(Path(model))
     if isinstance(model, (bytes, bytearray)):
-        return bytes(model).decode("utf-8")
+        return _decode(bytes(model))
     if isinstance(model, str):
         if "\n" not in model and (model.endswith(_MODEL_SUFFIXES) or _is_file(model)):
             return _read(Path(model))
-        return model
+        return _utf8(model)
     raise TypeError(f"a model is a dict, YAML or JSON text, or a path, not {type(model).__name__}")
+
+
+# Python's own Unicode errors carry the whole text they failed on (``.object``, shown by their
+# ``repr`` and kept as ``__context__``/``__cause__`` of any error raised while handling them): a
+# model's secrets would ride along. These raise a TopologyError of kind ``invalid-utf8``, as the
+# C ABI reports it, outside the ``except`` block so that nothing of the text is attached.
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        offset = e.start
+    raise _not_utf8(f"the model is not UTF-8 text (invalid byte at offset {offset})")
+
+
+def _utf8(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        offset = e.start
+    else:
+        return text
+    raise _not_utf8(f"the model holds a character UTF-8 cannot encode (a lone surrogate) at offset {offset}")
+
+
+def _not_utf8(message: str) -> TopologyError:
+    return TopologyError(message, {"kind": "invalid-utf8", "message": message, "diagnostics": []})
 
 
 def _is_file(name: str) -> bool:
@@ -120,4 +149,4 @@ def _is_file(name: str) -> bool:
 
 
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    return _decode(path.read_bytes())

@@ -7,10 +7,12 @@ import json
 import os
 import pickle
 import subprocess
+import traceback
 import warnings
 from pathlib import Path
 
 import pytest
+import yaml
 
 import jitsi_topology
 from conftest import INVALID, ROOT
@@ -114,3 +116,86 @@ def test_the_handbook_renders_without_warnings() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         jitsi_topology.render(HANDBOOK)
+
+
+def canary_cases() -> tuple[list[str], list[tuple[str, str]]]:
+    """The shared canary fixture (tests/canaries/secrets.yaml): its canaries, and each case as
+    (name, model text), built as the fixture's header says."""
+    fixture = yaml.safe_load((ROOT / "tests" / "canaries" / "secrets.yaml").read_text(encoding="utf-8"))
+    cases = []
+    for case in fixture["cases"]:
+        text = case.get("model") or (
+            fixture["base"]
+            .replace("@SECRETS@\n", case.get("secrets", fixture["valid_secrets"]))
+            .replace("@EXTRA@\n", case.get("extra", ""))
+        )
+        cases.append((case["name"], text))
+    return fixture["canaries"], cases
+
+
+CANARIES, CANARY_CASES = canary_cases()
+
+
+def canaries_in(shown: str) -> list[str]:
+    """The canaries of which ``shown`` holds 12 characters in a row."""
+    return [c for c in CANARIES if any(c[i : i + 12] in shown for i in range(len(c) - 11))]
+
+
+def everything_about(error: BaseException) -> str:
+    """Every way an exception shows itself: str, repr, args, attributes, the documented
+    accessors, its chained exceptions and the traceback Python prints."""
+    shown = [str(error), repr(error), repr(error.args), repr(vars(error))]
+    if isinstance(error, jitsi_topology.TopologyError):
+        shown += [json.dumps(error.errors()), json.dumps(error.document()), error.kind, error.message]
+    for chained in (error.__cause__, error.__context__):
+        if chained is not None:
+            shown.append(everything_about(chained))
+    shown += traceback.format_exception(type(error), error, error.__traceback__)
+    return "\n".join(shown)
+
+
+@pytest.mark.parametrize("name,text", CANARY_CASES, ids=[name for name, _ in CANARY_CASES])
+def test_no_mistyped_secret_reaches_an_exception(name: str, text: str, tmp_path: Path) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text(text, encoding="utf-8")
+    for form in [text, text.encode("utf-8"), path, str(path)]:
+        for call in (jitsi_topology.render, jitsi_topology.validate):
+            with pytest.raises(jitsi_topology.TopologyError) as raised:
+                call(form)
+            leaked = canaries_in(everything_about(raised.value))
+            assert not leaked, f"{name}: {call.__name__}({type(form).__name__}) shows {leaked}"
+    # The model as a dict, where PyYAML reads it (it keeps the last of two equal keys, so a
+    # case may turn valid; an error, when there is one, shows no canary either).
+    try:
+        data = yaml.safe_load(text)
+    except Exception:  # PyYAML's own errors, and its constructors' (`!!int x`: ValueError)
+        return
+    try:
+        jitsi_topology.validate(data)
+    except (jitsi_topology.TopologyError, TypeError) as error:
+        leaked = canaries_in(everything_about(error))
+        assert not leaked, f"{name}: validate(dict) shows {leaked}"
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        b"domain: CnryValue_q7XmR2tW9zK4pL8d\xff\n",
+        "domain: CnryValue_q7XmR2tW9zK4pL8d\udc80\n",
+    ],
+    ids=["bytes that are not UTF-8", "a lone surrogate"],
+)
+def test_text_that_is_not_utf8_is_refused_without_echoing_it(model: object, tmp_path: Path) -> None:
+    forms = [model]
+    if isinstance(model, bytes):
+        path = tmp_path / "model.yaml"
+        path.write_bytes(model)
+        forms.append(path)
+    else:
+        forms.append({"domain": model})
+    for form in forms:
+        with pytest.raises(jitsi_topology.TopologyError) as raised:
+            jitsi_topology.validate(form)
+        assert raised.value.kind == "invalid-utf8"
+        assert "at offset " in str(raised.value)
+        assert not canaries_in(everything_about(raised.value)), everything_about(raised.value)
