@@ -480,6 +480,38 @@ fn mistyped_secrets_reach_no_output_of_any_subcommand_of_the_cli() {
 }
 
 #[test]
+fn plan_does_not_quote_a_manifest_it_cannot_read() {
+    // A manifest of the C ABI or Python holds every file's content, secrets included; saved as
+    // an output folder's manifest.json with a value of the wrong type, plan's error (exit 2)
+    // quoted that value whole: `invalid type: string "…", expected …`.
+    let (canaries, _) = canary_cases();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let handbook = format!("{ROOT}/examples/handbook.yaml");
+    assert!(
+        cli(&["render", &handbook, "--out", out.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let file = out.join("manifest.json");
+    let mut manifest: Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+    manifest["hosts"][0]["files"][0]["mode"] = Value::from(canaries[0].as_str());
+    manifest["format"] = Value::from(canaries[1].as_str());
+    fs::write(&file, serde_json::to_string(&manifest).unwrap()).unwrap();
+    let o = out.to_str().unwrap();
+    for args in [["plan", o, &handbook], ["plan", &handbook, o]] {
+        let shown = cli(&args);
+        let stderr = String::from_utf8_lossy(&shown.stderr);
+        assert_eq!(shown.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("is not a manifest of this tool: expected"),
+            "{stderr}"
+        );
+        assert!(canary_leaks(&stderr, &canaries).is_empty(), "{stderr}");
+    }
+}
+
+#[test]
 fn mistyped_secrets_reach_no_error_of_the_library() {
     let (canaries, cases) = canary_cases();
     let env = BTreeMap::<String, String>::new();

@@ -406,6 +406,21 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
     }
 }
 
+/// What serde_json says is wrong with a manifest, without the value it quotes (`invalid
+/// type: string "…"`): a manifest a binding returned holds every file's content, secrets
+/// included, and a user may have saved one as manifest.json.
+fn unquoted(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let message = message.split(" at line ").next().unwrap_or_default();
+    match message.split_once(", expected ") {
+        Some((_, expected)) => format!("expected {expected}"),
+        None if message.contains(['"', '`']) && !message.starts_with("missing field") => {
+            format!("{:?} error", e.classify()).to_lowercase()
+        }
+        None => message.to_owned(),
+    }
+}
+
 /// The manifest of a model (rendered now) or of an output folder (read from it).
 fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>, Report>, Failure> {
     let path = Path::new(source);
@@ -419,8 +434,11 @@ fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>,
         })?;
         let manifest = serde_json::from_slice(&text).map_err(|e| {
             Failure(format!(
-                "{} is not a manifest of this tool: {e}",
-                file.display()
+                "{} is not a manifest of this tool: {} at line {} column {}",
+                file.display(),
+                unquoted(&e),
+                e.line(),
+                e.column()
             ))
         })?;
         let mut manifest: jitsi_topology::Manifest<'static> = manifest;
