@@ -95,6 +95,10 @@ pub enum FileKind {
     Haproxy,
     /// coturn's configuration.
     Turn,
+    /// A file no program reads, whose change asks its service for a restart where a change of
+    /// the config it summarizes only asks for a reload (prosody: the digest of what a reload
+    /// does not apply).
+    RestartMarker,
 }
 
 /// What to do to a service when a file changes.

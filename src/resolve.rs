@@ -164,6 +164,9 @@ pub struct Paths {
     pub web_public: String,
     /// The helper that drains a bridge, then restarts it (the videobridge's service step).
     pub drain_helper: String,
+    /// The digest of what prosody reads only when it starts: prosody restarts when it changes,
+    /// and only reloads for the rest of its config.
+    pub prosody_restart_marker: String,
     /// The certificate prosody presents for the public domain (made by jitsi-meet-prosody).
     pub domain_certificate: String,
     /// Its key.
@@ -204,6 +207,7 @@ impl Paths {
             web_jaas_includes: "/etc/jitsi/meet/jaas/*.conf".into(),
             web_public: "/etc/jitsi/meet/public/".into(),
             drain_helper: format!("{LIBEXEC_DIR}/drain-videobridge"),
+            prosody_restart_marker: format!("{CONFIG_DIR}/prosody-restart"),
             domain_certificate: prosody_installer_certificate(domain).0,
             domain_key: prosody_installer_certificate(domain).1,
         }

@@ -302,7 +302,7 @@ fn every_file_gets_the_manifests_mode_whatever_the_umask_and_fsync_changes_no_by
             files += 1;
         }
         assert_eq!(
-            files, 34,
+            files, 35,
             "umask {umask}: every file of the handbook example checked"
         );
         // Every folder too: 0755 (under umask 000 a plain mkdir makes them world-writable,

@@ -2,7 +2,7 @@
 //! jvb's own drain API and restarted only once its conferences ended; prosody is restarted only
 //! when a reload (SIGHUP) cannot apply the change; every port the packages open is guarded.
 //!
-//! The drain itself runs against a stand-in bridge in network namespaces: `tests/live/drain`.
+//! The drain itself runs against a stand-in bridge in network namespaces: `tests/live/run drain-1`.
 
 mod common;
 
@@ -64,4 +64,94 @@ fn every_port_the_signalling_packages_open_for_local_use_stays_local() {
             }
         }
     }
+}
+
+/// The action `plan` gives prosody on the signalling host `host` going from `old` to `new`
+/// (`None` for no model: a first deployment).
+fn prosody_action(old: Option<&str>, new: &str, host: &str) -> Option<&'static str> {
+    let empty = jitsi_topology::Manifest {
+        format: 1,
+        release: String::new().into(),
+        generator: String::new().into(),
+        hosts: Vec::new(),
+    };
+    let old_bundle = old.map(render);
+    let new_bundle = render(new);
+    let old = old_bundle.as_ref().map_or(empty, |b| b.manifest(false));
+    let plan = jitsi_topology::plan::plan(&old, &new_bundle.manifest(false));
+    let h = plan
+        .hosts
+        .iter()
+        .find(|h| h.name == host)
+        .expect("the host");
+    h.services
+        .iter()
+        .find(|s| s.name == "prosody")
+        .map(|s| match s.action {
+            jitsi_topology::bundle::ServiceAction::Reload => "reload",
+            jitsi_topology::bundle::ServiceAction::Restart => "restart",
+            jitsi_topology::bundle::ServiceAction::Drain => "drain",
+        })
+}
+
+#[test]
+fn a_first_deployment_restarts_prosody_since_a_reload_keeps_the_packages_listeners() {
+    let handbook = example("handbook.yaml");
+    assert_eq!(
+        prosody_action(None, &handbook, "meet.example.com"),
+        Some("restart")
+    );
+    // The service step a from-scratch deployment runs restarts it too.
+    let bundle = render(&handbook);
+    let step = bundle
+        .host("meet.example.com")
+        .unwrap()
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            jitsi_topology::bundle::Step::Service {
+                service, command, ..
+            } if service == "prosody" => Some(command.clone()),
+            _ => None,
+        });
+    assert_eq!(
+        step.as_deref(),
+        Some(
+            &[
+                "systemctl".to_owned(),
+                "restart".into(),
+                "prosody.service".into()
+            ][..]
+        )
+    );
+}
+
+#[test]
+fn a_new_module_restarts_prosody_a_new_certificate_path_only_reloads_it() {
+    let host = "meet.example.net";
+    let ipv6 = example("ipv6.yaml");
+    // TURN adds mod_external_services and its secret (inline here, so no drop-in of prosody's
+    // changes with it): a reload would load neither.
+    let turn = format!(
+        "{ipv6}turn: {{ host: {host}, address: \"2001:db8:60::10\", domain: turn.meet.example.net }}\n"
+    )
+    .replace(
+        "secrets:\n",
+        "secrets:\n  turn: { value: turn-secret-for-this-test-0123 }\n",
+    );
+    assert_eq!(prosody_action(Some(&ipv6), &turn, host), Some("restart"));
+    // Another certificate for auth.<domain> (trust.certificate): the TLS context is all that
+    // changes, which a reload applies; the XMPP sessions stay.
+    let moved = ipv6
+        .replace(
+            "/etc/ssl/jitsi/auth.meet.example.net.crt",
+            "/etc/ssl/jitsi/auth-2027.crt",
+        )
+        .replace(
+            "/etc/ssl/jitsi/auth.meet.example.net.key",
+            "/etc/ssl/jitsi/auth-2027.key",
+        );
+    assert_eq!(prosody_action(Some(&ipv6), &moved, host), Some("reload"));
+    // A change elsewhere (another bridge) leaves prosody alone.
+    assert_eq!(prosody_action(Some(&ipv6), &ipv6, host), None);
 }

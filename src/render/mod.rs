@@ -298,6 +298,7 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -
         debconf::signaling(d, shard)?,
         nginx::site(d, shard)?,
         prosody::config(d)?,
+        prosody::restart_marker(d)?,
         jicofo::config(d, shard)?,
         webconfig::config_js(d, shard)?,
     ];

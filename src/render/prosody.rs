@@ -7,25 +7,43 @@ use super::{PORTS, Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, Secret};
 
-/// `/etc/prosody/conf.avail/<domain>.cfg.lua`.
-pub(crate) fn config(d: &Deployment) -> Result<File> {
-    let content = template(
+/// The prosody config's text, with these TLS paths (auth certificate and key, domain
+/// certificate and key).
+fn text(d: &Deployment, tls: [&str; 4]) -> Result<String> {
+    let [auth_certificate, auth_key, domain_certificate, domain_key] = tls;
+    template(
         "prosody.cfg.lua",
         context! {
             release => d.release,
             prosody => d.prosody.to_string(),
             names => value(&d.names),
             ports => value(&PORTS),
-            auth_certificate => &d.web.auth_certificate,
-            auth_key => &d.web.auth_key,
-            domain_certificate => &d.paths.domain_certificate,
-            domain_key => &d.paths.domain_key,
+            auth_certificate,
+            auth_key,
+            domain_certificate,
+            domain_key,
             component_admins_as_room_owners => d.component_admins_as_room_owners,
             polls_component => d.polls_component,
             turn => d.turn.as_ref().map(value),
             turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline).map(|s| s.expose()),
             turn_secret_env => d.secrets.turn_env,
         },
+    )
+}
+
+/// `/etc/prosody/conf.avail/<domain>.cfg.lua`. A change of it alone asks for a reload: that
+/// applies new TLS certificates (the reload handlers of prosody 0.12's core/portmanager.lua
+/// and modules/mod_tls.lua) and reopens the logs (util/startup.lua), nothing else; see
+/// [`restart_marker`].
+pub(crate) fn config(d: &Deployment) -> Result<File> {
+    let content = text(
+        d,
+        [
+            &d.web.auth_certificate,
+            &d.web.auth_key,
+            &d.paths.domain_certificate,
+            &d.paths.domain_key,
+        ],
     )?;
     let mut f = on_change(
         file(&d.web.prosody_config, FileKind::Prosody, content),
@@ -44,6 +62,35 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
         f.group = "prosody".into();
     }
     Ok(f)
+}
+
+/// What prosody reads only when it starts, as a digest: prosody's config with its TLS paths left
+/// out. A reload (SIGHUP: Debian's prosody.service `ExecReload`) binds no new listener (ports,
+/// interfaces), loads no new module, host or component, and leaves the options each module read
+/// when it loaded as they were (prosody 0.12's mod_external_services reads the TURN secret and
+/// servers at load, for one): only TLS contexts and logs follow the new config (see
+/// evidence-prosody-0.12.3-sighup.log). So prosody restarts, which drops every XMPP session of
+/// the shard, exactly when this file changes: on a first deployment (the package's prosody runs
+/// with its own listeners on 5280 and 5281) and when anything but the TLS paths changes.
+pub(crate) fn restart_marker(d: &Deployment) -> Result<File> {
+    let startup = text(d, ["(TLS path)"; 4])?;
+    let digest = file("", FileKind::Prosody, startup).sha256();
+    let content = format!(
+        "# Managed by jitsi-topology. prosody restarts when this file changes; a change of\n\
+         # {} alone only reloads it (SIGHUP), which applies new TLS\n\
+         # certificates but binds no listener, loads no module and re-reads no module option.\n\
+         # SHA-256 of that file with its TLS paths left out:\n{digest}\n",
+        d.web.prosody_config
+    );
+    Ok(on_change(
+        file(
+            &d.paths.prosody_restart_marker,
+            FileKind::RestartMarker,
+            content,
+        ),
+        d.services.prosody.name,
+        ServiceAction::Restart,
+    ))
 }
 
 /// The drop-in that hands prosody a file-referenced TURN secret (its config reads

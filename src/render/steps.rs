@@ -196,9 +196,9 @@ pub(crate) fn signaling(
     steps.push(service(
         d,
         d.services.prosody.name,
-        ServiceAction::Reload,
+        ServiceAction::Restart,
         true,
-        "apply prosody's config",
+        "start prosody with its config: a restart, since the package's prosody already runs with its own listeners, which a reload keeps; later changes restart it only when its restart marker changed",
     ));
     steps.push(service(
         d,

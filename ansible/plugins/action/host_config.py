@@ -358,10 +358,12 @@ def _services(host, changed):
     for name in order:
         action = wanted[name]
         step = steps.get(name)
-        if step is not None and SERVICE_ACTION_STRENGTH[step['on_change']] >= SERVICE_ACTION_STRENGTH[action]:
+        # The service step's command applies its own action (prosody's step restarts: a first
+        # deployment must; a later change whose files ask only for a reload gets a reload).
+        if step is not None and step['on_change'] == action:
             command = step['command']
         else:
-            command = ['systemctl', action if action != 'drain' else 'restart', name + '.service']
+            command = ['systemctl', {'reload': 'reload-or-restart', 'drain': 'restart'}.get(action, action), name + '.service']
         services.append(dict(name=name, action=action, command=command))
     return services
 
