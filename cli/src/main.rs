@@ -448,7 +448,7 @@ fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>,
             let rel = write::beside_manifest(host, file)?;
             input::read_plain_file(
                 &path.join(rel),
-                jitsi_topology::load::MAX_MODEL_BYTES as u64,
+                jitsi_topology::MAX_MODEL_BYTES as u64,
                 false,
             )
             .ok()
