@@ -51,12 +51,7 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
         ServiceAction::Reload,
     );
     // An inline TURN secret makes the file secret: readable by prosody, nobody else.
-    if d.turn.is_some()
-        && d.secrets
-            .turn
-            .as_ref()
-            .is_some_and(|s| s.inline().is_some())
-    {
+    if inline_turn_secret(d) {
         f.secret = true;
         f.mode = 0o640;
         f.group = "prosody".into();
@@ -82,7 +77,7 @@ pub(crate) fn restart_marker(d: &Deployment) -> Result<File> {
          # SHA-256 of that file with its TLS paths left out:\n{digest}\n",
         d.web.prosody_config
     );
-    Ok(on_change(
+    let mut f = on_change(
         file(
             &d.paths.prosody_restart_marker,
             FileKind::RestartMarker,
@@ -90,7 +85,23 @@ pub(crate) fn restart_marker(d: &Deployment) -> Result<File> {
         ),
         d.services.prosody.name,
         ServiceAction::Restart,
-    ))
+    );
+    // The digest covers an inline TURN secret (a new one needs a restart too): the file is
+    // treated like the config, as a secret (root's alone; the manifest carries no hash of it).
+    if inline_turn_secret(d) {
+        f.secret = true;
+        f.mode = 0o600;
+    }
+    Ok(f)
+}
+
+/// Whether prosody's config holds the TURN secret itself.
+fn inline_turn_secret(d: &Deployment) -> bool {
+    d.turn.is_some()
+        && d.secrets
+            .turn
+            .as_ref()
+            .is_some_and(|s| s.inline().is_some())
 }
 
 /// The drop-in that hands prosody a file-referenced TURN secret (its config reads
