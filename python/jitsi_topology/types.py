@@ -1,7 +1,7 @@
 """The shapes of what :mod:`jitsi_topology` returns, as ``TypedDict``\\ s.
 
-They follow ``schemas/manifest.schema.json`` (the manifest, with each file's ``content``) and the
-diagnostics of the design. File kinds and step actions may grow in later versions (they are
+They follow ``schemas/manifest.schema.json`` (the manifest, with each file's ``content``; a test
+holds them to it) and the diagnostics of the design. File kinds and step actions may grow in later versions (they are
 extended, never renamed), so code should ignore kinds and actions it does not know.
 """
 
@@ -19,6 +19,7 @@ __all__ = [
     "Host",
     "Manifest",
     "Model",
+    "ServiceCommand",
     "ServiceRef",
     "Step",
 ]
@@ -61,6 +62,17 @@ class ServiceRef(TypedDict):
     action: ServiceAction
 
 
+class ServiceCommand(TypedDict):
+    """A service to act on after files changed (:func:`jitsi_topology.service_actions`)."""
+
+    #: The systemd unit without ``.service``.
+    name: str
+    #: The strongest action the changed files ask for.
+    action: ServiceAction
+    #: The command that applies it.
+    command: List[str]
+
+
 class _FileHash(TypedDict, total=False):
     #: SHA-256 of ``content``, lower-case hex. Absent when ``secret`` is true: a plain hash of a
     #: secret in a readable manifest would let anyone test password guesses against it.
@@ -97,7 +109,12 @@ class Account(TypedDict):
     password_file: str
 
 
-class FirewallRule(TypedDict):
+class _FirewallRuleRanges(TypedDict, total=False):
+    #: Destination port ranges ``[first, last]``, both included; left out when there are none.
+    port_ranges: List[List[int]]
+
+
+class FirewallRule(_FirewallRuleRanges):
     """One inbound rule."""
 
     #: ``tcp``, ``udp`` or ``any``.
