@@ -2,7 +2,8 @@
 //!
 //! Properties: no panic anywhere; a model either comes back as diagnostics (at least one
 //! error, each with a JSON Pointer path) or renders (a model that validated never fails to
-//! render); rendering twice gives the same bundle; no rendered path leaves its host's folder.
+//! render); rendering twice gives the same bundle; no rendered path leaves its host's folder;
+//! the text report holds no control character but line breaks.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -26,8 +27,14 @@ fuzz_target!(|data: &[u8]| {
                     d.path
                 );
             }
-            // Display and the error document never panic either.
-            let _ = report.to_string();
+            // Display and the error document never panic either, and the text report (what
+            // terminals show) holds no control character but its line breaks, whatever the
+            // model's keys and values hold.
+            let shown = report.to_string();
+            assert!(
+                !shown.chars().any(|c| c.is_control() && c != '\n'),
+                "a control character in the report: {shown:?}"
+            );
             let _ =
                 serde_json::to_string(&topology::diagnostic::ErrorDocument::from(&report)).unwrap();
         }
