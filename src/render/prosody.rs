@@ -8,8 +8,8 @@ use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, Secret};
 
 /// The prosody config's text, with these TLS paths (auth certificate and key, domain
-/// certificate and key).
-fn text(d: &Deployment, tls: [&str; 4]) -> Result<String> {
+/// certificate and key) and, with `secret`, an inline TURN secret (else a placeholder).
+fn text(d: &Deployment, tls: [&str; 4], secret: bool) -> Result<String> {
     let [auth_certificate, auth_key, domain_certificate, domain_key] = tls;
     template(
         "prosody.cfg.lua",
@@ -25,7 +25,8 @@ fn text(d: &Deployment, tls: [&str; 4]) -> Result<String> {
             component_admins_as_room_owners => d.component_admins_as_room_owners,
             polls_component => d.polls_component,
             turn => d.turn.as_ref().map(value),
-            turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline).map(|s| s.expose()),
+            turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline)
+                .map(|s| if secret { s.expose() } else { "(TURN secret)" }),
             turn_secret_env => d.secrets.turn_env,
         },
     )
@@ -44,11 +45,19 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
             &d.paths.domain_certificate,
             &d.paths.domain_key,
         ],
+        true,
     )?;
+    // An inline TURN secret is read when mod_external_services loads: a new one needs a
+    // restart, and the restart marker leaves secrets out, so this file asks for it itself.
+    let action = if inline_turn_secret(d) {
+        ServiceAction::Restart
+    } else {
+        ServiceAction::Reload
+    };
     let mut f = on_change(
         file(&d.web.prosody_config, FileKind::Prosody, content),
         d.services.prosody.name,
-        ServiceAction::Reload,
+        action,
     );
     // An inline TURN secret makes the file secret: readable by prosody, nobody else.
     if inline_turn_secret(d) {
@@ -59,8 +68,9 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
     Ok(f)
 }
 
-/// What prosody reads only when it starts, as a digest: prosody's config with its TLS paths left
-/// out. A reload (SIGHUP: Debian's prosody.service `ExecReload`) binds no new listener (ports,
+/// What prosody reads only when it starts, as a digest: prosody's config with its TLS paths
+/// and an inline TURN secret left out (no digest of a secret is published; the config itself asks
+/// for a restart when it holds one). A reload (SIGHUP: Debian's prosody.service `ExecReload`) binds no new listener (ports,
 /// interfaces), loads no new module, host or component, and leaves the options each module read
 /// when it loaded as they were (prosody 0.12's mod_external_services reads the TURN secret and
 /// servers at load, for one): only TLS contexts and logs follow the new config (see
@@ -68,7 +78,7 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
 /// the shard, exactly when this file changes: on a first deployment (the package's prosody runs
 /// with its own listeners on 5280 and 5281) and when anything but the TLS paths changes.
 pub(crate) fn restart_marker(d: &Deployment) -> Result<File> {
-    let startup = text(d, ["(TLS path)"; 4])?;
+    let startup = text(d, ["(TLS path)"; 4], false)?;
     let digest = file("", FileKind::Prosody, startup).sha256();
     let content = format!(
         "# Managed by jitsi-topology. prosody restarts when this file changes; a change of\n\
@@ -77,7 +87,7 @@ pub(crate) fn restart_marker(d: &Deployment) -> Result<File> {
          # SHA-256 of that file with its TLS paths left out:\n{digest}\n",
         d.web.prosody_config
     );
-    let mut f = on_change(
+    let f = on_change(
         file(
             &d.paths.prosody_restart_marker,
             FileKind::RestartMarker,
@@ -86,12 +96,6 @@ pub(crate) fn restart_marker(d: &Deployment) -> Result<File> {
         d.services.prosody.name,
         ServiceAction::Restart,
     );
-    // The digest covers an inline TURN secret (a new one needs a restart too): the file is
-    // treated like the config, as a secret (root's alone; the manifest carries no hash of it).
-    if inline_turn_secret(d) {
-        f.secret = true;
-        f.mode = 0o600;
-    }
     Ok(f)
 }
 
