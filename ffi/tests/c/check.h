@@ -1,6 +1,9 @@
 /*
- * A few helpers shared by the C tests: CHECK counts a claim, and finish() prints the count
- * as "NAME: N passed, M failed" and turns it into the exit status.
+ * What the C tests share: CHECK counts a claim, finish() prints the count as
+ * "NAME: N passed, M failed" and turns it into the exit status, and one main(): a test file
+ * defines TEST_NAME (and TEST_EXTRA_ARG when it takes an argument after REPO_ROOT) before
+ * including this header, and its claims in run(), which gets the repository root, the
+ * handbook example's text and that extra argument (or NULL).
  */
 #ifndef JT_TEST_CHECK_H
 #define JT_TEST_CHECK_H
@@ -88,6 +91,28 @@ static char *replace(const char *s, const char *from, const char *to) {
     memcpy(out + head, to, to_len);
     memcpy(out + head + to_len, at + from_len, tail + 1);
     return out;
+}
+
+static void run(const char *root, const char *handbook, const char *extra);
+
+int main(int argc, char **argv) {
+#ifdef TEST_EXTRA_ARG
+    const int args = 3;
+    const char *usage = "REPO_ROOT " TEST_EXTRA_ARG;
+#else
+    const int args = 2;
+    const char *usage = "REPO_ROOT";
+#endif
+    if (argc != args) {
+        fprintf(stderr, "usage: %s %s\n", argv[0], usage);
+        return 2;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/examples/handbook.yaml", argv[1]);
+    char *handbook = read_file(path);
+    run(argv[1], handbook, args == 3 ? argv[2] : NULL);
+    free(handbook);
+    return finish(TEST_NAME);
 }
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include <jitsi_topology.h>
 
+#define TEST_NAME "test_errors"
 #include "check.h"
 
 typedef jt_status (*model_fn)(const char *, char **, char **);
@@ -115,22 +116,13 @@ static void a_failed_call_leaves_the_next_one_working(const char *handbook) {
     jt_string_free(out);
 }
 
-int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s REPO_ROOT\n", argv[0]);
-        return 2;
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/examples/handbook.yaml", argv[1]);
-    char *handbook = read_file(path);
-
+static void run(const char *root, const char *handbook, const char *extra) {
+    (void)root;
+    (void)extra;
     an_invalid_model_names_each_field_by_json_pointer(handbook);
     a_syntax_error_says_where();
     null_arguments_are_reported_never_dereferenced();
     invalid_utf8_is_reported_with_its_offset();
     an_empty_model_is_invalid();
     a_failed_call_leaves_the_next_one_working(handbook);
-
-    free(handbook);
-    return finish("test_errors");
 }

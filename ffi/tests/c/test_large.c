@@ -7,6 +7,7 @@
  */
 #include <jitsi_topology.h>
 
+#define TEST_NAME "test_large"
 #include "check.h"
 
 #define MIB (1024u * 1024u)
@@ -101,20 +102,11 @@ static void a_hundred_bridges_render(void) {
     free(model);
 }
 
-int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s REPO_ROOT\n", argv[0]);
-        return 2;
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/examples/handbook.yaml", argv[1]);
-    char *handbook = read_file(path);
-
+static void run(const char *root, const char *handbook, const char *extra) {
+    (void)root;
+    (void)extra;
     a_5_mib_model_renders_like_the_handbook(handbook);
     errors_in_a_5_mib_model_are_found(handbook);
     a_model_over_16_mib_is_refused(handbook);
     a_hundred_bridges_render();
-
-    free(handbook);
-    return finish("test_large");
 }

@@ -9,6 +9,8 @@
 
 #include <jitsi_topology.h>
 
+#define TEST_NAME "test_render"
+#define TEST_EXTRA_ARG "EXPECTED_VERSION"
 #include "check.h"
 
 static char path_buf[4096];
@@ -154,21 +156,11 @@ static void strings_are_the_callers_to_change_and_free(void) {
     jt_string_free(NULL);
 }
 
-int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s REPO_ROOT EXPECTED_VERSION\n", argv[0]);
-        return 2;
-    }
-    const char *root = argv[1];
-    char *handbook = read_file(path(root, "examples/handbook.yaml"));
-
-    CHECK(strcmp(jt_version(), argv[2]) == 0);
+static void run(const char *root, const char *handbook, const char *expected_version) {
+    CHECK(strcmp(jt_version(), expected_version) == 0);
     the_handbook_renders_every_host_with_contents(handbook);
     validation_returns_the_warnings(handbook);
     env_secrets_come_from_the_process_environment(handbook);
     the_schemas_are_the_checked_in_files(root);
     strings_are_the_callers_to_change_and_free();
-
-    free(handbook);
-    return finish("test_render");
 }

@@ -8,6 +8,7 @@
 
 #include <threads.h>
 
+#define TEST_NAME "test_threads"
 #include "check.h"
 
 #define THREADS 8
@@ -50,14 +51,9 @@ static int worker(void *arg) {
     return 0;
 }
 
-int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s REPO_ROOT\n", argv[0]);
-        return 2;
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/examples/handbook.yaml", argv[1]);
-    char *text = read_file(path);
+static void run(const char *root, const char *text, const char *extra) {
+    (void)root;
+    (void)extra;
     char *bad = replace(text, "address: 10.0.0.12", "address: 10.0.0.11");
     handbook = text;
     invalid = bad;
@@ -88,6 +84,4 @@ int main(int argc, char **argv) {
     jt_string_free(expected_render);
     jt_string_free(expected_error);
     free(bad);
-    free(text);
-    return finish("test_threads");
 }
