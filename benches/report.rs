@@ -1,4 +1,4 @@
-//! The in-process half of `bench/run`'s table (a `harness = false` bench, so it never runs in
+//! The in-process half of `benches/run`'s table (a `harness = false` bench, so it never runs in
 //! `cargo test`; criterion's statistics live in `benches/pipeline.rs`).
 //!
 //! ```text

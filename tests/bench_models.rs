@@ -1,5 +1,5 @@
 //! The benchmarks' synthetic deployments (`benches/support/gen.rs`) are models a user could
-//! render: valid, without a warning, so `bench/run` measures the real pipeline end to end.
+//! render: valid, without a warning, so `benches/run` measures the real pipeline end to end.
 
 #[path = "../benches/support/gen.rs"]
 mod generator;

@@ -4,7 +4,7 @@
 //! nothing written); 2 usage or I/O error; 3 (`plan` only) changes found.
 
 /// mimalloc: rendering makes many small strings, which glibc's malloc served slowly
-/// (`bench/profile`; the README's Performance section).
+/// (`benches/profile`; the README's Performance section).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

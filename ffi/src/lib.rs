@@ -44,7 +44,7 @@
 #![allow(non_camel_case_types)]
 
 /// mimalloc: rendering makes many small strings, which glibc's malloc served slowly
-/// (`bench/profile`; the README's Performance section). Not in the fuzz build, which compiles
+/// (`benches/profile`; the README's Performance section). Not in the fuzz build, which compiles
 /// this file into its own binary and needs libFuzzer to see every allocation.
 #[cfg(not(fuzzing))]
 #[global_allocator]

@@ -8,7 +8,7 @@
 //! (`{kind, message, diagnostics}`).
 
 /// mimalloc: rendering makes many small strings, which glibc's malloc served slowly
-/// (`bench/profile`; the README's Performance section).
+/// (`benches/profile`; the README's Performance section).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,6 +1,6 @@
 """The same templates, rendered with the same resolved data, by Python's Jinja2.
 
-This is the Jinja2 side of `bench/run`'s comparison: what an Ansible role templating each file
+This is the Jinja2 side of `benches/run`'s comparison: what an Ansible role templating each file
 would do. It reads `jitsi-topology resolve MODEL` (the resolved deployment as JSON), builds for
 every file the context that the Rust renderers in src/render/*.rs build, with equivalent
 filters (src/escape.rs), and renders templates/*.j2 with Jinja2. `render_all` returns

@@ -1,7 +1,7 @@
 """Summarizes a callgrind profile: total instructions, self cost grouped by crate (or libc
-family), and the top functions by self and by inclusive cost. Used by bench/profile.
+family), and the top functions by self and by inclusive cost. Used by benches/profile.
 
-    python3 bench/cg_summary.py callgrind.out [TOP]
+    python3 benches/cg_summary.py callgrind.out [TOP]
 """
 
 import re

@@ -1,12 +1,12 @@
-"""bench/run's driver: one table of render cost as deployments grow, with Jinja2 and `cp -r`
-side by side. Run through bench/run, which builds what this needs; see the README's Performance section.
+"""benches/run's driver: one table of render cost as deployments grow, with Jinja2 and `cp -r`
+side by side. Run through benches/run, which builds what this needs; see the README's Performance section.
 
 Per model (the handbook example and the synthetic topologies of benches/support/gen.rs):
 - in-process: the Rust `report` bench (benches/report.rs) times each pipeline stage;
 - whole process: `jitsi-topology render MODEL --out DIR` into a fresh DIR, paired with
   `cp -r` of the same tree into a fresh folder on the same filesystem (alternating, so a
   change in the machine's load hits both); peak RSS from wait4;
-- Jinja2: the same templates and data (bench/jinja_port.py), rendering only, checked equal
+- Jinja2: the same templates and data (benches/jinja_port.py), rendering only, checked equal
   to our output tree file by file;
 - the Python binding: `jitsi_topology.render(text)` on the handbook against the native call.
 """
@@ -365,7 +365,7 @@ def table(p, header, rows) -> None:
 def print_report(r: Dict[str, Any]) -> None:
     out = []
     p = out.append
-    p("jitsi-topology render cost (bench/run)")
+    p("jitsi-topology render cost (benches/run)")
     p("machine: %s; output on %s (%s)" % (r["machine"], r["filesystem"], r["dir"]))
     p("load average at start %s, at end %s; %d s" % (r["load_start"], r["load_end"], r["seconds"]))
     p("")
