@@ -1692,20 +1692,7 @@ fn every_string_field_is_rejected_at_its_path_or_read_back_exactly_by_the_real_p
     let tls_dir = scratch.path().join("tls");
     fs::create_dir(&tls_dir).expect("mkdir");
     let openssl = find_tool("openssl").expect("openssl");
-    let out = Command::new(openssl)
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-        ])
-        .args(["-days", "2", "-subj", "/CN=jitsi-topology.test", "-keyout"])
-        .arg(tls_dir.join("web.key"))
-        .arg("-out")
-        .arg(tls_dir.join("web.crt"))
+    let out = common::self_signed_certificate(&openssl, &tls_dir)
         .output()
         .expect("openssl");
     assert!(

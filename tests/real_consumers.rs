@@ -415,21 +415,7 @@ fn nginx_runs(nginx: &Path, openssl: &Path) -> &'static [NginxRun] {
         }
         fs::create_dir(&renders.tls_dir).expect("create the certificate folder");
         let _remove = Remove(&renders.tls_dir);
-        let mut openssl_cmd = Command::new(openssl);
-        openssl_cmd
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-            ])
-            .args(["-days", "2", "-subj", "/CN=jitsi-topology.test", "-keyout"])
-            .arg(renders.tls_dir.join("web.key"))
-            .arg("-out")
-            .arg(renders.tls_dir.join("web.crt"));
+        let mut openssl_cmd = common::self_signed_certificate(&openssl, &renders.tls_dir);
         let out = run(&mut openssl_cmd);
         assert!(
             out.status.success(),

@@ -128,3 +128,23 @@ pub fn tools<const N: usize>(names: [&str; N]) -> Option<[PathBuf; N]> {
     }
     out.try_into().ok()
 }
+
+/// `openssl req` making a throwaway self-signed P-256 certificate for the examples' TLS paths:
+/// `dir/web.crt` and `dir/web.key` (valid two days, `CN=jitsi-topology.test`).
+pub fn self_signed_certificate(openssl: &Path, dir: &Path) -> Command {
+    let mut cmd = Command::new(openssl);
+    cmd.args([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ])
+    .args(["-days", "2", "-subj", "/CN=jitsi-topology.test", "-keyout"])
+    .arg(dir.join("web.key"))
+    .arg("-out")
+    .arg(dir.join("web.crt"));
+    cmd
+}
