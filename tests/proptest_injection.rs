@@ -1692,9 +1692,13 @@ fn every_string_field_is_rejected_at_its_path_or_read_back_exactly_by_the_real_p
     let tls_dir = scratch.path().join("tls");
     fs::create_dir(&tls_dir).expect("mkdir");
     let openssl = find_tool("openssl").expect("openssl");
-    let out = common::self_signed_certificate(&openssl, &tls_dir)
-        .output()
-        .expect("openssl");
+    let out = common::self_signed_certificate(
+        &openssl,
+        &tls_dir.join("web.crt"),
+        &tls_dir.join("web.key"),
+    )
+    .output()
+    .expect("openssl");
     assert!(
         out.status.success(),
         "openssl: {}",

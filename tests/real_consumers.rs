@@ -415,7 +415,11 @@ fn nginx_runs(nginx: &Path, openssl: &Path) -> &'static [NginxRun] {
         }
         fs::create_dir(&renders.tls_dir).expect("create the certificate folder");
         let _remove = Remove(&renders.tls_dir);
-        let mut openssl_cmd = common::self_signed_certificate(&openssl, &renders.tls_dir);
+        let mut openssl_cmd = common::self_signed_certificate(
+            &openssl,
+            &renders.tls_dir.join("web.crt"),
+            &renders.tls_dir.join("web.key"),
+        );
         let out = run(&mut openssl_cmd);
         assert!(
             out.status.success(),
@@ -1252,21 +1256,7 @@ fn haproxy_accepts_every_front_door_and_monitoring_proxy() {
         renders.door_dir.join("door.key"),
         renders.door_dir.join("door.crt"),
     );
-    let mut cmd = Command::new(&openssl);
-    cmd.args([
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ])
-    .args(["-days", "2", "-subj", "/CN=jitsi-topology.test", "-keyout"])
-    .arg(&key)
-    .arg("-out")
-    .arg(&crt);
-    let out = run(&mut cmd);
+    let out = run(&mut common::self_signed_certificate(&openssl, &crt, &key));
     assert!(out.status.success(), "{}", describe("openssl req", &out));
     let pem = [fs::read(&crt).expect("cert"), fs::read(&key).expect("key")].concat();
     fs::write(renders.door_dir.join("door.pem"), pem).expect("write the PEM");

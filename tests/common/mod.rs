@@ -129,9 +129,9 @@ pub fn tools<const N: usize>(names: [&str; N]) -> Option<[PathBuf; N]> {
     out.try_into().ok()
 }
 
-/// `openssl req` making a throwaway self-signed P-256 certificate for the examples' TLS paths:
-/// `dir/web.crt` and `dir/web.key` (valid two days, `CN=jitsi-topology.test`).
-pub fn self_signed_certificate(openssl: &Path, dir: &Path) -> Command {
+/// `openssl req` making a throwaway self-signed P-256 certificate `crt` with its key `key`
+/// (valid two days, `CN=jitsi-topology.test`), for the TLS paths the examples name.
+pub fn self_signed_certificate(openssl: &Path, crt: &Path, key: &Path) -> Command {
     let mut cmd = Command::new(openssl);
     cmd.args([
         "req",
@@ -143,8 +143,8 @@ pub fn self_signed_certificate(openssl: &Path, dir: &Path) -> Command {
         "-nodes",
     ])
     .args(["-days", "2", "-subj", "/CN=jitsi-topology.test", "-keyout"])
-    .arg(dir.join("web.key"))
+    .arg(key)
     .arg("-out")
-    .arg(dir.join("web.crt"));
+    .arg(crt);
     cmd
 }
