@@ -14,6 +14,56 @@ use crate::bundle::{
     Manifest, ManifestFile, ManifestHost, ServiceAction, ServiceRef, Step, sha256_hex,
 };
 
+/// A service to act on, and the command that does it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ServiceCommand {
+    /// The systemd unit without `.service`.
+    pub name: String,
+    /// The strongest action the changed files ask for.
+    pub action: ServiceAction,
+    /// The command that applies it.
+    pub command: Vec<String>,
+}
+
+/// What to do to `host`'s services after the files at the `changed` paths were written: each
+/// service once, with the strongest action those files ask for, in the order of the host's
+/// service steps (prosody before jicofo, the firewall before services), each with its service
+/// step's command when that step applies this very action, else systemctl's (a reload is a
+/// `reload-or-restart`; a drain without the host's drain step becomes a restart).
+/// Integrations (the Ansible plugin) call this instead of ordering services themselves. Paths
+/// not in the manifest are ignored.
+pub fn service_actions(host: &ManifestHost<'_>, changed: &[&str]) -> Vec<ServiceCommand> {
+    let wanted: Vec<ServiceRef> = host
+        .files
+        .iter()
+        .filter(|f| changed.contains(&&*f.path))
+        .flat_map(|f| f.services.iter().cloned())
+        .collect();
+    service_order(host, &wanted)
+        .into_iter()
+        .map(|s| {
+            let step = host.steps.iter().find_map(|step| match step {
+                Step::Service {
+                    service,
+                    on_change,
+                    command,
+                    ..
+                } if *service == s.name => Some((*on_change, command)),
+                _ => None,
+            });
+            let command = match step {
+                Some((on_change, command)) if on_change == s.action => command.clone(),
+                _ => crate::render::systemctl_command(&s.name, s.action),
+            };
+            ServiceCommand {
+                name: s.name,
+                action: s.action,
+                command,
+            }
+        })
+        .collect()
+}
+
 /// What changes between two manifests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Plan {

@@ -21,11 +21,11 @@ import json
 import os
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import _native
 from ._errors import TopologyError, TopologyWarning
-from .types import Diagnostic, Manifest
+from .types import Diagnostic, Host, Manifest, ServiceCommand
 
 __all__ = [
     "ModelInput",
@@ -34,6 +34,7 @@ __all__ = [
     "__version__",
     "render",
     "schema",
+    "service_actions",
     "validate",
 ]
 
@@ -86,6 +87,19 @@ def schema(*, manifest: bool = False) -> Dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the model, or with ``manifest=True`` of the manifest
     (``schemas/*.schema.json``)."""
     result: Dict[str, Any] = json.loads(_native.schema(manifest))
+    return result
+
+
+def service_actions(host: Host, changed: Iterable[str]) -> List[ServiceCommand]:
+    """What to do to ``host``'s services after the files at the ``changed`` paths were written.
+
+    ``host`` is one host of a manifest :func:`render` returned. Each service comes once, with
+    the strongest action its changed files ask for (a reload, a restart, or a videobridge's
+    drain), in the order of the host's service steps (prosody before jicofo, the firewall
+    before the services), and with the command that applies it: the core decides this order,
+    so integrations never keep their own. Paths that are not the host's files are ignored.
+    """
+    result: List[ServiceCommand] = json.loads(_native.service_actions(json.dumps(host), list(changed)))
     return result
 
 

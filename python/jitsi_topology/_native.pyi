@@ -1,6 +1,6 @@
 """Type stubs of the Rust extension ``jitsi_topology._native`` (use the package's functions)."""
 
-from typing import Any, Mapping, Tuple
+from typing import Any, List, Mapping, Tuple
 
 __version__: str
 
@@ -15,3 +15,6 @@ def schema(manifest: bool = False) -> str:
 
 def format_diagnostic(diagnostic: str, /) -> str:
     """One diagnostic (JSON) as the CLI prints it."""
+
+def service_actions(host: str, changed: List[str], /) -> str:
+    """The services to act on (JSON list of ``{name, action, command}``)."""

@@ -58,6 +58,18 @@ fn schema(manifest: bool) -> String {
     jitsi_topology::schema::to_text(&s)
 }
 
+/// What to do to a host's services after the files at the `changed` paths were written:
+/// `host` is one host of a manifest (JSON text). Returns JSON text, a list of `{name, action,
+/// command}`: each service once, with the strongest action its changed files ask for, in the
+/// order of the host's service steps (the core's `plan::service_actions`).
+#[pyfunction]
+fn service_actions(host: &str, changed: Vec<String>) -> PyResult<String> {
+    let host: jitsi_topology::bundle::ManifestHost<'_> = serde_json::from_str(host)
+        .map_err(|e| PyValueError::new_err(format!("the host is not a manifest's host: {e}")))?;
+    let changed: Vec<&str> = changed.iter().map(String::as_str).collect();
+    to_json(&jitsi_topology::plan::service_actions(&host, &changed))
+}
+
 /// One diagnostic (JSON text) as the CLI prints it: `severity[code]: path: message` and its
 /// hint line.
 #[pyfunction]
@@ -127,5 +139,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(format_diagnostic, m)?)?;
+    m.add_function(wrap_pyfunction!(service_actions, m)?)?;
     Ok(())
 }

@@ -161,3 +161,35 @@ def test_the_package_is_typed() -> None:
     assert (package / "py.typed").is_file()
     assert (package / "_native.pyi").is_file()
     assert jitsi_topology.render.__annotations__["return"] == "Manifest"
+
+
+def test_service_actions_follow_the_hosts_service_steps_with_the_strongest_action() -> None:
+    """The services to act on after files changed come from the core, in the order of the
+    host's service steps: what the Ansible plugin hands its handlers."""
+    manifest = jitsi_topology.render(HANDBOOK)
+    signaling, bridge = manifest["hosts"][0], manifest["hosts"][1]
+    steps = {s["service"]: s for s in signaling["steps"] if s["action"] == "service"}
+
+    everything = jitsi_topology.service_actions(signaling, [f["path"] for f in signaling["files"]])
+    names = [s["name"] for s in everything]
+    assert names == [n for n in steps if n in names], "not in the order of the host's service steps"
+    assert names.index("prosody") < names.index("jicofo") < names.index("nginx")
+    # The firewall's rules ask for a reload, its unit for a restart: the restart wins, once,
+    # with a restart's command (its step only reloads).
+    firewall = [s for s in everything if s["name"] == "jitsi-topology-firewall"]
+    assert firewall == [
+        {"name": "jitsi-topology-firewall", "action": "restart", "command": ["systemctl", "restart", "jitsi-topology-firewall.service"]}
+    ]
+    # A service step's command is used for the step's own action only.
+    for s in everything:
+        if s["name"] in steps and steps[s["name"]]["on_change"] == s["action"]:
+            assert s["command"] == steps[s["name"]]["command"], s["name"]
+    prosody_config = next(f["path"] for f in signaling["files"] if f["kind"] == "prosody")
+    assert jitsi_topology.service_actions(signaling, [prosody_config]) == [
+        {"name": "prosody", "action": "reload", "command": ["systemctl", "reload-or-restart", "prosody.service"]}
+    ]
+
+    jvb = jitsi_topology.service_actions(bridge, ["/etc/jitsi/videobridge/jvb.conf", "/not/a/file"])
+    (videobridge,) = [s for s in bridge["steps"] if s["action"] == "service" and s["service"] == "jitsi-videobridge2"]
+    assert jvb == [{"name": "jitsi-videobridge2", "action": "drain", "command": videobridge["command"]}]
+    assert jitsi_topology.service_actions(bridge, []) == []

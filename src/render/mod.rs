@@ -17,6 +17,8 @@ mod systemd;
 mod turn;
 mod webconfig;
 
+pub(crate) use steps::systemctl_command;
+
 use std::sync::OnceLock;
 
 use minijinja::{Environment, Value};

@@ -88,6 +88,16 @@ fn common_head(files: &[File], packages: &[String]) -> Vec<Step> {
     steps
 }
 
+/// The systemd command that applies `action` to `service` (a drain, which needs our helper,
+/// becomes a restart).
+pub(crate) fn systemctl_command(service: &str, action: ServiceAction) -> Vec<String> {
+    let unit = format!("{service}.service");
+    match action {
+        ServiceAction::Reload => argv(&["systemctl", "reload-or-restart", &unit]),
+        ServiceAction::Restart | ServiceAction::Drain => argv(&["systemctl", "restart", &unit]),
+    }
+}
+
 fn service(
     d: &Deployment,
     service: &str,
@@ -95,13 +105,11 @@ fn service(
     enable: bool,
     description: &str,
 ) -> Step {
-    let unit = format!("{service}.service");
     let command = match on_change {
-        ServiceAction::Reload => argv(&["systemctl", "reload-or-restart", &unit]),
-        ServiceAction::Restart => argv(&["systemctl", "restart", &unit]),
         // Our drain helper lets running conferences end (jvb's drain API: jicofo places no new
         // ones on the bridge), then restarts the bridge with its new files.
         ServiceAction::Drain => vec![d.paths.drain_helper.clone()],
+        action => systemctl_command(service, action),
     };
     Step::Service {
         description: description.into(),

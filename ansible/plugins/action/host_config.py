@@ -37,7 +37,6 @@ from ansible_collections.jitsi_topology.deploy.plugins.module_utils.host_config 
     ARGUMENT_SPEC,
     MUTUALLY_EXCLUSIVE,
     REQUIRED_ONE_OF,
-    SERVICE_ACTION_STRENGTH,
 )
 
 try:
@@ -136,7 +135,7 @@ class ActionModule(ActionBase):
             dest=args['dest'],
             files=written,
             changed_files=[w['path'] for w in changed],
-            services=_services(host, changed),
+            services=jitsi_topology.service_actions(host, [w['path'] for w in changed]),
             packages=host['packages'],
             accounts=host['accounts'],
             firewall=host['firewall'],
@@ -340,36 +339,3 @@ def _render(text):
         manifest=manifest,
         warnings=[str(w.message) for w in caught if issubclass(w.category, jitsi_topology.TopologyWarning)],
     )
-
-
-def _services(host, changed):
-    """The services the changed files ask for, once each with the strongest action, in the
-    order of the host's service steps (prosody before jicofo, ...), each with the command
-    that applies that action."""
-    wanted = {}
-    for f in changed:
-        for ref in _manifest_file(host, f['path'])['services']:
-            old = wanted.get(ref['name'])
-            if old is None or SERVICE_ACTION_STRENGTH[ref['action']] > SERVICE_ACTION_STRENGTH[old]:
-                wanted[ref['name']] = ref['action']
-    steps = dict((s['service'], s) for s in host['steps'] if s['action'] == 'service')
-    order = [s for s in steps if s in wanted] + sorted(s for s in wanted if s not in steps)
-    services = []
-    for name in order:
-        action = wanted[name]
-        step = steps.get(name)
-        # The service step's command applies its own action (prosody's step restarts: a first
-        # deployment must; a later change whose files ask only for a reload gets a reload).
-        if step is not None and step['on_change'] == action:
-            command = step['command']
-        else:
-            command = ['systemctl', {'reload': 'reload-or-restart', 'drain': 'restart'}.get(action, action), name + '.service']
-        services.append(dict(name=name, action=action, command=command))
-    return services
-
-
-def _manifest_file(host, path):
-    for f in host['files']:
-        if f['path'] == path:
-            return f
-    raise KeyError(path)

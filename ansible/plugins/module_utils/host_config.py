@@ -21,7 +21,3 @@ ARGUMENT_SPEC = dict(
 MUTUALLY_EXCLUSIVE = [('topology', 'topology_file')]
 
 REQUIRED_ONE_OF = [('topology', 'topology_file')]
-
-# Stronger actions cover weaker ones: a service whose files ask for a reload and a restart
-# is restarted once; a videobridge is drained (drain mode, its conferences end, then a restart).
-SERVICE_ACTION_STRENGTH = {'reload': 0, 'restart': 1, 'drain': 2}

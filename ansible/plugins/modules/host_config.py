@@ -227,6 +227,8 @@ services:
     - The services to act on because of the files that changed, once each with the strongest action they ask for
       (V(drain) over V(restart) over V(reload)), in the dependency order of the host's service steps (the firewall,
       prosody, jicofo, nginx; the videobridge on a bridge).
+    - The core decides them (the Python package's C(jitsi_topology.service_actions)), the same way as C(jitsi-topology
+      plan); this plugin keeps no order of its own.
     - Empty when nothing changed. Handlers select their service from this list.
   returned: success
   type: list
