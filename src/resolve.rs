@@ -12,8 +12,14 @@ use crate::model::{Bridge, ProsodySeries, SecretString, Tls, Topology, Trust};
 use crate::net::{coturn_denied_peers, is_non_public};
 use crate::secret::{ReadSecret, ReadSecrets};
 
+/// HTTP, where nginx redirects to HTTPS and answers ACME challenges.
+pub const HTTP_PORT: u16 = 80;
 /// HTTPS, where nginx serves the site and the front door reaches the shards.
 pub const HTTPS_PORT: u16 = 443;
+/// prosody's external component port, unused by current Jitsi (focus uses `client_proxy`).
+pub const PROSODY_COMPONENT_PORT: u16 = 5347;
+/// prosody's server-to-server port: a Jitsi deployment does not federate.
+pub const PROSODY_S2S_PORT: u16 = 5269;
 /// Prosody's client-to-server port, where bridges and jicofo log in.
 pub const XMPP_C2S_PORT: u16 = 5222;
 /// Prosody's HTTP port (BOSH, WebSocket), reached by nginx on loopback only.

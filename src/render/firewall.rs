@@ -10,14 +10,10 @@ use serde::Serialize;
 use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, FirewallPlan, FirewallRule, ServiceAction};
 use crate::resolve::{
-    BridgeHost, Deployment, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT,
-    MEDIA_UDP_PORT, PROSODY_HTTP_PORT, PROSODY_HTTPS_PORT, SignalingHost, TurnHost, XMPP_C2S_PORT,
+    BridgeHost, Deployment, HTTP_PORT, HTTPS_PORT, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT,
+    JVB_PUBLIC_HTTP_PORT, MEDIA_UDP_PORT, PROSODY_COMPONENT_PORT, PROSODY_HTTP_PORT,
+    PROSODY_HTTPS_PORT, PROSODY_S2S_PORT, SignalingHost, TurnHost, XMPP_C2S_PORT,
 };
-
-/// prosody's external component port, unused by current Jitsi (focus uses `client_proxy`).
-const PROSODY_COMPONENT_PORT: u16 = 5347;
-/// prosody's server-to-server port: a Jitsi deployment does not federate.
-const PROSODY_S2S_PORT: u16 = 5269;
 
 fn rule(
     protocol: &str,
@@ -67,7 +63,7 @@ pub(crate) fn signaling(d: &Deployment, shard: &SignalingHost) -> Option<Firewal
     let mut rules = vec![
         rule(
             "tcp",
-            &[80, 443],
+            &[HTTP_PORT, HTTPS_PORT],
             None,
             "accept",
             "browsers: HTTP (redirect, ACME) and HTTPS",
@@ -144,7 +140,7 @@ pub(crate) fn front_door(d: &Deployment) -> Option<FirewallPlan> {
         d,
         vec![rule(
             "tcp",
-            &[80, 443],
+            &[HTTP_PORT, HTTPS_PORT],
             None,
             "accept",
             "browsers: HTTP (redirect) and HTTPS",
