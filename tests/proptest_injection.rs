@@ -862,14 +862,30 @@ impl Case<'_> {
             .iter()
             .position(|h| h.name == host)
             .unwrap_or(usize::MAX);
-        let name = Path::new(path)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+        // The file keeps its folder, and the host's other files in that folder are written
+        // beside it: jicofo.conf includes jitsi-topology-password.conf by a relative name.
+        let root = self.dir.join(format!("host{index}"));
+        let folder = Path::new(path).parent().unwrap_or(Path::new("/"));
+        let mut siblings: Vec<(String, String)> = self
+            .bundle
+            .host(host)
+            .map(|h| {
+                h.files
+                    .iter()
+                    .filter(|f| Path::new(&f.path).parent() == Some(folder))
+                    .map(|f| (f.path.clone(), f.content.clone()))
+                    .collect()
+            })
             .unwrap_or_default();
-        let local = self.dir.join(format!("host{index}-{name}"));
-        fs::write(&local, self.content(host, path).unwrap_or_default())
-            .expect("write a rendered file");
-        local
+        if !siblings.iter().any(|(p, _)| p == path) {
+            siblings.push((path.to_owned(), String::new()));
+        }
+        for (p, content) in &siblings {
+            let local = root.join(p.trim_start_matches('/'));
+            fs::create_dir_all(local.parent().unwrap()).expect("make a host folder");
+            fs::write(&local, content).expect("write a rendered file");
+        }
+        root.join(path.trim_start_matches('/'))
     }
 
     fn content(&self, host: &str, path: &str) -> Option<&str> {
