@@ -14,6 +14,7 @@
 //! | debconf     | `debconf-set-selections --checkonly`                             |
 //! | web-config  | node (`tests/consumers/configjs.js`), after nginx-style SSI      |
 //! | firewall    | `nft -c -f`                                                      |
+//! | turn        | Debian's `turnserver` on loopback, allocations by `turnutils_uclient` |
 //!
 //! A consumer that is not installed skips its test (printing `skipped: <tool> not
 //! installed`), unless `JT_REQUIRE_REAL_CONSUMERS=1` (set by `scripts/test`), which makes
@@ -47,6 +48,11 @@ const JVB_FROM_ENV: &str = "env-jvb-Vp4{3}Kw8'zN6%Jd";
 const FOCUS_INLINE: &str = "Kq7$vR2\"xW9\\mZ4#tL8{pN3}";
 const TURN_INLINE: &str = "turn-inline-Zq8#r\\\"{x}w2";
 const JVB_INLINE: &str = "hT5/zB1'cY6+jD0%sG2&fV7!";
+/// The TURN secret an `{env}` model gets when rendering.
+const TURN_FROM_ENV: &str = "from-render-env-turn-7hQ2mX9pL4";
+/// What the file a `{file}` TURN secret names holds on the host in the coturn test (as
+/// `jitsi-topology secrets init` writes it: one line).
+const TURN_FROM_FILE: &str = "file-turn-9Kq2Lx7Vb4Np8Zr3w";
 
 // ---------------------------------------------------------------------------------------------
 // Tools
@@ -298,7 +304,7 @@ fn render_one(scratch: &Path, n: usize, label: String, model: Value) -> Result<R
     };
     let (focus, jvb) = (password("focus"), password("jvb"));
     if let Some(var) = model["secrets"]["turn"]["env"].as_str() {
-        cmd.env(var, "from-render-env-turn-7hQ2mX9pL4");
+        cmd.env(var, TURN_FROM_ENV);
     }
     let output = run(&mut cmd);
     if !output.status.success() {
@@ -1354,4 +1360,214 @@ fn typesafe_config_reads_every_sip_communicator_properties_as_empty() {
         "an example targets a release that reads sip-communicator.properties, but none was rendered"
     );
     assert_no_failures("sip-communicator.properties is not empty", failures);
+}
+
+// ---------------------------------------------------------------------------------------------
+// coturn: Debian's turnserver from the rendered config, TURN allocations with prosody's
+// credentials (tests/common/coturn.rs says what differs from a host)
+// ---------------------------------------------------------------------------------------------
+
+/// Runs the rendered drop-in's `ExecStartPre=+HELPER CONFIG SECRET_FILE KEY OUTPUT GROUP` as
+/// systemd would before coturn starts, with the config, the secret file and the output in
+/// `dir`, and returns the config coturn is then started with (the drop-in's `ExecStart`).
+fn coturn_config_from_dropin(
+    r: &Render,
+    conf: &RenderedFile,
+    base: &str,
+    secret_file: &str,
+    dir: &Path,
+) -> Result<PathBuf, String> {
+    let dropin = r
+        .files
+        .iter()
+        .find(|f| {
+            f.host == conf.host
+                && f.kind == "systemd"
+                && f.content.contains("ExecStartPre=+")
+                && f.content.contains(&conf.path)
+        })
+        .ok_or("no systemd drop-in completes coturn's config with the {file} secret")?;
+    let pre: Vec<&str> = dropin
+        .content
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStartPre=+"))
+        .ok_or("the drop-in has no ExecStartPre=+ line")?
+        .split(' ')
+        .collect();
+    let [helper, config, secret, key, output, group] = pre[..] else {
+        return Err(format!("unexpected ExecStartPre: {pre:?}"));
+    };
+    if config != conf.path || secret != secret_file {
+        return Err(format!(
+            "the drop-in completes {config} from {secret}, not {} from {secret_file}",
+            conf.path
+        ));
+    }
+    let start = format!("ExecStart=/usr/bin/turnserver -c {output} ");
+    if !dropin.content.lines().any(|l| l.starts_with(&start)) {
+        return Err(format!("the drop-in does not start coturn on {output}"));
+    }
+    let helper_file = r
+        .files
+        .iter()
+        .find(|f| f.host == conf.host && f.path == helper)
+        .ok_or(format!("{helper} is not rendered on {}", conf.host))?;
+    let (helper_local, base_local, secret_local, output_local) = (
+        dir.join("secret-config"),
+        dir.join("turnserver.conf"),
+        dir.join("turn-secret"),
+        dir.join("run/turnserver.conf"),
+    );
+    fs::write(&helper_local, &helper_file.content).map_err(|e| e.to_string())?;
+    fs::write(&base_local, base).map_err(|e| e.to_string())?;
+    fs::write(&secret_local, format!("{TURN_FROM_FILE}\n")).map_err(|e| e.to_string())?;
+    let mut cmd = Command::new("sh");
+    cmd.arg(&helper_local)
+        .arg(&base_local)
+        .arg(&secret_local)
+        .arg(key)
+        .arg(&output_local)
+        .arg(group);
+    let out = run(&mut cmd);
+    if !out.status.success() {
+        return Err(describe(&format!("{cmd:?}"), &out));
+    }
+    Ok(output_local)
+}
+
+/// Starts coturn from one rendered turnserver.conf and checks what a client sees.
+fn check_coturn(
+    r: &Render,
+    conf: &RenderedFile,
+    [turnserver, uclient, lua, openssl]: &[PathBuf; 4],
+) -> Result<(), String> {
+    let turn = &r.model["turn"];
+    let dir = tempdir();
+    let has_tls = conf.content.lines().any(|l| l.starts_with("cert="));
+    let pair = if has_tls {
+        Some(common::coturn::tls_pair(openssl, dir.path())?)
+    } else {
+        None
+    };
+    let ports = common::coturn::Ports::free();
+    let base = common::coturn::for_loopback(
+        &conf.content,
+        ports,
+        pair.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
+    )?;
+    let (secret, server) = match &r.model["secrets"]["turn"] {
+        Value::Object(o) if o.contains_key("file") => {
+            let file = o["file"].as_str().unwrap_or_default();
+            let run_dir = tempdir();
+            let path = coturn_config_from_dropin(r, conf, &base, file, run_dir.path())?;
+            let server = common::coturn::Turnserver::start_file(turnserver, &path, ports, run_dir)?;
+            (TURN_FROM_FILE.to_owned(), server)
+        }
+        Value::Object(o) if o.contains_key("value") => (
+            o["value"].as_str().unwrap_or_default().to_owned(),
+            common::coturn::Turnserver::start(turnserver, &base, ports)?,
+        ),
+        Value::Object(o) if o.contains_key("env") => (
+            TURN_FROM_ENV.to_owned(),
+            common::coturn::Turnserver::start(turnserver, &base, ports)?,
+        ),
+        other => return Err(format!("unexpected secrets.turn: {other}")),
+    };
+    let mut problems = Vec::new();
+    let bad = server.bad_lines();
+    if !bad.is_empty() {
+        problems.push(format!(
+            "coturn skipped rendered lines it does not understand:\n{}",
+            bad.join("\n")
+        ));
+    }
+    let domain = turn["domain"].as_str().unwrap_or_default();
+    if !server.log().contains(&format!("Default realm: {domain}\n")) {
+        problems.push(format!("coturn's realm is not `{domain}`"));
+    }
+    let (user, password) = common::coturn::prosody_credentials(lua, secret.as_bytes())?;
+    let relay_ip: IpAddr = turn["public_address"]
+        .as_str()
+        .unwrap_or("127.0.0.1")
+        .parse()
+        .map_err(|e| format!("public_address: {e}"))?;
+    let range = |key| {
+        common::coturn::value(&conf.content, key)
+            .and_then(|v| v.parse::<u16>().ok())
+            .ok_or(format!("no {key} in the rendered config"))
+    };
+    let relay_ports = range("min-port")?..=range("max-port")?;
+    for (name, tcp) in [("UDP", false), ("TCP", true)] {
+        let a = common::coturn::allocate(uclient, ports.plain, &user, &password, tcp);
+        match a.relay {
+            Some(addr) if addr.ip() == relay_ip && relay_ports.contains(&addr.port()) => {}
+            Some(addr) => problems.push(format!(
+                "{name}: relayed address {addr}, expected {relay_ip} and a port in {relay_ports:?}"
+            )),
+            None => problems.push(format!(
+                "{name}: no allocation with prosody's credentials for the model's secret:\n{}",
+                a.output
+            )),
+        }
+        if a.relay.is_some() && !a.loopback_peer_refused {
+            problems.push(format!(
+                "{name}: coturn did not refuse to relay to a loopback peer:\n{}",
+                a.output
+            ));
+        }
+    }
+    if let Some((crt, _)) = &pair {
+        let expected = fs::read_to_string(crt).map_err(|e| e.to_string())?;
+        match common::coturn::served_certificate(openssl, ports.tls) {
+            Ok(served) if expected.contains(&served) => {}
+            Ok(_) => {
+                problems.push("TLS: the TLS port serves another certificate than `cert`".into())
+            }
+            Err(e) => problems.push(format!("TLS: {e}")),
+        }
+    }
+    let (user, password) =
+        common::coturn::prosody_credentials(lua, format!("{secret}-wrong").as_bytes())?;
+    let wrong = common::coturn::allocate(uclient, ports.plain, &user, &password, false);
+    if wrong.relay.is_some() {
+        problems.push(format!(
+            "an allocation with credentials from a wrong secret succeeded:\n{}",
+            wrong.output
+        ));
+    } else if !server.log().contains("error 401") {
+        problems.push("coturn did not answer the wrong secret with 401".into());
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}\n--- turnserver log (each line once) ---\n{}",
+            problems.join("\n"),
+            server.log_excerpt()
+        ))
+    }
+}
+
+#[test]
+fn coturn_grants_prosody_credentials_a_relay_and_refuses_a_wrong_secret() {
+    let Some(tools) = tools(["turnserver", "turnutils_uclient", "lua5.4", "openssl"]) else {
+        return;
+    };
+    let mut failures = Vec::new();
+    let mut checked = Vec::new();
+    for r in &renders().all {
+        for conf in r.of_kind("turn") {
+            let label = format!("{}: {} {}", r.label, conf.host, conf.path);
+            match check_coturn(r, conf, &tools) {
+                Ok(()) => checked.push(label),
+                Err(e) => failures.push(format!("{label}:\n{e}")),
+            }
+        }
+    }
+    println!("coturn allocated for:\n  {}", checked.join("\n  "));
+    assert!(
+        checked.len() + failures.len() >= 4,
+        "expected coturn configs from examples/turn.yaml and examples/nat.yaml, both variants"
+    );
+    assert_no_failures("coturn", failures);
 }

@@ -1,5 +1,12 @@
 //! The TURN server: coturn's config, its enabling default, and the drop-in that hands it a
 //! file-referenced secret.
+//!
+//! The config has no `no-loopback-peers` line, although upstream's turnserver.conf carries one
+//! (jitsi/jitsi-meet `doc/debian/jitsi-meet-turn/turnserver.conf` line 10 at abf901a4): coturn
+//! dropped that option when loopback peers became refused by default, unless
+//! `allow-loopback-peers` is given (coturn/coturn 8a60754d, "Change loopback defaults"; the
+//! sample config's note at `examples/etc/turnserver.conf` lines 774-782 at 8024aa63), and
+//! Debian 12's coturn 4.6.1 skips the line as a "Bad configuration format".
 
 use minijinja::context;
 
