@@ -49,6 +49,7 @@
 pub mod bundle;
 pub mod codes;
 pub mod diagnostic;
+pub mod facts;
 pub mod model;
 pub mod plan;
 pub mod release;
