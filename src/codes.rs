@@ -153,6 +153,12 @@ pub const RULES: &[Rule] = &[
         pain: "P12, P13",
     },
     Rule {
+        codes: &["secret-saslprep"],
+        warnings: false,
+        rule: "the focus and jvb account passwords (inline or `{env}`) pass SASLprep (RFC 4013) as prosody applies it: no character it prohibits (non-ASCII spaces and controls, private use, non-characters, bidirectional marks, tags, …), no mixed-direction text, no code point Unicode 3.2 did not assign, under 1024 bytes; the password is never shown. `{file}` secrets are never read here: prosody checks them when the `register-account` step runs. `tests/proptest_refusals.rs` holds this to prosody's own `util.encodings.stringprep.saslprep`",
+        pain: "a `register-account` step that fails on the host (prosody refuses the password), so jicofo or the bridges cannot log in",
+    },
+    Rule {
         codes: &["letsencrypt-with-shards"],
         warnings: false,
         rule: "Let's Encrypt's HTTP-01 request would reach any shard through the front door: use `own` certificates on the shards and in `front_door.certificate`",
@@ -183,10 +189,14 @@ pub const RULES: &[Rule] = &[
         pain: "",
     },
     Rule {
-        codes: &["jvm-memory-invalid", "jvm-memory-too-small"],
+        codes: &[
+            "jvm-memory-invalid",
+            "jvm-memory-too-small",
+            "jvm-memory-too-large",
+        ],
         warnings: false,
-        rule: "heap sizes the JVM accepts",
-        pain: "",
+        rule: "`jvm_max_memory` in the syntax the JVM's `-Xmx` reads (digits, or `0x` and hex digits, then at most one of `k`, `m`, `g`, `t` in either case; no size of 0 or of 2^64 bytes or more), at least 1 GiB and at most 1 TiB (the JVM reserves the whole heap's address space when it starts); `tests/proptest_refusals.rs` holds this to the installed `java -Xmx… -version`",
+        pain: "a bridge that never starts: its JVM stops with \"Invalid maximum heap size\" or \"Could not reserve enough space for … object heap\"",
     },
     Rule {
         codes: &[

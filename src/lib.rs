@@ -55,6 +55,7 @@ pub mod plan;
 pub mod release;
 pub mod schema;
 
+mod accepted;
 mod escape;
 mod identity;
 mod installer;

@@ -184,9 +184,11 @@ pub enum Tls {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Secrets {
-    /// The password of `focus@auth.<domain>`, the account jicofo logs in with.
+    /// The password of `focus@auth.<domain>`, the account jicofo logs in with. prosody
+    /// applies SASLprep (RFC 4013) to it, so characters SASLprep prohibits are refused.
     pub focus: SecretSource,
-    /// The password of `jvb@auth.<domain>`, the one account every bridge logs in with.
+    /// The password of `jvb@auth.<domain>`, the one account every bridge logs in with. prosody
+    /// applies SASLprep (RFC 4013) to it, so characters SASLprep prohibits are refused.
     pub jvb: SecretSource,
     /// The secret prosody and coturn share for TURN credentials (needed with `turn`).
     #[serde(default)]
@@ -338,10 +340,15 @@ pub struct Bridge {
     /// Default: the host name.
     #[serde(default)]
     pub nickname: Option<String>,
-    /// The JVM heap limit (`-Xmx`) of this bridge, e.g. `8g` or `6144m`. Default: the
+    /// The JVM heap limit (`-Xmx`) of this bridge, e.g. `8g` or `6144m`: in the syntax the
+    /// JVM reads (a whole number, or `0x` and hexadecimal digits, then at most one of `k`, `m`,
+    /// `g`, `t` in either case; no unit means bytes), from 1 GiB to 1 TiB. Default: the
     /// package's 3 GB.
     #[serde(default)]
-    #[schemars(example = "8g", regex(pattern = r"^[0-9]+[mMgG]$"))]
+    #[schemars(
+        example = "8g",
+        regex(pattern = r"^(0[xX][0-9a-fA-F]+|[0-9]+)[kKmMgGtT]?$")
+    )]
     pub jvm_max_memory: Option<String>,
 }
 

@@ -301,6 +301,7 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                     "use printable characters only; prosody reads passwords one line at a time",
                 ));
             }
+            account_password(name, &v, &path, out);
             if KNOWN_DEFAULT_SECRETS
                 .iter()
                 .any(|d| v.eq_ignore_ascii_case(d))
@@ -350,6 +351,62 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
             None => None,
         },
     })
+}
+
+/// The secrets that are passwords of the accounts prosody stores (every account the bundle
+/// registers: jicofo's and the bridges'; a unit test below holds the two lists equal). The
+/// TURN secret is a key coturn and prosody share, never SASLprepped.
+const ACCOUNT_SECRETS: &[&str] = &["focus", "jvb"];
+
+/// An account password prosody would refuse: it applies SASLprep before it stores one, so the
+/// `register-account` step would fail on the host. Never shows the password or a character of
+/// it. A control character is reported once, as `secret-invalid`.
+fn account_password(name: &str, value: &str, path: &str, out: &mut Vec<Diagnostic>) {
+    if !ACCOUNT_SECRETS.contains(&name) || value.chars().any(char::is_control) {
+        return;
+    }
+    if let Some(problem) = crate::accepted::password_problem(value) {
+        out.push(Diagnostic::error(
+            "secret-saslprep",
+            path,
+            format!(
+                "the {name} account's password (not shown) {}; prosody would refuse it and the account could not be registered",
+                problem.describe()
+            ),
+            "use letters, digits and ASCII punctuation, e.g. from `jitsi-topology secrets init DIR` or `openssl rand -hex 24`",
+        ));
+    }
+}
+
+/// A bridge's heap needs 1 GiB to start.
+const BRIDGE_MIN_HEAP_BYTES: u64 = 1 << 30;
+
+/// A heap size (`-Xmx`) the JVM reads, and that is large enough and not absurd.
+fn heap_size(path: String, value: &str, out: &mut Vec<Diagnostic>) {
+    use crate::accepted::HeapProblem;
+    let Some(problem) = crate::accepted::heap_problem(value, BRIDGE_MIN_HEAP_BYTES) else {
+        return;
+    };
+    out.push(match problem {
+        HeapProblem::Syntax => Diagnostic::error(
+            "jvm-memory-invalid",
+            path,
+            format!("`{}` is not a heap size the JVM reads (its `-Xmx` would stop the bridge with \"Invalid maximum heap size\")", printable(value)),
+            "write a whole number followed by k, m, g or t (either case), e.g. 8g or 6144m",
+        ),
+        HeapProblem::TooSmall => Diagnostic::error(
+            "jvm-memory-too-small",
+            path,
+            format!("{} is less than the 1 GiB a bridge needs to start", printable(value)),
+            "give the bridge at least 1g; the package default is 3g and a loaded bridge wants 8g",
+        ),
+        HeapProblem::TooLarge => Diagnostic::error(
+            "jvm-memory-too-large",
+            path,
+            format!("{} is more than 1 TiB: the JVM reserves the whole heap's address space when it starts and fails on hosts whose address space is smaller", printable(value)),
+            "give the bridge at most 1t; a loaded bridge wants 8g",
+        ),
+    });
 }
 
 fn hosts(t: &Topology, out: &mut Vec<Diagnostic>) {
@@ -877,22 +934,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
             ));
         }
         if let Some(mem) = &b.jvm_max_memory {
-            let megabytes = parse_memory(mem);
-            match megabytes {
-                None => out.push(Diagnostic::error(
-                    "jvm-memory-invalid",
-                    at("jvm_max_memory"),
-                    format!("`{}` is not a JVM heap size", printable(mem)),
-                    "write a number followed by m or g, e.g. 8g or 6144m",
-                )),
-                Some(mb) if mb < 1024 => out.push(Diagnostic::error(
-                    "jvm-memory-too-small",
-                    at("jvm_max_memory"),
-                    format!("{mem} is less than the 1 GB a bridge needs to start"),
-                    "give the bridge at least 1g; the package default is 3g and a loaded bridge wants 8g",
-                )),
-                Some(_) => {}
-            }
+            heap_size(at("jvm_max_memory"), mem, out);
         }
     }
 }
@@ -1018,22 +1060,6 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A JVM heap size (`8g`, `6144m`) in megabytes.
-pub(crate) fn parse_memory(s: &str) -> Option<u64> {
-    // The unit is the last character, which may take more than one byte in a bad value.
-    let unit_at = s.char_indices().last()?.0;
-    let (digits, unit) = s.split_at(unit_at);
-    let n: u64 = digits
-        .parse()
-        .ok()
-        .filter(|_| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))?;
-    match unit {
-        "m" | "M" => Some(n),
-        "g" | "G" => n.checked_mul(1024),
-        _ => None,
-    }
-}
-
 fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
     let mut reported: Vec<String> = Vec::new();
     for v in crate::shards::views(t) {
@@ -1155,20 +1181,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_heap_size_ending_in_a_wide_character_is_refused_not_a_panic() {
-        for s in ["é", "8é", "8g€", "😀"] {
-            assert_eq!(parse_memory(s), None, "{s}");
-        }
-    }
-
-    #[test]
-    fn memory_sizes_parse_as_the_jvm_reads_them() {
-        assert_eq!(parse_memory("8g"), Some(8192));
-        assert_eq!(parse_memory("6144m"), Some(6144));
-        assert_eq!(parse_memory("8"), None);
-        assert_eq!(parse_memory("g"), None);
-        assert_eq!(parse_memory(""), None);
-        assert_eq!(parse_memory("-1g"), None);
+    fn every_account_the_bundle_registers_has_its_password_checked() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/handbook.yaml"
+        ))
+        .expect("the handbook example");
+        let env = std::collections::BTreeMap::<String, String>::new();
+        let rendered = crate::render(&text, &env).expect("the handbook renders");
+        let mut registered: Vec<String> = rendered
+            .bundle
+            .hosts
+            .iter()
+            .flat_map(|h| h.accounts.iter().map(|a| a.secret.clone()))
+            .collect();
+        registered.sort();
+        registered.dedup();
+        assert_eq!(registered, ACCOUNT_SECRETS);
     }
 
     #[test]

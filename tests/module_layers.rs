@@ -15,8 +15,10 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     // Leaves, shared by several stages; they import nothing of the crate: diagnostics and
     // their JSON Pointers, the escaping filters, the release tables, addresses and networks
-    // (the IANA special-purpose registry), what the packages' installers do to files.
+    // (the IANA special-purpose registry), what the packages' installers do to files, the
+    // values a consumer refuses (SASLprep, the JVM's heap sizes).
     &[
+        "accepted",
         "codes",
         "diagnostic",
         "escape",

@@ -13,9 +13,9 @@ fn check(model: &str) -> Result<jitsi_topology::Checked, jitsi_topology::Report>
 }
 
 /// Found by `tests/proptest_injection.rs` (field `/bridges/0/jvm_max_memory`, value `"é"`) and
-/// by the fuzzer: `validate::parse_memory` cuts the unit off with `s.split_at(s.len() - 1)`,
-/// a byte index, which panics when the last character takes more than one byte. The CLI then
-/// dies with a panic, the C ABI returns `JT_PANIC`, Python raises `PanicException`, instead
+/// by the fuzzer: `validate::parse_memory` (since replaced by `accepted::heap_bytes`) cut the
+/// unit off with `s.split_at(s.len() - 1)`, a byte index, which panics when the last character
+/// takes more than one byte. The CLI then died with a panic, the C ABI returned `JT_PANIC`, Python raised `PanicException`, instead
 /// of a `jvm-memory-invalid` diagnostic at the field.
 #[test]
 fn a_jvm_heap_size_ending_in_a_non_ascii_character_is_a_diagnostic() {
@@ -312,4 +312,154 @@ fn a_host_named_like_the_outputs_manifest_is_refused_at_its_path() {
         .unwrap_or_else(|| panic!("no hostname-reserved: {report}"));
     assert_eq!(d.path, "/bridges/1/host");
     println!("{report}");
+}
+
+/// The handbook example with the focus and jvb secrets given as `focus` and `jvb` (each a
+/// YAML flow mapping such as `{ value: "…" }`).
+fn with_secrets(focus: &str, jvb: &str) -> String {
+    let model = common::example("handbook");
+    let model = model.replace(
+        "focus: { file: /etc/jitsi-topology/secrets/focus }",
+        &format!("focus: {focus}"),
+    );
+    model.replace(
+        "jvb: { file: /etc/jitsi-topology/secrets/jvb }",
+        &format!("jvb: {jvb}"),
+    )
+}
+
+/// `s` as a YAML double-quoted scalar, every character but printable ASCII escaped (YAML
+/// refuses some, such as U+FFFE, written raw).
+fn yaml_quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        if (' '..='~').contains(&c) && c != '"' && c != '\\' {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\U{:08x}", c as u32));
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Found by the outside attack of issue 15: an account password holding a character that
+/// SASLprep (RFC 4013) prohibits validated and rendered, and then prosody refused it when the
+/// `register-account` step ran on the host (`prosodyctl adduser` fails: "password fails
+/// SASLprep"), so jicofo or the bridges never logged in. Each must be refused at the secret's
+/// own path, inline and from `{env}` alike, without showing the password.
+#[test]
+fn an_account_password_prosody_would_refuse_is_refused_at_its_path_without_showing_it() {
+    let padded = |middle: &str| format!("Pw7-prosody-refuses{middle}kq9Xz2Lr");
+    let cases = [
+        (
+            "a line separator (a non-ASCII control character)",
+            padded("\u{2028}"),
+        ),
+        ("a private-use character", padded("\u{e000}")),
+        ("a right-to-left mark", padded("\u{200f}")),
+        ("a language tag", padded("\u{e0001}")),
+        ("a non-character", padded("\u{fffe}")),
+        ("Hebrew mixed with Latin letters", padded("\u{5d0}")),
+        ("1024 bytes", "Pw7-".repeat(256)),
+        // Prohibited by RFC 4013 in a stored string; prosody 0.12 stores it (its non-strict
+        // SASLprep), but normalises it by Unicode 3.2 where the bridges' Java runtime uses
+        // newer tables (src/accepted.rs).
+        (
+            "an unassigned code point (Unicode 3.2)",
+            padded("\u{1f600}"),
+        ),
+    ];
+    let mut accepted = Vec::new();
+    for (what, password) in &cases {
+        let env = BTreeMap::from([("JT_FINDING_JVB".to_owned(), password.clone())]);
+        for (model, path) in [
+            (
+                with_secrets(
+                    &format!("{{ value: {} }}", yaml_quoted(password)),
+                    "{ file: /etc/jitsi-topology/secrets/jvb }",
+                ),
+                "/secrets/focus/value",
+            ),
+            (
+                with_secrets(
+                    "{ file: /etc/jitsi-topology/secrets/focus }",
+                    "{ env: JT_FINDING_JVB }",
+                ),
+                "/secrets/jvb/env",
+            ),
+        ] {
+            match jitsi_topology::check(&model, &env) {
+                Ok(_) => accepted.push(format!("{what} at {path}: accepted")),
+                Err(report) => {
+                    let json = serde_json::to_string(
+                        &jitsi_topology::diagnostic::ErrorDocument::from(&report),
+                    )
+                    .unwrap();
+                    for shown in [report.to_string(), json, format!("{report:?}")] {
+                        assert!(
+                            !shown.contains("prosody-refuses") && !shown.contains("Pw7-Pw7-"),
+                            "{what}: the password is shown: {shown}"
+                        );
+                    }
+                    if report
+                        .diagnostics
+                        .iter()
+                        .any(|d| d.code == "secret-saslprep" && d.path == path)
+                    {
+                        println!("{what}: {report}");
+                    } else {
+                        accepted.push(format!("{what}: no secret-saslprep at {path}: {report}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(accepted.is_empty(), "{}", accepted.join("\n"));
+}
+
+/// Found by the outside attack of issue 15: heap sizes the JVM refuses validated, so the
+/// bridge never started: `17179869184g` is 2^64 bytes ("Invalid maximum heap size"), `100000g`
+/// is more address space than an x86-64 host has ("Could not reserve enough space for …
+/// object heap"). And sizes the JVM reads were refused: `1048576k`, `1t`, `2147483648` bytes,
+/// `0x80000000`.
+#[test]
+fn heap_sizes_are_refused_exactly_when_the_jvm_would_refuse_them() {
+    let with_heap = |v: &str| {
+        common::example("handbook").replacen(
+            "jvm_max_memory: 8g",
+            &format!("jvm_max_memory: \"{v}\""),
+            1,
+        )
+    };
+    let mut wrong = Vec::new();
+    for (value, code) in [
+        ("17179869184g", "jvm-memory-invalid"),
+        ("16777216t", "jvm-memory-invalid"),
+        ("100000g", "jvm-memory-too-large"),
+        ("2t", "jvm-memory-too-large"),
+        ("0", "jvm-memory-invalid"),
+    ] {
+        match check(&with_heap(value)) {
+            Ok(_) => wrong.push(format!("{value}: accepted")),
+            Err(report) => {
+                println!("{value}: {report}");
+                if !report
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.code == code && d.path == "/bridges/0/jvm_max_memory")
+                {
+                    wrong.push(format!(
+                        "{value}: no {code} at /bridges/0/jvm_max_memory: {report}"
+                    ));
+                }
+            }
+        }
+    }
+    for value in ["1048576k", "1t", "2147483648", "0x80000000", "8G", "6144M"] {
+        if let Err(report) = check(&with_heap(value)) {
+            wrong.push(format!("{value}: refused: {report}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
