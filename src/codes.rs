@@ -76,11 +76,12 @@ pub const RULES: &[Rule] = &[
         codes: &[
             "duplicate-host",
             "duplicate-address",
+            "duplicate-public-address",
             "duplicate-nickname",
             "nickname-invalid",
         ],
         warnings: false,
-        rule: "bridges are distinct; nicknames unique and MUC-safe",
+        rule: "bridges are distinct: own host, own address, own address for clients (`public_address`, else `address`: UDP 10000 of one address reaches one bridge); nicknames unique and MUC-safe",
         pain: "P5, P8: two bridges seen as one",
     },
     Rule {
@@ -124,7 +125,7 @@ pub const RULES: &[Rule] = &[
             "bridge-network-everything",
         ],
         warnings: false,
-        rule: "every bridge may reach prosody through the firewall",
+        rule: "every bridge may reach prosody through the firewall; `bridge_networks` (top-level and per shard) do not let every address in (`bridge-network-everything`, a warning: a `/0`, or networks whose union covers all of IPv4 or IPv6, such as `0.0.0.0/1` + `128.0.0.0/1`)",
         pain: "P7",
     },
     Rule {
@@ -149,7 +150,7 @@ pub const RULES: &[Rule] = &[
             "secret-reused",
         ],
         warnings: false,
-        rule: "secrets present, long, not a known default (`passw0rd`, …)",
+        rule: "secrets present, long, not a known default (`passw0rd`, …); no two secrets of the model (`focus`, `jvb`, `turn`) are one (`secret-reused`, a warning: the same value, inline or from the environment, or the same `{file}`, compared after dropping `//` and `/./`; the message names the two paths, never the value or the file)",
         pain: "P12, P13",
     },
     Rule {
@@ -185,7 +186,37 @@ pub const RULES: &[Rule] = &[
     Rule {
         codes: &["monitoring-network-everything"],
         warnings: true,
-        rule: "`firewall.monitoring_networks` does not open the bridges' statistics to every address (`0.0.0.0/0`, `::/0`)",
+        rule: "`firewall.monitoring_networks` does not open the bridges' statistics to every address (`0.0.0.0/0`, `::/0`, or networks whose union covers all of IPv4 or IPv6)",
+        pain: "",
+    },
+    Rule {
+        codes: &["admin-network-everything"],
+        warnings: true,
+        rule: "`firewall.admin_networks` does not let every address reach every port of every host (`0.0.0.0/0`, `::/0`, or networks whose union covers all of IPv4 or IPv6, such as `0.0.0.0/1` + `128.0.0.0/1`)",
+        pain: "",
+    },
+    Rule {
+        codes: &["firewall-disabled"],
+        warnings: true,
+        rule: "`firewall.enabled: false` leaves prosody's and jicofo's ports to whatever else filters; where a cloud security group does, acknowledge it",
+        pain: "",
+    },
+    Rule {
+        codes: &["public-address-shared"],
+        warnings: true,
+        rule: "a bridge's `public_address` is not another host's address (a signalling host's, the front door's, the TURN server's): that works only where the address forwards UDP 10000 to the bridge",
+        pain: "P8",
+    },
+    Rule {
+        codes: &["acknowledgement-invalid"],
+        warnings: false,
+        rule: "each entry of `acknowledge` names a diagnostic code, a JSON Pointer `path` if any, and a reason",
+        pain: "",
+    },
+    Rule {
+        codes: &["acknowledgement-unused"],
+        warnings: true,
+        rule: "each entry of `acknowledge` matches a warning the model draws (errors cannot be acknowledged); a stale one would hide the next warning of its code",
         pain: "",
     },
     Rule {

@@ -127,6 +127,35 @@ impl fmt::Display for Controls<'_> {
     }
 }
 
+/// A warning the model acknowledges (its `acknowledge` list): not a warning any more, but
+/// still shown, with the reason, where the CLI lists what a model draws.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Acknowledged {
+    /// The warning, as it would have been reported.
+    #[serde(flatten)]
+    pub diagnostic: Diagnostic,
+    /// The JSON Pointer of the acknowledgement that matched it, e.g. `/acknowledge/0`.
+    pub acknowledged_by: String,
+    /// The acknowledgement's reason.
+    pub reason: String,
+}
+
+impl fmt::Display for Acknowledged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.diagnostic;
+        let path = if d.path.is_empty() { "/" } else { &d.path };
+        write!(
+            f,
+            "acknowledged[{}]: {}: {}\n  reason ({}): {}",
+            Controls(&d.code),
+            Controls(path),
+            Controls(&d.message),
+            Controls(&self.acknowledged_by),
+            Controls(&self.reason)
+        )
+    }
+}
+
 /// Sorts diagnostics into their stable order: by path (in document order of the pointer's
 /// segments, array indices numerically), then severity, then code, then message.
 pub fn sort(diagnostics: &mut [Diagnostic]) {

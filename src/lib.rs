@@ -82,7 +82,7 @@ pub mod deployment {
 
 pub use bundle::{Bundle, Manifest};
 pub use deployment::Deployment;
-pub use diagnostic::{Diagnostic, Report, Severity};
+pub use diagnostic::{Acknowledged, Diagnostic, Report, Severity};
 pub use load::{Loaded, MAX_MODEL_BYTES, load};
 pub use model::Topology;
 pub use render::RenderError;
@@ -106,8 +106,11 @@ pub enum Error {
 
 /// Checks a loaded model: every problem at once, errors and warnings, sorted. `env` supplies
 /// `{env}` secrets (a missing one is an error).
+///
+/// Warnings the model acknowledges (its `acknowledge` list) are left out; [`check()`] returns
+/// them apart.
 pub fn validate(topology: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
-    validate::validate(topology, env)
+    validate::acknowledge::apply(topology, validate::validate(topology, env)).0
 }
 
 /// A model that passed validation: its deployment, and the warnings it drew.
@@ -115,8 +118,11 @@ pub fn validate(topology: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
 pub struct Checked {
     /// The resolved deployment.
     pub deployment: Deployment,
-    /// Warnings (never errors), sorted.
+    /// Warnings (never errors), sorted; without those the model acknowledges.
     pub warnings: Vec<Diagnostic>,
+    /// The warnings the model acknowledges (its `acknowledge` list), each with its reason,
+    /// sorted.
+    pub acknowledged: Vec<Acknowledged>,
 }
 
 /// Loads, validates and resolves `text`. `Err` holds every diagnostic (at least one error).
@@ -125,11 +131,14 @@ pub fn check(text: &str, env: &dyn SecretEnv) -> Result<Checked, Report> {
     let mut diagnostics = loaded.diagnostics;
     let (problems, secrets) = validate::validate_and_read(&loaded.topology, env);
     diagnostics.extend(problems);
+    diagnostic::sort(&mut diagnostics);
+    let (diagnostics, acknowledged) = validate::acknowledge::apply(&loaded.topology, diagnostics);
     let report = Report::new(diagnostics);
     match secrets {
         Some(secrets) if report.error_count() == 0 => Ok(Checked {
             deployment: resolve::resolve(&loaded.topology, &secrets),
             warnings: report.diagnostics,
+            acknowledged,
         }),
         // A secret that could not be read is among the errors.
         _ => Err(report),
@@ -141,8 +150,10 @@ pub fn check(text: &str, env: &dyn SecretEnv) -> Result<Checked, Report> {
 pub struct Rendered {
     /// Every host's files, packages, accounts, firewall and steps.
     pub bundle: Bundle,
-    /// Warnings about the model, sorted.
+    /// Warnings about the model, sorted; without those the model acknowledges.
     pub warnings: Vec<Diagnostic>,
+    /// The warnings the model acknowledges, each with its reason, sorted.
+    pub acknowledged: Vec<Acknowledged>,
 }
 
 /// The whole pipeline: `text` (YAML or JSON) to a [`Bundle`].
@@ -152,6 +163,7 @@ pub fn render(text: &str, env: &dyn SecretEnv) -> Result<Rendered, Error> {
     Ok(Rendered {
         bundle,
         warnings: checked.warnings,
+        acknowledged: checked.acknowledged,
     })
 }
 

@@ -89,6 +89,34 @@ pub struct Topology {
     /// Prosody hands clients short-lived credentials derived from `secrets.turn`.
     #[serde(default)]
     pub turn: Option<Turn>,
+
+    /// Warnings this deployment draws on purpose, each with the reason (a cloud security
+    /// group filters instead of `firewall`, one public address forwards UDP 10000 to a
+    /// bridge, ...). An acknowledged warning is no longer a warning: it is left out of the
+    /// warnings every surface returns (so pipelines that fail on warnings pass) and listed
+    /// apart, with its reason, by the CLI (`acknowledged[code]` lines, the `acknowledged`
+    /// count of `validate`, and `acknowledged` in `--format json`). Errors cannot be
+    /// acknowledged; an acknowledgement that matches no warning is itself a warning
+    /// (`acknowledgement-unused`).
+    #[serde(default)]
+    pub acknowledge: Vec<Acknowledgement>,
+}
+
+/// One acknowledged warning.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledgement {
+    /// The warning's code (the README's validation table lists them).
+    #[schemars(example = "firewall-disabled")]
+    pub code: String,
+    /// A JSON Pointer: only the warnings with `code` at this path or under it (`/firewall`
+    /// covers `/firewall/enabled`). Default: every warning with `code`.
+    #[serde(default)]
+    #[schemars(example = "/firewall/enabled")]
+    pub path: Option<String>,
+    /// Why the warning is accepted here, for the next reader (not empty).
+    #[schemars(example = "a cloud security group filters every host", length(min = 1))]
+    pub reason: String,
 }
 
 /// A coturn TURN server.

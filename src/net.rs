@@ -472,6 +472,46 @@ pub(crate) fn coturn_denied_peers() -> Vec<String> {
         .collect()
 }
 
+/// An address family that a list of networks covers whole ([`covers_everything`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Everything {
+    /// `"IPv4"` or `"IPv6"`.
+    pub family: &'static str,
+    /// The index of a network that covers the family on its own (`0.0.0.0/0`, `::/0`), when
+    /// one does; `None` when only several together do (`0.0.0.0/1` and `128.0.0.0/1`).
+    pub alone: Option<usize>,
+}
+
+/// `"IPv4"` or `"IPv6"`: the family of a network.
+pub(crate) fn ip_family(n: &IpNet) -> &'static str {
+    match n {
+        IpNet::V4(_) => "IPv4",
+        IpNet::V6(_) => "IPv6",
+    }
+}
+
+/// The address families (IPv4, then IPv6) whose every address lies in one of `nets`: the
+/// networks' union is computed exactly (merged into the fewest covering networks), so two
+/// halves or any other partition count as much as a `/0`. An IPv4-mapped IPv6 network
+/// (`::ffff:0:0/96`) is IPv6: nftables matches IPv4 packets against IPv4 networks only.
+pub(crate) fn covers_everything(nets: &[IpNet]) -> Vec<Everything> {
+    let mut out = Vec::new();
+    for family in ["IPv4", "IPv6"] {
+        let is_family = |n: &IpNet| family == ip_family(n);
+        let of_family: Vec<IpNet> = nets.iter().copied().filter(is_family).collect();
+        if IpNet::aggregate(&of_family)
+            .iter()
+            .any(|n| n.prefix_len() == 0)
+        {
+            let alone = nets
+                .iter()
+                .position(|n| is_family(n) && n.prefix_len() == 0);
+            out.push(Everything { family, alone });
+        }
+    }
+    out
+}
+
 /// The schema of an IP network in CIDR notation (IPv4 or IPv6).
 pub struct IpNetwork;
 
@@ -545,6 +585,74 @@ mod tests {
         ] {
             assert!(public(a), "{a}");
         }
+    }
+
+    fn everything(nets: &[&str]) -> Vec<(&'static str, Option<usize>)> {
+        let nets: Vec<IpNet> = nets.iter().map(|n| n.parse().unwrap()).collect();
+        covers_everything(&nets)
+            .into_iter()
+            .map(|e| (e.family, e.alone))
+            .collect()
+    }
+
+    #[test]
+    fn networks_cover_an_address_family_alone_or_together() {
+        assert_eq!(everything(&["0.0.0.0/0"]), [("IPv4", Some(0))]);
+        assert_eq!(everything(&["10.0.0.0/8", "::/0"]), [("IPv6", Some(1))]);
+        assert_eq!(everything(&["0.0.0.0/1", "128.0.0.0/1"]), [("IPv4", None)]);
+        assert_eq!(
+            everything(&[
+                "::/1",
+                "8000::/2",
+                "c000::/2",
+                "0.0.0.0/2",
+                "64.0.0.0/2",
+                "128.0.0.0/1"
+            ]),
+            [("IPv4", None), ("IPv6", None)]
+        );
+        // Host bits do not matter: 10.1.2.3/1 is 0.0.0.0/1.
+        assert_eq!(everything(&["10.1.2.3/1", "200.0.0.1/1"]), [("IPv4", None)]);
+        // All but one address is not everything; nor is IPv4 written as IPv4-mapped IPv6.
+        assert!(
+            everything(&[
+                "0.0.0.0/1",
+                "128.0.0.0/2",
+                "192.0.0.0/3",
+                "224.0.0.0/4",
+                "240.0.0.0/5",
+                "248.0.0.0/6",
+                "252.0.0.0/7",
+                "254.0.0.0/8",
+                "255.0.0.0/9",
+                "255.128.0.0/10",
+                "255.192.0.0/11",
+                "255.224.0.0/12",
+                "255.240.0.0/13",
+                "255.248.0.0/14",
+                "255.252.0.0/15",
+                "255.254.0.0/16",
+                "255.255.0.0/17",
+                "255.255.128.0/18",
+                "255.255.192.0/19",
+                "255.255.224.0/20",
+                "255.255.240.0/21",
+                "255.255.248.0/22",
+                "255.255.252.0/23",
+                "255.255.254.0/24",
+                "255.255.255.0/25",
+                "255.255.255.128/26",
+                "255.255.255.192/27",
+                "255.255.255.224/28",
+                "255.255.255.240/29",
+                "255.255.255.248/30",
+                "255.255.255.252/31",
+                "255.255.255.254/32"
+            ])
+            .is_empty()
+        );
+        assert!(everything(&["::ffff:0:0/96", "10.0.0.0/8"]).is_empty());
+        assert!(everything(&[]).is_empty());
     }
 
     /// The blocks are well formed: no host bits, and a nested block is more specific than

@@ -16,6 +16,9 @@ use crate::model::{SecretSource, SecretString, Tls, Topology, Trust};
 use crate::net::{NotPublic, is_non_public, not_public};
 use crate::secret::{ReadSecret, ReadSecrets, SecretEnv};
 
+pub(crate) mod acknowledge;
+mod posture;
+
 /// Passwords that shipped as defaults somewhere (docker-jitsi-meet's `.env`, tutorials) and
 /// so are the first ones an attacker tries.
 const KNOWN_DEFAULT_SECRETS: &[&str] = &[
@@ -43,6 +46,7 @@ pub(crate) fn validate_and_read(
     let read = secrets(t, env, &mut out);
     hosts(t, &mut out);
     bridges(t, &mut out);
+    posture::public_addresses(t, &mut out);
     shards(t, &mut out);
     turn(t, &mut out);
     regions(t, &mut out);
@@ -237,7 +241,7 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
 }
 
 fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Option<ReadSecrets> {
-    let mut values: BTreeMap<&str, String> = BTreeMap::new();
+    let mut values: BTreeMap<&str, (String, String)> = BTreeMap::new();
     let mut read: BTreeMap<&str, ReadSecret> = BTreeMap::new();
     let mut sources = vec![("focus", &t.secrets.focus), ("jvb", &t.secrets.jvb)];
     sources.extend(t.secrets.turn.as_ref().map(|s| ("turn", s)));
@@ -320,29 +324,10 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                     "generate a longer one, e.g. `openssl rand -hex 24`",
                 ));
             }
-            values.insert(name, v);
+            values.insert(name, (v, path));
         }
     }
-    if let (Some(a), Some(b)) = (values.get("focus"), values.get("jvb"))
-        && a == b
-    {
-        out.push(Diagnostic::warning(
-            "secret-reused",
-            "/secrets/jvb",
-            "the jvb and focus accounts share one password",
-            "give each account its own secret; a bridge's password then cannot log in as jicofo",
-        ));
-    }
-    if let (SecretSource::File(a), SecretSource::File(b)) = (&t.secrets.focus, &t.secrets.jvb)
-        && a == b
-    {
-        out.push(Diagnostic::warning(
-            "secret-reused",
-            "/secrets/jvb/file",
-            "the jvb and focus accounts read their password from the same file",
-            "give each account its own file; every bridge holds the jvb password",
-        ));
-    }
+    posture::shared_secrets(t, &values, out);
     Some(ReadSecrets {
         focus: read.remove("focus")?,
         jvb: read.remove("jvb")?,
@@ -1077,15 +1062,13 @@ fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
                 "list the networks your bridges are in, or leave the key out to allow exactly each bridge's address",
             ));
         } else {
-            for (i, n) in nets.iter().enumerate() {
-                if n.prefix_len() == 0 {
-                    out.push(Diagnostic::warning(
-                        "bridge-network-everything",
-                        format!("{at}/{i}"),
-                        format!("{n} lets every address reach prosody's client port"),
-                        "list only the networks your bridges are in",
-                    ));
-                }
+            for (path, covers) in posture::everything(&at, nets) {
+                out.push(Diagnostic::warning(
+                    "bridge-network-everything",
+                    path,
+                    format!("{covers}, so every address may reach prosody's client port"),
+                    "list only the networks your bridges are in",
+                ));
             }
         }
         for (i, b) in t.bridges.iter().enumerate() {
@@ -1109,16 +1092,15 @@ fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
         reported.push(at);
     }
     let monitoring = &t.firewall.monitoring_networks;
-    for (i, n) in monitoring.iter().enumerate() {
-        if n.prefix_len() == 0 {
-            out.push(Diagnostic::warning(
-                "monitoring-network-everything",
-                pointer(["firewall", "monitoring_networks", &i.to_string()]),
-                format!("{n} lets every address read the bridges' statistics"),
-                "list only your monitoring networks",
-            ));
-        }
+    for (path, covers) in posture::everything("/firewall/monitoring_networks", monitoring) {
+        out.push(Diagnostic::warning(
+            "monitoring-network-everything",
+            path,
+            format!("{covers}, so every address may read the bridges' health and statistics"),
+            "list only your monitoring networks",
+        ));
     }
+    posture::admin_networks(t, out);
 }
 
 /// A file of the operator's at a path jitsi-meet-prosody's installer replaces would be lost on
@@ -1165,6 +1147,7 @@ fn trust(t: &Topology, out: &mut Vec<Diagnostic>) {
 }
 
 fn firewall(t: &Topology, out: &mut Vec<Diagnostic>) {
+    posture::firewall_disabled(t, out);
     let f = &t.firewall;
     if f.enabled && f.default_drop && f.admin_networks.is_empty() {
         out.push(Diagnostic::error(

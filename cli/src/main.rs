@@ -37,7 +37,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use jitsi_topology::diagnostic::ErrorDocument;
-use jitsi_topology::{Diagnostic, Report};
+use jitsi_topology::{Acknowledged, Diagnostic, Report};
 
 /// Render every config file of a scalable Jitsi Meet deployment from one topology model.
 ///
@@ -159,7 +159,9 @@ enum Format {
     /// Human-readable lines.
     Text,
     /// JSON on standard output: `{"kind", "message", "diagnostics": [{severity, code, path,
-    /// message, hint}]}` for an invalid model, `{"diagnostics": [...]}` (warnings) otherwise.
+    /// message, hint}]}` for an invalid model, `{"diagnostics": [...], "acknowledged":
+    /// [...]}` otherwise (the warnings, and the warnings the model acknowledges, each with
+    /// `acknowledged_by` and `reason`).
     Json,
 }
 
@@ -222,24 +224,37 @@ fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// Prints warnings of a model that is valid: `{"diagnostics": [...]}` as JSON.
-fn print_warnings(diagnostics: &[Diagnostic], format: Format, to_stdout: bool) {
+/// Prints warnings of a model that is valid: `{"diagnostics": [...], "acknowledged": [...]}`
+/// as JSON; as text, each acknowledged warning (with its reason) after the warnings.
+fn print_warnings(
+    diagnostics: &[Diagnostic],
+    acknowledged: &[Acknowledged],
+    format: Format,
+    to_stdout: bool,
+) {
     match format {
         Format::Json => {
-            let json = serde_json::json!({ "diagnostics": diagnostics });
+            let json =
+                serde_json::json!({ "diagnostics": diagnostics, "acknowledged": acknowledged });
             outln!(
                 "{}",
                 serde_json::to_string_pretty(&json).expect("diagnostics serialize")
             );
         }
-        Format::Text if diagnostics.is_empty() => {}
-        Format::Text => print_text(
-            &Report {
-                diagnostics: diagnostics.to_vec(),
+        Format::Text => {
+            for a in acknowledged {
+                print_text(&a.to_string(), to_stdout);
             }
-            .to_string(),
-            to_stdout,
-        ),
+            if !diagnostics.is_empty() {
+                print_text(
+                    &Report {
+                        diagnostics: diagnostics.to_vec(),
+                    }
+                    .to_string(),
+                    to_stdout,
+                );
+            }
+        }
     }
 }
 
@@ -287,7 +302,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                         write::Durability::Lazy
                     };
                     write::tree(&rendered.bundle, &out, durability)?;
-                    print_warnings(&rendered.warnings, format, false);
+                    print_warnings(&rendered.warnings, &rendered.acknowledged, format, false);
                     if format == Format::Text {
                         eprintln!(
                             "rendered {hosts} hosts, {files} files into {}",
@@ -313,10 +328,14 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             };
             match jitsi_topology::check(&text, &process_env) {
                 Ok(checked) => {
-                    print_warnings(&checked.warnings, format, true);
+                    print_warnings(&checked.warnings, &checked.acknowledged, format, true);
                     if format == Format::Text {
+                        let acknowledged = match checked.acknowledged.len() {
+                            0 => String::new(),
+                            n => format!(", {n} acknowledged"),
+                        };
                         outln!(
-                            "{model}: valid ({} bridges, {} warnings)",
+                            "{model}: valid ({} bridges, {} warnings{acknowledged})",
                             checked.deployment.bridges.len(),
                             checked.warnings.len()
                         );
@@ -372,7 +391,12 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             };
             match jitsi_topology::check(&text, &process_env) {
                 Ok(checked) => {
-                    print_warnings(&checked.warnings, Format::Text, false);
+                    print_warnings(
+                        &checked.warnings,
+                        &checked.acknowledged,
+                        Format::Text,
+                        false,
+                    );
                     outln!("{}", serde_json::to_string_pretty(&checked.deployment)?);
                     Ok(ExitCode::SUCCESS)
                 }
