@@ -8,10 +8,11 @@
 //! The mix, by bridge index `i` (0-based):
 //! - regions: `eu-central`, `eu-west`, `us-east` in turn, so relays are on (every bridge gets
 //!   `relay { … }`, jicofo `RegionBasedBridgeSelectionStrategy` and `local-region`);
-//! - NAT: three bridges in four sit on a private address (`10.1.0.0/16`) behind a NAT
-//!   mapping (`public_address` in the IPv4 documentation ranges, which validation takes as
-//!   public: they hold 750 addresses, so beyond 750 such bridges several share one, which the
-//!   model allows); the fourth has a public address of its own, an IPv6 one in
+//! - NAT: three bridges in four sit on a private address behind a NAT mapping, each to a
+//!   public address of its own (two bridges on one would be `duplicate-public-address`): the
+//!   first 750 on `10.1.0.0/16` mapped into the IPv4 documentation ranges (which validation
+//!   takes as public; they hold 750 addresses), the others on `fd00:b::/64` mapped into
+//!   `2001:db8:c::/64`; the fourth has a public address of its own, an IPv6 one in
 //!   `2001:db8:b::/64` (no public IPv4 range is large enough for 2,500 distinct ones); no
 //!   bridge needs STUN, so the model draws no warning;
 //! - every other bridge sets `jvm_max_memory` (an environment file and a drop-in line);
@@ -74,11 +75,25 @@ fn address(prefix: &str, i: usize) -> String {
     format!("{prefix}.{}.{}", i / 250, i % 250 + 2)
 }
 
-/// The `i`-th public IPv4 address of the documentation ranges, from .2 to .251 of each in
-/// turn, starting over after 750.
-fn documentation_address(i: usize) -> String {
+/// The IPv4 documentation ranges' addresses a NAT mapping uses (.2 to .251 of each).
+const DOCUMENTATION_ADDRESSES: usize = 750;
+
+/// The `n`-th NAT mapping: a private address and the public address in front of it, each
+/// used once. The first 750 map IPv4 into the documentation ranges (.2 to .251 of each in
+/// turn), the others IPv6 (`fd00:b::/64` into `2001:db8:c::/64`).
+fn nat_mapping(n: usize) -> (String, String) {
     const RANGES: [&str; 3] = ["192.0.2", "198.51.100", "203.0.113"];
-    format!("{}.{}", RANGES[(i / 250) % 3], i % 250 + 2)
+    if n < DOCUMENTATION_ADDRESSES {
+        (
+            address("10.1", n),
+            format!("{}.{}", RANGES[n / 250], n % 250 + 2),
+        )
+    } else {
+        (
+            format!("\"fd00:b::{:x}\"", n + 2),
+            format!("\"2001:db8:c::{:x}\"", n + 2),
+        )
+    }
 }
 
 /// The YAML model of `spec`.
@@ -126,12 +141,9 @@ pub fn topology(spec: Spec) -> String {
         if i % 4 == 3 {
             let _ = write!(y, "address: \"2001:db8:b::{:x}\"", i + 2);
         } else {
-            let _ = write!(
-                y,
-                "address: {}, public_address: {}",
-                address("10.1", i),
-                documentation_address(i)
-            );
+            // The NAT bridges before this one: every fourth bridge is not one.
+            let (private, public) = nat_mapping(i - (i + 1) / 4);
+            let _ = write!(y, "address: {private}, public_address: {public}");
         }
         let _ = write!(y, ", region: {}", REGIONS[i % REGIONS.len()]);
         if i % 2 == 0 {
@@ -142,7 +154,7 @@ pub fn topology(spec: Spec) -> String {
         }
         y.push_str(" }\n");
     }
-    y.push_str("bridge_networks: [10.1.0.0/16, \"2001:db8:b::/64\"]\n");
+    y.push_str("bridge_networks: [10.1.0.0/16, \"fd00:b::/64\", \"2001:db8:b::/64\"]\n");
     if spec.shards > 1 {
         // Several shards share one CA for auth.DOMAIN (distribute would draw a warning).
         let _ = writeln!(
