@@ -388,3 +388,66 @@ fn the_cli_lists_acknowledged_warnings_apart_and_counts_them() {
         "the security group filters"
     );
 }
+
+/// Networks that split an address family into pieces (each network halved again at random,
+/// up to 48 pieces), from a seed: their union is the whole family.
+fn partition(seed: u64, ipv6: bool) -> Vec<String> {
+    let bits: u32 = if ipv6 { 128 } else { 32 };
+    let mut state = seed | 1;
+    let mut random = move || {
+        // xorshift64: enough to shape a partition.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut open: Vec<(u128, u32)> = vec![(0, 0)];
+    let mut pieces = Vec::new();
+    while let Some((base, len)) = open.pop() {
+        if len < bits && pieces.len() + open.len() < 47 && random() % 3 != 0 {
+            open.push((base, len + 1));
+            open.push((base | 1u128 << (bits - len - 1), len + 1));
+        } else {
+            pieces.push((base, len));
+        }
+    }
+    pieces
+        .into_iter()
+        .map(|(base, len)| {
+            let address = if ipv6 {
+                std::net::Ipv6Addr::from(base).to_string()
+            } else {
+                std::net::Ipv4Addr::from(base as u32).to_string()
+            };
+            format!("\"{address}/{len}\"")
+        })
+        .collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, failure_persistence: None, ..Default::default() })]
+
+    /// However the address space is cut into networks, all of them together warn, and all
+    /// but one do not: the union is computed exactly.
+    #[test]
+    fn networks_that_together_hold_every_address_warn_and_one_less_does_not(
+        seed in proptest::prelude::any::<u64>(),
+        ipv6 in proptest::prelude::any::<bool>(),
+        left_out in proptest::prelude::any::<proptest::sample::Index>(),
+    ) {
+        let pieces = partition(seed, ipv6);
+        let warns = |nets: &[String]| {
+            let firewall = format!("{{ admin_networks: [{}] }}", nets.join(", "));
+            diagnostics(&model(&[("firewall", &firewall)]))
+                .0
+                .iter()
+                .any(|(_, code, _)| code == "admin-network-everything")
+        };
+        proptest::prop_assert!(warns(&pieces), "{:?}", pieces);
+        if pieces.len() > 1 {
+            let mut fewer = pieces.clone();
+            fewer.remove(left_out.index(pieces.len()));
+            proptest::prop_assert!(!warns(&fewer), "{:?}", fewer);
+        }
+    }
+}
