@@ -299,7 +299,6 @@ class Renderer:
         sel = [
             ("jitsi-videobridge", "jitsi-videobridge/jvb-hostname", "string", names["domain"]),
             ("jitsi-meet-prosody", "jitsi-videobridge/jvb-hostname", "string", names["domain"]),
-            ("jitsi-meet", "jitsi-meet/jvb-serve", "boolean", "false"),
             ("jitsi-meet-web-config", "jitsi-meet/cert-choice", "select", tls["cert_choice"]),
         ]
         if tls["own"]:

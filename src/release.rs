@@ -4,6 +4,8 @@
 //! colibri websockets and the bridge's public HTTP server were on by default until stable-11031
 //! turned them off (jitsi-videobridge#2416, jitsi-meet#17431); the Debian bridge package wrote
 //! `sip-communicator.properties` beside jvb.conf until stable-10133 made jvb.conf the only file.
+//! What upstream's files may contain per release (HOCON paths, prosody modules, debconf
+//! questions, config.js keys) is in the facts tables ([`crate::facts`]).
 
 /// One supported Jitsi Meet stable release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,11 +19,6 @@ pub struct Release {
     pub colibri_websockets: bool,
     /// The bridge package also reads (and its installer wrote) sip-communicator.properties.
     pub sip_communicator_properties: bool,
-    /// Polls are prosody's `polls_component` (a component of their own, `polls.<domain>`), not
-    /// the MUC module `polls`, which the release's prosody plugins no longer have (jitsi-meet
-    /// 469406d7, #16406, 2025-09-25, renamed resources/prosody-plugins/mod_polls.lua to
-    /// mod_polls_component.lua; stable-10888 is the first release after it).
-    pub polls_component: bool,
 }
 
 /// Every supported release, newest first.
@@ -31,35 +28,30 @@ pub const SUPPORTED: &[Release] = &[
         date: "2026-07-30",
         colibri_websockets: false,
         sip_communicator_properties: false,
-        polls_component: true,
     },
     Release {
         name: "stable-11031",
         date: "2026-05-28",
         colibri_websockets: false,
         sip_communicator_properties: false,
-        polls_component: true,
     },
     Release {
         name: "stable-10888",
         date: "2026-03-26",
         colibri_websockets: true,
         sip_communicator_properties: false,
-        polls_component: true,
     },
     Release {
         name: "stable-10133",
         date: "2025-03-19",
         colibri_websockets: true,
         sip_communicator_properties: false,
-        polls_component: false,
     },
     Release {
         name: "stable-9646",
         date: "2024-07-29",
         colibri_websockets: true,
         sip_communicator_properties: true,
-        polls_component: false,
     },
 ];
 
@@ -69,8 +61,14 @@ pub fn newest() -> Release {
 }
 
 /// Looks a release up by name.
+/// A release without its facts tables (facts/<number>/, [`crate::facts::has_facts`]) is not
+/// found: validation refuses it (`release-unsupported`).
 pub fn find(name: &str) -> Option<Release> {
-    SUPPORTED.iter().copied().find(|r| r.name == name)
+    SUPPORTED
+        .iter()
+        .copied()
+        .find(|r| r.name == name)
+        .filter(|r| crate::facts::has_facts(r.name))
 }
 
 /// The oldest supported release.
@@ -104,7 +102,13 @@ mod tests {
             let n = number(r.name).unwrap();
             assert_eq!(r.colibri_websockets, n < 11031, "{}", r.name);
             assert_eq!(r.sip_communicator_properties, n < 10133, "{}", r.name);
-            assert_eq!(r.polls_component, n >= 10888, "{}", r.name);
+            // Polls became prosody's `polls_component` with jitsi-meet 469406d7 (#16406,
+            // 2025-09-25: resources/prosody-plugins/mod_polls.lua renamed to
+            // mod_polls_component.lua); resolve reads it from the release's module facts.
+            let component = crate::facts::module(r.name, "0.12", "polls_component").is_some();
+            let muc_module = crate::facts::module(r.name, "0.12", "polls").is_some();
+            assert_eq!(component, n >= 10888, "{}", r.name);
+            assert_eq!(muc_module, !component, "{}", r.name);
         }
     }
 }

@@ -1030,7 +1030,14 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         relays,
         colibri_websockets: features.colibri_websockets,
         sip_communicator_properties: features.sip_communicator_properties,
-        polls_component: features.polls_component,
+        // The release's prosody plugins have either the component or the MUC module `polls`
+        // (facts/<release>/prosody-modules.tsv).
+        polls_component: crate::facts::module(
+            release,
+            &t.platform.prosody.to_string(),
+            "polls_component",
+        )
+        .is_some(),
         component_admins_as_room_owners: t.platform.prosody == ProsodySeries::V13,
         firewall: FirewallSettings {
             enabled: t.firewall.enabled,

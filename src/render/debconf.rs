@@ -1,5 +1,7 @@
 //! debconf selections: the answers the packages' installers ask for, loaded before install
-//! (the handbook's preseed). No password is ever preseeded.
+//! (the handbook's preseed). No password is ever preseeded. Every question preseeded is one a
+//! package of the release defines (facts/<release>/debconf.tsv; tests/upstream_facts.rs):
+//! `jitsi-meet/jvb-serve` is not, no package has had its template since 2022.
 
 use minijinja::context;
 use serde::Serialize;
@@ -56,7 +58,6 @@ pub(crate) fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             "string",
             domain,
         ),
-        s("jitsi-meet", "jitsi-meet/jvb-serve", "boolean", "false"),
         s(
             "jitsi-meet-web-config",
             "jitsi-meet/cert-choice",
