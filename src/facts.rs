@@ -351,20 +351,6 @@ mod tests {
     }
 
     #[test]
-    fn every_supported_release_has_its_tables() {
-        for r in crate::release::SUPPORTED {
-            for name in RELEASE_TABLES {
-                assert!(
-                    table(folder(r.name), name).is_some(),
-                    "{} has no facts/{}/{name}",
-                    r.name,
-                    folder(r.name)
-                );
-            }
-        }
-    }
-
-    #[test]
     fn hocon_paths_match_segment_by_segment() {
         assert_eq!(
             hocon_segments(r#"a."b.c".d[]"#),

@@ -95,6 +95,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_supported_release_has_its_facts_tables() {
+        for r in SUPPORTED {
+            for name in crate::facts::RELEASE_TABLES {
+                let folder = crate::facts::folder(r.name);
+                assert!(
+                    crate::facts::table(folder, name).is_some(),
+                    "{} has no facts/{folder}/{name}",
+                    r.name
+                );
+            }
+            assert_eq!(find(r.name), Some(*r), "{}", r.name);
+        }
+    }
+
+    #[test]
     fn releases_are_newest_first_and_their_features_change_once() {
         let numbers: Vec<u32> = SUPPORTED.iter().map(|r| number(r.name).unwrap()).collect();
         assert!(numbers.windows(2).all(|w| w[0] > w[1]), "{numbers:?}");

@@ -13,6 +13,8 @@ use std::path::Path;
 /// The allowed layering, lowest first. A module may import only modules of lower layers; two
 /// modules of one layer do not import each other.
 const LAYERS: &[&[&str]] = &[
+    // Upstream's facts per release (facts/**/*.tsv): data, importing nothing of the crate.
+    &["facts"],
     // Leaves, shared by several stages; they import nothing of the crate: diagnostics and
     // their JSON Pointers, the escaping filters, the release tables, addresses and networks
     // (the IANA special-purpose registry), what the packages' installers do to files, the
