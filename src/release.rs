@@ -61,7 +61,7 @@ pub fn newest() -> Release {
 }
 
 /// Looks a release up by name.
-/// A release without its facts tables (facts/<number>/, [`crate::facts::has_facts`]) is not
+/// A release without its facts tables (`facts/<number>/`, [`crate::facts::has_facts`]) is not
 /// found: validation refuses it (`release-unsupported`).
 pub fn find(name: &str) -> Option<Release> {
     SUPPORTED

@@ -1,6 +1,6 @@
 //! debconf selections: the answers the packages' installers ask for, loaded before install
 //! (the handbook's preseed). No password is ever preseeded. Every question preseeded is one a
-//! package of the release defines (facts/<release>/debconf.tsv; tests/upstream_facts.rs):
+//! package of the release defines (`facts/<release>/debconf.tsv`; `tests/upstream_facts.rs`):
 //! `jitsi-meet/jvb-serve` is not, no package has had its template since 2022.
 
 use minijinja::context;
