@@ -446,28 +446,34 @@ fn check_config_js(
     used: &mut BTreeSet<String>,
 ) {
     let Some(node) = tool("node") else { return };
-    let files = write_files(renders, dir, &[FileKind::WebConfig]);
-    let script = Path::new(ROOT).join("tests/consumers/configjs.js");
+    let files: Vec<_> = write_files(renders, dir, &[FileKind::WebConfig])
+        .into_iter()
+        .filter(|f| f.2.ends_with("-config.js"))
+        .collect();
+    // One long-lived node evaluates them all, as nginx serves them (SSI defaults).
+    let mut child = Command::new(node)
+        .arg(Path::new(ROOT).join("tests/consumers/configjs_server.js"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run node");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut n = 0;
-    for (ri, _, path, local) in &files {
-        if !path.ends_with("-config.js") {
-            continue;
-        }
+    for (ri, _, _, local) in &files {
         let r = &renders[*ri];
-        let out = Command::new(&node)
-            .arg(&script)
-            .arg(local)
-            .output()
-            .expect("node");
-        assert!(
-            out.status.success(),
-            "{}: node: {}",
-            r.label,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let config: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let request = serde_json::json!({
+            "file": std::path::absolute(local).unwrap(),
+            "vars": {},
+        });
+        writeln!(stdin, "{request}").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let reply: Value = serde_json::from_str(&line).expect("JSON from node");
+        assert_eq!(reply["ok"], Value::Bool(true), "{}: node: {reply}", r.label);
         let mut keys = Vec::new();
-        config_js_keys(&config, "", &mut keys);
+        config_js_keys(&reply["config"], "", &mut keys);
         for key in keys {
             n += 1;
             match facts::config_js_key(&r.release, &key) {
@@ -487,7 +493,12 @@ fn check_config_js(
             }
         }
     }
-    println!("config.js: {n} keys read with node");
+    drop(stdin);
+    let _ = child.wait();
+    println!(
+        "config.js: {n} keys of {} files read with node",
+        files.len()
+    );
 }
 
 /// The file name of a rendered path (findings name no host or domain, so the same fault in
