@@ -351,6 +351,37 @@ mod tests {
     }
 
     #[test]
+    fn a_table_without_its_citations_or_with_a_silent_unverified_row_does_not_parse() {
+        let header = "key\tkind\tstatus\trepo\tpath\tcommit\tline\tnote\n";
+        let ok = "a\tmodule\tverified\to/r\tp\tc\t3\t\n";
+        assert!(parse("t", "# a comment\n").is_err(), "no header");
+        assert!(parse("t", "key\tkind\n").is_err(), "columns missing");
+        let text: &'static str = format!("{header}{ok}").leak();
+        assert_eq!(parse("t", text).map(|t| t.rows.len()), Ok(1));
+        for (row, why) in [
+            (
+                "a\tmodule\tverified\t\tp\tc\t\t\n",
+                "the column `repo` is empty",
+            ),
+            (
+                "a\tmodule\tverified\to/r\tp\t\t\t\n",
+                "the column `commit` is empty",
+            ),
+            (
+                "a\tmodule\tmaybe\to/r\tp\tc\t\t\n",
+                "neither `verified` nor `unverified`",
+            ),
+            ("a\tmodule\tunverified\to/r\tp\tc\t\t\n", "needs a note"),
+            ("a\tmodule\tverified\to/r\tp\tc\tx\t\n", "not a line number"),
+            ("a\tmodule\tverified\to/r\tp\tc\n", "fields, the header has"),
+        ] {
+            let text: &'static str = format!("{header}{row}").leak();
+            let err = parse("t", text).expect_err(why);
+            assert!(err.contains(why) && err.starts_with("t:2:"), "{err}");
+        }
+    }
+
+    #[test]
     fn hocon_paths_match_segment_by_segment() {
         assert_eq!(
             hocon_segments(r#"a."b.c".d[]"#),

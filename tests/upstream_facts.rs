@@ -182,9 +182,16 @@ fn write_files(
 type Findings = BTreeSet<(String, String)>;
 
 /// The leaves of a parsed HOCON/JSON object as path segments: an object's keys are walked, a
-/// list of objects is walked as `name[]`, anything else is a leaf.
+/// list of objects is walked as `name[]`, an empty object is the leaf `name{}` (a map the
+/// facts name so), anything else is a leaf.
 fn leaves(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
     match v {
+        Value::Object(m) if m.is_empty() && !path.is_empty() => {
+            let mut p = path.clone();
+            let last = p.pop().unwrap_or_default();
+            p.push(format!("{last}{{}}"));
+            out.push(p);
+        }
         Value::Object(m) if !m.is_empty() => {
             for (k, x) in m {
                 path.push(k.clone());
