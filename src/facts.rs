@@ -17,6 +17,7 @@
 //! | `prosody-modules.tsv` | a module name (as `modules_enabled` or `Component` name it) | `module` (it exists), `deprecated-on-VirtualHost` |
 //! | `debconf.tsv` | a debconf question (`package`: the package defining it) | its type |
 //! | `config-js.tsv` | a config.js key, dotted | `leaf`, `object` |
+//! | `jvb-package.tsv` | what jitsi-videobridge2's postinst does (`default-jvb.conf-colibri-websockets`, `sip-communicator.properties`) | `true`, `false` |
 //! | `packages.tsv` | a package | (its version facts) |
 
 use std::collections::BTreeMap;
@@ -30,9 +31,10 @@ pub const REQUIRED_COLUMNS: [&str; 8] = [
 ];
 
 /// The tables every supported release has (besides `packages.tsv`, which the apt source uses).
-pub const RELEASE_TABLES: [&str; 5] = [
+pub const RELEASE_TABLES: [&str; 6] = [
     "jicofo-hocon.tsv",
     "jvb-hocon.tsv",
+    "jvb-package.tsv",
     "prosody-modules.tsv",
     "debconf.tsv",
     "config-js.tsv",
@@ -309,6 +311,18 @@ pub fn config_js_key(release: &str, key: &str) -> Option<&'static Row> {
         .rows_for(key)
         .into_iter()
         .next()
+}
+
+/// What jitsi-videobridge2's postinst of `release` does (`jvb-package.tsv`): `Some(true)` or
+/// `Some(false)` for a key it has a verified row for.
+pub fn jvb_package(release: &str, key: &str) -> Option<bool> {
+    let t = release_table(release, "jvb-package.tsv")?;
+    let row = t.rows_for(key).into_iter().find(|r| r.verified)?;
+    match row.kind {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
 }
 
 /// Every unverified fact, as `folder/name.tsv: key (kind): note`.

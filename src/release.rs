@@ -7,7 +7,8 @@
 //! What upstream's files may contain per release (HOCON paths, prosody modules, debconf
 //! questions, config.js keys) is in the facts tables ([`crate::facts`]).
 
-/// One supported Jitsi Meet stable release.
+/// One supported Jitsi Meet stable release. Its two flags are what jitsi-videobridge2's postinst
+/// of the release does (`facts/<number>/jvb-package.tsv`; a unit test holds them equal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Release {
     /// Its name in the model, e.g. `stable-11146`.
@@ -106,6 +107,21 @@ mod tests {
                 );
             }
             assert_eq!(find(r.name), Some(*r), "{}", r.name);
+            // What the bridge package's postinst does decides these two (jvb-package.tsv).
+            assert_eq!(
+                Some(r.colibri_websockets),
+                crate::facts::jvb_package(r.name, "default-jvb.conf-colibri-websockets"),
+                "{}: colibri_websockets disagrees with facts/{}/jvb-package.tsv",
+                r.name,
+                crate::facts::folder(r.name)
+            );
+            assert_eq!(
+                Some(r.sip_communicator_properties),
+                crate::facts::jvb_package(r.name, "sip-communicator.properties"),
+                "{}: sip_communicator_properties disagrees with facts/{}/jvb-package.tsv",
+                r.name,
+                crate::facts::folder(r.name)
+            );
         }
     }
 
