@@ -28,12 +28,16 @@ pub enum Severity {
     Error,
     /// The model renders, but the deployment will probably misbehave or is less safe.
     Warning,
+    /// Nothing is wrong: something about the deployment an operator should know (for example
+    /// that browsers contact a third party). Never among a [`Report`]'s problems; the surfaces
+    /// show it beside the warnings.
+    Info,
 }
 
 /// One problem found in a model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Diagnostic {
-    /// `error` or `warning`.
+    /// `error`, `warning` or `info`.
     pub severity: Severity,
     /// Stable machine-readable code, e.g. `duplicate-address`.
     pub code: String,
@@ -46,6 +50,23 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A diagnostic of `severity` at `path`.
+    fn new(
+        severity: Severity,
+        code: &str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity,
+            code: code.to_owned(),
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
     /// An error at `path`.
     pub fn error(
         code: &str,
@@ -53,13 +74,7 @@ impl Diagnostic {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
-        Self {
-            severity: Severity::Error,
-            code: code.to_owned(),
-            path: path.into(),
-            message: message.into(),
-            hint: hint.into(),
-        }
+        Self::new(Severity::Error, code, path, message, hint)
     }
 
     /// A warning at `path`.
@@ -69,13 +84,17 @@ impl Diagnostic {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
-        Self {
-            severity: Severity::Warning,
-            code: code.to_owned(),
-            path: path.into(),
-            message: message.into(),
-            hint: hint.into(),
-        }
+        Self::new(Severity::Warning, code, path, message, hint)
+    }
+
+    /// An informational note at `path` ([`Severity::Info`]).
+    pub fn info(
+        code: &str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Self::new(Severity::Info, code, path, message, hint)
     }
 
     /// True for [`Severity::Error`].
@@ -89,6 +108,7 @@ impl fmt::Display for Diagnostic {
         let severity = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Info => "info",
         };
         let path = if self.path.is_empty() {
             "/"
@@ -213,7 +233,10 @@ impl Report {
 
     /// The number of warnings.
     pub fn warning_count(&self) -> usize {
-        self.diagnostics.len() - self.error_count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 }
 
@@ -228,7 +251,12 @@ impl fmt::Display for Report {
             "{e} error{}, {w} warning{}",
             if e == 1 { "" } else { "s" },
             if w == 1 { "" } else { "s" }
-        )
+        )?;
+        let n = self.diagnostics.len() - e - w;
+        if n > 0 {
+            write!(f, ", {n} note{}", if n == 1 { "" } else { "s" })?;
+        }
+        Ok(())
     }
 }
 

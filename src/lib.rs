@@ -123,6 +123,9 @@ pub struct Checked {
     /// The warnings the model acknowledges (its `acknowledge` list), each with its reason,
     /// sorted.
     pub acknowledged: Vec<Acknowledged>,
+    /// Informational notes ([`Severity::Info`]): nothing is wrong, but an operator should
+    /// know (e.g. `public-stun`), sorted.
+    pub notes: Vec<Diagnostic>,
 }
 
 /// Loads, validates and resolves `text`. `Err` holds every diagnostic (at least one error).
@@ -139,6 +142,7 @@ pub fn check(text: &str, env: &dyn SecretEnv) -> Result<Checked, Report> {
             deployment: resolve::resolve(&loaded.topology, &secrets),
             warnings: report.diagnostics,
             acknowledged,
+            notes: Report::new(validate::notes(&loaded.topology)).diagnostics,
         }),
         // A secret that could not be read is among the errors.
         _ => Err(report),
@@ -154,6 +158,8 @@ pub struct Rendered {
     pub warnings: Vec<Diagnostic>,
     /// The warnings the model acknowledges, each with its reason, sorted.
     pub acknowledged: Vec<Acknowledged>,
+    /// Informational notes about the model ([`Checked::notes`]), sorted.
+    pub notes: Vec<Diagnostic>,
 }
 
 /// The whole pipeline: `text` (YAML or JSON) to a [`Bundle`].
@@ -164,6 +170,7 @@ pub fn render(text: &str, env: &dyn SecretEnv) -> Result<Rendered, Error> {
         bundle,
         warnings: checked.warnings,
         acknowledged: checked.acknowledged,
+        notes: checked.notes,
     })
 }
 

@@ -90,6 +90,16 @@ pub struct Topology {
     #[serde(default)]
     pub turn: Option<Turn>,
 
+    /// Without `turn`: whether config.js lists upstream's public STUN server
+    /// (`stun:meet-jit-si-turnrelay.jitsi.net:443`, run by 8x8 for meet.jit.si) in
+    /// `p2p.stunServers`, as upstream's config.js does, so that two participants behind NAT can
+    /// talk peer to peer. Each browser then contacts that third party (validation notes it as
+    /// `info`). `false` lists no STUN server: such a pair talks through a bridge instead. With
+    /// `turn`, config.js lists none either way (browsers get this deployment's STUN and TURN
+    /// from prosody).
+    #[serde(default = "yes")]
+    pub public_stun: bool,
+
     /// Warnings this deployment draws on purpose, each with the reason (a cloud security
     /// group filters instead of `firewall`, one public address forwards UDP 10000 to a
     /// bridge, ...). An acknowledged warning is no longer a warning: it is left out of the

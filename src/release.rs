@@ -20,7 +20,20 @@ pub struct Release {
     pub colibri_websockets: bool,
     /// The bridge package also reads (and its installer wrote) sip-communicator.properties.
     pub sip_communicator_properties: bool,
+    /// config.js turns on the multistream flags old mobile clients need
+    /// (`config.flags.sourceNameSignaling`, `sendMultipleVideoStreams`,
+    /// `receiveMultipleVideoStreams`), as upstream's config.js of the release does: jitsi-meet
+    /// config.js l.1822-1826 at stable/jitsi-meet_9646 (23be1469, fork catFurr/jitsi-meet).
+    /// jitsi-meet 217b8036 (2025-01-15) removed them; stable-10133 (cut 2025-03) is the first
+    /// supported release after it (not checked against its tag, which no fork here carries).
+    pub multistream_flags: bool,
 }
+
+/// The STUN server upstream's config.js lists for peer-to-peer calls (`p2p.stunServers`) in
+/// every supported release: jitsi-meet config.js l.1069 at stable/jitsi-meet_9646 (23be1469,
+/// fork catFurr/jitsi-meet) and l.1141 at abf901a4 (fork Pie-D/jitsi-meet, 11146). 8x8 runs it
+/// for meet.jit.si.
+pub const UPSTREAM_STUN: &str = "stun:meet-jit-si-turnrelay.jitsi.net:443";
 
 /// Every supported release, newest first.
 pub const SUPPORTED: &[Release] = &[
@@ -29,30 +42,35 @@ pub const SUPPORTED: &[Release] = &[
         date: "2026-07-30",
         colibri_websockets: false,
         sip_communicator_properties: false,
+        multistream_flags: false,
     },
     Release {
         name: "stable-11031",
         date: "2026-05-28",
         colibri_websockets: false,
         sip_communicator_properties: false,
+        multistream_flags: false,
     },
     Release {
         name: "stable-10888",
         date: "2026-03-26",
         colibri_websockets: true,
         sip_communicator_properties: false,
+        multistream_flags: false,
     },
     Release {
         name: "stable-10133",
         date: "2025-03-19",
         colibri_websockets: true,
         sip_communicator_properties: false,
+        multistream_flags: false,
     },
     Release {
         name: "stable-9646",
         date: "2024-07-29",
         colibri_websockets: true,
         sip_communicator_properties: true,
+        multistream_flags: true,
     },
 ];
 
@@ -140,6 +158,11 @@ mod tests {
             let muc_module = crate::facts::module(r.name, "0.12", "polls").is_some();
             assert_eq!(component, n >= 10888, "{}", r.name);
             assert_eq!(muc_module, !component, "{}", r.name);
+            assert_eq!(r.multistream_flags, n < 10133, "{}", r.name);
+            // The clients' VirtualHost loads features_identity from jitsi-meet 93bc4019
+            // (2025-06-11) on; resolve reads it from the release's module facts.
+            let identity = crate::facts::module(r.name, "0.12", "features_identity").is_some();
+            assert_eq!(identity, n >= 10888, "{}", r.name);
         }
     }
 }

@@ -350,6 +350,14 @@ pub struct Deployment {
     /// Whether polls are prosody's `polls_component` ([`Names::polls_component`]) rather than
     /// the MUC module `polls` of older releases.
     pub polls_component: bool,
+    /// Whether the clients' VirtualHost loads `features_identity`, through which the
+    /// speakerstats, end_conference, av_moderation and room_metadata components announce
+    /// themselves, instead of the host modules `speakerstats`, `end_conference`,
+    /// `av_moderation`, `room_metadata` and their `*_component` options: when the release's
+    /// prosody plugins have mod_features_identity (facts/<release>/prosody-modules.tsv; from
+    /// stable-10888 on, jitsi-meet 93bc4019). stable-11146 no longer has three of the host
+    /// modules (jitsi-meet 20021d1a) and end_conference is deprecated on a VirtualHost there.
+    pub features_identity: bool,
     /// Whether prosody's config sets `component_admins_as_room_owners` (Prosody 13 stopped
     /// making component admins room owners, and jicofo must own rooms; 0.12 does not know the
     /// option).
@@ -492,6 +500,13 @@ pub struct Web {
     pub jaas_registration: Option<JaasRegistration>,
     /// With `jaas`: what config.js sets for JaaS customers.
     pub jaas_config: Option<JaasConfig>,
+    /// The STUN servers config.js lists for peer-to-peer calls (`p2p.stunServers`): upstream's
+    /// public one ([`crate::release::UPSTREAM_STUN`]) when the model has no `turn` and
+    /// `public_stun` is on, as upstream's config.js does; otherwise none.
+    pub p2p_stun_servers: Vec<&'static str>,
+    /// Whether config.js turns on the multistream flags old mobile clients need
+    /// ([`crate::release::Release::multistream_flags`]).
+    pub multistream_flags: bool,
     /// The nginx site's path.
     pub nginx_site: String,
     /// The prosody config's path.
@@ -994,6 +1009,12 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
                 dial_in_conf_code_url: "https://conference-mapper.jitsi.net/v1/access",
                 room_password_digits: 10,
             }),
+            p2p_stun_servers: if t.turn.is_none() && t.public_stun {
+                vec![crate::release::UPSTREAM_STUN]
+            } else {
+                Vec::new()
+            },
+            multistream_flags: features.multistream_flags,
             nginx_site: format!("/etc/nginx/sites-available/{}.conf", t.domain),
             prosody_config: format!("/etc/prosody/conf.avail/{}.cfg.lua", t.domain),
             config_js: format!("/etc/jitsi/meet/{}-config.js", t.domain),
@@ -1036,6 +1057,12 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             release,
             &t.platform.prosody.to_string(),
             "polls_component",
+        )
+        .is_some(),
+        features_identity: crate::facts::module(
+            release,
+            &t.platform.prosody.to_string(),
+            "features_identity",
         )
         .is_some(),
         component_admins_as_room_owners: t.platform.prosody == ProsodySeries::V13,

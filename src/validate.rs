@@ -33,6 +33,26 @@ pub fn validate(t: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
     validate_and_read(t, env).0
 }
 
+/// What an operator should know about a valid model, though nothing is wrong with it
+/// ([`Severity::Info`](crate::Severity::Info) diagnostics, never among its problems).
+pub(crate) fn notes(t: &Topology) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if t.turn.is_none() && t.public_stun {
+        out.push(Diagnostic::info(
+            "public-stun",
+            "/public_stun",
+            format!(
+                "without `turn`, browsers use upstream's public STUN server {} for peer-to-peer \
+                 calls (as upstream's config.js does), so each browser contacts that third party",
+                crate::release::UPSTREAM_STUN
+            ),
+            "set `public_stun: false` to list no STUN server (two participants behind NAT then \
+             talk through a bridge), or add `turn` to run your own",
+        ));
+    }
+    out
+}
+
 /// Checks a loaded model and returns, besides every problem, its secrets as read (`None`
 /// when one could not be read, which is then among the errors).
 pub(crate) fn validate_and_read(

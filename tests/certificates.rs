@@ -19,11 +19,10 @@
 mod common;
 
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use common::{ROOT, tool};
+use common::{ROOT, prosody_options, tool};
 use jitsi_topology::bundle::{Role, Step};
 use jitsi_topology::model::Trust;
 use serde_json::Value;
@@ -95,26 +94,6 @@ fn operator_pki(openssl: &Path, root: &Path, name: &str, ca: &str, cert: &str, k
         fs::create_dir_all(to.parent().expect("absolute path")).expect("mkdir");
         fs::copy(s.join(from), &to).expect("place the operator's file");
     }
-}
-
-/// The options prosody's own config loader (`core.configmanager`) reads from `config`.
-fn prosody_options(lua: &Path, config: &Path) -> Value {
-    let mut child = Command::new(lua)
-        .arg(Path::new(ROOT).join("tests/consumers/prosody_config_server.lua"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start lua");
-    writeln!(child.stdin.take().expect("stdin"), "{}", config.display()).expect("write path");
-    let out = child.wait_with_output().expect("lua");
-    let reply: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("prosody's loader: {e}: {}", describe(&out)));
-    assert_eq!(
-        reply["ok"], true,
-        "prosody would not load {config:?}: {reply}"
-    );
-    reply["config"].clone()
 }
 
 /// The public key of a certificate or of a private key, as openssl prints it.

@@ -555,6 +555,36 @@ fn validate_reads_standard_input_and_reports_warnings_as_json() {
     );
 }
 
+/// Issue 16, D8: without `turn`, browsers contact upstream's public STUN server; validation
+/// says so at info level (not a warning: the model is fine), and `public_stun: false` or a
+/// `turn` server silences it.
+#[test]
+fn validate_notes_that_browsers_contact_upstreams_stun_server_without_turn() {
+    let note = "info[public-stun]: /public_stun: ";
+    let o = run(&[
+        "validate",
+        &repo("examples/handbook.yaml").to_string_lossy(),
+    ]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(note) && out.contains("stun:meet-jit-si-turnrelay.jitsi.net:443"),
+        "{out}"
+    );
+    assert!(out.contains("0 errors, 0 warnings, 1 note"), "{out}");
+    assert!(out.contains("valid (3 bridges, 0 warnings)"), "{out}");
+    let o = run(&["validate", &repo("examples/turn.yaml").to_string_lossy()]);
+    assert!(!text(&o.stdout).contains(note), "{}", text(&o.stdout));
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = dir.path().join("quiet.yaml");
+    let model = fs::read_to_string(repo("examples/handbook.yaml")).unwrap();
+    fs::write(&quiet, format!("{model}public_stun: false\n")).unwrap();
+    let o = run(&["validate", &quiet.to_string_lossy(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["diagnostics"], serde_json::json!([]), "{report}");
+}
+
 #[test]
 fn the_checked_in_schemas_are_current() {
     use jitsi_topology::schema;

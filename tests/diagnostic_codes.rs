@@ -25,7 +25,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The codes the crate's code (not its unit tests) passes to `Diagnostic::error` and
-/// `Diagnostic::warning`, the first argument, a string literal on the same or the next line.
+/// `Diagnostic::warning` and `Diagnostic::info`, the first argument, a string literal on the same or the next line.
 fn emitted() -> BTreeSet<String> {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
@@ -33,7 +33,7 @@ fn emitted() -> BTreeSet<String> {
     for file in files {
         let text = fs::read_to_string(&file).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap();
-        for call in ["error(", "warning("] {
+        for call in ["error(", "warning(", "info("] {
             for (at, _) in code.match_indices(call) {
                 let args = code[at + call.len()..].trim_start();
                 if let Some(rest) = args.strip_prefix('"') {

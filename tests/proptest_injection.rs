@@ -1082,13 +1082,12 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
                         r,
                     );
                 }
-            } else {
-                case.eq(
-                    "config.js conferenceRequestUrl",
-                    s(&cfg, &["conferenceRequestUrl"]),
-                    &format!("https://{domain}/conference-request/v1"),
-                );
             }
+            case.eq(
+                "config.js conferenceRequestUrl",
+                s(&cfg, &["conferenceRequestUrl"]),
+                &format!("https://{domain}/conference-request/v1"),
+            );
         }
     }
 

@@ -32,7 +32,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::{ROOT, missing, tool, tools};
+use common::{ROOT, missing, prosody_options, tool, tools};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -626,6 +626,52 @@ fn prosody_accepts_every_rendered_config_without_warnings() {
     );
 }
 
+/// Issue 16, D4: how long a client that vanished without closing its stream stays in its
+/// conferences. Prosody keeps its session for `smacks_hibernation_time` (Prosody 0.12's
+/// mod_smacks defaults: 600 s hibernation, no limit of unacked stanzas (0), 10 old sessions);
+/// upstream's prosody config sets 60, 5 and 1 globally (jitsi-meet
+/// doc/debian/jitsi-meet-prosody/prosody.cfg.lua-jvb.example l.43-45 at abf901a4). The values
+/// are read as prosody reads them: its own config loader, a host's option or else the global.
+#[test]
+fn prosody_forgets_a_vanished_client_after_upstreams_smacks_settings() {
+    let Some(lua) = tool("lua5.4") else { return };
+    // option, Prosody 0.12.3's default (mod_smacks.lua l.69-75), upstream's value
+    let expected = [
+        ("smacks_hibernation_time", 600, 60),
+        ("smacks_max_unacked_stanzas", 0, 5),
+        ("smacks_max_old_sessions", 10, 1),
+    ];
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for r in &renders().all {
+        let tmp = tempdir();
+        r.write(tmp.path());
+        for f in r.of_kind("prosody") {
+            let config = prosody_options(&lua, &Render::local(tmp.path(), f));
+            let host = r.domain();
+            for (option, default, want) in expected {
+                let read = config[host]
+                    .get(option)
+                    .or_else(|| config["*"].get(option))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(default);
+                checked += 1;
+                if read != want {
+                    failures.push(format!(
+                        "{} ({}): prosody reads {option} = {read} for the clients' host {host}, upstream sets {want}",
+                        r.label, f.host
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 0, "no prosody config was checked");
+    assert_no_failures(
+        "a vanished client stays in its conferences longer than upstream lets it",
+        failures,
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Typesafe Config (jicofo.conf, jvb.conf)
 // ---------------------------------------------------------------------------------------------
@@ -1192,6 +1238,101 @@ fn config_js_for_a_tenant_uses_the_tenant_muc_and_paths() {
         }
     }
     assert_no_failures("config.js for a tenant is wrong", failures);
+}
+
+/// What upstream's config.js of the model's release sets and ours must too (issue 16): D8 the
+/// peer-to-peer STUN server without `turn` (upstream's public one unless `public_stun: false`),
+/// C7 the multistream flags old mobile clients need (stable-9646), C5 `conferenceRequestUrl`
+/// on every shard (the web app appends `?room=`, which the front door routes by) and no comment
+/// that says colibri websockets are gone in a release that has them. Read by node.
+#[test]
+fn config_js_sets_what_upstreams_config_js_of_the_release_sets() {
+    let Some(node) = tool("node") else { return };
+    const STUN: &str = "stun:meet-jit-si-turnrelay.jitsi.net:443";
+    let scratch = tempdir();
+    // the handbook with `public_stun: false`, beside the examples
+    let mut quiet = renders()
+        .all
+        .iter()
+        .find(|r| r.label.starts_with("examples/handbook.yaml"))
+        .expect("the handbook example")
+        .model
+        .clone();
+    quiet["public_stun"] = json!(false);
+    let mut failures = Vec::new();
+    let extra = render_one(
+        scratch.path(),
+        0,
+        "examples/handbook.yaml with public_stun: false".into(),
+        quiet,
+    )
+    .map_err(|e| failures.push(e))
+    .ok();
+    for r in renders().all.iter().chain(extra.as_ref()) {
+        let tmp = tempdir();
+        r.write(tmp.path());
+        let release = r.model["release"].as_str().unwrap_or("stable-11146");
+        let number: u32 = release
+            .trim_start_matches("stable-")
+            .parse()
+            .expect("a release number");
+        for (_, host, _) in r.shards() {
+            let js = r.on(&host, "web-config");
+            let mut fail = |msg: String| failures.push(format!("{} ({host}): {msg}", r.label));
+            let config = match eval_config_js(&node, &Render::local(tmp.path(), js), &[]) {
+                Ok(c) => c,
+                Err(e) => {
+                    fail(format!("{} does not evaluate:\n{e}", js.path));
+                    continue;
+                }
+            };
+            let stun = at(&config, "p2p.stunServers").cloned().unwrap_or(json!([]));
+            let want_stun = if r.model.get("turn").is_none()
+                && r.model["public_stun"].as_bool() != Some(false)
+            {
+                json!([{ "urls": STUN }])
+            } else {
+                json!([])
+            };
+            if stun != want_stun {
+                fail(format!("p2p.stunServers is {stun}, expected {want_stun}"));
+            }
+            let flags = [
+                "sourceNameSignaling",
+                "sendMultipleVideoStreams",
+                "receiveMultipleVideoStreams",
+            ]
+            .map(|f| at(&config, &format!("flags.{f}")).cloned());
+            let want_flags = if number < 10133 {
+                Some(json!(true))
+            } else {
+                None
+            };
+            if flags.iter().any(|f| *f != want_flags) {
+                fail(format!(
+                    "{release}: config.flags (sourceNameSignaling, sendMultipleVideoStreams, \
+                     receiveMultipleVideoStreams) are {flags:?}, upstream's config.js of the release \
+                     sets {want_flags:?}"
+                ));
+            }
+            let crq = at(&config, "conferenceRequestUrl").and_then(Value::as_str);
+            let want_crq = format!("https://{}/conference-request/v1", r.domain());
+            if crq != Some(want_crq.as_str()) {
+                fail(format!(
+                    "conferenceRequestUrl is {crq:?}, expected {want_crq:?} (the web app appends ?room=)"
+                ));
+            }
+            if number < 11031 && js.content.contains("colibri websockets are gone") {
+                fail(format!(
+                    "{release} has colibri websockets, but config.js says they are gone"
+                ));
+            }
+        }
+    }
+    assert_no_failures(
+        "config.js differs from what upstream's config.js of the release sets",
+        failures,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,68 +30,11 @@ use serde_json::Value;
 
 const TYPESAFE_JAR: &str = "/usr/share/java/typesafe-config.jar";
 
-/// Faults the facts show whose fix is another change's (issue 16, item 4: `gaps`), as
-/// `(release, finding)`: the finding's text as [`check`] prints it. Empty this list as they
-/// are fixed; an entry that no longer fails makes the test fail.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    // C1: modules the release does not have yet (jitsi-meet 93bc4019a, 2025-06-17, added
-    // mod_features_identity.lua).
-    (
-        "stable-9646",
-        "prosody: module `features_identity` (on a VirtualHost) does not exist on Prosody 0.12",
-    ),
-    (
-        "stable-9646",
-        "prosody: module `features_identity` (on a VirtualHost) does not exist on Prosody 13",
-    ),
-    (
-        "stable-10133",
-        "prosody: module `features_identity` (on a VirtualHost) does not exist on Prosody 0.12",
-    ),
-    (
-        "stable-10133",
-        "prosody: module `features_identity` (on a VirtualHost) does not exist on Prosody 13",
-    ),
-    // C1: modules the release no longer has (jitsi-meet 20021d1a2, 2026-06-03, #17453).
-    (
-        "stable-11146",
-        "prosody: module `av_moderation` (on a VirtualHost) does not exist on Prosody 0.12",
-    ),
-    (
-        "stable-11146",
-        "prosody: module `av_moderation` (on a VirtualHost) does not exist on Prosody 13",
-    ),
-    (
-        "stable-11146",
-        "prosody: module `room_metadata` (on a VirtualHost) does not exist on Prosody 0.12",
-    ),
-    (
-        "stable-11146",
-        "prosody: module `room_metadata` (on a VirtualHost) does not exist on Prosody 13",
-    ),
-    (
-        "stable-11146",
-        "prosody: module `speakerstats` (on a VirtualHost) does not exist on Prosody 0.12",
-    ),
-    (
-        "stable-11146",
-        "prosody: module `speakerstats` (on a VirtualHost) does not exist on Prosody 13",
-    ),
-    // The end_conference placement: a component since jitsi-meet 93bc4019a; on the VirtualHost
-    // it only warns.
-    (
-        "stable-10888",
-        "prosody: module `end_conference` on a VirtualHost is deprecated (resources/prosody-plugins/mod_end_conference.lua:16)",
-    ),
-    (
-        "stable-11031",
-        "prosody: module `end_conference` on a VirtualHost is deprecated (resources/prosody-plugins/mod_end_conference.lua:23)",
-    ),
-    (
-        "stable-11146",
-        "prosody: module `end_conference` on a VirtualHost is deprecated (resources/prosody-plugins/mod_end_conference.lua:23)",
-    ),
-];
+/// Faults the facts show whose fix is another change's, as `(release, finding)`: the finding's
+/// text as [`check`] prints it. Empty this list as they are fixed; an entry that no longer
+/// fails makes the test fail. (Issue 16's C1 entries, the VirtualHost modules of 9646, 10133
+/// and 11146 and end_conference's placement from 10888 on, are fixed.)
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 /// One render: a model with one release and one Prosody series.
 struct Render {

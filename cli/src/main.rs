@@ -224,6 +224,11 @@ fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// The warnings and the informational notes of a valid model, in their stable order.
+fn shown(warnings: &[Diagnostic], notes: &[Diagnostic]) -> Vec<Diagnostic> {
+    Report::new(warnings.iter().chain(notes).cloned().collect()).diagnostics
+}
+
 /// Prints warnings of a model that is valid: `{"diagnostics": [...], "acknowledged": [...]}`
 /// as JSON; as text, each acknowledged warning (with its reason) after the warnings.
 fn print_warnings(
@@ -302,7 +307,12 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                         write::Durability::Lazy
                     };
                     write::tree(&rendered.bundle, &out, durability)?;
-                    print_warnings(&rendered.warnings, &rendered.acknowledged, format, false);
+                    print_warnings(
+                        &shown(&rendered.warnings, &rendered.notes),
+                        &rendered.acknowledged,
+                        format,
+                        false,
+                    );
                     if format == Format::Text {
                         eprintln!(
                             "rendered {hosts} hosts, {files} files into {}",
@@ -328,7 +338,12 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             };
             match jitsi_topology::check(&text, &process_env) {
                 Ok(checked) => {
-                    print_warnings(&checked.warnings, &checked.acknowledged, format, true);
+                    print_warnings(
+                        &shown(&checked.warnings, &checked.notes),
+                        &checked.acknowledged,
+                        format,
+                        true,
+                    );
                     if format == Format::Text {
                         let acknowledged = match checked.acknowledged.len() {
                             0 => String::new(),
@@ -392,7 +407,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             match jitsi_topology::check(&text, &process_env) {
                 Ok(checked) => {
                     print_warnings(
-                        &checked.warnings,
+                        &shown(&checked.warnings, &checked.notes),
                         &checked.acknowledged,
                         Format::Text,
                         false,

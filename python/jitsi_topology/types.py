@@ -27,7 +27,7 @@ __all__ = [
 #: A model given as data: what the YAML or JSON text of a model parses to.
 Model = Dict[str, Any]
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]
 #: What a host does; more roles may come (extended, never renamed).
 Role = Literal["signaling", "bridge", "front-door", "turn"]
 ServiceAction = Literal["reload", "restart", "drain"]

@@ -94,9 +94,10 @@ fn diagnostic_from_json(v: &serde_json::Value) -> PyResult<Diagnostic> {
     Ok(match field("severity")? {
         "error" => Diagnostic::error(code, path, message, hint),
         "warning" => Diagnostic::warning(code, path, message, hint),
+        "info" => Diagnostic::info(code, path, message, hint),
         other => {
             return Err(PyValueError::new_err(format!(
-                "unknown severity `{other}` (error or warning)"
+                "unknown severity `{other}` (error, warning or info)"
             )));
         }
     })

@@ -24,6 +24,7 @@ fn text(d: &Deployment, tls: [&str; 4], secret: bool) -> Result<String> {
             domain_key,
             component_admins_as_room_owners => d.component_admins_as_room_owners,
             polls_component => d.polls_component,
+            features_identity => d.features_identity,
             turn => d.turn.as_ref().map(value),
             turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline)
                 .map(|s| if secret { s.expose() } else { "(TURN secret)" }),

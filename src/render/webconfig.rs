@@ -16,6 +16,8 @@ pub(crate) fn config_js(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             shard => value(shard),
             colibri_websockets => d.colibri_websockets,
             jaas => d.web.jaas_config.as_ref().map(value),
+            stun_servers => &d.web.p2p_stun_servers,
+            multistream_flags => d.web.multistream_flags,
         },
     )?;
     Ok(file(&d.web.config_js, FileKind::WebConfig, content))

@@ -150,3 +150,33 @@ pub fn self_signed_certificate(openssl: &Path, crt: &Path, key: &Path) -> Comman
     .arg(crt);
     cmd
 }
+
+/// The options prosody's own config loader (`core.configmanager`, the code prosody and
+/// prosodyctl run) reads from `config`: `{HOST: {OPTION: VALUE}}`, `"*"` for global options
+/// (`tests/consumers/prosody_config_server.lua`, run with `lua`).
+pub fn prosody_options(lua: &Path, config: &Path) -> serde_json::Value {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = Command::new(lua)
+        .arg(Path::new(ROOT).join("tests/consumers/prosody_config_server.lua"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start lua");
+    writeln!(child.stdin.take().expect("stdin"), "{}", config.display()).expect("write path");
+    let out = child.wait_with_output().expect("lua");
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "prosody's loader: {e}: exit {:?}\n{}{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(
+        reply["ok"], true,
+        "prosody would not load {config:?}: {reply}"
+    );
+    reply["config"].clone()
+}

@@ -369,8 +369,13 @@ def cmd_config_js_check(a):
             bad.append(f"deploymentInfo.shard is {got!r}, expected {a.shard!r} (the shard this nginx serves)")
         else:
             good.append(f"deploymentInfo.shard={got}")
-        if cfg.get("conferenceRequestUrl"):
-            bad.append(f"conferenceRequestUrl is set ({cfg['conferenceRequestUrl']}) although shards have none")
+    # the web app appends ?room= to it (jitsi-meet b0591ed9, 2023), so with shards too the front
+    # door routes it by room
+    crq = cfg.get("conferenceRequestUrl")
+    if crq != f"https://{a.domain}/conference-request/v1":
+        bad.append(f"conferenceRequestUrl is {crq!r}, expected https://{a.domain}/conference-request/v1")
+    else:
+        good.append(f"conferenceRequestUrl={crq}")
     print(("BAD " + "; ".join(bad)) if bad else ("OK " + ", ".join(good)))
 
 
