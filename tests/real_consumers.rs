@@ -543,20 +543,85 @@ fn prosody_accepts_every_rendered_config_without_warnings() {
     if !debian_cfg.is_file() {
         return missing("/etc/prosody/prosody.cfg.lua (package prosody)");
     }
-    let debian_text = fs::read_to_string(debian_cfg).expect("read /etc/prosody/prosody.cfg.lua");
+    let installed = installed_prosody_series(&prosodyctl);
+    let renders: Vec<&Render> = renders().all.iter().collect();
+    let failures = prosody_check_config(&[prosodyctl.as_os_str()], debian_cfg, installed, &renders);
+    assert_no_failures(
+        "prosodyctl check config rejected a rendered config",
+        failures,
+    );
+}
+
+/// Issue 16: Prosody 13 itself (bookworm-backports' package, which `scripts/prosody13` fetches
+/// into target/prosody13 and runs in a mount namespace bound over Debian 12's 0.12) checks every
+/// example rendered with `platform.prosody: "13"`, included from Prosody 13's own Debian main
+/// config. Needs root (the mount namespace).
+#[test]
+fn prosody_13_accepts_every_example_rendered_for_prosody_13() {
+    let script = Path::new(ROOT).join("scripts/prosody13");
+    let root = run(Command::new(&script).arg("root"));
+    if !root.status.success() {
+        return missing("Prosody 13 in target/prosody13 (scripts/prosody13 fetch)");
+    }
+    // root: /proc/self belongs to the process's effective user
+    if !fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0) {
+        return missing("root (scripts/prosody13 exec binds Prosody 13 in a mount namespace)");
+    }
+    let root = PathBuf::from(String::from_utf8_lossy(&root.stdout).trim());
+    let main_cfg = root.join("etc/prosody/prosody.cfg.lua");
+    let about = run(Command::new(&script).args(["exec", "prosodyctl", "about"]));
+    let about = String::from_utf8_lossy(&about.stdout);
+    let version = about.lines().find_map(|l| l.strip_prefix("Prosody ")).unwrap_or("");
+    assert!(
+        version.starts_with("13."),
+        "scripts/prosody13 exec prosodyctl about does not say Prosody 13.x:\n{about}"
+    );
+    println!("Prosody {version} (bookworm-backports), in a mount namespace over Debian's 0.12");
+    // every example, rendered for Prosody 13 (inline secrets)
+    let scratch = tempdir();
+    let mut variants = Vec::new();
+    for r in renders().all.iter().filter(|r| r.label.ends_with("(inline secrets)")) {
+        let mut model = r.model.clone();
+        model["platform"] = json!({ "prosody": "13" });
+        let label = r.label.replace("(inline secrets)", "(inline secrets, Prosody 13)");
+        match render_one(scratch.path(), variants.len(), label, model) {
+            Ok(v) => variants.push(v),
+            Err(e) => panic!("rendering for Prosody 13 failed:\n{e}"),
+        }
+    }
+    let renders: Vec<&Render> = variants.iter().collect();
+    let exec = [script.as_os_str(), "exec".as_ref(), "prosodyctl".as_ref()];
+    let failures = prosody_check_config(&exec, &main_cfg, "13", &renders);
+    assert_no_failures(
+        "Prosody 13's prosodyctl check config rejected a config rendered for it",
+        failures,
+    );
+}
+
+/// `prosodyctl check config` (the command `prosodyctl`, whose words are given) on each render's
+/// prosody files, included from a copy of `main_cfg` (Debian's main config of that Prosody, which
+/// includes `conf.d/*.cfg.lua`); `installed` is that Prosody's series. The failures, one a render.
+fn prosody_check_config(
+    prosodyctl: &[&std::ffi::OsStr],
+    main_cfg: &Path,
+    installed: &str,
+    renders: &[&Render],
+) -> Vec<String> {
+    let debian_text = fs::read_to_string(main_cfg)
+        .unwrap_or_else(|e| panic!("read {}: {e}", main_cfg.display()));
     assert!(
         debian_text
             .lines()
             .any(|l| l.trim() == r#"Include "conf.d/*.cfg.lua""#),
-        "Debian's prosody.cfg.lua no longer includes conf.d/*.cfg.lua; this test needs another way in"
+        "{} no longer includes conf.d/*.cfg.lua; this test needs another way in",
+        main_cfg.display()
     );
     let mut failures = Vec::new();
-    for r in &renders().all {
+    for r in renders {
         // A config for another Prosody series is still checked (Lua syntax, every option
         // the installed series knows), but its "problems" (exit 2) may be options that
         // changed between the series, so they are reported, not failed.
         let series = r.model["platform"]["prosody"].as_str().unwrap_or("0.12");
-        let installed = installed_prosody_series(&prosodyctl);
         let other_series = series != installed;
         let files: Vec<_> = r.of_kind("prosody").collect();
         assert!(!files.is_empty(), "{}: no prosody config rendered", r.label);
@@ -587,8 +652,11 @@ fn prosody_accepts_every_rendered_config_without_warnings() {
             fs::set_permissions(&local, fs::Permissions::from_mode(0o644)).expect("chmod");
             included.push(local);
         }
-        let mut cmd = Command::new(&prosodyctl);
-        cmd.arg("--config").arg(&cfg).args(["check", "config"]);
+        let mut cmd = Command::new(prosodyctl[0]);
+        cmd.args(&prosodyctl[1..])
+            .arg("--config")
+            .arg(&cfg)
+            .args(["check", "config"]);
         let out = run(&mut cmd);
         let shown = describe(&format!("{cmd:?}"), &out);
         if out.status.code() == Some(2) && other_series {
@@ -620,10 +688,7 @@ fn prosody_accepts_every_rendered_config_without_warnings() {
             }
         }
     }
-    assert_no_failures(
-        "prosodyctl check config rejected a rendered config",
-        failures,
-    );
+    failures
 }
 
 /// Issue 16, D4: how long a client that vanished without closing its stream stays in its

@@ -59,7 +59,7 @@ def cmd_model(a):
     lines = [
         "# Written by tests/live/jtlive.py model: the live test's own topology.",
         "release: stable-11146",
-        'platform: { prosody: "0.12" }',
+        f'platform: {{ prosody: "{a.prosody}" }}',
         f"domain: {domain}",
         "tls:",
         "  mode: own",
@@ -769,6 +769,7 @@ def main():
     m.add_argument("--bridges", type=int, required=True)
     m.add_argument("--default-drop", action="store_true")
     m.add_argument("--handbook", action="store_true", help="the handbook shape: public addresses, 8g heap")
+    m.add_argument("--prosody", default="0.12", choices=("0.12", "13"), help="the model's platform.prosody")
     m.add_argument("--monitoring", action="store_true", help="a monitoring host (MON_ADDR) in firewall.monitoring_networks")
     m.add_argument("--shards", type=int, default=0, help="the sharded form with this many shards (2 to 4)")
     m.add_argument("--serve", default="", help="with --shards: per bridge, comma-separated, the shards it serves "
