@@ -174,7 +174,7 @@ in
     "prosody registers both accounts from their files, password piped" =
       length signaling.prosodySteps == 3
       && all (cmd: builtins.head cmd == "/bin/sh" || builtins.head cmd == "prosodyctl") signaling.prosodySteps
-      && hasInfix "prosodyctl adduser 'focus@auth.meet.example.com'" (builtins.elemAt (builtins.elemAt signaling.prosodySteps 0) 2)
+      && hasInfix "prosodyctl register 'focus' 'auth.meet.example.com'" (builtins.elemAt (builtins.elemAt signaling.prosodySteps 0) 2)
       && hasInfix "/etc/jitsi-topology/secrets/jvb" (builtins.elemAt (builtins.elemAt signaling.prosodySteps 1) 2);
     "services read the secret files as group jitsi-meet" =
       signaling.secretFiles == [

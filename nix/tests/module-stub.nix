@@ -196,8 +196,8 @@ check {
     && signaling.services.jicofo.userDomain == "auth.meet.example.com"
     && signaling.services.jicofo.userPasswordFile == "/etc/jitsi-topology/secrets/focus";
   "prosody's start sets both passwords from the files, piped" =
-    hasInfix "prosodyctl adduser '\\''focus@auth.meet.example.com'\\''" signaling.systemd.services.prosody.preStart
-    && hasInfix "prosodyctl adduser '\\''jvb@auth.meet.example.com'\\''" signaling.systemd.services.prosody.preStart
+    hasInfix "prosodyctl register '\\''focus'\\'' '\\''auth.meet.example.com'\\''" signaling.systemd.services.prosody.preStart
+    && hasInfix "prosodyctl register '\\''jvb'\\'' '\\''auth.meet.example.com'\\''" signaling.systemd.services.prosody.preStart
     && !(hasInfix "$(cat" signaling.systemd.services.prosody.preStart)
     && hasInfix "mod_roster_command" signaling.systemd.services.prosody.preStart;
   "nginx serves the operator's certificate" =

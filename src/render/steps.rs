@@ -31,15 +31,19 @@ pub(crate) fn accounts(d: &Deployment) -> Vec<Account> {
     .collect()
 }
 
-/// Creates the account, or sets its password when it exists. The password goes through a
-/// pipe (prosodyctl asks for it twice), never through the command line.
+/// Creates the account, or sets its password when it exists: `prosodyctl register USER HOST`
+/// writes the account through prosody's storage without a running prosody, on 0.12 and 13 alike
+/// (the step runs before prosody's service step). Prosody 13's `adduser` and `passwd` go through
+/// the admin socket of a running prosody instead ("Unable to connect to server - is it
+/// running?"). The password goes through a pipe (prosodyctl asks for it twice), never through
+/// the command line.
 fn register(account: &Account) -> Step {
     let file = shell(&account.password_file);
-    let jid = shell(&account.jid);
+    let user = shell(&account.user);
+    let host = shell(&account.domain);
     let script = format!(
         "set -e; p=$(head -n 1 {file}); \
-         if ! printf '%s\\n%s\\n' \"$p\" \"$p\" | prosodyctl adduser {jid} >/dev/null 2>&1; then \
-         printf '%s\\n%s\\n' \"$p\" \"$p\" | prosodyctl passwd {jid} >/dev/null; fi"
+         printf '%s\\n%s\\n' \"$p\" \"$p\" | prosodyctl register {user} {host} >/dev/null"
     );
     Step::RegisterAccount {
         description: format!(
