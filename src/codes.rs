@@ -334,6 +334,13 @@ pub const RULES: &[Rule] = &[
         pain: "P14: TURN credentials that do not match",
     },
     Rule {
+        codes: &["coturn-line-too-long", "coturn-reads-differently"],
+        warnings: false,
+        info: false,
+        rule: "coturn reads back every value of its config as written: a line fits the 1023 bytes coturn reads at once (a TURN secret at most 1004 bytes, `turn.tls` paths at most 1018), since coturn reads the rest as a line, an option, of its own; the TURN secret does not start with a space, `=` or `\"` nor end in a space, which coturn strips (prosody would keep them)",
+        pain: "P14: TURN credentials that do not match; an option smuggled into coturn's config",
+    },
+    Rule {
         codes: &["public-stun"],
         warnings: false,
         info: true,

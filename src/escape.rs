@@ -104,6 +104,64 @@ pub fn line(s: &str) -> Result<String, String> {
     }
 }
 
+/// The longest line coturn reads as one line: it reads its config with `fgets` into a buffer of
+/// which it offers 1024 bytes, so at most 1023 bytes come before the line break, and the rest of
+/// a longer line is read as a line of its own (coturn/coturn `src/apps/relay/mainrelay.c`,
+/// `read_config_file`, lines 1802-1804 at tag 4.6.1, a005eee8, the version Debian 12 ships;
+/// unchanged at master 8024aa63, lines 2913-2917).
+pub const COTURN_LINE_MAX: usize = 1023;
+
+/// Why coturn would not read `key=value` back as exactly `value`, if it would not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoturnProblem {
+    /// The line is longer than [`COTURN_LINE_MAX`]: coturn would read its end as a line (an
+    /// option) of its own.
+    TooLong,
+    /// coturn would read another value; the text says why (it never quotes the value).
+    ReadsDifferently(&'static str),
+}
+
+/// Checks `key=value` as coturn reads it (`parse_arg_string` and `read_config_file` in
+/// coturn/coturn `src/apps/relay/mainrelay.c` at 4.6.1: lines 1713-1745 and 1806-1815): it
+/// skips spaces, tabs and `=` after the key, drops a leading `"` (and then a trailing one),
+/// and strips whitespace at the end of the line. A `"` or `#` elsewhere is read as written.
+pub fn coturn_problem(key: &str, value: &str) -> Option<CoturnProblem> {
+    use CoturnProblem::{ReadsDifferently, TooLong};
+    if value.chars().any(char::is_control) {
+        Some(ReadsDifferently(
+            "contains a line break or another control character",
+        ))
+    } else if key.len() + 1 + value.len() > COTURN_LINE_MAX {
+        Some(TooLong)
+    } else if value.is_empty() {
+        Some(ReadsDifferently("is empty"))
+    } else if value.starts_with([' ', '=']) {
+        Some(ReadsDifferently(
+            "starts with a space or `=`, which coturn skips",
+        ))
+    } else if value.starts_with('"') {
+        Some(ReadsDifferently(
+            "starts with `\"`, which coturn removes (with a `\"` at the end)",
+        ))
+    } else if value.ends_with(|c: char| c.is_ascii_whitespace()) {
+        Some(ReadsDifferently("ends in a space, which coturn strips"))
+    } else {
+        None
+    }
+}
+
+/// A value of coturn's `key=value` line: printed when coturn reads it back exactly (see
+/// [`coturn_problem`]), refused otherwise.
+pub fn coturn(value: &str, key: &str) -> Result<String, String> {
+    match coturn_problem(key, value) {
+        None => Ok(value.to_owned()),
+        Some(CoturnProblem::TooLong) => Err(format!(
+            "coturn's `{key}` line would be longer than the {COTURN_LINE_MAX} bytes coturn reads at once"
+        )),
+        Some(CoturnProblem::ReadsDifferently(why)) => Err(format!("coturn's `{key}` value {why}")),
+    }
+}
+
 /// A value in a systemd unit file, where `%` starts a specifier and `$` a variable.
 pub fn systemd(s: &str) -> Result<String, String> {
     if s.chars().any(char::is_control) {
@@ -146,5 +204,12 @@ mod tests {
         assert!(debconf("a\\").is_err());
         assert_eq!(systemd("100%$x").unwrap(), "100%%$$x");
         assert_eq!(shell("it's"), r"'it'\''s'");
+        for v in [" x", "=x", "\"x", "x ", "x\t", ""] {
+            assert!(coturn(v, "static-auth-secret").is_err(), "{v:?}");
+        }
+        assert_eq!(coturn("a\"b#c d\"", "k").unwrap(), "a\"b#c d\"");
+        let fits = "x".repeat(COTURN_LINE_MAX - "cert=".len());
+        assert!(coturn(&fits, "cert").is_ok());
+        assert!(coturn(&format!("{fits}x"), "cert").is_err());
     }
 }

@@ -156,9 +156,11 @@ pub struct Turn {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TurnTls {
-    /// Absolute path, on the TURN host, of the certificate chain (PEM) for `turn.domain`.
+    /// Absolute path, on the TURN host, of the certificate chain (PEM) for `turn.domain`; at
+    /// most 1018 bytes, which fit one line of coturn's config with `cert=`.
     pub certificate: String,
-    /// Absolute path, on the TURN host, of its private key.
+    /// Absolute path, on the TURN host, of its private key; at most 1018 bytes, which fit one
+    /// line of coturn's config with `pkey=`.
     pub key: String,
 }
 
@@ -228,7 +230,10 @@ pub struct Secrets {
     /// The password of `jvb@auth.<domain>`, the one account every bridge logs in with. prosody
     /// applies SASLprep (RFC 4013) to it, so characters SASLprep prohibits are refused.
     pub jvb: SecretSource,
-    /// The secret prosody and coturn share for TURN credentials (needed with `turn`).
+    /// The secret prosody and coturn share for TURN credentials (needed with `turn`). coturn
+    /// reads it from one line of its config: at most 1004 bytes, not starting with a space, `=`
+    /// or `"` and not ending in a space (coturn would cut or strip them, and every TURN login
+    /// would fail).
     #[serde(default)]
     pub turn: Option<SecretSource>,
 }

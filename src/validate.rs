@@ -11,6 +11,7 @@ use std::net::IpAddr;
 use validator::ValidateEmail;
 
 use crate::diagnostic::{Diagnostic, pointer, printable};
+use crate::escape::{self, COTURN_LINE_MAX, CoturnProblem};
 use crate::identity::{nickname, relay_id, relays};
 use crate::model::{SecretSource, SecretString, Tls, Topology, Trust};
 use crate::net::{NotPublic, is_non_public, not_public};
@@ -326,6 +327,9 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                 ));
             }
             account_password(name, &v, &path, out);
+            if name == "turn" {
+                coturn_secret(&v, &path, out);
+            }
             if KNOWN_DEFAULT_SECRETS
                 .iter()
                 .any(|d| v.eq_ignore_ascii_case(d))
@@ -556,6 +560,66 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
             out,
         );
         check_path("/turn/tls/key", &tls.key, "the key path", out);
+        for (path, key, value, what) in [
+            (
+                "/turn/tls/certificate",
+                "cert",
+                &tls.certificate,
+                "certificate",
+            ),
+            ("/turn/tls/key", "pkey", &tls.key, "key"),
+        ] {
+            if path_problem(value).is_none()
+                && escape::coturn_problem(key, value) == Some(CoturnProblem::TooLong)
+            {
+                out.push(Diagnostic::error(
+                    "coturn-line-too-long",
+                    path,
+                    format!(
+                        "the {what} path is longer than the {} bytes that fit coturn's \
+                         {COTURN_LINE_MAX}-byte line with `{key}=`: coturn would read the \
+                         rest as an option of its own",
+                        COTURN_LINE_MAX - key.len() - 1
+                    ),
+                    "use a shorter path, e.g. /etc/coturn/certs/turn.crt and turn.key",
+                ));
+            }
+        }
+    }
+}
+
+/// The TURN secret as coturn reads it from `static-auth-secret=` (see
+/// [`escape::coturn_problem`]): a secret coturn would cut or read differently than prosody
+/// makes every TURN login fail, and its end could be read as an option of its own. Messages
+/// never include the secret. Control characters are reported as `secret-invalid`.
+fn coturn_secret(secret: &str, path: &str, out: &mut Vec<Diagnostic>) {
+    const KEY: &str = "static-auth-secret";
+    if secret.chars().any(char::is_control) {
+        return;
+    }
+    match escape::coturn_problem(KEY, secret) {
+        None => {}
+        Some(CoturnProblem::TooLong) => out.push(Diagnostic::error(
+            "coturn-line-too-long",
+            path,
+            format!(
+                "the turn secret is longer than the {} bytes that fit coturn's \
+                 {COTURN_LINE_MAX}-byte line with `{KEY}=`: coturn would read the rest as an \
+                 option of its own (the secret is not shown)",
+                COTURN_LINE_MAX - KEY.len() - 1
+            ),
+            "use a shorter secret, e.g. `openssl rand -hex 24`",
+        )),
+        Some(CoturnProblem::ReadsDifferently(why)) => out.push(Diagnostic::error(
+            "coturn-reads-differently",
+            path,
+            format!(
+                "the turn secret {why}: coturn would use another secret than prosody, and \
+                 every TURN login would fail (the secret is not shown)"
+            ),
+            "write the secret without surrounding spaces, a leading `=` or quotes, e.g. \
+             `openssl rand -hex 24`",
+        )),
     }
 }
 

@@ -140,6 +140,9 @@ fn environment() -> &'static Environment<'static> {
             crate::escape::systemd(s).map_err(invalid)
         });
         env.add_filter("line", |s: &str| crate::escape::line(s).map_err(invalid));
+        env.add_filter("coturn", |s: &str, key: &str| {
+            crate::escape::coturn(s, key).map_err(invalid)
+        });
         env.add_filter("shell", |s: &str| crate::escape::shell(s));
         env
     })
