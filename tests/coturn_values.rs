@@ -16,12 +16,12 @@
 //! ports it binds; here the TLS files are created at the paths the model names), and checks
 //! what coturn made of it: no line skipped, no `CONFIG WARNING`/`CONFIG ERROR` (an injected
 //! option shows there), the model's realm, an allocation with the credentials prosody derives
-//! from the model's secret, and the certificate at the model's `cert` path served on the TLS
-//! port. Or the model is refused with an error at the value's path, whose message does not
-//! show the secret.
+//! from the model's secret (and none with another secret's), and the certificate at the
+//! model's `cert` path served on the TLS port. Or the model is refused with an error at the
+//! value's path, whose message does not show the secret.
 //!
 //! Each case starts a turnserver (about 0.4 s): the property test runs `JT_COTURN_CASES`
-//! cases per field (default 12: 36 turnservers, about 15 s), from `JT_PROPTEST_SEED`; the
+//! cases per field (default 12: 36 turnservers, about 20 s), from `JT_PROPTEST_SEED`; the
 //! whole file takes about 20 s. A `{file}` TURN secret is never read by `render`: the helper
 //! coturn's drop-in runs before coturn starts checks it, and is tested here too.
 
@@ -194,6 +194,16 @@ fn check(t: &Tools, case: &Case, pointer: &str) -> Result<Verdict, String> {
         problems.push(format!(
             "no allocation with the credentials prosody derives from the model's secret:\n{}",
             a.output
+        ));
+    }
+    // And none with another secret: the allocation above proves the secret, not an open door.
+    let (user, password) =
+        coturn::prosody_credentials(&t.lua, format!("{}-other", case.secret).as_bytes())?;
+    let other = coturn::allocate(&t.uclient, ports.plain, &user, &password, false);
+    if other.relay.is_some() {
+        problems.push(format!(
+            "an allocation with the credentials of another secret succeeded:\n{}",
+            other.output
         ));
     }
     let expected = fs::read_to_string(&case.certificate).map_err(|e| e.to_string())?;
