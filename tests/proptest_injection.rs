@@ -621,9 +621,13 @@ fn label() -> impl Strategy<Value = String> {
 
 fn shaped(shape: Shape) -> BoxedStrategy<String> {
     match shape {
-        Shape::Host => prop::collection::vec(label(), 1..5)
-            .prop_map(|l| l.join("."))
-            .boxed(),
+        // Now and then the one DNS name that is reserved for hosts: the output's own
+        // manifest.json (hostname-reserved).
+        Shape::Host => prop_oneof![
+            19 => prop::collection::vec(label(), 1..5).prop_map(|l| l.join(".")),
+            1 => Just("manifest.json".to_owned()),
+        ]
+        .boxed(),
         Shape::Name => "[A-Za-z0-9._-]{1,20}".boxed(),
         Shape::ShardName => "[A-Za-z0-9-]{1,20}".boxed(),
         Shape::Path(prefix) => prop::collection::vec("[A-Za-z0-9._+@-]{1,12}", 1..4)
@@ -651,7 +655,9 @@ fn shaped(shape: Shape) -> BoxedStrategy<String> {
         .prop_map(|v| v.concat())
         .boxed(),
         Shape::EnvName => "[A-Za-z_][A-Za-z0-9_]{0,30}".boxed(),
-        Shape::Memory => "[0-9]{1,7}[mMgGkK]?".boxed(),
+        // The JVM's whole `-Xmx` syntax (decimal or hexadecimal, every unit), with sizes past
+        // 2^64 bytes; tests/proptest_refusals.rs holds the verdicts to the JVM itself.
+        Shape::Memory => "(0[xX][0-9a-fA-F]{1,17}|[0-9]{1,21})[kKmMgGtT]?".boxed(),
         Shape::Release => prop::sample::select(vec![
             "stable-11146", "stable-11031", "stable-10888", "stable-10133", "stable-9646",
             "stable-9000", "stable-99999", "unstable", "stable-11146 ",

@@ -2,8 +2,9 @@
 //!
 //! Properties: no panic anywhere; a model either comes back as diagnostics (at least one
 //! error, each with a JSON Pointer path) or renders (a model that validated never fails to
-//! render); rendering twice gives the same bundle; no rendered path leaves its host's folder;
-//! the text report holds no control character but line breaks.
+//! render); rendering twice gives the same bundle; no rendered path leaves its host's folder,
+//! and no host's folder is named like the output's manifest.json; the text report holds no
+//! control character but line breaks.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -42,11 +43,14 @@ fuzz_target!(|data: &[u8]| {
             let bundle = topology::render_deployment(&checked.deployment)
                 .unwrap_or_else(|e| panic!("a model that validated failed to render: {e}"));
             for host in &bundle.hosts {
+                // A host's folder never collides with the output's own manifest.json
+                // (hostname-reserved).
                 assert!(
                     !host.name.is_empty()
                         && !host.name.contains('/')
                         && host.name != ".."
                         && host.name != "."
+                        && host.name != "manifest.json"
                 );
                 for f in &host.files {
                     assert!(
