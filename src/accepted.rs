@@ -3,8 +3,8 @@
 //!
 //! Validation asks these functions and reports their answers at the field's JSON Pointer;
 //! nothing here knows the model. `tests/proptest_refusals.rs` holds both to the real
-//! consumers: the first to prosody 0.12's own `util.encodings.stringprep.saslprep`, the second
-//! to the installed `java -Xmx… -version`.
+//! consumers: the first to prosody's own `util.encodings.stringprep.saslprep` (0.12's and
+//! 13's), the second to the installed `java -Xmx… -version`.
 
 use stringprep::tables;
 

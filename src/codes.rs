@@ -177,7 +177,7 @@ pub const RULES: &[Rule] = &[
         codes: &["secret-saslprep"],
         warnings: false,
         info: false,
-        rule: "the focus and jvb account passwords (inline or `{env}`) pass SASLprep (RFC 4013) as prosody applies it: no character it prohibits (non-ASCII spaces and controls, private use, non-characters, bidirectional marks, tags, …), no mixed-direction text, no code point Unicode 3.2 did not assign, under 1024 bytes; the password is never shown. `{file}` secrets are never read here: prosody checks them when the `register-account` step runs. `tests/proptest_refusals.rs` holds this to prosody's own `util.encodings.stringprep.saslprep`",
+        rule: "the focus and jvb account passwords (inline or `{env}`) pass SASLprep (RFC 4013) as prosody applies it: no character it prohibits (non-ASCII spaces and controls, private use, non-characters, bidirectional marks, tags, …), no mixed-direction text, no code point Unicode 3.2 did not assign, under 1024 bytes; the password is never shown. `{file}` secrets are never read here: prosody checks them when the `register-account` step runs. `tests/proptest_refusals.rs` holds this to prosody's own `util.encodings.stringprep.saslprep`, of 0.12 and of 13",
         pain: "a `register-account` step that fails on the host (prosody refuses the password), so jicofo or the bridges cannot log in",
     },
     Rule {

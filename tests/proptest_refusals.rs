@@ -11,8 +11,9 @@
 //!   SASLprep refuses it; everything prosody's default SASLprep (the call its password code
 //!   makes) refuses is refused; what that call accepts and validation refuses holds a code
 //!   point Unicode 3.2 did not assign; and where both accept, the `stringprep` crate prepares
-//!   the string exactly as prosody does. `JT_PROSODY_LIB` names another prosody's library
-//!   folder (e.g. Prosody 13's) to hold the same against it.
+//!   the string exactly as prosody does. The same holds against Prosody 13 (bookworm-backports'
+//!   13.0.1 in target/prosody13, `scripts/prosody13`); `JT_PROSODY_LIB` names another
+//!   prosody's library folder for the first test.
 //! - **Heap sizes and the JVM.** Each drawn `jvm_max_memory` (digits or hex, every unit,
 //!   junk, sizes near 1 GiB, 1 TiB and 2^64 bytes) is validated and given to the installed
 //!   `java -Xmx<value> -version` (with `-Xshare:auto -XX:TieredStopAtLevel=1`; a JVM still
@@ -20,7 +21,7 @@
 //!   reports `jvm-memory-invalid` exactly when the JVM says "Invalid maximum heap size"; every
 //!   size validation accepts starts the JVM; every size the JVM refuses is refused.
 //!
-//! Cases: `JT_PROPTEST_SASLPREP_CASES` strings (default 2000, about 15 s in a debug build) and
+//! Cases: `JT_PROPTEST_SASLPREP_CASES` strings (default 2000 per prosody, about 15 s each in a debug build) and
 //! `JT_PROPTEST_JVM_CASES` drawn heap sizes (default 24) after 16 fixed ones, each one JVM
 //! start (about half a second here). The seed is fixed (`JT_PROPTEST_SEED` draws others). A
 //! missing consumer skips, unless `JT_REQUIRE_REAL_CONSUMERS=1`.
@@ -395,6 +396,25 @@ fn account_passwords_are_refused_exactly_when_prosodys_saslprep_refuses_them() {
         return missing("prosody (util/encodings.so)");
     }
     run_saslprep_property(&lua, &lib);
+}
+
+/// The same property against Prosody 13 (bookworm-backports' 13.0.1, which
+/// `scripts/prosody13 fetch` unpacks into target/prosody13): its password code makes the same
+/// `saslprep(password)` call (`util/sasl/scram.lua`).
+#[test]
+fn account_passwords_are_refused_exactly_when_prosody_13s_saslprep_refuses_them() {
+    let Some(lua) = find_tool("lua5.4") else {
+        return missing("lua5.4");
+    };
+    let root = Command::new(Path::new(ROOT).join("scripts/prosody13"))
+        .arg("root")
+        .output()
+        .expect("run scripts/prosody13");
+    if !root.status.success() {
+        return missing("Prosody 13 in target/prosody13 (scripts/prosody13 fetch)");
+    }
+    let root = PathBuf::from(String::from_utf8_lossy(&root.stdout).trim());
+    run_saslprep_property(&lua, &root.join("usr/lib/prosody"));
 }
 
 // ---------------------------------------------------------------------------------------------
