@@ -118,6 +118,16 @@ def test_the_handbook_renders_without_warnings() -> None:
         jitsi_topology.render(HANDBOOK)
 
 
+def test_an_acknowledged_warning_reaches_python_as_no_warning() -> None:
+    """A pipeline that turns warnings into errors still renders a model that acknowledges its
+    warning; `validate` no longer returns it."""
+    model = self_signed() + "acknowledge:\n  - { code: tls-self-signed, reason: a lab without a certificate }\n"
+    assert jitsi_topology.validate(model) == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        jitsi_topology.render(model)
+
+
 def canary_cases() -> tuple[list[str], list[tuple[str, str]]]:
     """The shared canary fixture (tests/canaries/secrets.yaml): its canaries, and each case as
     (name, model text), built as the fixture's header says."""
