@@ -58,7 +58,7 @@ def cmd_model(a):
     pki, sec = a.pki, a.secrets
     lines = [
         "# Written by tests/live/jtlive.py model: the live test's own topology.",
-        "release: stable-11146",
+        f"release: {a.release}",
         f'platform: {{ prosody: "{a.prosody}" }}',
         f"domain: {domain}",
         "tls:",
@@ -101,6 +101,7 @@ def cmd_model(a):
         "ADM_ADDR": admin,
         "MON_ADDR": monitor,
         "BRIDGE_NETWORKS": " ".join(bridge_networks),
+        "RELEASE": a.release,
     }
     out = [f"{k}={shlex.quote(v)}" for k, v in env.items()]
     out.append("BRIDGE_HOSTS=(" + " ".join(shlex.quote(b["host"]) for b in bridges) + ")")
@@ -138,7 +139,7 @@ def model_shards(a):
     pki, sec = a.pki, a.secrets
     lines = [
         "# Written by tests/live/jtlive.py model --shards: the live test's sharded topology.",
-        "release: stable-11146",
+        f"release: {a.release}",
         'platform: { prosody: "0.12" }',
         f"domain: {domain}",
         "tls:",
@@ -174,7 +175,7 @@ def model_shards(a):
     with open(a.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     q = shlex.quote
-    out = [f"DOMAIN={q(domain)}", f"AUTH_DOMAIN={q('auth.' + domain)}", "OUT_ADDR=198.18.0.200", "ADM_ADDR=198.18.0.250",
+    out = [f"DOMAIN={q(domain)}", f"AUTH_DOMAIN={q('auth.' + domain)}", f"RELEASE={q(a.release)}", "OUT_ADDR=198.18.0.200", "ADM_ADDR=198.18.0.250",
            f"DOOR_HOST={q(door['host'])}", f"DOOR_ADDR={q(door['address'])}", f"DOOR_CERT={q(door['certificate'])}"]
     for key, vals in (("SHARD_NAMES", [s["name"] for s in shards]), ("SHARD_HOSTS", [s["host"] for s in shards]),
                       ("SHARD_ADDRS", [s["address"] for s in shards]),
@@ -650,6 +651,56 @@ BOSH = ("<body rid='{rid}' to='{domain}' xml:lang='en' wait='10' hold='1' conten
         "xmpp:version='1.0' xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'/>")
 
 
+def cmd_standin_plugins(a):
+    """Jitsi's prosody plugin folder for the release under test, from its facts table
+    (facts/<release>/prosody-modules.tsv: the modules jitsi-meet's prosody-plugins of the release
+    have): for each such module, the behaviour stand-in of --standins when there is one, nothing
+    when prosody itself has the module (prosody's own serves, as it would beside Jitsi's copy),
+    else a stand-in without behaviour (it reads no option and does nothing but say it loaded). A
+    module the release does not have gets no file, so prosody cannot load it. Prints one line:
+    what it wrote."""
+    import shutil
+    modules = []
+    with open(a.facts) as f:
+        header = None
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            cells = line.rstrip("\n").split("\t")
+            if header is None:
+                header = cells
+                continue
+            row = dict(zip(header, cells))
+            if row.get("kind") == "module":
+                modules.append(row["key"])
+    if not modules:
+        fail(f"{a.facts} names no module")
+    os.makedirs(a.out, exist_ok=True)
+    behaviour, core, empty = [], [], []
+    for m in sorted(set(modules)):
+        src = os.path.join(a.standins, f"mod_{m}.lua")
+        dst = os.path.join(a.out, f"mod_{m}.lua")
+        if os.path.exists(src):
+            shutil.copyfile(src, dst)
+            behaviour.append(m)
+        elif any(os.path.exists(os.path.join(a.core, p)) for p in (f"mod_{m}.lua", f"mod_{m}/mod_{m}.lua")):
+            core.append(m)
+            continue
+        else:
+            with open(dst, "w") as f:
+                f.write(f"-- TEST STAND-IN written by jitsi-topology's live test (tests/live/jtlive.py standin-plugins)\n"
+                        f"-- from {a.facts}: jitsi-meet's mod_{m} exists in this release. It reads no option and\n"
+                        f"-- does nothing but log that it loaded.\n"
+                        f"module:log(\"info\", \"jitsi-topology live test: STAND-IN %s (no behaviour) loaded\", module.name);\n")
+            empty.append(m)
+        os.chmod(dst, 0o644)
+    unused = sorted(f[4:-4] for f in os.listdir(a.standins)
+                    if f.startswith("mod_") and f.endswith(".lua") and f[4:-4] not in modules)
+    print(f"{len(modules)} modules of {a.facts}: behaviour stand-ins {' '.join(behaviour) or 'none'}; "
+          f"prosody's own: {' '.join(core) or 'none'}; {len(empty)} stand-ins without behaviour"
+          + (f"; behaviour stand-ins this release does not have (not installed): {' '.join(unused)}" if unused else ""))
+
+
 def cmd_door_rooms(a):
     """Through the front door, for each room: two BOSH session requests (POST /http-bind?room=R)
     and a WebSocket upgrade (GET /xmpp-websocket?room=R). Writes JSON {room: [{kind, status,
@@ -768,6 +819,7 @@ def main():
     m.add_argument("--domain", required=True)
     m.add_argument("--bridges", type=int, required=True)
     m.add_argument("--default-drop", action="store_true")
+    m.add_argument("--release", default="stable-11146", help="the model's Jitsi Meet release")
     m.add_argument("--handbook", action="store_true", help="the handbook shape: public addresses, 8g heap")
     m.add_argument("--prosody", default="0.12", choices=("0.12", "13"), help="the model's platform.prosody")
     m.add_argument("--monitoring", action="store_true", help="a monitoring host (MON_ADDR) in firewall.monitoring_networks")
@@ -831,6 +883,12 @@ def main():
     h.add_argument("--timeout", type=float, default=10)
     h.add_argument("want", nargs="+", help="SERVER=STATUS/CHECK_STATUS, e.g. shard-a=UP/L7OK")
     h.set_defaults(f=cmd_haproxy_wait)
+    sp = sub.add_parser("standin-plugins")
+    sp.add_argument("--facts", required=True, help="facts/<release>/prosody-modules.tsv")
+    sp.add_argument("--standins", required=True, help="the behaviour stand-ins (mod_NAME.lua)")
+    sp.add_argument("--core", default="/usr/lib/prosody/modules", help="prosody's own modules")
+    sp.add_argument("--out", required=True)
+    sp.set_defaults(f=cmd_standin_plugins)
     r = sub.add_parser("door-rooms")
     for k in ("address", "host", "cafile", "out"):
         r.add_argument("--" + k, required=True)

@@ -4,6 +4,11 @@
   xmpp_agent.py bridge --host NAME --root DIR --conf PATH --dropin PATH --result FILE --release FILE
                        [--probe-password PW --probe-password-result FILE] [--probe-ca CA --probe-ca-result FILE]
   xmpp_agent.py focus  --root DIR --conf PATH --dropin PATH --expect NICK... --result FILE --release FILE
+  xmpp_agent.py intruder --root DIR --conf JICOFO_CONF --domain DOMAIN --server ADDR --result FILE --release FILE
+
+An intruder is a user of the anonymous DOMAIN (SASL ANONYMOUS, as a browser logs in) that tries
+to join the brewery jicofo.conf names: status joined, or refused (an error) or no-answer (its
+presence dropped) within --timeout.
 
 Run each agent inside its host's network namespace, so its traffic starts there. An agent:
   1. carries out the service's systemd drop-in the way systemd would: runs its ExecStartPre
@@ -385,13 +390,46 @@ async def run_focus(a, result):
     await asyncio.sleep(0.05)
 
 
+async def run_intruder(a, result):
+    """Logs in anonymously on DOMAIN at --server:5222 and asks to join the brewery."""
+    from slixmpp import JID
+    from slixmpp.exceptions import PresenceError
+
+    conf = load_hocon(a.root, a.conf, {})
+    brewery = conf.get_string("jicofo.bridge.brewery-jid")
+    result["brewery"] = brewery
+    c, done, finish = make_client(a.domain, None, a.cafile, result)
+
+    async def on_session(_):
+        result["jid"] = str(c.boundjid)
+        c.send_presence()
+        try:
+            await c.plugin["xep_0045"].join_muc_wait(JID(brewery), "intruder", maxstanzas=0, timeout=a.timeout / 2)
+            finish("joined", f"{c.boundjid} joined {brewery}")
+        except PresenceError as e:
+            finish("refused", f"error presence: {e.condition} {e.text or ''}".strip())
+        except (asyncio.TimeoutError, TimeoutError):
+            finish("no-answer", f"no presence from {brewery} within {a.timeout / 2:g} s (the join was dropped)")
+        except Exception as e:  # noqa: BLE001
+            finish("join-failed", f"{type(e).__name__}: {e}")
+
+    c.add_event_handler("session_start", on_session)
+    c.connect(a.server, 5222)
+    await wait_done(done, a.deadline, finish)
+    write_json(a.result, result)
+    c.disconnect()
+    await asyncio.sleep(0.05)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("role", choices=["bridge", "focus"])
+    p.add_argument("role", choices=["bridge", "focus", "intruder"])
     p.add_argument("--host", default="")
     p.add_argument("--root", required=True)
     p.add_argument("--conf", required=True)
-    p.add_argument("--dropin", required=True)
+    p.add_argument("--dropin", default="")
+    p.add_argument("--domain", default="", help="intruder: the anonymous domain it logs in to")
+    p.add_argument("--server", default="127.0.0.1", help="intruder: prosody's address")
     p.add_argument("--cafile", action="append", required=True, help="the only CA bundle(s) trusted")
     p.add_argument("--probe-password", default="", help="a wrong password for the probe")
     p.add_argument("--probe-password-result", help="also try the wrong password; its result file")
@@ -411,7 +449,8 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(run_bridge(a, result) if a.role == "bridge" else run_focus(a, result))
+        run = {"bridge": run_bridge, "focus": run_focus, "intruder": run_intruder}[a.role]
+        loop.run_until_complete(run(a, result))
     except Exception as e:  # noqa: BLE001 - the driver reads the result file
         result["status"] = "config-error" if result.get("status") == "error" else result["status"]
         result["detail"] = f"{type(e).__name__}: {e}"
