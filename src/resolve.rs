@@ -109,6 +109,74 @@ pub struct ConfigOwners {
     pub videobridge: ConfigOwner,
 }
 
+/// Who owns a file we render and who may read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Access {
+    /// Permission bits.
+    pub mode: u32,
+    /// Owning user.
+    pub owner: &'static str,
+    /// Owning group.
+    pub group: &'static str,
+}
+
+/// root's, readable by everyone: every file we render unless [`FileAccess`] says otherwise.
+pub const PLAIN_ACCESS: Access = Access {
+    mode: 0o644,
+    owner: ROOT,
+    group: ROOT,
+};
+
+/// The superuser, owner of every file we render outside the packages' folders.
+const ROOT: &str = "root";
+/// The group Debian's prosody package runs prosody in.
+const PROSODY_GROUP: &str = "prosody";
+/// The group Debian's coturn package runs turnserver in.
+const TURNSERVER_GROUP: &str = "turnserver";
+
+/// The owner, group and mode of each kind of file we render that is not [`PLAIN_ACCESS`].
+/// Decided here only; renderers apply them.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileAccess {
+    /// Our helper scripts and the certificate hook: root's, executable by everyone.
+    pub script: Access,
+    /// The files the account steps read an inline password from: root only.
+    pub root_secret: Access,
+    /// jicofo.conf and the file it includes: the owner and group jicofo's installer gives
+    /// its folder ([`ConfigOwners`]), unreadable by others (they may hold a password).
+    pub jicofo_config: Access,
+    /// jvb.conf and sip-communicator.properties: likewise, the videobridge folder's.
+    pub videobridge_config: Access,
+    /// turnserver.conf: root's, readable by coturn's group (it may hold the shared secret).
+    pub turn_config: Access,
+    /// prosody's config when it holds an inline TURN secret: readable by prosody's group only.
+    pub prosody_secret_config: Access,
+}
+
+impl FileAccess {
+    fn new(owners: &ConfigOwners) -> Self {
+        let secret_config = |owner: &'static str, group: &'static str| Access {
+            mode: 0o640,
+            owner,
+            group,
+        };
+        Self {
+            script: Access {
+                mode: 0o755,
+                ..PLAIN_ACCESS
+            },
+            root_secret: Access {
+                mode: 0o600,
+                ..PLAIN_ACCESS
+            },
+            jicofo_config: secret_config(owners.jicofo.user, owners.jicofo.group),
+            videobridge_config: secret_config(owners.videobridge.user, owners.videobridge.group),
+            turn_config: secret_config(ROOT, TURNSERVER_GROUP),
+            prosody_secret_config: secret_config(ROOT, PROSODY_GROUP),
+        }
+    }
+}
+
 /// The services of a deployment, each named once.
 #[derive(Debug, Clone, Serialize)]
 pub struct Services {
@@ -323,6 +391,8 @@ pub struct Deployment {
     pub paths: Paths,
     /// Who owns the configuration folders the packages' installers re-own.
     pub config_owners: ConfigOwners,
+    /// The owner, group and mode of each kind of file.
+    pub access: FileAccess,
     /// The packages of each role.
     pub packages: Packages,
     /// The bridges' private HTTP server (jvb's REST APIs), the drain and monitoring.
@@ -981,20 +1051,22 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             script: format!("{WEB_ROOT}/scripts/register-jaas-account.sh"),
             email: a.email.clone(),
         });
+    let config_owners = ConfigOwners {
+        jicofo: ConfigOwner {
+            folder: JICOFO_CONFIG_DIR,
+            user: "jicofo",
+            group: JITSI_GROUP,
+        },
+        videobridge: ConfigOwner {
+            folder: VIDEOBRIDGE_CONFIG_DIR,
+            user: "jvb",
+            group: JITSI_GROUP,
+        },
+    };
     Deployment {
         paths: Paths::new(&t.domain, &services.firewall),
-        config_owners: ConfigOwners {
-            jicofo: ConfigOwner {
-                folder: JICOFO_CONFIG_DIR,
-                user: "jicofo",
-                group: JITSI_GROUP,
-            },
-            videobridge: ConfigOwner {
-                folder: VIDEOBRIDGE_CONFIG_DIR,
-                user: "jvb",
-                group: JITSI_GROUP,
-            },
-        },
+        access: FileAccess::new(&config_owners),
+        config_owners,
         packages: Packages::new(),
         bridge_api: BridgeApi::new(),
         services,

@@ -3,7 +3,7 @@
 use minijinja::context;
 
 use super::systemd::{SecretInjection, dropin};
-use super::{PORTS, Result, file, on_change, template, value};
+use super::{PORTS, Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, SignalingHost};
 
@@ -30,9 +30,7 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
         d.services.jicofo.name,
         ServiceAction::Restart,
     );
-    f.mode = 0o640;
-    f.owner = d.config_owners.jicofo.user.into();
-    f.group = d.config_owners.jicofo.group.into();
+    f = with_access(f, &d.access.jicofo_config);
     f.secret = secret.inline().is_some();
     Ok(f)
 }
@@ -62,9 +60,7 @@ pub(crate) fn password_include(d: &Deployment) -> Result<Option<File>> {
         d.services.jicofo.name,
         ServiceAction::Restart,
     );
-    f.mode = 0o640;
-    f.owner = d.config_owners.jicofo.user.into();
-    f.group = d.config_owners.jicofo.group.into();
+    f = with_access(f, &d.access.jicofo_config);
     Ok(Some(f))
 }
 

@@ -3,7 +3,7 @@
 use minijinja::{Value, context};
 
 use super::systemd::SecretInjection;
-use super::{Result, file, on_change, template, value};
+use super::{Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{BridgeHost, Deployment};
 
@@ -29,9 +29,7 @@ pub(crate) fn config(d: &Deployment, b: &BridgeHost, names: &Value, ports: &Valu
         d.services.videobridge.name,
         ServiceAction::Drain,
     );
-    f.mode = 0o640;
-    f.owner = d.config_owners.videobridge.user.into();
-    f.group = d.config_owners.videobridge.group.into();
+    f = with_access(f, &d.access.videobridge_config);
     f.secret = secret.inline().is_some();
     Ok(f)
 }
@@ -85,9 +83,7 @@ pub(crate) fn properties(d: &Deployment, b: &BridgeHost) -> Result<Option<File>>
         d.services.videobridge.name,
         ServiceAction::Drain,
     );
-    f.mode = 0o640;
-    f.owner = d.config_owners.videobridge.user.into();
-    f.group = d.config_owners.videobridge.group.into();
+    f = with_access(f, &d.access.videobridge_config);
     Ok(Some(f))
 }
 
@@ -101,7 +97,8 @@ pub(crate) fn drain_helper(d: &Deployment) -> Result<File> {
             api => value(&d.bridge_api),
         },
     )?;
-    let mut f = file(&d.paths.drain_helper, FileKind::Script, content);
-    f.mode = 0o755;
-    Ok(f)
+    Ok(with_access(
+        file(&d.paths.drain_helper, FileKind::Script, content),
+        &d.access.script,
+    ))
 }

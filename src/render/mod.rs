@@ -202,18 +202,29 @@ pub(crate) const PORTS: Ports = Ports {
     jvb_public_http: crate::resolve::JVB_PUBLIC_HTTP_PORT,
 };
 
-/// A file with the common defaults: root-owned, world-readable, no service to act on.
+/// A file with the common defaults ([`crate::resolve::PLAIN_ACCESS`]), no service to act on.
 pub(crate) fn file(path: impl Into<String>, kind: FileKind, content: String) -> File {
-    File {
-        path: path.into(),
-        kind,
-        mode: 0o644,
-        owner: "root".into(),
-        group: "root".into(),
-        secret: false,
-        services: Vec::new(),
-        content,
-    }
+    with_access(
+        File {
+            path: path.into(),
+            kind,
+            mode: 0,
+            owner: String::new(),
+            group: String::new(),
+            secret: false,
+            services: Vec::new(),
+            content,
+        },
+        &crate::resolve::PLAIN_ACCESS,
+    )
+}
+
+/// `f` with the owner, group and mode resolve decided for its kind of file.
+pub(crate) fn with_access(mut f: File, access: &crate::resolve::Access) -> File {
+    f.mode = access.mode;
+    f.owner = access.owner.into();
+    f.group = access.group.into();
+    f
 }
 
 /// `service` must get `action` when the file changes.

@@ -2,7 +2,7 @@
 
 use minijinja::context;
 
-use super::{PORTS, Result, file, on_change, template, value};
+use super::{PORTS, Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, SignalingHost};
 
@@ -43,7 +43,8 @@ pub(crate) fn certificate_hook(d: &Deployment) -> Result<Option<File>> {
             nginx_service => d.services.nginx.name,
         },
     )?;
-    let mut f = file(&acme.hook, FileKind::Script, content);
-    f.mode = 0o755;
-    Ok(Some(f))
+    Ok(Some(with_access(
+        file(&acme.hook, FileKind::Script, content),
+        &d.access.script,
+    )))
 }

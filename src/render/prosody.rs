@@ -3,7 +3,7 @@
 use minijinja::context;
 
 use super::systemd::{SecretInjection, dropin};
-use super::{PORTS, Result, file, on_change, template, value};
+use super::{PORTS, Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, Secret};
 
@@ -63,8 +63,7 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
     // An inline TURN secret makes the file secret: readable by prosody, nobody else.
     if inline_turn_secret(d) {
         f.secret = true;
-        f.mode = 0o640;
-        f.group = "prosody".into();
+        f = with_access(f, &d.access.prosody_secret_config);
     }
     Ok(f)
 }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use minijinja::context;
 use serde::Serialize;
 
-use super::{Result, file, on_change, template, value};
+use super::{Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, Secret, Service};
 
@@ -68,24 +68,22 @@ static SECRET_CONFIG: OnceLock<String> = OnceLock::new();
 
 /// The helper our drop-ins run before a service starts.
 pub(crate) fn secret_env_helper(d: &Deployment) -> Result<File> {
-    let mut f = file(
+    let f = file(
         &d.paths.secret_env_helper,
         FileKind::Script,
         super::constant(&SECRET_ENV, "secret-env.sh", || context! {})?,
     );
-    f.mode = 0o755;
-    Ok(f)
+    Ok(with_access(f, &d.access.script))
 }
 
 /// The helper that appends a file-referenced secret to a copy of a service's config.
 pub(crate) fn secret_config_helper(d: &Deployment) -> Result<File> {
-    let mut f = file(
+    let f = file(
         &d.paths.secret_config_helper,
         FileKind::Script,
         super::constant(&SECRET_CONFIG, "secret-config.sh", || context! {})?,
     );
-    f.mode = 0o755;
-    Ok(f)
+    Ok(with_access(f, &d.access.script))
 }
 
 /// For each inline secret, the root-only file its account step reads on the signalling host.
@@ -94,12 +92,14 @@ pub(crate) fn account_secret_files(d: &Deployment) -> Vec<File> {
         .into_iter()
         .filter_map(|s| match s {
             Secret::Inline { value, file: path } => {
-                let mut f = file(
-                    path.clone(),
-                    FileKind::Secret,
-                    format!("{}\n", value.expose()),
+                let mut f = with_access(
+                    file(
+                        path.clone(),
+                        FileKind::Secret,
+                        format!("{}\n", value.expose()),
+                    ),
+                    &d.access.root_secret,
                 );
-                f.mode = 0o600;
                 f.secret = true;
                 Some(f)
             }

@@ -10,7 +10,7 @@
 
 use minijinja::context;
 
-use super::{Result, file, on_change, template, value};
+use super::{Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, Secret, TurnHost};
 
@@ -36,8 +36,7 @@ pub(crate) fn files(d: &Deployment, turn: &TurnHost) -> Result<Vec<File>> {
         service.name,
         ServiceAction::Restart,
     );
-    conf.mode = 0o640;
-    conf.group = "turnserver".into();
+    conf = with_access(conf, &d.access.turn_config);
     conf.secret = inline.is_some();
     let default = on_change(
         file(
