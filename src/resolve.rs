@@ -177,6 +177,73 @@ impl FileAccess {
     }
 }
 
+/// One debconf answer: the package whose question it is, the question, its type and the
+/// answer. Every question we preseed is one a package of the release defines, with that type
+/// (`facts/<release>/debconf.tsv`; `tests/upstream_facts.rs` holds it). No password is ever
+/// preseeded. `jitsi-meet/jvb-serve` is not preseeded: no package has had its template since 2022.
+#[derive(Debug, Clone, Serialize)]
+pub struct DebconfAnswer {
+    /// The package asking.
+    pub owner: &'static str,
+    /// The question.
+    pub question: &'static str,
+    /// Its debconf type.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The answer.
+    pub value: String,
+}
+
+/// The debconf answers loaded before the packages install (the handbook's preseed).
+#[derive(Debug, Clone, Serialize)]
+pub struct Debconf {
+    /// A signalling host's: the XMPP domain for the packages that ask for it, the web
+    /// certificate (and its paths for `own`, the email when one is preseeded), JaaS.
+    pub signaling: Vec<DebconfAnswer>,
+    /// A bridge's: only the XMPP domain (its jvb.conf is ours).
+    pub bridge: Vec<DebconfAnswer>,
+}
+
+impl Debconf {
+    fn new(domain: &str, tls: &WebTls, jaas: bool) -> Self {
+        let answer = |owner, question, kind, value: &str| DebconfAnswer {
+            owner,
+            question,
+            kind,
+            value: value.to_owned(),
+        };
+        let hostname = "jitsi-videobridge/jvb-hostname";
+        let web = "jitsi-meet-web-config";
+        let mut signaling = vec![
+            answer("jitsi-videobridge", hostname, "string", domain),
+            answer("jitsi-meet-prosody", hostname, "string", domain),
+            answer(web, "jitsi-meet/cert-choice", "select", tls.cert_choice),
+        ];
+        if tls.own {
+            signaling.push(answer(
+                web,
+                "jitsi-meet/cert-path-crt",
+                "string",
+                &tls.certificate,
+            ));
+            signaling.push(answer(web, "jitsi-meet/cert-path-key", "string", &tls.key));
+        }
+        if let Some(email) = &tls.email {
+            signaling.push(answer(web, "jitsi-meet/email", "string", email));
+        }
+        signaling.push(answer(
+            web,
+            "jitsi-meet/jaas-choice",
+            "boolean",
+            if jaas { "true" } else { "false" },
+        ));
+        Self {
+            signaling,
+            bridge: vec![answer("jitsi-videobridge2", hostname, "string", domain)],
+        }
+    }
+}
+
 /// The services of a deployment, each named once.
 #[derive(Debug, Clone, Serialize)]
 pub struct Services {
@@ -393,6 +460,8 @@ pub struct Deployment {
     pub config_owners: ConfigOwners,
     /// The owner, group and mode of each kind of file.
     pub access: FileAccess,
+    /// The debconf answers of each role.
+    pub debconf: Debconf,
     /// The packages of each role.
     pub packages: Packages,
     /// The bridges' private HTTP server (jvb's REST APIs), the drain and monitoring.
@@ -1066,6 +1135,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
     Deployment {
         paths: Paths::new(&t.domain, &services.firewall),
         access: FileAccess::new(&config_owners),
+        debconf: Debconf::new(&names.domain, &web_tls, t.jaas),
         config_owners,
         packages: Packages::new(),
         bridge_api: BridgeApi::new(),
