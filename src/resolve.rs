@@ -291,6 +291,8 @@ pub struct Paths {
     pub turn_default: String,
     /// The copy of coturn's config with a file-referenced secret appended, made at start.
     pub turn_runtime_config: String,
+    /// coturn's server, which our drop-in starts on that copy (the coturn package's).
+    pub turn_binary: String,
     /// The nftables file, on every host.
     pub firewall_rules: String,
     /// The unit that loads it.
@@ -341,6 +343,7 @@ impl Paths {
             turn_config: "/etc/turnserver.conf".into(),
             turn_default: "/etc/default/coturn".into(),
             turn_runtime_config: format!("{RUNTIME_DIR}/turnserver.conf"),
+            turn_binary: "/usr/bin/turnserver".into(),
             firewall_rules: format!("{CONFIG_DIR}/firewall.nft"),
             firewall_unit: format!("/etc/systemd/system/{}.service", firewall.name),
             secret_env_helper: format!("{LIBEXEC_DIR}/secret-env"),

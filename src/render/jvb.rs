@@ -35,18 +35,16 @@ pub(crate) fn config(d: &Deployment, b: &BridgeHost, names: &Value, ports: &Valu
 }
 
 /// The bridge's environment file (JVM heap), when the model sets one.
-pub(crate) fn environment(d: &Deployment, b: &BridgeHost) -> Option<File> {
-    b.jvm_max_memory.as_ref().map(|mem| {
-        let content = format!(
-            "# Managed by jitsi-topology for bridge {}: read by jvb.sh through our drop-in.\nVIDEOBRIDGE_MAX_MEMORY={mem}\n",
-            b.host
-        );
-        on_change(
-            file(&d.paths.jvb_environment, FileKind::Environment, content),
-            d.services.videobridge.name,
-            ServiceAction::Drain,
-        )
-    })
+pub(crate) fn environment(d: &Deployment, b: &BridgeHost) -> Result<Option<File>> {
+    let Some(max_memory) = &b.jvm_max_memory else {
+        return Ok(None);
+    };
+    let content = template("videobridge.env", context! { host => &b.host, max_memory })?;
+    Ok(Some(on_change(
+        file(&d.paths.jvb_environment, FileKind::Environment, content),
+        d.services.videobridge.name,
+        ServiceAction::Drain,
+    )))
 }
 
 /// The drop-in that reads a bridge's environment file (`with_environment`: the bridge has

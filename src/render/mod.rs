@@ -107,6 +107,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web-certificate.sh.j2"),
     ),
     (
+        "turnserver-dropin.conf",
+        include_str!("../../templates/turnserver-dropin.conf.j2"),
+    ),
+    (
+        "coturn-default",
+        include_str!("../../templates/coturn-default.j2"),
+    ),
+    (
+        "videobridge.env",
+        include_str!("../../templates/videobridge.env.j2"),
+    ),
+    (
         "sip-communicator.properties",
         include_str!("../../templates/sip-communicator.properties.j2"),
     ),
@@ -412,7 +424,7 @@ fn bridge(
     common: &BridgeCommon,
     memo: &mut firewall::Memo,
 ) -> Result<Host> {
-    let environment = jvb::environment(d, b);
+    let environment = jvb::environment(d, b)?;
     let mut files = vec![
         common.debconf.clone(),
         jvb::config(d, b, &common.names, &common.ports)?,

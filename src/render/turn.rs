@@ -8,11 +8,15 @@
 //! sample config's note at `examples/etc/turnserver.conf` lines 774-782 at 8024aa63), and
 //! Debian 12's coturn 4.6.1 skips the line as a "Bad configuration format".
 
+use std::sync::OnceLock;
+
 use minijinja::context;
 
 use super::{Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, Secret, TurnHost};
+
+static DEFAULT: OnceLock<String> = OnceLock::new();
 
 /// `/etc/turnserver.conf`, `/etc/default/coturn` and, for a `{file}` secret, coturn's drop-in.
 pub(crate) fn files(d: &Deployment, turn: &TurnHost) -> Result<Vec<File>> {
@@ -42,23 +46,25 @@ pub(crate) fn files(d: &Deployment, turn: &TurnHost) -> Result<Vec<File>> {
         file(
             &d.paths.turn_default,
             FileKind::Environment,
-            "# Managed by jitsi-topology: coturn starts at boot.\nTURNSERVER_ENABLED=1\n"
-                .to_owned(),
+            super::constant(&DEFAULT, "coturn-default", || context! {})?,
         ),
         service.name,
         ServiceAction::Restart,
     );
     let mut files = vec![conf, default];
     if let Some(Secret::File { path }) = secret {
-        let runtime = &d.paths.turn_runtime_config;
-        let helper = &d.paths.secret_config_helper;
-        let content = format!(
-            "# Managed by jitsi-topology for coturn; changes here are overwritten.\n[Service]\n\
-             # The shared secret stays in {path} (root-only): coturn reads a copy of {config}\n\
-             # with it appended, made under /run at every start.\n\
-             ExecStartPre=+{helper} {config} {path} static-auth-secret {runtime} turnserver\n\
-             ExecStart=\nExecStart=/usr/bin/turnserver -c {runtime} --pidfile=\n"
-        );
+        let content = template(
+            "turnserver-dropin.conf",
+            context! {
+                service => service.name,
+                secret_file => path,
+                config,
+                helper => &d.paths.secret_config_helper,
+                runtime => &d.paths.turn_runtime_config,
+                group => d.access.turn_config.group,
+                binary => &d.paths.turn_binary,
+            },
+        )?;
         files.push(on_change(
             file(&service.dropin, FileKind::Systemd, content),
             service.name,
