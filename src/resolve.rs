@@ -293,6 +293,8 @@ pub struct Paths {
     pub turn_runtime_config: String,
     /// coturn's server, which our drop-in starts on that copy (the coturn package's).
     pub turn_binary: String,
+    /// nftables' command, which the firewall unit runs (the nftables package's).
+    pub nft_binary: String,
     /// The nftables file, on every host.
     pub firewall_rules: String,
     /// The unit that loads it.
@@ -305,6 +307,12 @@ pub struct Paths {
     pub web_jaas_includes: String,
     /// The folder whose files nginx serves at `/_api/public/` (jitsi-meet-web-config's).
     pub web_public: String,
+    /// The web app jitsi-meet-web installs ([`WEB_ROOT`]), which nginx serves.
+    pub web_root: String,
+    /// The external API script in it, which nginx serves at `/external_api.js`.
+    pub web_external_api: String,
+    /// The Jitsi prosody plugins jitsi-meet-prosody installs (prosody's `plugin_paths`).
+    pub prosody_plugins: String,
     /// The helper that drains a bridge, then restarts it (the videobridge's service step).
     pub drain_helper: String,
     /// The digest of what prosody reads only when it starts: prosody restarts when it changes,
@@ -344,12 +352,16 @@ impl Paths {
             turn_default: "/etc/default/coturn".into(),
             turn_runtime_config: format!("{RUNTIME_DIR}/turnserver.conf"),
             turn_binary: "/usr/bin/turnserver".into(),
+            nft_binary: "/usr/sbin/nft".into(),
             firewall_rules: format!("{CONFIG_DIR}/firewall.nft"),
             firewall_unit: format!("/etc/systemd/system/{}.service", firewall.name),
             secret_env_helper: format!("{LIBEXEC_DIR}/secret-env"),
             secret_config_helper: format!("{LIBEXEC_DIR}/secret-config"),
             web_jaas_includes: "/etc/jitsi/meet/jaas/*.conf".into(),
             web_public: "/etc/jitsi/meet/public/".into(),
+            web_root: WEB_ROOT.into(),
+            web_external_api: format!("{WEB_ROOT}/libs/external_api.min.js"),
+            prosody_plugins: format!("{WEB_ROOT}/prosody-plugins/"),
             drain_helper: format!("{LIBEXEC_DIR}/drain-videobridge"),
             prosody_restart_marker: format!("{CONFIG_DIR}/prosody-restart"),
             domain_certificate: prosody_installer_certificate(domain).0,

@@ -153,8 +153,12 @@ const DECIDED_IN_RESOLVE: &[&str] = &[
     "auth.",
     "conference.",
     "/etc/",
+    "/usr/",
     "jitsi_topology",
 ];
+
+/// The well-known ports a template prints from the deployment's ports, never literally.
+const PORTS_IN_RESOLVE: &[&str] = &["80", "443"];
 
 #[test]
 fn templates_only_print_what_the_deployment_holds() {
@@ -181,6 +185,14 @@ fn templates_only_print_what_the_deployment_holds() {
             for word in DECIDED_IN_RESOLVE {
                 if literal.contains(word) {
                     found.push(format!("{name}:{}: spells out {word}: {line}", i + 1));
+                }
+            }
+            for number in literal.split(|c: char| !c.is_ascii_digit()) {
+                if PORTS_IN_RESOLVE.contains(&number) {
+                    found.push(format!(
+                        "{name}:{}: spells out port {number}: {line}",
+                        i + 1
+                    ));
                 }
             }
         }

@@ -291,7 +291,7 @@ pub(crate) fn files(
     let unit = super::constant(
         &UNIT,
         "firewall.service",
-        || context! { path, table => d.firewall.table },
+        || context! { path, table => d.firewall.table, nft => &d.paths.nft_binary },
     )?;
     Ok(vec![
         on_change(

@@ -199,6 +199,8 @@ pub(crate) fn constant(
 /// The well-known ports, for templates.
 #[derive(Serialize)]
 pub(crate) struct Ports {
+    http: u16,
+    https: u16,
     c2s: u16,
     prosody_http: u16,
     jicofo_rest: u16,
@@ -207,6 +209,8 @@ pub(crate) struct Ports {
 }
 
 pub(crate) const PORTS: Ports = Ports {
+    http: crate::resolve::HTTP_PORT,
+    https: crate::resolve::HTTPS_PORT,
     c2s: crate::resolve::XMPP_C2S_PORT,
     prosody_http: crate::resolve::PROSODY_HTTP_PORT,
     jicofo_rest: crate::resolve::JICOFO_REST_PORT,

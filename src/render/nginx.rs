@@ -18,7 +18,7 @@ pub(crate) fn site(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             shard => value(shard),
             ports => value(&PORTS),
             paths => value(&d.paths),
-            web_root => crate::resolve::WEB_ROOT,
+            web_root => &d.paths.web_root,
         },
     )?;
     Ok(on_change(

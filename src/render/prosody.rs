@@ -18,6 +18,7 @@ fn text(d: &Deployment, tls: [&str; 4], secret: bool) -> Result<String> {
             prosody => d.prosody.to_string(),
             names => value(&d.names),
             ports => value(&PORTS),
+            plugin_paths => &d.paths.prosody_plugins,
             auth_certificate,
             auth_key,
             domain_certificate,
