@@ -508,7 +508,7 @@ pub struct Deployment {
     /// speakerstats, end_conference, av_moderation and room_metadata components announce
     /// themselves, instead of the host modules `speakerstats`, `end_conference`,
     /// `av_moderation`, `room_metadata` and their `*_component` options: when the release's
-    /// prosody plugins have mod_features_identity (facts/<release>/prosody-modules.tsv; from
+    /// prosody plugins have mod_features_identity (`facts/<release>/prosody-modules.tsv`; from
     /// stable-10888 on, jitsi-meet 93bc4019). stable-11146 no longer has three of the host
     /// modules (jitsi-meet 20021d1a) and end_conference is deprecated on a VirtualHost there.
     pub features_identity: bool,
