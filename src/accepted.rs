@@ -49,9 +49,12 @@ impl PasswordProblem {
     }
 }
 
+/// A class of characters SASLprep prohibits: its table's test, and its name in messages.
+type Class = (fn(char) -> bool, &'static str);
+
 /// The class of `c` among those SASLprep prohibits, if it is in one (RFC 3454 C.1.2 to C.9).
 fn prohibited_class(c: char) -> Option<&'static str> {
-    let classes: [(fn(char) -> bool, &'static str); 10] = [
+    let classes: [Class; 10] = [
         (tables::non_ascii_space_character, "a non-ASCII space"),
         (
             tables::ascii_control_character,
