@@ -99,6 +99,11 @@ pub enum FileKind {
     /// the config it summarizes only asks for a reload (prosody: the digest of what a reload
     /// does not apply).
     RestartMarker,
+    /// An apt source in deb822 form (`/etc/apt/sources.list.d/*.sources`): Jitsi's repository.
+    AptSource,
+    /// apt preferences (`/etc/apt/preferences.d/*.pref`): the pins that hold each Jitsi package
+    /// at the version of the model's release.
+    AptPreferences,
 }
 
 /// What to do to a service when a file changes.
@@ -177,6 +182,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// A Debian package at a version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PackagePin {
+    /// The package.
+    pub package: String,
+    /// Its Debian version.
+    pub version: String,
+}
+
 /// A prosody account to register on the signalling host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Account {
@@ -243,6 +257,19 @@ pub enum Step {
         description: String,
         /// Debian package names.
         packages: Vec<String>,
+    },
+    /// Check that each Jitsi package installed on the host is at the version of the model's
+    /// release (`dpkg-query`); the command exits non-zero, naming each package that differs
+    /// (or is missing) and the version the release needs, so the deployment stops there.
+    CheckPackages {
+        /// What it does.
+        description: String,
+        /// The release.
+        release: String,
+        /// Each package with the version the release needs.
+        packages: Vec<PackagePin>,
+        /// The command to run.
+        command: Vec<String>,
     },
     /// Write the rendered files (with their modes and owners).
     WriteFiles {

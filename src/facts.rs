@@ -30,14 +30,16 @@ pub const REQUIRED_COLUMNS: [&str; 8] = [
     "key", "kind", "status", "repo", "path", "commit", "line", "note",
 ];
 
-/// The tables every supported release has (besides `packages.tsv`, which the apt source uses).
-pub const RELEASE_TABLES: [&str; 6] = [
+/// The tables every supported release has (`packages.tsv`: the version of each Jitsi package,
+/// which the apt pins hold).
+pub const RELEASE_TABLES: [&str; 7] = [
     "jicofo-hocon.tsv",
     "jvb-hocon.tsv",
     "jvb-package.tsv",
     "prosody-modules.tsv",
     "debconf.tsv",
     "config-js.tsv",
+    "packages.tsv",
 ];
 
 /// Where a fact comes from.

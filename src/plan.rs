@@ -273,7 +273,17 @@ fn steps_to_rerun(
             let unchanged_before = old_steps.contains(step);
             match step {
                 Step::Preseed { file, .. } => touched_paths.contains(file.as_str()),
-                Step::InstallPackages { .. } => !unchanged_before,
+                // New pins (another release) install the pinned versions.
+                Step::InstallPackages { .. } => {
+                    !unchanged_before
+                        || touched.iter().any(|f| {
+                            matches!(
+                                f.kind,
+                                crate::bundle::FileKind::AptSource
+                                    | crate::bundle::FileKind::AptPreferences
+                            )
+                        })
+                }
                 Step::WriteFiles { files, .. } => {
                     files.iter().any(|p| touched_paths.contains(p.as_str()))
                         || (files_removed && Some(*i) == last_write)
@@ -290,6 +300,7 @@ fn steps_to_rerun(
                     !unchanged_before || command.iter().any(|p| touched_paths.contains(p.as_str()))
                 }
                 Step::RosterSubscribe { .. }
+                | Step::CheckPackages { .. }
                 | Step::AcmeCertificate { .. }
                 | Step::RegisterJaas { .. }
                 | Step::TrustExport { .. }

@@ -74,6 +74,57 @@ pub const SUPPORTED: &[Release] = &[
     },
 ];
 
+/// The Jitsi packages whose versions a release's facts must hold: every package the Debian
+/// meta package `jitsi-meet` depends on or recommends, and the meta package itself.
+pub const JITSI_PACKAGES: &[&str] = &[
+    "jicofo",
+    "jitsi-meet",
+    "jitsi-meet-prosody",
+    "jitsi-meet-turnserver",
+    "jitsi-meet-web",
+    "jitsi-meet-web-config",
+    "jitsi-videobridge2",
+];
+
+/// One Jitsi package at the version of a release.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackageVersion {
+    /// The Debian package.
+    pub package: &'static str,
+    /// Its Debian version in that release, e.g. `1.0-1189-1`.
+    pub version: &'static str,
+}
+
+/// The versions of the Jitsi packages of release `name`, sorted by package, from its
+/// `facts/<release>/packages.tsv` ([`crate::facts`]; the Debian version of each package as the
+/// release's meta package `jitsi-meet` pins it, from jitsi/jitsi-meet-debian-meta at its tag
+/// `jitsi-meet_<N>`, each row citing its file and commit; verified rows only). `None` when the
+/// release has no such table or it lacks one of [`JITSI_PACKAGES`].
+pub fn package_versions(name: &str) -> Option<Vec<PackageVersion>> {
+    let table = crate::facts::release_table(name, "packages.tsv")?;
+    let mut versions: Vec<PackageVersion> = table
+        .rows
+        .iter()
+        .filter(|r| r.verified)
+        .filter_map(|r| {
+            Some(PackageVersion {
+                package: r.key,
+                version: r.get("version").filter(|v| !v.is_empty())?,
+            })
+        })
+        .collect();
+    versions.sort_by_key(|v| v.package);
+    JITSI_PACKAGES
+        .iter()
+        .all(|p| versions.iter().any(|v| v.package == *p))
+        .then_some(versions)
+}
+
+/// Where the package facts of release `name` are kept in the repository.
+pub fn package_facts_path(name: &str) -> String {
+    format!("facts/{}/packages.tsv", crate::facts::folder(name))
+}
+
 /// The release used when the model names none.
 pub fn newest() -> Release {
     SUPPORTED[0]
@@ -164,5 +215,49 @@ mod tests {
             let identity = crate::facts::module(r.name, "0.12", "features_identity").is_some();
             assert_eq!(identity, n >= 10888, "{}", r.name);
         }
+    }
+
+    #[test]
+    fn every_release_has_the_version_of_every_jitsi_package() {
+        for r in SUPPORTED {
+            let versions = package_versions(r.name).unwrap_or_else(|| {
+                panic!("{}: facts/<release>/packages.tsv lacks a package", r.name)
+            });
+            let n = number(r.name).unwrap();
+            let of = |p: &str| versions.iter().find(|v| v.package == p).unwrap().version;
+            // the meta package is 2.0.<release>-1 (jitsi-meet-debian-meta build-new-package.sh l.18)
+            assert_eq!(of("jitsi-meet"), format!("2.0.{n}-1"), "{}", r.name);
+            // the packages built from jitsi-meet share one version
+            for p in [
+                "jitsi-meet-prosody",
+                "jitsi-meet-turnserver",
+                "jitsi-meet-web-config",
+            ] {
+                assert_eq!(of(p), of("jitsi-meet-web"), "{}: {p}", r.name);
+            }
+            assert!(
+                versions
+                    .iter()
+                    .all(|v| !v.version.contains(char::is_whitespace))
+            );
+        }
+        assert_eq!(package_versions("stable-1"), None);
+        // pinned copies: jvb's commit at the tag is the one the version names
+        let of = |r: &str, p: &str| {
+            package_versions(r)
+                .unwrap()
+                .into_iter()
+                .find(|v| v.package == p)
+                .unwrap()
+                .version
+        };
+        assert_eq!(
+            of("stable-11146", "jitsi-videobridge2"),
+            "2.3-307-g4bb0aead1-1"
+        );
+        assert_eq!(
+            of("stable-9646", "jitsi-videobridge2"),
+            "2.3-160-g97a1f15b-1"
+        );
     }
 }

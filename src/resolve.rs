@@ -518,6 +518,66 @@ pub struct Deployment {
     pub component_admins_as_room_owners: bool,
     /// The TURN server.
     pub turn: Option<TurnHost>,
+    /// The Jitsi apt source and the pins that hold every host on the release.
+    pub apt: JitsiApt,
+}
+
+/// Jitsi's apt repository, as upstream's install guide adds it (jitsi/handbook
+/// docs/devops-guide/quickstart.md at e102bda7, "Add the Jitsi package repository": the flat
+/// repository `https://download.jitsi.org stable/`, signed by the key at
+/// `https://download.jitsi.org/jitsi-key.gpg.key`, dearmored into
+/// `/usr/share/keyrings/jitsi-keyring.gpg`), rendered as a deb822 source, and the apt pins that
+/// hold each Jitsi package at the version of the model's release (from
+/// `facts/<release>/packages.tsv`). The key is not ours to ship: the operator puts it at
+/// `keyring` (the README says how); apt refuses the repository without it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JitsiApt {
+    /// The deb822 source file.
+    pub source: String,
+    /// The apt preferences file with the pins.
+    pub preferences: String,
+    /// The repository's URI.
+    pub uri: &'static str,
+    /// Its suite (a flat repository: a path ending in `/`, no components).
+    pub suite: &'static str,
+    /// The keyring the source names in `Signed-By:`.
+    pub keyring: &'static str,
+    /// Where upstream publishes the key (ASCII-armored).
+    pub key_url: &'static str,
+    /// The pins' priority: above 1000, so apt installs the pinned version even when that is a
+    /// downgrade (the model moved to an older release), and never another one.
+    pub pin_priority: u32,
+    /// Every Jitsi package of the release at its version, sorted by package.
+    pub versions: Vec<crate::release::PackageVersion>,
+    /// The facts table the versions come from, e.g. `facts/11146/packages.tsv`.
+    pub facts: String,
+}
+
+impl JitsiApt {
+    fn new(release: &str) -> Self {
+        Self {
+            source: "/etc/apt/sources.list.d/jitsi-stable.sources".into(),
+            preferences: "/etc/apt/preferences.d/jitsi-topology.pref".into(),
+            uri: "https://download.jitsi.org",
+            suite: "stable/",
+            keyring: "/usr/share/keyrings/jitsi-keyring.gpg",
+            key_url: "https://download.jitsi.org/jitsi-key.gpg.key",
+            pin_priority: 1001,
+            // a release without its packages.tsv is not found (`release-unsupported`)
+            versions: crate::release::package_versions(release).unwrap_or_default(),
+            facts: crate::release::package_facts_path(release),
+        }
+    }
+
+    /// The Jitsi packages among `packages`, at their release's versions.
+    pub fn of<'a>(
+        &'a self,
+        packages: &'a [String],
+    ) -> impl Iterator<Item = &'a crate::release::PackageVersion> + 'a {
+        self.versions
+            .iter()
+            .filter(|v| packages.iter().any(|p| p == v.package))
+    }
 }
 
 /// A coturn TURN server.
@@ -1153,6 +1213,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         debconf: Debconf::new(&names.domain, &web_tls, t.jaas),
         config_owners,
         packages: Packages::new(),
+        apt: JitsiApt::new(release),
         bridge_api: BridgeApi::new(),
         services,
         release,

@@ -301,8 +301,9 @@ fn every_file_gets_the_manifests_mode_whatever_the_umask_and_fsync_changes_no_by
             );
             files += 1;
         }
+        // 35, and on each of the 4 hosts Jitsi's apt source and pins
         assert_eq!(
-            files, 35,
+            files, 43,
             "umask {umask}: every file of the handbook example checked"
         );
         // Every folder too: 0755 (under umask 000 a plain mkdir makes them world-writable,
@@ -795,8 +796,18 @@ fn adding_a_bridge_touches_only_that_bridge_and_the_signalling_firewall() {
             .iter()
             .map(|s| s["action"].as_str().unwrap())
             .collect();
-        // A new host runs every step, the debconf answers first.
-        assert_eq!(steps[..3], ["write-files", "preseed", "install-packages"]);
+        // A new host runs every step: Jitsi's apt source and pins, then the debconf answers
+        // first, then the install and its version check.
+        assert_eq!(
+            steps[..5],
+            [
+                "write-files",
+                "write-files",
+                "preseed",
+                "install-packages",
+                "check-packages"
+            ]
+        );
         assert_eq!(steps.last(), Some(&"service"));
     }
 }

@@ -152,6 +152,23 @@ class InstallPackagesStep(_StepBase):
     packages: List[str]
 
 
+class PackagePin(TypedDict):
+    """A Debian package at a version."""
+
+    package: str
+    version: str
+
+
+class CheckPackagesStep(_StepBase):
+    """Each Jitsi package of the host must be at the release's version (``dpkg-query``); the
+    command exits non-zero naming what differs."""
+
+    action: Literal["check-packages"]
+    release: str
+    packages: List[PackagePin]
+    command: List[str]
+
+
 class WriteFilesStep(_StepBase):
     action: Literal["write-files"]
     files: List[str]
@@ -222,6 +239,7 @@ class ServiceStep(_StepBase):
 Step = Union[
     PreseedStep,
     InstallPackagesStep,
+    CheckPackagesStep,
     WriteFilesStep,
     DaemonReloadStep,
     RegisterAccountStep,

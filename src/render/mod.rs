@@ -5,6 +5,7 @@
 //! template in `templates/` (embedded at build time). Model values reach a template only
 //! through the escaping filters of [`crate::escape`].
 
+mod apt;
 mod debconf;
 mod firewall;
 mod haproxy;
@@ -40,6 +41,14 @@ pub struct RenderError {
 pub(crate) type Result<T> = std::result::Result<T, RenderError>;
 
 const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "apt-source.sources",
+        include_str!("../../templates/apt-source.sources.j2"),
+    ),
+    (
+        "apt-preferences.pref",
+        include_str!("../../templates/apt-preferences.pref.j2"),
+    ),
     (
         "debconf.selections",
         include_str!("../../templates/debconf.selections.j2"),
@@ -255,7 +264,7 @@ pub(crate) fn on_change(mut f: File, service: &str, action: ServiceAction) -> Fi
 /// Renders every host of a deployment.
 pub fn render(d: &Deployment) -> Result<Bundle> {
     let mut hosts = Vec::with_capacity(d.shards.len() + d.bridges.len() + 2);
-    let mut memo = firewall::Memo::default();
+    let mut memo = Memo::default();
     if let Some(door) = &d.front_door {
         hosts.push(front_door(d, door, &mut memo)?);
     }
@@ -275,6 +284,13 @@ pub fn render(d: &Deployment) -> Result<Bundle> {
         release: d.release.to_owned(),
         hosts,
     })
+}
+
+/// What is rendered once per deployment and shared by the hosts.
+#[derive(Default)]
+struct Memo {
+    firewall: firewall::Memo,
+    apt: apt::Memo,
 }
 
 /// A host being assembled: its own files and packages; [`Draft::finish`] adds the firewall,
@@ -301,16 +317,22 @@ impl Draft {
         d: &Deployment,
         what: &str,
         plan: Option<crate::bundle::FirewallPlan>,
-        memo: &mut firewall::Memo,
+        memo: &mut Memo,
         accounts: Vec<crate::bundle::Account>,
         steps: impl FnOnce(&[File], &[String], &[crate::bundle::Account]) -> Vec<crate::bundle::Step>,
     ) -> Result<Host> {
         if let Some(plan) = &plan {
-            self.files
-                .extend(firewall::files(d, &self.name, what, plan, memo)?);
+            self.files.extend(firewall::files(
+                d,
+                &self.name,
+                what,
+                plan,
+                &mut memo.firewall,
+            )?);
             self.packages
                 .extend(d.packages.firewall.iter().map(|p| (*p).to_owned()));
         }
+        self.files.extend(apt::files(d, &self.packages, &memo.apt)?);
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         let steps = steps(&self.files, &self.packages, &accounts);
         Ok(Host {
@@ -325,7 +347,7 @@ impl Draft {
     }
 }
 
-fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -> Result<Host> {
+fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut Memo) -> Result<Host> {
     let mut files = vec![
         debconf::signaling(d, shard)?,
         nginx::site(d, shard)?,
@@ -363,7 +385,7 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut firewall::Memo) -
     )
 }
 
-fn turn_host(d: &Deployment, t: &TurnHost, memo: &mut firewall::Memo) -> Result<Host> {
+fn turn_host(d: &Deployment, t: &TurnHost, memo: &mut Memo) -> Result<Host> {
     Draft::new(
         &t.host,
         vec![Role::Turn],
@@ -380,7 +402,7 @@ fn turn_host(d: &Deployment, t: &TurnHost, memo: &mut firewall::Memo) -> Result<
     )
 }
 
-fn front_door(d: &Deployment, door: &FrontDoorHost, memo: &mut firewall::Memo) -> Result<Host> {
+fn front_door(d: &Deployment, door: &FrontDoorHost, memo: &mut Memo) -> Result<Host> {
     Draft::new(
         &door.host,
         vec![Role::FrontDoor],
@@ -422,12 +444,7 @@ impl BridgeCommon {
     }
 }
 
-fn bridge(
-    d: &Deployment,
-    b: &BridgeHost,
-    common: &BridgeCommon,
-    memo: &mut firewall::Memo,
-) -> Result<Host> {
+fn bridge(d: &Deployment, b: &BridgeHost, common: &BridgeCommon, memo: &mut Memo) -> Result<Host> {
     let environment = jvb::environment(d, b)?;
     let mut files = vec![
         common.debconf.clone(),

@@ -5,7 +5,7 @@
 //! focus's roster, set up TLS trust between hosts, then start or reload services in
 //! dependency order (the firewall, prosody, jicofo, nginx; on bridges the videobridge).
 
-use crate::bundle::{Account, File, FileKind, ServiceAction, Step};
+use crate::bundle::{Account, File, FileKind, PackagePin, ServiceAction, Step};
 use crate::escape::shell;
 use crate::resolve::{BridgeHost, Deployment, SignalingHost, TrustPlan};
 
@@ -56,8 +56,24 @@ fn register(account: &Account) -> Step {
     }
 }
 
-fn common_head(files: &[File], packages: &[String]) -> Vec<Step> {
+fn common_head(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
     let mut steps = Vec::new();
+    // Jitsi's apt source and the pins of the release, before anything is installed from it.
+    let apt: Vec<String> = files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::AptSource | FileKind::AptPreferences))
+        .map(|f| f.path.clone())
+        .collect();
+    if !apt.is_empty() {
+        steps.push(Step::WriteFiles {
+            description: format!(
+                "write Jitsi's apt source and the pins that hold its packages at {} (apt needs \
+                 upstream's key at {} and an `apt-get update` before the install)",
+                d.release, d.apt.keyring
+            ),
+            files: apt,
+        });
+    }
     // The answers go in before the packages exist (their file is root's, in our own folder),
     // so the installers never ask and never invent what the model decides.
     if let Some(debconf) = files.iter().find(|f| f.kind == FileKind::Debconf) {
@@ -75,11 +91,17 @@ fn common_head(files: &[File], packages: &[String]) -> Vec<Step> {
         description: "install the packages".into(),
         packages: packages.to_vec(),
     });
+    steps.extend(check_packages(d, files, packages));
     steps.push(Step::WriteFiles {
         description: "write the rendered files with their modes and owners".into(),
         files: files
             .iter()
-            .filter(|f| f.kind != FileKind::Debconf)
+            .filter(|f| {
+                !matches!(
+                    f.kind,
+                    FileKind::Debconf | FileKind::AptSource | FileKind::AptPreferences
+                )
+            })
             .map(|f| f.path.clone())
             .collect(),
     });
@@ -90,6 +112,49 @@ fn common_head(files: &[File], packages: &[String]) -> Vec<Step> {
         });
     }
     steps
+}
+
+/// On a host with Jitsi's apt pins: after the install, each Jitsi package of the host must be
+/// at its release's version (`dpkg-query`), else the deployment stops with what differs.
+fn check_packages(d: &Deployment, files: &[File], packages: &[String]) -> Option<Step> {
+    files.iter().find(|f| f.kind == FileKind::AptPreferences)?;
+    let pins: Vec<PackagePin> = d
+        .apt
+        .of(packages)
+        .map(|v| PackagePin {
+            package: v.package.into(),
+            version: v.version.into(),
+        })
+        .collect();
+    if pins.is_empty() {
+        return None;
+    }
+    let wanted: Vec<String> = pins
+        .iter()
+        .map(|p| format!("{}={}", shell(&p.package), shell(&p.version)))
+        .collect();
+    // Each package's installed version (empty when it is not installed) against the release's.
+    let script = format!(
+        "bad=0; for pv in {wanted}; do p=${{pv%%=*}}; v=${{pv#*=}}; \
+         have=$(dpkg-query -W -f='${{Status}} ${{Version}}' \"$p\" 2>/dev/null | sed -n 's/^install ok installed //p'); \
+         if [ \"$have\" != \"$v\" ]; then \
+         echo \"jitsi-topology: $p is ${{have:-not installed}} on this host, but release {release} needs $v: \
+         check the pins in {pref} and the source in {source} (apt-cache policy $p), then install $p=$v\" >&2; bad=1; fi; \
+         done; exit $bad",
+        wanted = wanted.join(" "),
+        release = d.release,
+        pref = d.apt.preferences,
+        source = d.apt.source,
+    );
+    Some(Step::CheckPackages {
+        description: format!(
+            "check that the Jitsi packages are at the versions of {} (stops on a mismatch)",
+            d.release
+        ),
+        release: d.release.into(),
+        packages: pins,
+        command: argv(&["/bin/sh", "-c", &script]),
+    })
 }
 
 /// The systemd command that applies `action` to `service` (a drain, which needs our helper,
@@ -144,7 +209,7 @@ pub(crate) fn signaling(
     packages: &[String],
     accounts: &[Account],
 ) -> Vec<Step> {
-    let mut steps = common_head(files, packages);
+    let mut steps = common_head(d, files, packages);
     let acme = d.web.web_tls.acme.as_ref();
     // Right after our nginx site is written, before anything reloads nginx: the pair it
     // names exists from here on (jitsi-meet-web-config's installer normally wrote it).
@@ -278,7 +343,7 @@ pub(crate) fn bridge(
     files: &[File],
     packages: &[String],
 ) -> Vec<Step> {
-    let mut steps = common_head(files, packages);
+    let mut steps = common_head(d, files, packages);
     let update = argv(&["update-ca-certificates"]);
     match &d.trust {
         // Each shard's prosody made its own certificate: import each one this bridge meets.
@@ -326,7 +391,7 @@ pub(crate) fn bridge(
 
 /// The front door's steps.
 pub(crate) fn front_door(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
-    let mut steps = common_head(files, packages);
+    let mut steps = common_head(d, files, packages);
     steps.extend(firewall_step(d, files));
     steps.push(service(
         d,
@@ -340,7 +405,7 @@ pub(crate) fn front_door(d: &Deployment, files: &[File], packages: &[String]) ->
 
 /// A TURN server's steps.
 pub(crate) fn turn(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
-    let mut steps = common_head(files, packages);
+    let mut steps = common_head(d, files, packages);
     steps.extend(firewall_step(d, files));
     steps.push(service(
         d,

@@ -284,7 +284,8 @@ firewall:
       - {protocol: udp, ports: [10000], sources: null, action: accept, description: media from clients and other bridges}
 steps:
   description:
-    - The host's deployment, in order, each tagged by C(action) - V(preseed), V(install-packages), V(write-files),
+    - The host's deployment, in order, each tagged by C(action) - V(preseed), V(install-packages),
+      V(check-packages) (each Jitsi package at its release's version, else the command exits 1 naming it), V(write-files),
       V(daemon-reload), V(register-account), V(roster-subscribe), V(trust-export), V(trust-import), V(service).
     - Runnable steps carry their C(command) as an argv list; no command holds a secret.
   returned: success
