@@ -329,3 +329,50 @@ fn apt_pins_every_jitsi_package_of_each_host_at_its_release_version() {
         "apt: {checked} hosts' rendered apt source and pins read by apt, their check-packages run (stand-in dpkg-query)"
     );
 }
+
+/// Moving a model to another release changes the pins, so `plan` runs the install again (apt
+/// then installs the pinned versions) and the version check; a re-render of the same release
+/// runs neither.
+#[test]
+fn plan_reinstalls_and_checks_the_packages_when_the_release_changes() {
+    let render = |release: &str| {
+        let text = common::example("handbook")
+            .replace("\nrelease: stable-11146", &format!("\nrelease: {release}"));
+        jitsi_topology::render(&text, &common::example_env())
+            .unwrap_or_else(|e| panic!("{release}: {e}"))
+            .bundle
+    };
+    let (newest, older) = (render("stable-11146"), render("stable-10888"));
+    let steps_of = |old: &jitsi_topology::Bundle, new: &jitsi_topology::Bundle| {
+        let plan = jitsi_topology::plan::plan(&old.manifest(false), &new.manifest(false));
+        plan.hosts
+            .iter()
+            .map(|h| {
+                let actions: Vec<String> = h
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        serde_json::to_value(s).unwrap()["action"]
+                            .as_str()
+                            .unwrap()
+                            .to_owned()
+                    })
+                    .collect();
+                (h.name.clone(), actions)
+            })
+            .collect::<Vec<_>>()
+    };
+    for (host, actions) in steps_of(&newest, &older) {
+        assert!(
+            actions.iter().any(|a| a == "install-packages")
+                && actions.iter().any(|a| a == "check-packages"),
+            "{host}: stable-11146 -> stable-10888 runs {actions:?}"
+        );
+    }
+    for (host, actions) in steps_of(&newest, &render("stable-11146")) {
+        assert!(
+            actions.is_empty(),
+            "{host}: the same release runs {actions:?}"
+        );
+    }
+}
