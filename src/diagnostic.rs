@@ -47,6 +47,33 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do about it.
     pub hint: String,
+    /// The line (1-based) of the model's text where the problem is: of the value at `path`,
+    /// of the key for a key that is not the model's, or of the key holding the mapping that
+    /// lacks a key. Absent when the text does not hold the path (or the diagnostic is about
+    /// the input as a whole).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The column (1-based, in characters) on `line`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// Other places the problem involves, e.g. the first of two bridges with one address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// Another place a diagnostic involves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Related {
+    /// JSON Pointer to the field.
+    pub path: String,
+    /// What is there, e.g. `first used here`.
+    pub label: String,
+    /// Its line (1-based), when the text holds the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Its column (1-based, in characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
 }
 
 impl Diagnostic {
@@ -64,6 +91,9 @@ impl Diagnostic {
             path: path.into(),
             message: message.into(),
             hint: hint.into(),
+            line: None,
+            column: None,
+            related: Vec::new(),
         }
     }
 
@@ -95,6 +125,29 @@ impl Diagnostic {
         hint: impl Into<String>,
     ) -> Self {
         Self::new(Severity::Info, code, path, message, hint)
+    }
+
+    /// The same diagnostic, naming `path` as another place it involves (`label`: what is
+    /// there, e.g. `first used here`).
+    #[must_use]
+    pub fn also_at(mut self, path: impl Into<String>, label: &str) -> Self {
+        self.related.push(Related {
+            path: path.into(),
+            label: label.to_owned(),
+            line: None,
+            column: None,
+        });
+        self
+    }
+
+    /// The same diagnostic at `line` and `column` (1-based).
+    #[must_use]
+    pub fn at_position(mut self, line: usize, column: usize) -> Self {
+        if line > 0 {
+            self.line = Some(line);
+            self.column = Some(column.max(1));
+        }
+        self
     }
 
     /// True for [`Severity::Error`].
@@ -132,7 +185,7 @@ impl fmt::Display for Diagnostic {
 /// Text with its control characters escaped (`\u{1b}`), so that no diagnostic printed on a
 /// terminal can move the cursor, recolour it or hide a line, whatever the model's keys and
 /// values hold. The messages escape what they quote already; this is the last line.
-struct Controls<'a>(&'a str);
+pub(crate) struct Controls<'a>(pub(crate) &'a str);
 
 impl fmt::Display for Controls<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

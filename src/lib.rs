@@ -52,6 +52,7 @@ pub mod diagnostic;
 pub mod facts;
 pub mod model;
 pub mod plan;
+pub mod pretty;
 pub mod release;
 pub mod schema;
 
@@ -60,6 +61,7 @@ mod escape;
 mod identity;
 mod installer;
 mod load;
+mod locate;
 mod net;
 mod render;
 mod resolve;
@@ -83,7 +85,7 @@ pub mod deployment {
 pub use bundle::{Bundle, Manifest};
 pub use deployment::Deployment;
 pub use diagnostic::{Acknowledged, Diagnostic, Report, Severity};
-pub use load::{Loaded, MAX_MODEL_BYTES, load};
+pub use load::{Loaded, MAX_MODEL_BYTES};
 pub use model::Topology;
 pub use render::RenderError;
 pub use secret::SecretEnv;
@@ -102,6 +104,22 @@ pub enum Error {
     /// A bug: rendering failed for a model that validated.
     #[error(transparent)]
     Render(#[from] RenderError),
+}
+
+/// Parses and types a model. `Err` when the text is not YAML/JSON or does not fit the
+/// model's types; unknown keys are reported in [`Loaded::diagnostics`] instead. Every
+/// diagnostic carries the line and column of its path in `text`.
+pub fn load(text: &str) -> Result<Loaded, Report> {
+    match load::load(text) {
+        Ok(mut loaded) => {
+            locate::locate(text, &mut loaded.diagnostics);
+            Ok(loaded)
+        }
+        Err(mut report) => {
+            locate::locate(text, &mut report.diagnostics);
+            Err(report)
+        }
+    }
 }
 
 /// Checks a loaded model: every problem at once, errors and warnings, sorted. `env` supplies
@@ -129,20 +147,37 @@ pub struct Checked {
 }
 
 /// Loads, validates and resolves `text`. `Err` holds every diagnostic (at least one error).
+/// Every diagnostic carries the line and column of its path in `text` (see [`Diagnostic`]).
 pub fn check(text: &str, env: &dyn SecretEnv) -> Result<Checked, Report> {
-    let loaded = load(text)?;
+    let loaded = match load::load(text) {
+        Ok(loaded) => loaded,
+        Err(mut report) => {
+            locate::locate(text, &mut report.diagnostics);
+            return Err(report);
+        }
+    };
     let mut diagnostics = loaded.diagnostics;
     let (problems, secrets) = validate::validate_and_read(&loaded.topology, env);
     diagnostics.extend(problems);
     diagnostic::sort(&mut diagnostics);
     let (diagnostics, acknowledged) = validate::acknowledge::apply(&loaded.topology, diagnostics);
-    let report = Report::new(diagnostics);
+    let mut report = Report::new(diagnostics);
+    // Positions only when there is something to place: a valid model pays nothing for them.
+    if !report.diagnostics.is_empty() {
+        locate::locate(text, &mut report.diagnostics);
+    }
     match secrets {
         Some(secrets) if report.error_count() == 0 => Ok(Checked {
             deployment: resolve::resolve(&loaded.topology, &secrets),
             warnings: report.diagnostics,
             acknowledged,
-            notes: Report::new(validate::notes(&loaded.topology)).diagnostics,
+            notes: {
+                let mut notes = Report::new(validate::notes(&loaded.topology)).diagnostics;
+                if !notes.is_empty() {
+                    locate::locate(text, &mut notes);
+                }
+                notes
+            },
         }),
         // A secret that could not be read is among the errors.
         _ => Err(report),

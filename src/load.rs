@@ -28,8 +28,9 @@ pub struct Loaded {
 }
 
 /// Parses and types a model. `Err` when the text is not YAML/JSON or does not fit the
-/// model's types; unknown keys are reported in [`Loaded::diagnostics`] instead.
-pub fn load(text: &str) -> Result<Loaded, Report> {
+/// model's types; unknown keys are reported in [`Loaded::diagnostics`] instead. No positions
+/// yet: [`crate::load()`] and [`crate::check()`] place the diagnostics.
+pub(crate) fn load(text: &str) -> Result<Loaded, Report> {
     if text.len() > MAX_MODEL_BYTES {
         return Err(Report::new(vec![Diagnostic::error(
             "too-large",
@@ -757,7 +758,7 @@ fn ours<E: serde::de::Error>(message: String) -> E {
 }
 
 /// Whether `key` is a property name somewhere in the model's schema.
-fn is_model_key(key: &str) -> bool {
+pub(crate) fn is_model_key(key: &str) -> bool {
     static KEYS: std::sync::OnceLock<std::collections::HashSet<String>> =
         std::sync::OnceLock::new();
     KEYS.get_or_init(|| {
@@ -796,12 +797,15 @@ fn syntax_message(message: &str) -> String {
 }
 
 fn syntax(line: usize, column: usize, message: &str) -> Report {
-    Report::new(vec![Diagnostic::error(
-        "syntax",
-        "",
-        format!("line {line} column {column}: {message}"),
-        "fix the YAML/JSON syntax at that position",
-    )])
+    Report::new(vec![
+        Diagnostic::error(
+            "syntax",
+            "",
+            format!("line {line} column {column}: {message}"),
+            "fix the YAML/JSON syntax at that position",
+        )
+        .at_position(line, column),
+    ])
 }
 
 /// Resolves a local `$ref` (`#/$defs/Name`).

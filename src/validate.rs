@@ -683,23 +683,29 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
         }
         if let Some(other) = roles.insert(&sig.host, v.signaling_path("host")) {
-            out.push(Diagnostic::error(
-                "duplicate-host",
-                v.signaling_path("host"),
-                format!(
-                    "host `{}` is already the signalling host at {other}",
-                    printable(&sig.host)
-                ),
-                "every shard needs its own signalling host",
-            ));
+            out.push(
+                Diagnostic::error(
+                    "duplicate-host",
+                    v.signaling_path("host"),
+                    format!(
+                        "host `{}` is already the signalling host at {other}",
+                        printable(&sig.host)
+                    ),
+                    "every shard needs its own signalling host",
+                )
+                .also_at(other, "first used here"),
+            );
         }
         if let Some(other) = addresses.insert(sig.address, v.signaling_path("address")) {
-            out.push(Diagnostic::error(
-                "duplicate-address",
-                v.signaling_path("address"),
-                format!("address {} is already used at {other}", sig.address),
-                "every shard needs its own signalling host",
-            ));
+            out.push(
+                Diagnostic::error(
+                    "duplicate-address",
+                    v.signaling_path("address"),
+                    format!("address {} is already used at {other}", sig.address),
+                    "every shard needs its own signalling host",
+                )
+                .also_at(other, "first used here"),
+            );
         }
         if sig.address.is_loopback() || sig.address.is_unspecified() {
             out.push(Diagnostic::error(
@@ -895,16 +901,22 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
                 at("host"),
                 format!("bridge host `{}` is already used by bridges/{first}", printable(&b.host)),
                 "give every bridge its own host; to run two bridges on one machine, use two inventory names",
-            ));
+            ).also_at(pointer(["bridges", &first.to_string(), "host"]), "first used here"));
         }
         if let Some(first) = seen_addr.insert(b.address, i) {
             seen_addr.insert(b.address, first);
-            out.push(Diagnostic::error(
-                "duplicate-address",
-                at("address"),
-                format!("address {} is already used by bridges/{first}", b.address),
-                "give every bridge its own address",
-            ));
+            out.push(
+                Diagnostic::error(
+                    "duplicate-address",
+                    at("address"),
+                    format!("address {} is already used by bridges/{first}", b.address),
+                    "give every bridge its own address",
+                )
+                .also_at(
+                    pointer(["bridges", &first.to_string(), "address"]),
+                    "first used here",
+                ),
+            );
         }
         if b.address.is_loopback() || b.address.is_unspecified() || b.address.is_multicast() {
             out.push(Diagnostic::error(

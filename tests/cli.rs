@@ -393,7 +393,8 @@ fn a_missing_env_secret_is_reported_at_its_path_without_its_name_and_nothing_is_
     let stderr = text(&o.stderr);
     // The variable's name is not shown: a password written under `env:` would be echoed.
     assert!(
-        stderr.contains("error[env-missing]: /secrets/focus/env:")
+        stderr.contains("error[env-missing]: the environment variable the focus secret names")
+            && stderr.contains("= at /secrets/focus/env (its line is not shown")
             && !stderr.contains("JITSI_FOCUS_PASSWORD"),
         "{stderr}"
     );

@@ -37,6 +37,10 @@ const LAYERS: &[&[&str]] = &[
     // The pipeline, in its order: load → validate → resolve → render; then plan, which
     // compares two manifests.
     &["load"],
+    // Where each diagnostic is in the text (a second parse, with marks), and the text report
+    // that shows it with its source line.
+    &["locate"],
+    &["pretty"],
     &["validate"],
     &["resolve"],
     &["render"],

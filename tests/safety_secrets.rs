@@ -162,8 +162,9 @@ fn cli_runs(model: &Path, out_dir: &Path, other: &Path) -> Vec<(String, Output)>
         out_dir.to_str().unwrap(),
         other.to_str().unwrap(),
     );
+    // `validate` prints every diagnostic in full, with its source line (and colour codes).
     let mut runs = vec![
-        vec!["validate", m],
+        vec!["validate", "--verbose", "--color", "always", m],
         vec!["resolve", m],
         vec!["render", m, "--out", o],
         vec!["plan", m, other],
@@ -511,6 +512,22 @@ fn plan_does_not_quote_a_manifest_it_cannot_read() {
     }
 }
 
+/// The text report with every diagnostic's source line (`validate --verbose`), as the CLI
+/// prints it.
+fn snippets(diagnostics: &[jitsi_topology::Diagnostic], text: &str) -> String {
+    jitsi_topology::pretty::report(
+        diagnostics,
+        &jitsi_topology::pretty::Source {
+            name: "model.yaml",
+            text,
+        },
+        &jitsi_topology::pretty::Options {
+            color: false,
+            verbose: true,
+        },
+    )
+}
+
 #[test]
 fn mistyped_secrets_reach_no_error_of_the_library() {
     let (canaries, cases) = canary_cases();
@@ -524,8 +541,9 @@ fn mistyped_secrets_reach_no_error_of_the_library() {
             (Err(report), Err(error)) => {
                 let document = jitsi_topology::diagnostic::ErrorDocument::from(&report);
                 format!(
-                    "{report}\n{report:?}\n{error}\n{error:?}\n{}",
-                    serde_json::to_string(&document).unwrap()
+                    "{report}\n{report:?}\n{error}\n{error:?}\n{}\n{}",
+                    serde_json::to_string(&document).unwrap(),
+                    snippets(&report.diagnostics, text)
                 )
             }
             _ => {
@@ -952,8 +970,15 @@ fn any_secret_in_any_mistyped_shape_stays_out_of_every_diagnostic() {
                 .iter()
                 .fold(text.clone(), |t, c| t.replace(c.as_str(), &secret));
             let shown = match jitsi_topology::check(&text, &env) {
-                Ok(checked) => format!("{:?}", checked.warnings),
-                Err(report) => format!("{report}\n{report:?}"),
+                Ok(checked) => format!(
+                    "{:?}\n{}",
+                    checked.warnings,
+                    snippets(&checked.warnings, &text)
+                ),
+                Err(report) => format!(
+                    "{report}\n{report:?}\n{}",
+                    snippets(&report.diagnostics, &text)
+                ),
             };
             proptest::prop_assert!(!shown.contains(&secret), "{}: {}", name, shown);
             Ok(())

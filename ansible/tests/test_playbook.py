@@ -307,7 +307,7 @@ def test_no_mistyped_secret_reaches_the_task_output_at_vvvv(work):
     assert len(refused) == len(results), [r['task'] for r in results if r not in refused]
     assert done.stdout.count('...ignoring') == len(results), done.stdout[-3000:]
     # The search is not blind: the diagnostics are in the output, at their paths.
-    assert 'error[unknown-key]: /secrets/focus: the focus secret has a key other than' in done.stdout
+    assert 'error[unknown-key]: the focus secret has a key other than' in done.stdout
     shown = done.stdout + json.dumps(results)
     leaked = [c for c in canaries if any(c[i:i + 12] in shown for i in range(len(c) - 11))]
     assert not leaked, [line for line in shown.splitlines() if any(c[:12] in line for c in canaries)][:20]

@@ -98,6 +98,17 @@ fn nat_mapping(n: usize) -> (String, String) {
 
 /// The YAML model of `spec`.
 pub fn topology(spec: Spec) -> String {
+    model(spec, false)
+}
+
+/// The model of `spec` with a warning on every bridge: each on a private address without a
+/// `public_address` (`private-without-public`). What the diagnostics' benchmark and the
+/// grouping's snapshot take: the same model as [`topology`] but for those two fields.
+pub fn topology_with_warnings(spec: Spec) -> String {
+    model(spec, true)
+}
+
+fn model(spec: Spec, warn_every_bridge: bool) -> String {
     assert!(
         spec.bridges >= spec.shards.max(1),
         "every shard needs a bridge"
@@ -138,7 +149,9 @@ pub fn topology(spec: Spec) -> String {
     y.push_str("bridges:\n");
     for i in 0..spec.bridges {
         let _ = write!(y, "  - {{ host: jvb{:05}.{d}, ", i + 1);
-        if i % 4 == 3 {
+        if warn_every_bridge {
+            let _ = write!(y, "address: {}", address("10.1", i));
+        } else if i % 4 == 3 {
             let _ = write!(y, "address: \"2001:db8:b::{:x}\"", i + 2);
         } else {
             // The NAT bridges before this one: every fourth bridge is not one.

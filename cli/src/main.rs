@@ -59,6 +59,71 @@ use jitsi_topology::{Acknowledged, Diagnostic, Report};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour diagnostics and diffs: `auto` when the output is a terminal and NO_COLOR is
+    /// unset or empty, `always`, or `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// List every diagnostic in full (by default, after three of one code the rest are
+    /// counted, with their first paths).
+    #[arg(long, short, global = true)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set (to anything but "").
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// How text reports look: colour (decided per output stream) and grouping.
+#[derive(Clone, Copy)]
+struct Look {
+    color: ColorChoice,
+    verbose: bool,
+}
+
+impl Look {
+    /// The report options for standard output (`to_stdout`) or standard error.
+    fn options(self, to_stdout: bool) -> jitsi_topology::pretty::Options {
+        use std::io::IsTerminal;
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let terminal = if to_stdout {
+                    std::io::stdout().is_terminal()
+                } else {
+                    std::io::stderr().is_terminal()
+                };
+                terminal
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+            }
+        };
+        jitsi_topology::pretty::Options {
+            color,
+            verbose: self.verbose,
+        }
+    }
+}
+
+/// A model's text and the name diagnostics give it (`<stdin>` for `-`).
+struct Model {
+    name: String,
+    text: String,
+}
+
+impl Model {
+    fn source(&self) -> jitsi_topology::pretty::Source<'_> {
+        jitsi_topology::pretty::Source {
+            name: &self.name,
+            text: &self.text,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -176,7 +241,11 @@ impl<E: std::fmt::Display> From<E> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    let look = Look {
+        color: cli.color,
+        verbose: cli.verbose,
+    };
+    match run(cli.command, look) {
         Ok(code) => code,
         Err(Failure(message)) => {
             eprintln!("jitsi-topology: {message}");
@@ -189,7 +258,7 @@ fn main() -> ExitCode {
 /// reading one byte past it, as the `too-large` diagnostic.
 ///
 /// [`MAX_MODEL_BYTES`]: jitsi_topology::MAX_MODEL_BYTES
-fn read_model(model: &str) -> Result<Result<String, Report>, Failure> {
+fn read_model(model: &str) -> Result<Result<Model, Report>, Failure> {
     use jitsi_topology::MAX_MODEL_BYTES;
     let limit = MAX_MODEL_BYTES as u64;
     let read = if model == "-" {
@@ -212,12 +281,19 @@ fn read_model(model: &str) -> Result<Result<String, Report>, Failure> {
         }
         Err((e, what)) => return Err(Failure(format!("cannot read {what}: {e}"))),
     };
-    String::from_utf8(bytes).map(Ok).map_err(|e| {
-        Failure(format!(
-            "{model} is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })
+    let name = if model == "-" {
+        "<stdin>".to_owned()
+    } else {
+        model.to_owned()
+    };
+    String::from_utf8(bytes)
+        .map(|text| Ok(Model { name, text }))
+        .map_err(|e| {
+            Failure(format!(
+                "{model} is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })
 }
 
 fn process_env(name: &str) -> Option<String> {
@@ -236,6 +312,8 @@ fn print_warnings(
     acknowledged: &[Acknowledged],
     format: Format,
     to_stdout: bool,
+    model: &Model,
+    look: Look,
 ) {
     match format {
         Format::Json => {
@@ -252,10 +330,11 @@ fn print_warnings(
             }
             if !diagnostics.is_empty() {
                 print_text(
-                    &Report {
-                        diagnostics: diagnostics.to_vec(),
-                    }
-                    .to_string(),
+                    &jitsi_topology::pretty::report(
+                        diagnostics,
+                        &model.source(),
+                        &look.options(to_stdout),
+                    ),
                     to_stdout,
                 );
             }
@@ -263,14 +342,34 @@ fn print_warnings(
     }
 }
 
-/// Prints the report of an invalid model: as JSON, the error document every surface shares.
-fn print_report(report: &Report, format: Format, to_stdout: bool) {
+/// Prints the report of an invalid model (`model`: its name and text, when it was read): as
+/// JSON, the error document every surface shares; as text, each diagnostic at its place.
+fn print_report(
+    report: &Report,
+    format: Format,
+    to_stdout: bool,
+    model: Option<&Model>,
+    look: Look,
+) {
     match format {
         Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&ErrorDocument::from(report)).expect("serializes")
         ),
-        Format::Text => print_text(&report.to_string(), to_stdout),
+        Format::Text => {
+            let source = model.map_or(
+                jitsi_topology::pretty::Source { name: "", text: "" },
+                Model::source,
+            );
+            print_text(
+                &jitsi_topology::pretty::report(
+                    &report.diagnostics,
+                    &source,
+                    &look.options(to_stdout),
+                ),
+                to_stdout,
+            );
+        }
     }
 }
 
@@ -282,7 +381,7 @@ fn print_text(text: &str, to_stdout: bool) {
     }
 }
 
-fn run(command: Command) -> Result<ExitCode, Failure> {
+fn run(command: Command, look: Look) -> Result<ExitCode, Failure> {
     match command {
         Command::Render {
             model,
@@ -290,14 +389,14 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             format,
             fsync,
         } => {
-            let text = match read_model(&model)? {
-                Ok(text) => text,
+            let input = match read_model(&model)? {
+                Ok(input) => input,
                 Err(report) => {
-                    print_report(&report, format, false);
+                    print_report(&report, format, false, None, look);
                     return Ok(ExitCode::from(1));
                 }
             };
-            match jitsi_topology::render(&text, &process_env) {
+            match jitsi_topology::render(&input.text, &process_env) {
                 Ok(rendered) => {
                     let hosts = rendered.bundle.hosts.len();
                     let files: usize = rendered.bundle.hosts.iter().map(|h| h.files.len()).sum();
@@ -312,6 +411,8 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                         &rendered.acknowledged,
                         format,
                         false,
+                        &input,
+                        look,
                     );
                     if format == Format::Text {
                         eprintln!(
@@ -322,27 +423,29 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(jitsi_topology::Error::Invalid(report)) => {
-                    print_report(&report, format, false);
+                    print_report(&report, format, false, Some(&input), look);
                     Ok(ExitCode::from(1))
                 }
                 Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
             }
         }
         Command::Validate { model, format } => {
-            let text = match read_model(&model)? {
-                Ok(text) => text,
+            let input = match read_model(&model)? {
+                Ok(input) => input,
                 Err(report) => {
-                    print_report(&report, format, true);
+                    print_report(&report, format, true, None, look);
                     return Ok(ExitCode::from(1));
                 }
             };
-            match jitsi_topology::check(&text, &process_env) {
+            match jitsi_topology::check(&input.text, &process_env) {
                 Ok(checked) => {
                     print_warnings(
                         &shown(&checked.warnings, &checked.notes),
                         &checked.acknowledged,
                         format,
                         true,
+                        &input,
+                        look,
                     );
                     if format == Format::Text {
                         let acknowledged = match checked.acknowledged.len() {
@@ -358,7 +461,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(report) => {
-                    print_report(&report, format, true);
+                    print_report(&report, format, true, Some(&input), look);
                     Ok(ExitCode::from(1))
                 }
             }
@@ -366,8 +469,8 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Plan { old, new, format } => {
             let (old, new) = match (manifest_of(&old)?, manifest_of(&new)?) {
                 (Ok(o), Ok(n)) => (o, n),
-                (Err(report), _) | (_, Err(report)) => {
-                    print_report(&report, format, false);
+                (Err((report, input)), _) | (_, Err((report, input))) => {
+                    print_report(&report, format, false, input.as_ref(), look);
                     return Ok(ExitCode::from(1));
                 }
             };
@@ -397,26 +500,28 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Resolve { model, format } => {
-            let text = match read_model(&model)? {
-                Ok(text) => text,
+            let input = match read_model(&model)? {
+                Ok(input) => input,
                 Err(report) => {
-                    print_report(&report, format, false);
+                    print_report(&report, format, false, None, look);
                     return Ok(ExitCode::from(1));
                 }
             };
-            match jitsi_topology::check(&text, &process_env) {
+            match jitsi_topology::check(&input.text, &process_env) {
                 Ok(checked) => {
                     print_warnings(
                         &shown(&checked.warnings, &checked.notes),
                         &checked.acknowledged,
                         Format::Text,
                         false,
+                        &input,
+                        look,
                     );
                     outln!("{}", serde_json::to_string_pretty(&checked.deployment)?);
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(report) => {
-                    print_report(&report, format, false);
+                    print_report(&report, format, false, Some(&input), look);
                     Ok(ExitCode::from(1))
                 }
             }
@@ -461,7 +566,10 @@ fn unquoted(e: &serde_json::Error) -> String {
 }
 
 /// The manifest of a model (rendered now) or of an output folder (read from it).
-fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>, Report>, Failure> {
+#[allow(clippy::type_complexity)]
+fn manifest_of(
+    source: &str,
+) -> Result<Result<jitsi_topology::Manifest<'static>, (Report, Option<Model>)>, Failure> {
     let path = Path::new(source);
     if path.is_dir() {
         let file = path.join("manifest.json");
@@ -494,11 +602,11 @@ fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>,
         });
         return Ok(Ok(manifest));
     }
-    let text = match read_model(source)? {
-        Ok(text) => text,
-        Err(report) => return Ok(Err(report)),
+    let input = match read_model(source)? {
+        Ok(input) => input,
+        Err(report) => return Ok(Err((report, None))),
     };
-    match jitsi_topology::render(&text, &process_env) {
+    match jitsi_topology::render(&input.text, &process_env) {
         Ok(rendered) => {
             let mut manifest = rendered.bundle.manifest(false).into_owned();
             fingerprint_secret_files(&mut manifest, |host, file| {
@@ -507,7 +615,7 @@ fn manifest_of(source: &str) -> Result<Result<jitsi_topology::Manifest<'static>,
             });
             Ok(Ok(manifest))
         }
-        Err(jitsi_topology::Error::Invalid(report)) => Ok(Err(report)),
+        Err(jitsi_topology::Error::Invalid(report)) => Ok(Err((report, Some(input)))),
         Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
     }
 }

@@ -21,7 +21,8 @@ typedef enum {
     JT_OK = 0,
     /**
      * The model is not valid (syntax, types, unknown keys or a rule); the error document's
-     * kind is `invalid-model` and its `diagnostics` say where (JSON Pointer) and why.
+     * kind is `invalid-model` and its `diagnostics` say where (JSON Pointer, and `line` and
+     * `column` in the model's text, 1-based, when the text holds the path) and why.
      */
     JT_INVALID_MODEL = 1,
     /**

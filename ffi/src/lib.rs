@@ -13,7 +13,10 @@
 //!
 //! On failure `*err_json` is the error document every surface shares (CLI `--format json`,
 //! Python's `TopologyError`): `{"kind", "message", "diagnostics": [{"severity", "code",
-//! "path", "message", "hint"}]}`, where `path` is a JSON Pointer into the model.
+//! "path", "message", "hint", "line", "column", "related"}]}`, where `path` is a JSON Pointer
+//! into the model, `line` and `column` (1-based; absent when the text does not hold the path)
+//! where it is in the model's text, and `related` (absent when empty) the other places the
+//! problem involves, each `{"path", "label", "line", "column"}`.
 //!
 //! ## Ownership
 //! Every `char *` the library hands out is owned by the caller and freed with
@@ -70,7 +73,8 @@ pub enum jt_status {
     /// Success: `*out_json` holds the result and `*err_json` is NULL.
     JT_OK = 0,
     /// The model is not valid (syntax, types, unknown keys or a rule); the error document's
-    /// kind is `invalid-model` and its `diagnostics` say where (JSON Pointer) and why.
+    /// kind is `invalid-model` and its `diagnostics` say where (JSON Pointer, and `line` and
+    /// `column` in the model's text, 1-based, when the text holds the path) and why.
     JT_INVALID_MODEL = 1,
     /// A required pointer argument was NULL; kind `null-argument`. When `err_json` itself is
     /// NULL, nothing is written anywhere.

@@ -62,7 +62,7 @@ def render(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> Man
         :meth:`TopologyError.errors` the diagnostics.
     :raises OSError: a model path cannot be read.
     """
-    manifest_json, warnings_json = _native.render(_model_text(model), _env(env))
+    manifest_json, warnings_json = _native.render(_model_text(model), _env(env), _model_name(model))
     for diagnostic in json.loads(warnings_json):
         text = _native.format_diagnostic(json.dumps(diagnostic))
         warnings.warn(TopologyWarning(text, diagnostic), stacklevel=2)
@@ -79,7 +79,7 @@ def validate(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> L
     :raises TopologyError: the model has at least one error (it reports every problem at once).
     :raises OSError: a model path cannot be read.
     """
-    result: List[Diagnostic] = json.loads(_native.validate(_model_text(model), _env(env)))
+    result: List[Diagnostic] = json.loads(_native.validate(_model_text(model), _env(env), _model_name(model)))
     return result
 
 
@@ -106,6 +106,15 @@ def service_actions(host: Host, changed: Iterable[str]) -> List[ServiceCommand]:
 def _env(env: Optional[Mapping[str, str]]) -> Mapping[str, str]:
     # os.environ itself, not a copy: only the variables the model names are read.
     return os.environ if env is None else env
+
+
+def _model_name(model: ModelInput) -> Optional[str]:
+    """What the report calls the model: its path when it was given one (as the CLI does)."""
+    if isinstance(model, os.PathLike):
+        return os.fspath(model)
+    if isinstance(model, str) and "\n" not in model and (model.endswith(_MODEL_SUFFIXES) or _is_file(model)):
+        return model
+    return None
 
 
 def _model_text(model: ModelInput) -> str:

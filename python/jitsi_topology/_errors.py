@@ -39,8 +39,10 @@ class TopologyError(ValueError):
     def errors(self) -> list[Diagnostic]:
         """Every diagnostic of the model (errors and warnings), sorted by path.
 
-        Each is a new dict: ``{"severity", "code", "path", "message", "hint"}``; select the
-        errors with ``[d for d in e.errors() if d["severity"] == "error"]``.
+        Each is a new dict: ``{"severity", "code", "path", "message", "hint"}``, with
+        ``"line"`` and ``"column"`` (1-based) where the model's text holds the path, and
+        ``"related"`` (other places, e.g. the first of two duplicates) when there are any;
+        select the errors with ``[d for d in e.errors() if d["severity"] == "error"]``.
         """
         return copy.deepcopy(self._diagnostics)
 

@@ -1,13 +1,13 @@
 """Type stubs of the Rust extension ``jitsi_topology._native`` (use the package's functions)."""
 
-from typing import Any, List, Mapping, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 __version__: str
 
-def render(text: str, env: Mapping[str, Any], /) -> Tuple[str, str]:
+def render(text: str, env: Mapping[str, Any], name: Optional[str] = None, /) -> Tuple[str, str]:
     """``(manifest JSON with contents, warnings JSON)``; raises ``TopologyError``."""
 
-def validate(text: str, env: Mapping[str, Any], /) -> str:
+def validate(text: str, env: Mapping[str, Any], name: Optional[str] = None, /) -> str:
     """The warnings as JSON; raises ``TopologyError``."""
 
 def schema(manifest: bool = False) -> str:

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 __all__ = [
     "Account",
     "Diagnostic",
+    "RelatedPlace",
     "ErrorDocument",
     "File",
     "Firewall",
@@ -33,7 +34,27 @@ Role = Literal["signaling", "bridge", "front-door", "turn"]
 ServiceAction = Literal["reload", "restart", "drain"]
 
 
-class Diagnostic(TypedDict):
+class RelatedPlace(TypedDict, total=False):
+    """Another place a diagnostic involves (the first of two duplicates)."""
+
+    path: str
+    #: What is there, e.g. ``first used here``.
+    label: str
+    line: int
+    column: int
+
+
+class _DiagnosticPlace(TypedDict, total=False):
+    #: Where the problem is in the model's text (1-based); absent when the text does not hold
+    #: the path (a key the model lacks at its top, a problem of the whole input).
+    line: int
+    #: The column on ``line`` (1-based, in characters).
+    column: int
+    #: Other places the problem involves; absent when there are none.
+    related: List[RelatedPlace]
+
+
+class Diagnostic(_DiagnosticPlace):
     """One problem with a model."""
 
     severity: Severity

@@ -20,15 +20,22 @@ use pyo3::prelude::*;
 /// Renders model `text`; `env` is a mapping read for `{env}` secrets (only the names the model
 /// uses). Returns `(manifest, warnings)` as JSON texts: the manifest with each file's
 /// `content`, and the model's warnings.
+/// `name` is what the report calls the model (its path; `<model>` when it has none).
 #[pyfunction]
-fn render(py: Python<'_>, text: &str, env: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
+#[pyo3(signature = (text, env, name = None))]
+fn render(
+    py: Python<'_>,
+    text: &str,
+    env: &Bound<'_, PyAny>,
+    name: Option<&str>,
+) -> PyResult<(String, String)> {
     let lookup = |name: &str| secret_from(env, name);
     match jitsi_topology::render(text, &lookup) {
         Ok(rendered) => Ok((
             rendered.bundle.manifest_json(true, false),
             to_json(&rendered.warnings)?,
         )),
-        Err(jitsi_topology::Error::Invalid(report)) => Err(topology_error(py, &report)),
+        Err(jitsi_topology::Error::Invalid(report)) => Err(topology_error(py, &report, text, name)),
         Err(e) => Err(PyRuntimeError::new_err(format!(
             "internal error, please report it: {e}"
         ))),
@@ -36,13 +43,19 @@ fn render(py: Python<'_>, text: &str, env: &Bound<'_, PyAny>) -> PyResult<(Strin
 }
 
 /// Checks model `text`. Returns the warnings as JSON text; raises `TopologyError` when the
-/// model has an error.
+/// model has an error (`name`: as for [`render`]).
 #[pyfunction]
-fn validate(py: Python<'_>, text: &str, env: &Bound<'_, PyAny>) -> PyResult<String> {
+#[pyo3(signature = (text, env, name = None))]
+fn validate(
+    py: Python<'_>,
+    text: &str,
+    env: &Bound<'_, PyAny>,
+    name: Option<&str>,
+) -> PyResult<String> {
     let lookup = |name: &str| secret_from(env, name);
     match jitsi_topology::check(text, &lookup) {
         Ok(checked) => to_json(&checked.warnings),
-        Err(report) => Err(topology_error(py, &report)),
+        Err(report) => Err(topology_error(py, &report, text, name)),
     }
 }
 
@@ -118,15 +131,25 @@ fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> PyResult<String> {
         .map_err(|e| PyRuntimeError::new_err(format!("internal error, please report it: {e}")))
 }
 
-/// `jitsi_topology.TopologyError(report_text, error_document)`, raised from here.
-fn topology_error(py: Python<'_>, report: &Report) -> PyErr {
+/// `jitsi_topology.TopologyError(report_text, error_document)`, raised from here; the report
+/// text is the CLI's (`validate` without colour): each problem at its line with its source
+/// line.
+fn topology_error(py: Python<'_>, report: &Report, text: &str, name: Option<&str>) -> PyErr {
+    let shown = jitsi_topology::pretty::report(
+        &report.diagnostics,
+        &jitsi_topology::pretty::Source {
+            name: name.unwrap_or("<model>"),
+            text,
+        },
+        &jitsi_topology::pretty::Options::default(),
+    );
     let build = || -> PyResult<PyErr> {
         let document = to_json(&ErrorDocument::from(report))?;
         let document = py.import("json")?.call_method1("loads", (document,))?;
         let class = py
             .import("jitsi_topology._errors")?
             .getattr("TopologyError")?;
-        let error = class.call1((report.to_string(), document))?;
+        let error = class.call1((shown.as_str(), document))?;
         Ok(PyErr::from_value(error))
     };
     build().unwrap_or_else(|e| e)

@@ -55,7 +55,14 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
     found = {(d["code"], d["path"]) for d in raised.value.errors()}
     assert ("duplicate-address", "/bridges/1/address") in found
     assert ("unknown-key", "/brige_networks") in found
-    assert "error[duplicate-address]: /bridges/1/address:" in str(raised.value)
+    shown = str(raised.value)
+    assert "error[duplicate-address]: address 10.0.0.11 is already used by bridges/0" in shown
+    # Each problem at its line and column, with its source line and the first place too.
+    assert "--> <model>:24:" in shown and "^^^^^^^^^ /bridges/1/address" in shown
+    assert "::: <model>:23:" in shown and "/bridges/0/address: first used here" in shown
+    duplicate = next(d for d in raised.value.errors() if d["code"] == "duplicate-address")
+    assert (duplicate["line"], duplicate["related"][0]["line"]) == (24, 23)
+    assert HANDBOOK.splitlines()[duplicate["line"] - 1][duplicate["column"] - 1 :].startswith("10.0.0.11")
 
 
 def test_no_secret_value_in_any_message(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -312,7 +312,9 @@ render_cached:
 diagnostics:
   description:
     - When the model is invalid, every problem found, each with C(severity), C(code), C(path) (a JSON Pointer into the
-      model), C(message) and C(hint). The task's C(msg) is the same as the C(jitsi-topology validate) report.
+      model), C(message) and C(hint), and C(line) and C(column) (1-based) where the model's text holds the path, and
+      C(related) (other places the problem involves, each with C(path), C(label), C(line), C(column)) when there are any.
+      The task's C(msg) is the same as the C(jitsi-topology validate) report.
   returned: failure
   type: list
   elements: dict
@@ -322,6 +324,10 @@ diagnostics:
       path: /bridges/1/address
       message: address 10.0.0.11 is already used by bridges/0
       hint: give every bridge its own address
+      line: 24
+      column: 40
+      related:
+        - {path: /bridges/0/address, label: first used here, line: 23, column: 40}
 kind:
   description: What failed, V(invalid-model) for a model with errors.
   returned: failure

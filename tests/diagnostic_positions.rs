@@ -1,0 +1,180 @@
+//! Every diagnostic of the invalid-model corpus (`tests/invalid/`) is placed where its path
+//! really is: the line and column hold the value at the path (or the key, for a key that is
+//! not the model's; or the key of the mapping that lacks one, for a missing key), in the YAML
+//! models and in the same models written as JSON.
+//!
+//! The check reads the text itself at the line and column and compares it with the value the
+//! path names in the parsed model (serde_norway): it shares no code with the library's
+//! placing.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// The segments of a JSON Pointer, unescaped.
+fn segments(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// The value at `segments`, and how many of them the model has.
+fn walk<'a>(model: &'a Value, segments: &[String]) -> (&'a Value, usize) {
+    let mut v = model;
+    for (i, seg) in segments.iter().enumerate() {
+        let next = match v {
+            Value::Object(m) => m.get(seg),
+            Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => v = n,
+            None => return (v, i),
+        }
+    }
+    (v, segments.len())
+}
+
+/// The text from `line`:`column` (1-based, characters) to the end of that line.
+fn at(text: &str, line: usize, column: usize) -> String {
+    text.lines()
+        .nth(line - 1)
+        .unwrap_or_else(|| panic!("line {line} is past the end"))
+        .chars()
+        .skip(column - 1)
+        .collect()
+}
+
+fn unquoted(s: &str) -> &str {
+    s.trim_start_matches(['"', '\''])
+}
+
+/// What is wrong with the place of `d` in `text` (whose parsed form is `model`), if anything.
+fn misplaced(text: &str, model: &Value, d: &jitsi_topology::Diagnostic) -> Option<String> {
+    let segs = segments(&d.path);
+    let (value, found) = walk(model, &segs);
+    let (Some(line), Some(column)) = (d.line, d.column) else {
+        return (!d.path.is_empty() && found > 0)
+            .then(|| format!("{} {}: no position", d.code, d.path));
+    };
+    let here = at(text, line, column);
+    let whole = found == segs.len();
+    let key_expected = !whole
+        || matches!(d.code.as_str(), "unknown-key" | "deprecated-key")
+        || value.is_object()
+        || value.is_array();
+    let ok = if key_expected && found > 0 {
+        let key = &segs[found - 1];
+        if key.parse::<usize>().is_ok() {
+            // A list item: its first character (`{`, `[`) or its first key.
+            !here.starts_with(char::is_whitespace)
+        } else {
+            unquoted(&here).starts_with(key.as_str())
+        }
+    } else {
+        match value {
+            Value::String(s) => unquoted(&here).starts_with(s.as_str()),
+            Value::Null => true,
+            other => here.starts_with(&other.to_string()),
+        }
+    };
+    (!ok).then(|| {
+        format!(
+            "{} {} at {line}:{column}: the text there is {here:?}",
+            d.code, d.path
+        )
+    })
+}
+
+/// The diagnostics of every invalid model that the model's text places wrongly, as YAML and
+/// as JSON.
+#[test]
+fn every_diagnostic_of_the_invalid_models_is_at_its_line_and_column_in_yaml_and_in_json() {
+    let env = BTreeMap::<String, String>::new();
+    let mut wrong = Vec::new();
+    let mut placed = 0;
+    let mut files: Vec<_> = std::fs::read_dir(common::repo("tests/invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for path in files {
+        let yaml = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        // A model the YAML reader refuses (a syntax error, a tag) has no JSON twin.
+        let model: Option<Value> = serde_norway::from_str(&yaml).ok();
+        let mut texts = vec![(format!("{name} (YAML)"), yaml.clone())];
+        if let Some(m) = &model {
+            texts.push((
+                format!("{name} (JSON)"),
+                serde_json::to_string_pretty(m).unwrap(),
+            ));
+        }
+        let mut codes_per_form = Vec::new();
+        for (what, text) in texts {
+            let report = jitsi_topology::check(&text, &env)
+                .err()
+                .unwrap_or_else(|| panic!("{what} is invalid"));
+            codes_per_form.push(
+                report
+                    .diagnostics
+                    .iter()
+                    .map(|d| (d.code.clone(), d.path.clone()))
+                    .collect::<Vec<_>>(),
+            );
+            for d in &report.diagnostics {
+                if d.code == "syntax" {
+                    assert!(d.line.is_some(), "{what}: a syntax error has its position");
+                    placed += 1;
+                    continue;
+                }
+                let Some(m) = &model else { continue };
+                if let Some(problem) = misplaced(&text, m, d) {
+                    wrong.push(format!("{what}: {problem}"));
+                }
+                placed += usize::from(d.line.is_some());
+                for r in &d.related {
+                    let twin = jitsi_topology::Diagnostic {
+                        path: r.path.clone(),
+                        line: r.line,
+                        column: r.column,
+                        ..d.clone()
+                    };
+                    if let Some(problem) = misplaced(&text, m, &twin) {
+                        wrong.push(format!("{what}: related {problem}"));
+                    }
+                }
+            }
+        }
+        if codes_per_form.len() == 2 {
+            assert_eq!(
+                codes_per_form[0], codes_per_form[1],
+                "{name}: YAML and JSON differ"
+            );
+        }
+    }
+    assert!(placed > 50, "only {placed} diagnostics placed");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Two bridges with one address: each diagnostic points at its own line, never at the
+/// first place the value is written (which a search of the text would find).
+#[test]
+fn a_repeated_value_is_placed_at_its_own_occurrence() {
+    let text = common::example("handbook").replace("10.0.0.12", "10.0.0.11");
+    let report = jitsi_topology::check(&text, &common::example_env()).unwrap_err();
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "duplicate-address")
+        .expect("duplicate");
+    let line = text.lines().nth(d.line.unwrap() - 1).unwrap();
+    assert!(line.contains("jvb2"), "{line}");
+    let first = &d.related[0];
+    let line = text.lines().nth(first.line.unwrap() - 1).unwrap();
+    assert!(line.contains("jvb1"), "{line}");
+}
