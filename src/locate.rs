@@ -33,6 +33,22 @@ pub(crate) struct Extent {
 }
 
 impl Extent {
+    /// The columns (1-based, end exclusive) it covers on `line`, which it must touch: from
+    /// its start (or the line's first column) to its end (or past the line's last).
+    pub(crate) fn columns_on(&self, line: usize) -> (usize, usize) {
+        let a = if self.start.line == line {
+            self.start.column
+        } else {
+            1
+        };
+        let b = if self.end.line == line {
+            self.end.column
+        } else {
+            usize::MAX
+        };
+        (a, b)
+    }
+
     fn of(span: &Span) -> Self {
         Extent {
             start: Mark {
@@ -338,16 +354,7 @@ impl Document {
         let inside = |col: usize| {
             scalars.is_some_and(|s| {
                 s.iter().any(|e| {
-                    let a = if e.start.line == line {
-                        e.start.column
-                    } else {
-                        1
-                    };
-                    let b = if e.end.line == line {
-                        e.end.column
-                    } else {
-                        usize::MAX
-                    };
+                    let (a, b) = e.columns_on(line);
                     a <= col && col < b
                 })
             })

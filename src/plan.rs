@@ -3,7 +3,10 @@
 //! must run again — all taken from the manifests' `services` and `steps`.
 //!
 //! Secrets never appear: files are compared by their SHA-256 (computed here from the content
-//! for files flagged secret, whose manifest entry carries none) and metadata only.
+//! for files flagged secret, whose manifest entry carries none) and metadata only. A changed
+//! file's unified diff is shown when both manifests carry its content (the CLI fills it in
+//! for the files it may show) and the file is neither flagged secret nor unreadable to others
+//! (mode without o+r) on either side; such a file says "content differs (withheld)" instead.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -98,6 +101,8 @@ pub struct HostPlan {
     pub added: Vec<String>,
     /// Files whose content, mode or owner differs.
     pub changed: Vec<String>,
+    /// How each changed file changes, in the order of `changed`.
+    pub diffs: Vec<FileDiff>,
     /// Files no longer rendered (remove them from the host).
     pub removed: Vec<String>,
     /// Services to act on, each with the strongest action its changed files ask for, in the
@@ -105,6 +110,118 @@ pub struct HostPlan {
     pub services: Vec<ServiceRef>,
     /// The steps that must run (again), in the host's order: all of them for a new host.
     pub steps: Vec<Step>,
+}
+
+/// What a changed file's entry shows of its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContentChange {
+    /// The unified diff is in `diff`.
+    Diff,
+    /// The content differs and is not shown: the file is flagged secret, or others may not
+    /// read it, on one side or both.
+    Withheld,
+    /// Not shown, as `withheld`, and it is not known whether it differs: a side's fingerprint
+    /// could not be had (a secret file of an output folder that could not be read).
+    WithheldMayDiffer,
+    /// The content is the same (the mode or owner differ).
+    Same,
+    /// It differs, but a side's content is not at hand (a manifest without contents).
+    Unknown,
+}
+
+/// How one changed file changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct FileDiff {
+    /// Absolute target path on the host.
+    pub path: String,
+    /// What is shown of the content.
+    pub content: ContentChange,
+    /// The unified diff of the old and the new content (3 lines of context), when `content`
+    /// is `diff`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// Lines added and removed, when `content` is `diff`.
+    pub insertions: usize,
+    /// Lines removed, when `content` is `diff`.
+    pub deletions: usize,
+    /// `[old, new]` permission bits, when they differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<[String; 2]>,
+    /// `[old, new]` `owner:group`, when they differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<[String; 2]>,
+}
+
+/// Whether a file's content may be shown in a plan: not flagged secret, readable by others.
+fn showable(f: &ManifestFile<'_>) -> bool {
+    !f.secret
+        && u32::from_str_radix(f.mode.trim_start_matches("0o"), 8).is_ok_and(|m| m & 0o004 != 0)
+}
+
+/// Whether [`plan`] may show `file`'s content: it is not flagged secret and others may read
+/// it (callers fill in `content` for these files only).
+pub fn may_show(file: &ManifestFile<'_>) -> bool {
+    showable(file)
+}
+
+fn file_diff(old: &ManifestFile<'_>, new: &ManifestFile<'_>, host: &str) -> FileDiff {
+    let fingerprint = |f: &ManifestFile<'_>| {
+        f.sha256
+            .clone()
+            .or_else(|| f.content.as_deref().map(|c| sha256_hex(c.as_bytes())))
+    };
+    let (a, b) = (fingerprint(old), fingerprint(new));
+    let same_content = a.is_some() && a == b;
+    let mut out = FileDiff {
+        path: new.path.to_string(),
+        content: ContentChange::Same,
+        diff: None,
+        insertions: 0,
+        deletions: 0,
+        mode: (old.mode != new.mode).then(|| [old.mode.clone(), new.mode.clone()]),
+        owner: ((&old.owner, &old.group) != (&new.owner, &new.group)).then(|| {
+            [
+                format!("{}:{}", old.owner, old.group),
+                format!("{}:{}", new.owner, new.group),
+            ]
+        }),
+    };
+    if same_content {
+        return out;
+    }
+    if !showable(old) || !showable(new) {
+        out.content = if a.is_some() && b.is_some() {
+            ContentChange::Withheld
+        } else {
+            ContentChange::WithheldMayDiffer
+        };
+        return out;
+    }
+    match (old.content.as_deref(), new.content.as_deref()) {
+        (Some(x), Some(y)) => {
+            let diff = similar::TextDiff::from_lines(x, y);
+            for change in diff.iter_all_changes() {
+                match change.tag() {
+                    similar::ChangeTag::Insert => out.insertions += 1,
+                    similar::ChangeTag::Delete => out.deletions += 1,
+                    similar::ChangeTag::Equal => {}
+                }
+            }
+            let text = diff
+                .unified_diff()
+                .context_radius(3)
+                .header(
+                    &format!("{host}:{} (deployed)", old.path),
+                    &format!("{host}:{} (new)", new.path),
+                )
+                .to_string();
+            out.content = ContentChange::Diff;
+            out.diff = Some(text);
+        }
+        _ => out.content = ContentChange::Unknown,
+    }
+    out
 }
 
 /// What tells two versions of a file apart: its SHA-256 (from the manifest or, for a file
@@ -146,6 +263,7 @@ pub fn plan(old: &Manifest<'_>, new: &Manifest<'_>) -> Plan {
                 status: HostStatus::Removed,
                 added: Vec::new(),
                 changed: Vec::new(),
+                diffs: Vec::new(),
                 removed: h.files.iter().map(|f| f.path.to_string()).collect(),
                 services: Vec::new(),
                 steps: Vec::new(),
@@ -164,6 +282,7 @@ fn host_plan(old: Option<&ManifestHost>, new: &ManifestHost) -> HostPlan {
             status: HostStatus::Added,
             added: new.files.iter().map(|f| f.path.to_string()).collect(),
             changed: Vec::new(),
+            diffs: Vec::new(),
             removed: Vec::new(),
             services: service_order(
                 new,
@@ -178,7 +297,7 @@ fn host_plan(old: Option<&ManifestHost>, new: &ManifestHost) -> HostPlan {
     let old_files: BTreeMap<&str, &ManifestFile> =
         old.files.iter().map(|f| (&*f.path, f)).collect();
     let new_paths: BTreeSet<&str> = new.files.iter().map(|f| &*f.path).collect();
-    let (mut added, mut changed) = (Vec::new(), Vec::new());
+    let (mut added, mut changed, mut diffs) = (Vec::new(), Vec::new(), Vec::new());
     let mut touched: Vec<&ManifestFile> = Vec::new();
     for f in &new.files {
         match old_files.get(&*f.path) {
@@ -188,6 +307,7 @@ fn host_plan(old: Option<&ManifestHost>, new: &ManifestHost) -> HostPlan {
             }
             Some(o) if !same_file(o, f) => {
                 changed.push(f.path.to_string());
+                diffs.push(file_diff(o, f, &new.name));
                 touched.push(f);
             }
             Some(_) => {}
@@ -217,6 +337,7 @@ fn host_plan(old: Option<&ManifestHost>, new: &ManifestHost) -> HostPlan {
         status,
         added,
         changed,
+        diffs,
         removed: removed.iter().map(|f| f.path.to_string()).collect(),
         services,
         steps,
@@ -313,8 +434,29 @@ fn steps_to_rerun(
         .collect()
 }
 
-impl std::fmt::Display for Plan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// How [`Plan::text`] looks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// The per-file summary alone (`~ path | +3 -1`), without the diffs.
+    pub stat: bool,
+    /// ANSI colours (for a terminal).
+    pub color: bool,
+}
+
+impl Plan {
+    /// The plan for a person: per host its status, the files added (`+`), changed (`~`, each
+    /// with its unified diff, or why it is not shown) and removed (`-`), the services to act
+    /// on and the steps to run; the count of hosts to change at the end.
+    pub fn text(&self, options: &TextOptions) -> String {
+        use std::fmt::Write as _;
+        let paint = |style: &str, text: &str| {
+            if options.color {
+                format!("\u{1b}[{style}m{text}\u{1b}[0m")
+            } else {
+                text.to_owned()
+            }
+        };
+        let mut f = String::new();
         for h in &self.hosts {
             let status = match h.status {
                 HostStatus::Added => "added",
@@ -322,15 +464,75 @@ impl std::fmt::Display for Plan {
                 HostStatus::Changed => "changed",
                 HostStatus::Unchanged => continue,
             };
-            writeln!(f, "{}: {status}", h.name)?;
+            let _ = writeln!(f, "{}: {status}", paint("1", &h.name));
             for p in &h.added {
-                writeln!(f, "  + {p}")?;
+                let _ = writeln!(f, "  {}", paint("32", &format!("+ {p}")));
             }
             for p in &h.changed {
-                writeln!(f, "  ~ {p}")?;
+                let d = h.diffs.iter().find(|d| &d.path == p);
+                let _ = write!(f, "  {}", paint("33", &format!("~ {p}")));
+                let mut notes = Vec::new();
+                if let Some(d) = d {
+                    if let Some([a, b]) = &d.mode {
+                        notes.push(format!("mode {a} -> {b}"));
+                    }
+                    if let Some([a, b]) = &d.owner {
+                        notes.push(format!("owner {a} -> {b}"));
+                    }
+                    match d.content {
+                        ContentChange::Diff if options.stat => {
+                            notes.push(format!("+{} -{}", d.insertions, d.deletions));
+                        }
+                        ContentChange::Diff | ContentChange::Same => {}
+                        ContentChange::Withheld => notes.push("content differs (withheld)".into()),
+                        ContentChange::WithheldMayDiffer => {
+                            notes.push("content may differ (withheld)".into());
+                        }
+                        ContentChange::Unknown => {
+                            notes.push("content differs (not at hand)".into());
+                        }
+                    }
+                }
+                if notes.is_empty() {
+                    let _ = writeln!(f);
+                } else {
+                    let _ = writeln!(f, " | {}", notes.join(", "));
+                }
+                if !options.stat
+                    && let Some(diff) = d.and_then(|d| d.diff.as_deref())
+                {
+                    for line in diff.lines() {
+                        let style = if line.starts_with("+++") || line.starts_with("---") {
+                            "1"
+                        } else if line.starts_with('+') {
+                            "32"
+                        } else if line.starts_with('-') {
+                            "31"
+                        } else if line.starts_with("@@") {
+                            "36"
+                        } else {
+                            ""
+                        };
+                        let shown: String = line
+                            .chars()
+                            .map(|c| {
+                                if c.is_control() && c != '\t' {
+                                    '\u{fffd}'
+                                } else {
+                                    c
+                                }
+                            })
+                            .collect();
+                        if style.is_empty() {
+                            let _ = writeln!(f, "      {shown}");
+                        } else {
+                            let _ = writeln!(f, "      {}", paint(style, &shown));
+                        }
+                    }
+                }
             }
             for p in &h.removed {
-                writeln!(f, "  - {p}")?;
+                let _ = writeln!(f, "  {}", paint("31", &format!("- {p}")));
             }
             for s in &h.services {
                 let action = match s.action {
@@ -338,7 +540,7 @@ impl std::fmt::Display for Plan {
                     ServiceAction::Restart => "restart",
                     ServiceAction::Drain => "drain",
                 };
-                writeln!(f, "  {action} {}", s.name)?;
+                let _ = writeln!(f, "  {action} {}", s.name);
             }
             let names: Vec<String> = h
                 .steps
@@ -352,7 +554,7 @@ impl std::fmt::Display for Plan {
                 })
                 .collect();
             if !names.is_empty() {
-                writeln!(f, "  steps: {}", names.join(", "))?;
+                let _ = writeln!(f, "  steps: {}", names.join(", "));
             }
         }
         let changed = self
@@ -361,13 +563,20 @@ impl std::fmt::Display for Plan {
             .filter(|h| h.status != HostStatus::Unchanged)
             .count();
         if changed == 0 {
-            write!(f, "no changes")
+            f.push_str("no changes");
         } else {
-            write!(
+            let _ = write!(
                 f,
                 "{changed} host{} to change",
                 if changed == 1 { "" } else { "s" }
-            )
+            );
         }
+        f
+    }
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(&TextOptions::default()))
     }
 }

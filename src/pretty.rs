@@ -317,19 +317,7 @@ impl Context<'_> {
             .masked
             .iter()
             .filter(|e| e.start.line <= line && line <= e.end.line)
-            .map(|e| {
-                let a = if e.start.line == line {
-                    e.start.column
-                } else {
-                    1
-                };
-                let b = if e.end.line == line {
-                    e.end.column
-                } else {
-                    usize::MAX
-                };
-                (a, b)
-            })
+            .map(|e| e.columns_on(line))
             .chain(comment.map(|c| (c + 1, usize::MAX)))
             .collect();
         // A long line (a JSON model on one line) is shown around the caret only.

@@ -562,7 +562,7 @@ fn validate_reads_standard_input_and_reports_warnings_as_json() {
 /// `turn` server silences it.
 #[test]
 fn validate_notes_that_browsers_contact_upstreams_stun_server_without_turn() {
-    let note = "info[public-stun]: /public_stun: ";
+    let note = "info[public-stun]: ";
     let o = run(&[
         "validate",
         &repo("examples/handbook.yaml").to_string_lossy(),
@@ -570,7 +570,9 @@ fn validate_notes_that_browsers_contact_upstreams_stun_server_without_turn() {
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(
-        out.contains(note) && out.contains("stun:meet-jit-si-turnrelay.jitsi.net:443"),
+        out.contains(note)
+            && out.contains("= at /public_stun")
+            && out.contains("stun:meet-jit-si-turnrelay.jitsi.net:443"),
         "{out}"
     );
     assert!(out.contains("0 errors, 0 warnings, 1 note"), "{out}");
@@ -1022,4 +1024,66 @@ fn a_reader_that_stops_early_does_not_make_the_tool_panic() {
     let stderr = fs::read_to_string(dir.path().join("stderr")).unwrap();
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(status.code().is_some(), "ended by a signal: {status:?}");
+}
+
+/// `plan` from the handbook's output folder to the handbook with a fourth bridge, a bigger
+/// heap on jvb1 and another focus password file: each changed file shows its unified diff,
+/// jicofo.conf and its password include (mode 0640) say "content differs (withheld)", the new
+/// host lists its files; `--stat` gives the summary lines alone; JSON carries the same.
+#[test]
+fn plan_shows_the_diff_of_each_changed_file_and_withholds_the_private_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("deployed");
+    let handbook = repo("examples/handbook.yaml");
+    assert!(
+        run(&[
+            "render",
+            handbook.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let model = fs::read_to_string(&handbook)
+        .unwrap()
+        .replace(
+            "public_address: 198.51.100.11, jvm_max_memory: 8g }",
+            "public_address: 198.51.100.11, jvm_max_memory: 12g }",
+        )
+        .replace(
+            "public_address: 198.51.100.13, jvm_max_memory: 8g }",
+            "public_address: 198.51.100.13, jvm_max_memory: 8g }\n  - { host: jvb4.meet.example.com, address: 10.0.0.14, public_address: 198.51.100.14, jvm_max_memory: 8g }",
+        )
+        .replace("/etc/jitsi-topology/secrets/focus }", "/etc/jitsi-topology/secrets/focus-2026 }");
+    let changed = dir.path().join("handbook-4.yaml");
+    fs::write(&changed, model).unwrap();
+    let (o, n) = (out.to_str().unwrap(), changed.to_str().unwrap());
+    let plan = run(&["plan", o, n]);
+    assert_eq!(plan.status.code(), Some(3));
+    let shown = text(&plan.stdout);
+    assert!(shown.contains("-VIDEOBRIDGE_MAX_MEMORY=8g\n"), "{shown}");
+    assert!(
+        shown.contains("~ /etc/jitsi/jicofo/jicofo.conf | content differs (withheld)"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+    insta::assert_snapshot!("plan_text", shown);
+    let stat = text(&run(&["plan", o, n, "--stat"]).stdout);
+    assert!(
+        stat.contains("~ /etc/jitsi-topology/videobridge.env | +1 -1"),
+        "{stat}"
+    );
+    assert!(!stat.contains("@@"), "{stat}");
+    let coloured = text(&run(&["plan", o, n, "--color", "always"]).stdout);
+    assert!(
+        coloured.contains("\u{1b}[32m+VIDEOBRIDGE_MAX_MEMORY=12g"),
+        "{coloured}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&run(&["plan", o, n, "--format", "json"]).stdout).unwrap();
+    insta::assert_json_snapshot!("plan_json", json);
 }

@@ -290,15 +290,29 @@ fn value_and_env_secrets_appear_only_in_files_flagged_secret() {
         ) {
             found.push(format!("{source}: manifest.json holds {v}"));
         }
-        // A plan between two inline models whose secrets differ names the files, not the values.
+        // A plan between two inline models whose secrets differ names the files, not the
+        // values: every file that changes holds a secret and says "content differs
+        // (withheld)" (`plan_diffs_show_no_canary` has diffs beside such files).
         let changed = dir.path().join("changed.json");
         fs::write(
             &changed,
-            model(source, dir.path()).replace(FOCUS, "Fq8-other-SECRET-a1b2c3d4e5f6g"),
+            model(source, dir.path())
+                .replace(FOCUS, "Fq8-other-SECRET-a1b2c3d4e5f6g")
+                .replace("198.51.100.20", "198.51.100.21"),
         )
         .unwrap();
+        let mut shown = String::new();
         for args in [
             vec!["plan", path.to_str().unwrap(), changed.to_str().unwrap()],
+            vec!["plan", out.to_str().unwrap(), changed.to_str().unwrap()],
+            vec![
+                "plan",
+                out.to_str().unwrap(),
+                changed.to_str().unwrap(),
+                "--color",
+                "always",
+                "--verbose",
+            ],
             vec![
                 "plan",
                 out.to_str().unwrap(),
@@ -308,6 +322,7 @@ fn value_and_env_secrets_appear_only_in_files_flagged_secret() {
             ],
         ] {
             let o = cli(&args);
+            shown.push_str(&String::from_utf8_lossy(&o.stdout));
             check_output(
                 &format!("jitsi-topology {}", args.join(" ")),
                 &o,
@@ -315,6 +330,8 @@ fn value_and_env_secrets_appear_only_in_files_flagged_secret() {
                 &mut found,
             );
         }
+        // The search is not blind: the changed files are in the plans.
+        assert!(shown.contains("content differs (withheld)"), "{shown}");
         for (label, text) in invalid_models(source, dir.path()) {
             let p = dir.path().join("invalid.json");
             fs::write(&p, text).unwrap();
@@ -478,6 +495,56 @@ fn mistyped_secrets_reach_no_output_of_any_subcommand_of_the_cli() {
         assert!(!never.exists(), "{name}: nothing is written");
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The canaries as the secrets of a valid model (the fixture's `base`, inline values): a plan
+/// from its output folder to the same model with other canaries and a bridge's heap changed
+/// shows the heap's diff, withholds the files holding the secrets, and shows no canary, in
+/// text (with colour) and JSON.
+#[test]
+fn plan_diffs_show_no_canary() {
+    let text = fs::read_to_string(format!("{ROOT}/tests/canaries/secrets.yaml")).unwrap();
+    let f: CanaryFixture = serde_norway::from_str(&text).expect("the canary fixture is YAML");
+    let model = |focus: &str, jvb: &str, heap: &str| {
+        f.base
+            .replace(
+                "@SECRETS@",
+                &format!(
+                    "secrets:\n  focus: {{ value: \"{focus}\" }}\n  jvb: {{ value: \"{jvb}\" }}"
+                ),
+            )
+            .replace("@EXTRA@", "")
+            .replace(
+                "public_address: 198.51.100.11 }",
+                &format!("public_address: 198.51.100.11, jvm_max_memory: {heap} }}"),
+            )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.yaml"), dir.path().join("new.yaml"));
+    fs::write(&old, model(&f.canaries[0], &f.canaries[1], "8g")).unwrap();
+    fs::write(&new, model(&f.canaries[2], &f.canaries[3], "12g")).unwrap();
+    let out = dir.path().join("out");
+    let (o, n, d) = (
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    assert!(cli(&["render", o, "--out", d]).status.success());
+    let mut shown = String::new();
+    for args in [
+        vec!["plan", d, n, "--color", "always"],
+        vec!["plan", o, n],
+        vec!["plan", d, n, "--format", "json"],
+    ] {
+        let run = cli(&args);
+        assert_eq!(run.status.code(), Some(3), "{args:?}");
+        shown.push_str(&String::from_utf8_lossy(&run.stdout));
+        shown.push_str(&String::from_utf8_lossy(&run.stderr));
+    }
+    assert!(shown.contains("VIDEOBRIDGE_MAX_MEMORY=12g"), "{shown}");
+    assert!(shown.contains("content differs (withheld)"), "{shown}");
+    let leaked = canary_leaks(&shown, &f.canaries);
+    assert!(leaked.is_empty(), "{leaked:?}:\n{shown}");
 }
 
 #[test]

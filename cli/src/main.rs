@@ -185,8 +185,11 @@ enum Command {
     /// drained or run again (exit 0: no changes, 3: changes).
     ///
     /// OLD and NEW are each a model file or an output folder of `render` (its manifest.json).
-    /// Files are compared by SHA-256, mode and owner, so no secret is ever shown (a file
-    /// flagged secret has no SHA-256 in the manifest: it is hashed from its content here).
+    /// Files are compared by SHA-256, mode and owner; a changed file shows its unified diff
+    /// (from the files beside an output folder's manifest, or the render of a model), except
+    /// a file flagged secret or unreadable to others on either side, which shows "content
+    /// differs (withheld)". A file flagged secret has no SHA-256 in the manifest: it is read
+    /// beside it and hashed here, never shown ("may differ" when it cannot be read).
     Plan {
         /// What is deployed now: a model, or a folder written by `render`.
         old: String,
@@ -195,6 +198,10 @@ enum Command {
         /// How to print the plan.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Per changed file a summary line (`~ path | +3 -1`) instead of its diff (in JSON:
+        /// no `diff` texts).
+        #[arg(long)]
+        stat: bool,
     },
     /// Create the secret files that `{file}` secrets name.
     #[command(subcommand)]
@@ -466,7 +473,12 @@ fn run(command: Command, look: Look) -> Result<ExitCode, Failure> {
                 }
             }
         }
-        Command::Plan { old, new, format } => {
+        Command::Plan {
+            old,
+            new,
+            format,
+            stat,
+        } => {
             let (old, new) = match (manifest_of(&old)?, manifest_of(&new)?) {
                 (Ok(o), Ok(n)) => (o, n),
                 (Err((report, input)), _) | (_, Err((report, input))) => {
@@ -474,10 +486,23 @@ fn run(command: Command, look: Look) -> Result<ExitCode, Failure> {
                     return Ok(ExitCode::from(1));
                 }
             };
-            let plan = jitsi_topology::plan::plan(&old, &new);
+            let mut plan = jitsi_topology::plan::plan(&old, &new);
             match format {
-                Format::Json => outln!("{}", serde_json::to_string_pretty(&plan)?),
-                Format::Text => outln!("{plan}"),
+                Format::Json => {
+                    if stat {
+                        for h in &mut plan.hosts {
+                            h.diffs.iter_mut().for_each(|d| d.diff = None);
+                        }
+                    }
+                    outln!("{}", serde_json::to_string_pretty(&plan)?);
+                }
+                Format::Text => {
+                    let color = look.options(true).color;
+                    outln!(
+                        "{}",
+                        plan.text(&jitsi_topology::plan::TextOptions { stat, color })
+                    );
+                }
             }
             Ok(ExitCode::from(if plan.changes { 3 } else { 0 }))
         }
@@ -589,9 +614,9 @@ fn manifest_of(
             ))
         })?;
         let mut manifest: jitsi_topology::Manifest<'static> = manifest;
-        // A file flagged secret has no SHA-256 in the manifest: plan compares it by the
-        // file beside it (read here, never shown).
-        fingerprint_secret_files(&mut manifest, |host, file| {
+        // The content of each file plan may show, from the file beside the manifest (a
+        // manifest a binding returned carries contents: those of the other files are dropped).
+        let beside = |host: &str, file: &str| {
             let rel = write::beside_manifest(host, file)?;
             input::read_plain_file(
                 &path.join(rel),
@@ -599,7 +624,11 @@ fn manifest_of(
                 false,
             )
             .ok()
-        });
+        };
+        fill_contents(&mut manifest, beside);
+        // A file flagged secret has no SHA-256 in the manifest: plan compares it by the
+        // file beside it (read here, never shown).
+        fingerprint_secret_files(&mut manifest, beside);
         return Ok(Ok(manifest));
     }
     let input = match read_model(source)? {
@@ -609,6 +638,10 @@ fn manifest_of(
     match jitsi_topology::render(&input.text, &process_env) {
         Ok(rendered) => {
             let mut manifest = rendered.bundle.manifest(false).into_owned();
+            fill_contents(&mut manifest, |host, file| {
+                let content = &rendered.bundle.host(host)?.file(file)?.content;
+                Some(content.as_bytes().to_vec())
+            });
             fingerprint_secret_files(&mut manifest, |host, file| {
                 let content = &rendered.bundle.host(host)?.file(file)?.content;
                 Some(content.as_bytes().to_vec())
@@ -617,6 +650,25 @@ fn manifest_of(
         }
         Err(jitsi_topology::Error::Invalid(report)) => Ok(Err((report, Some(input)))),
         Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
+    }
+}
+
+/// Sets the content of every file `plan` may show (not flagged secret, readable by others),
+/// and of no other: a file that cannot be read, or is not UTF-8, has none.
+fn fill_contents(
+    manifest: &mut jitsi_topology::Manifest<'static>,
+    content: impl Fn(&str, &str) -> Option<Vec<u8>>,
+) {
+    for host in &mut manifest.hosts {
+        for file in &mut host.files {
+            file.content = if jitsi_topology::plan::may_show(file) {
+                content(&host.name, &file.path)
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .map(std::borrow::Cow::Owned)
+            } else {
+                None
+            };
+        }
     }
 }
 

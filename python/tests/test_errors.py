@@ -62,7 +62,7 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
     assert "::: <model>:23:" in shown and "/bridges/0/address: first used here" in shown
     duplicate = next(d for d in raised.value.errors() if d["code"] == "duplicate-address")
     assert (duplicate["line"], duplicate["related"][0]["line"]) == (24, 23)
-    assert HANDBOOK.splitlines()[duplicate["line"] - 1][duplicate["column"] - 1 :].startswith("10.0.0.11")
+    assert broken.splitlines()[duplicate["line"] - 1][duplicate["column"] - 1 :].startswith("10.0.0.11")
 
 
 def test_no_secret_value_in_any_message(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,6 +33,8 @@ static void an_invalid_model_names_each_field_by_json_pointer(const char *handbo
         CHECK_CONTAINS(err, "{\"severity\":\"error\",\"code\":\"duplicate-address\",\"path\":\"/bridges/1/address\",\"message\":\"");
         CHECK_CONTAINS(err, "\"code\":\"unknown-key\",\"path\":\"/brige_networks\"");
         CHECK_CONTAINS(err, "did you mean `bridge_networks`?");
+        /* Where each problem is in the model's text, and the first of the two places. */
+        CHECK_CONTAINS(err, "\"line\":24,\"column\":45,\"related\":[{\"path\":\"/bridges/0/address\",\"label\":\"first used here\",\"line\":23,\"column\":45}]");
         jt_string_free(out);
         jt_string_free(err);
     }
@@ -46,6 +48,7 @@ static void a_syntax_error_says_where(void) {
     CHECK(out == NULL);
     CHECK_CONTAINS(err, "\"code\":\"syntax\"");
     CHECK_CONTAINS(err, "line 3 column 1");
+    CHECK_CONTAINS(err, "\"line\":3,\"column\":1");
     jt_string_free(err);
 
     CHECK(jt_validate("bridges: 5\n", &out, &err) == JT_INVALID_MODEL);
