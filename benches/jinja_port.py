@@ -16,18 +16,20 @@ relays, NAT, `{file}` secrets, any release). Not covered (they raise): TURN and 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from typing import Any, Dict, List, Optional
 
 import jinja2
 
-CONFIG_DIR = "/etc/jitsi-topology"
 RUNTIME_DIR = "/run/jitsi-topology"
 SECRET_ENV_HELPER = "/usr/local/libexec/jitsi-topology/secret-env"
 WEB_ROOT = "/usr/share/jitsi-meet"
 FIREWALL_SERVICE = "jitsi-topology-firewall"
 PORTS = {
+    "http": 80,
+    "https": 443,
     "c2s": 5222,
     "prosody_http": 5280,
     "jicofo_rest": 8888,
@@ -36,6 +38,7 @@ PORTS = {
 }
 JVB_PRIVATE_HTTP_PORT = 8080
 PROSODY_COMPONENT_PORT = 5347
+PROSODY_HTTPS_PORT = 5281
 PROSODY_S2S_PORT = 5269
 
 
@@ -155,7 +158,8 @@ class Renderer:
         "debconf.selections", "nginx-site.conf", "prosody.cfg.lua", "jicofo.conf", "jicofo-password.conf", "jvb.conf",
         "config.js", "firewall.nft", "firewall-rules.nft", "firewall.service",
         "service-dropin.conf", "secret-env.sh",
-        "haproxy.cfg", "sip-communicator.properties",
+        "haproxy.cfg", "haproxy-monitoring.cfg", "sip-communicator.properties", "videobridge.env",
+        "drain-videobridge.sh",
     ]
 
     def __init__(self, templates_dir: str):
@@ -183,6 +187,7 @@ class Renderer:
         f = d["firewall"]
         if not f["enabled"]:
             return None
+        self._table = f["table"]
         if f["admin_networks"]:
             rules.insert(0, self._rule("any", [], list(f["admin_networks"]), "accept",
                                        "administrators reach every port (never locked out)"))
@@ -197,8 +202,9 @@ class Renderer:
             r("tcp", [80, 443], None, "accept", "browsers: HTTP (redirect, ACME) and HTTPS"),
             r("tcp", [PORTS["c2s"]], list(shard["xmpp_clients"]), "accept", "bridges log in to prosody"),
             r("tcp", [PORTS["c2s"]], None, "drop", "nobody else reaches prosody's client port"),
-            r("tcp", [PORTS["prosody_http"], PROSODY_COMPONENT_PORT, PORTS["jicofo_rest"]], None, "drop",
-              "prosody's HTTP and component ports and jicofo's REST API stay on loopback"),
+            r("tcp", [PORTS["prosody_http"], PROSODY_HTTPS_PORT, PROSODY_COMPONENT_PORT, PORTS["jicofo_rest"]],
+              None, "drop",
+              "prosody's HTTP, HTTPS and component ports and jicofo's REST API stay on loopback"),
             r("tcp", [PROSODY_S2S_PORT], None, "drop",
               "prosody's server-to-server port: Jitsi does not federate"),
         ])
@@ -245,17 +251,19 @@ class Renderer:
             "v4": [n for n in nets if ":" not in n], "v6": [n for n in nets if ":" in n],
         }
 
-    def _firewall_files(self, out, host, roles, plan):
+    def _firewall_files(self, out, d, host, roles, plan):
         if plan is None:
             return
-        path = CONFIG_DIR + "/firewall.nft"
+        paths, table = d["paths"], d["firewall"]["table"]
+        path = paths["firewall_rules"]
         rules = self._once(
             ("firewall-rules", json.dumps(plan["rules"])),
             lambda: self._tpl("firewall-rules.nft", rules=[self._view(r) for r in plan["rules"]]))
-        out[path] = self._tpl("firewall.nft", host=host, roles=roles, policy=plan["policy"],
-                              rules=rules)
-        out["/etc/systemd/system/%s.service" % FIREWALL_SERVICE] = self._once(
-            ("firewall.service", path), lambda: self._tpl("firewall.service", path=path))
+        out[path] = self._tpl("firewall.nft", host=host, roles=roles, table=table,
+                              policy=plan["policy"], rules=rules)
+        out[paths["firewall_unit"]] = self._once(
+            ("firewall.service", path),
+            lambda: self._tpl("firewall.service", path=path, table=table, nft=paths["nft_binary"]))
 
     # --- src/render/systemd.rs, debconf.rs ---
 
@@ -274,50 +282,50 @@ class Renderer:
         return out
 
     def _debconf(self, out, d, host, selections):
-        path = CONFIG_DIR + "/debconf.selections"
-        sel = [{"owner": o, "question": q, "type": t, "value": v} for o, q, t, v in selections]
+        path = d["paths"]["debconf"]
         out[path] = self._tpl("debconf.selections", host=host, release=d["release"], path=path,
-                              selections=sel)
+                              selections=selections)
         return out
 
     # --- hosts (src/render/mod.rs) ---
 
     def front_door(self, d, door):
         out: Dict[str, str] = {}
-        backends = [{"name": name, "endpoint": _socket(addr, 443)} for name, addr in door["backends"]]
-        verify = "verify none" if d["web"]["web_tls"]["self_signed"] else "verify required ca-file @system-ca"
-        out["/etc/haproxy/haproxy.cfg"] = self._tpl(
-            "haproxy.cfg", release=d["release"], names=d["names"], door=door, backends=backends,
-            verify=verify)
-        self._firewall_files(out, door["host"], "front door", self._front_door_plan(d))
+        out[d["paths"]["haproxy_config"]] = self._tpl(
+            "haproxy.cfg", release=d["release"], names=d["names"], door=door, ports=PORTS)
+        self._firewall_files(out, d, door["host"], "front door", self._front_door_plan(d))
         return out
 
     def signaling(self, d, shard):
         out: Dict[str, str] = {}
         names, web, secrets = d["names"], d["web"], d["secrets"]
         tls = web["web_tls"]
-        sel = [
-            ("jitsi-videobridge", "jitsi-videobridge/jvb-hostname", "string", names["domain"]),
-            ("jitsi-meet-prosody", "jitsi-videobridge/jvb-hostname", "string", names["domain"]),
-            ("jitsi-meet-web-config", "jitsi-meet/cert-choice", "select", tls["cert_choice"]),
-        ]
-        if tls["own"]:
-            sel.append(("jitsi-meet-web-config", "jitsi-meet/cert-path-crt", "string", tls["certificate"]))
-            sel.append(("jitsi-meet-web-config", "jitsi-meet/cert-path-key", "string", tls["key"]))
-        if tls["email"] is not None:
-            sel.append(("jitsi-meet-web-config", "jitsi-meet/email", "string", tls["email"]))
-        sel.append(("jitsi-meet-web-config", "jitsi-meet/jaas-choice", "boolean",
-                    "true" if web["jaas"] else "false"))
-        self._debconf(out, d, shard["host"], sel)
+        self._debconf(out, d, shard["host"], d["debconf"]["signaling"])
         out[web["nginx_site"]] = self._tpl(
             "nginx-site.conf", release=d["release"], names=names, tls=tls,
-            config_js=web["config_js"], shard=shard, ports=PORTS, web_root=WEB_ROOT)
-        out[web["prosody_config"]] = self._tpl(
-            "prosody.cfg.lua", release=d["release"], prosody=d["prosody"], names=names,
-            ports=PORTS, auth_certificate=web["auth_certificate"], auth_key=web["auth_key"],
-            component_admins_as_room_owners=d["prosody"] == "13",
-            polls_component=d["polls_component"], turn=None,
-            turn_secret=None, turn_secret_env=secrets["turn_env"])
+            config_js=web["config_js"], shard=shard, ports=PORTS, paths=d["paths"],
+            web_root=d["paths"]["web_root"])
+        paths = d["paths"]
+
+        def prosody(tls):
+            auth_certificate, auth_key, domain_certificate, domain_key = tls
+            return self._tpl(
+                "prosody.cfg.lua", release=d["release"], prosody=d["prosody"], names=names,
+                ports=PORTS, plugin_paths=paths["prosody_plugins"],
+                auth_certificate=auth_certificate, auth_key=auth_key,
+                domain_certificate=domain_certificate, domain_key=domain_key,
+                component_admins_as_room_owners=d["component_admins_as_room_owners"],
+                polls_component=d["polls_component"], features_identity=d["features_identity"],
+                turn=None, turn_secret=None, turn_secret_env=secrets["turn_env"])
+        out[web["prosody_config"]] = prosody((web["auth_certificate"], web["auth_key"],
+                                              paths["domain_certificate"], paths["domain_key"]))
+        # src/render/prosody.rs restart_marker: the digest of the config without its TLS paths.
+        digest = hashlib.sha256(prosody(("(TLS path)",) * 4).encode()).hexdigest()
+        out[paths["prosody_restart_marker"]] = (
+            "# Managed by jitsi-topology. prosody restarts when this file changes; a change of\n"
+            "# %s alone only reloads it (SIGHUP), which applies new TLS\n"
+            "# certificates but binds no listener, loads no module and re-reads no module option.\n"
+            "# SHA-256 of that file with its TLS paths left out:\n%s\n" % (web["prosody_config"], digest))
         focus = secrets["focus"]
         jicofo_conf = "/etc/jitsi/jicofo/jicofo.conf"
         out[jicofo_conf] = self._tpl(
@@ -330,40 +338,45 @@ class Renderer:
             password_env=secrets["focus_env"], password_file=focus["file"])
         out[web["config_js"]] = self._tpl("config.js", release=d["release"], names=names, shard=shard,
                                              colibri_websockets=d["colibri_websockets"],
-                                             jaas=web["jaas_config"])
+                                             jaas=web["jaas_config"],
+                                             stun_servers=web["p2p_stun_servers"],
+                                             multistream_flags=web["multistream_flags"])
         self._dropin(out, "jicofo", None,
                      self._injection("jicofo", secrets["focus_env"], focus, jicofo_conf))
         out[SECRET_ENV_HELPER] = self._tpl("secret-env.sh")
-        self._firewall_files(out, shard["host"], "signalling host", self._signaling_plan(d, shard))
+        self._firewall_files(out, d, shard["host"], "signalling host", self._signaling_plan(d, shard))
         return out
 
     def bridge(self, d, b):
         out: Dict[str, str] = {}
         names, secrets = d["names"], d["secrets"]
-        debconf = self._once("bridge-debconf", lambda: self._debconf({}, d, "a bridge", [
-            ("jitsi-videobridge2", "jitsi-videobridge/jvb-hostname", "string", names["domain"])]))
+        debconf = self._once("bridge-debconf",
+                             lambda: self._debconf({}, d, "a bridge", d["debconf"]["bridge"]))
         out.update(debconf)
         jvb_conf = "/etc/jitsi/videobridge/jvb.conf"
         jvb = secrets["jvb"]
         out[jvb_conf] = self._tpl(
             "jvb.conf", release=d["release"], names=names, ports=PORTS, bridge=b,
-            verify_certificate=d["trust"]["mode"] != "insecure", password=None,
+            api=d["bridge_api"], verify_certificate=d["trust"]["mode"] != "insecure", password=None,
             password_env=secrets["jvb_env"], password_file=jvb["file"])
         if d["sip_communicator_properties"]:
             out["/etc/jitsi/videobridge/sip-communicator.properties"] = self._tpl(
                 "sip-communicator.properties", release=d["release"], bridge=b)
         env_path = None
         if b["jvm_max_memory"] is not None:
-            env_path = CONFIG_DIR + "/videobridge.env"
-            # Not a template in Rust either (format!), but the same bytes.
-            out[env_path] = (
-                "# Managed by jitsi-topology for bridge %s: read by jvb.sh through our drop-in.\n"
-                "VIDEOBRIDGE_MAX_MEMORY=%s\n" % (b["host"], b["jvm_max_memory"]))
+            env_path = d["paths"]["jvb_environment"]
+            out[env_path] = self._tpl("videobridge.env", host=b["host"],
+                                      max_memory=b["jvm_max_memory"])
         out.update(self._once(("bridge-dropin", env_path), lambda: self._dropin(
             {}, "jitsi-videobridge2", env_path,
             self._injection("jitsi-videobridge2", secrets["jvb_env"], jvb, jvb_conf))))
+        out[d["paths"]["drain_helper"]] = self._once("drain-helper", lambda: self._tpl(
+            "drain-videobridge.sh", unit=d["services"]["videobridge"]["name"], api=d["bridge_api"]))
         out[SECRET_ENV_HELPER] = self._once("secret-env", lambda: self._tpl("secret-env.sh"))
-        self._firewall_files(out, b["host"], "bridge", self._bridge_plan(d, b))
+        if b["monitoring_proxy"] is not None:
+            out[d["paths"]["haproxy_config"]] = self._tpl(
+                "haproxy-monitoring.cfg", release=d["release"], bridge=b, api=d["bridge_api"])
+        self._firewall_files(out, d, b["host"], "bridge", self._bridge_plan(d, b))
         return out
 
     def render_all(self, d) -> Dict[str, Dict[str, str]]:
@@ -383,10 +396,6 @@ class Renderer:
 
 def _host_net(addr: str) -> str:
     return addr + ("/128" if ":" in addr else "/32")
-
-
-def _socket(addr: str, port: int) -> str:
-    return ("[%s]:%d" if ":" in addr else "%s:%d") % (addr, port)
 
 
 def compare(hosts: Dict[str, Dict[str, str]], tree: str) -> List[str]:
