@@ -108,38 +108,11 @@ fn before() -> impl Strategy<Value = Before> {
 /// Every entry under `root` (links not followed) but the renders' lock files and `skip`:
 /// kind, mode and content or link target.
 fn snapshot(root: &Path, skip: Option<&Path>) -> BTreeMap<String, String> {
-    fn walk(root: &Path, dir: &Path, skip: Option<&Path>, out: &mut BTreeMap<String, String>) {
-        use std::os::unix::fs::PermissionsExt;
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries {
-            let p = e.expect("entry").path();
-            if Some(p.as_path()) == skip
-                || p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().ends_with(".jitsi-topology.lock"))
-            {
-                continue;
-            }
-            let m = fs::symlink_metadata(&p).expect("lstat");
-            let rel = p.strip_prefix(root).unwrap().display().to_string();
-            let mode = m.permissions().mode() & 0o7777;
-            let what = if m.file_type().is_symlink() {
-                format!("link {}", fs::read_link(&p).unwrap().display())
-            } else if m.is_dir() {
-                walk(root, &p, skip, out);
-                "dir".to_owned()
-            } else if m.is_file() {
-                format!("file {:?}", fs::read(&p).unwrap())
-            } else {
-                format!("{:?}", m.file_type())
-            };
-            out.insert(rel, format!("{mode:o} {what}"));
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, skip, &mut out);
-    out
+    common::tree_snapshot(root, &|p| {
+        Some(p) == skip
+            || p.file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with(".jitsi-topology.lock"))
+    })
 }
 
 fn render(model: &Path, out: &Path) -> (Option<i32>, String) {

@@ -199,29 +199,7 @@ fn render(model: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, String) {
 /// Every entry under `root` (not following symbolic links): its kind, mode and content (or
 /// link target), so that "left as it was" compares everything.
 fn snapshot(root: &Path) -> BTreeMap<String, String> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
-        use std::os::unix::fs::PermissionsExt;
-        for e in fs::read_dir(dir).expect("list") {
-            let p = e.expect("entry").path();
-            let m = fs::symlink_metadata(&p).expect("lstat");
-            let rel = p.strip_prefix(root).unwrap().display().to_string();
-            let mode = m.permissions().mode() & 0o7777;
-            let what = if m.file_type().is_symlink() {
-                format!("link {}", fs::read_link(&p).unwrap().display())
-            } else if m.is_dir() {
-                walk(root, &p, out);
-                "dir".to_owned()
-            } else if m.is_file() {
-                format!("file {:?}", fs::read(&p).unwrap())
-            } else {
-                format!("{:?}", m.file_type())
-            };
-            out.insert(rel, format!("{mode:o} {what}"));
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
+    common::tree_snapshot(root, &|_| false)
 }
 
 /// What is beside the output folder, but the lock file every render leaves.

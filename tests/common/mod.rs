@@ -180,3 +180,42 @@ pub fn prosody_options(lua: &Path, config: &Path) -> serde_json::Value {
     );
     reply["config"].clone()
 }
+
+/// Every entry under `root` (not following symbolic links) for which `skip` is false, with
+/// its kind, mode and content (or link target), so that "left as it was" compares everything.
+/// A folder that cannot be listed (it vanished) shows as a folder without entries.
+pub fn tree_snapshot(root: &Path, skip: &dyn Fn(&Path) -> bool) -> BTreeMap<String, String> {
+    fn walk(
+        root: &Path,
+        dir: &Path,
+        skip: &dyn Fn(&Path) -> bool,
+        out: &mut BTreeMap<String, String>,
+    ) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries {
+            let p = e.expect("entry").path();
+            if skip(&p) {
+                continue;
+            }
+            let m = std::fs::symlink_metadata(&p).expect("lstat");
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            let mode = m.permissions().mode() & 0o7777;
+            let what = if m.file_type().is_symlink() {
+                format!("link {}", std::fs::read_link(&p).unwrap().display())
+            } else if m.is_dir() {
+                walk(root, &p, skip, out);
+                "dir".to_owned()
+            } else if m.is_file() {
+                format!("file {:?}", std::fs::read(&p).unwrap())
+            } else {
+                format!("{:?}", m.file_type())
+            };
+            out.insert(rel, format!("{mode:o} {what}"));
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, skip, &mut out);
+    out
+}
