@@ -167,8 +167,10 @@ def test_the_first_run_renders_every_host(work):
 
     manifest = jitsi_topology.render(os.path.join(EXAMPLE, 'handbook.yaml'))
     for host in manifest['hosts']:
-        # The debconf answers were written by the first task, before the packages.
-        written_first = ['/etc/jitsi-topology/debconf.selections']
+        # The debconf answers (and Jitsi's apt source and pins on hosts with Jitsi packages) were
+        # written by the first task, before the packages.
+        written_first = [f['path'] for f in host['files'] if f['kind'] in ('debconf', 'apt-source', 'apt-preferences')]
+        assert '/etc/jitsi-topology/debconf.selections' in written_first
         assert results[(PRESEED_TASK, host['name'])]['changed_files'] == written_first
         assert results[(FILES_TASK, host['name'])]['changed_files'] == [
             f['path'] for f in host['files'] if f['path'] not in written_first]

@@ -66,7 +66,8 @@ options:
     description:
       - Write only the files of these kinds (for example V(debconf), to preseed before the packages are installed).
       - Kinds are V(debconf), V(nginx), V(prosody), V(jicofo), V(jicofo-password), V(jvb), V(jvb-properties), V(web-config), V(firewall),
-        V(systemd), V(secret), V(script), V(environment); later versions may add more.
+        V(systemd), V(secret), V(script), V(environment), V(apt-source), V(apt-preferences) (Jitsi's apt source and the release's pins,
+        written before the packages are installed); later versions may add more.
       - By default every file of the host is written.
     type: list
     elements: str
