@@ -159,7 +159,7 @@ class Renderer:
         "config.js", "firewall.nft", "firewall-rules.nft", "firewall.service",
         "service-dropin.conf", "secret-env.sh",
         "haproxy.cfg", "haproxy-monitoring.cfg", "sip-communicator.properties", "videobridge.env",
-        "drain-videobridge.sh",
+        "drain-videobridge.sh", "apt-source.sources", "apt-preferences.pref",
     ]
 
     def __init__(self, templates_dir: str):
@@ -287,6 +287,15 @@ class Renderer:
                               selections=selections)
         return out
 
+    def _apt(self, out, d):
+        """src/render/apt.rs: Jitsi's apt source and pins, on hosts installing a Jitsi package
+        (the signalling hosts and the bridges), the same on each."""
+        apt = d["apt"]
+        out.update(self._once("apt", lambda: {
+            apt["source"]: self._tpl("apt-source.sources", release=d["release"], apt=apt),
+            apt["preferences"]: self._tpl("apt-preferences.pref", release=d["release"], apt=apt),
+        }))
+
     # --- hosts (src/render/mod.rs) ---
 
     def front_door(self, d, door):
@@ -345,6 +354,7 @@ class Renderer:
                      self._injection("jicofo", secrets["focus_env"], focus, jicofo_conf))
         out[SECRET_ENV_HELPER] = self._tpl("secret-env.sh")
         self._firewall_files(out, d, shard["host"], "signalling host", self._signaling_plan(d, shard))
+        self._apt(out, d)
         return out
 
     def bridge(self, d, b):
@@ -377,6 +387,7 @@ class Renderer:
             out[d["paths"]["haproxy_config"]] = self._tpl(
                 "haproxy-monitoring.cfg", release=d["release"], bridge=b, api=d["bridge_api"])
         self._firewall_files(out, d, b["host"], "bridge", self._bridge_plan(d, b))
+        self._apt(out, d)
         return out
 
     def render_all(self, d) -> Dict[str, Dict[str, str]]:
