@@ -160,6 +160,7 @@ class Renderer:
         "service-dropin.conf", "secret-env.sh",
         "haproxy.cfg", "haproxy-monitoring.cfg", "sip-communicator.properties", "videobridge.env",
         "drain-videobridge.sh", "apt-source.sources", "apt-preferences.pref",
+        "prosody-restart",
     ]
 
     def __init__(self, templates_dir: str):
@@ -330,11 +331,8 @@ class Renderer:
                                               paths["domain_certificate"], paths["domain_key"]))
         # src/render/prosody.rs restart_marker: the digest of the config without its TLS paths.
         digest = hashlib.sha256(prosody(("(TLS path)",) * 4).encode()).hexdigest()
-        out[paths["prosody_restart_marker"]] = (
-            "# Managed by jitsi-topology. prosody restarts when this file changes; a change of\n"
-            "# %s alone only reloads it (SIGHUP), which applies new TLS\n"
-            "# certificates but binds no listener, loads no module and re-reads no module option.\n"
-            "# SHA-256 of that file with its TLS paths left out:\n%s\n" % (web["prosody_config"], digest))
+        out[paths["prosody_restart_marker"]] = self._tpl(
+            "prosody-restart", config=web["prosody_config"], digest=digest)
         focus = secrets["focus"]
         jicofo_conf = "/etc/jitsi/jicofo/jicofo.conf"
         out[jicofo_conf] = self._tpl(

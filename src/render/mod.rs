@@ -120,6 +120,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/turnserver-dropin.conf.j2"),
     ),
     (
+        "prosody-restart",
+        include_str!("../../templates/prosody-restart.j2"),
+    ),
+    (
         "coturn-default",
         include_str!("../../templates/coturn-default.j2"),
     ),

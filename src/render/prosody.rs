@@ -81,13 +81,10 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
 pub(crate) fn restart_marker(d: &Deployment) -> Result<File> {
     let startup = text(d, ["(TLS path)"; 4], false)?;
     let digest = file("", FileKind::Prosody, startup).sha256();
-    let content = format!(
-        "# Managed by jitsi-topology. prosody restarts when this file changes; a change of\n\
-         # {} alone only reloads it (SIGHUP), which applies new TLS\n\
-         # certificates but binds no listener, loads no module and re-reads no module option.\n\
-         # SHA-256 of that file with its TLS paths left out:\n{digest}\n",
-        d.web.prosody_config
-    );
+    let content = template(
+        "prosody-restart",
+        context! { config => &d.web.prosody_config, digest },
+    )?;
     let f = on_change(
         file(
             &d.paths.prosody_restart_marker,
