@@ -2,8 +2,10 @@
 # Copyright: (c) 2026, jitsi-topology contributors
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 
-"""The example playbook, run by the real ansible-core against the handbook's four hosts as
-local test hosts (``-c local``, each host's files under its own ``dest`` root).
+"""The example playbook (the collection's playbook jitsi_topology.deploy.site, with the role
+jitsi_topology.deploy.host), run by the real ansible-core against the handbook's four hosts
+from the inventory plugin as local test hosts (``-c local``, each host's files under its own
+``dest`` root).
 
 The tests run in file order and share the roots: a first run renders every host, a second
 run changes nothing, ``--check --diff`` after a model change reports the change without
@@ -73,7 +75,7 @@ def playbook(work, *args, roots=None, extra=None, env=None):
     run_env.update(env or {})
     command = [
         os.path.join(BIN, 'ansible-playbook'),
-        '-i', os.path.join(EXAMPLE, 'inventory.ini'),
+        '-i', os.path.join(EXAMPLE, 'inventory'),
         '-c', 'local',
         '-e', json.dumps(variables),
     ] + list(args) + [os.path.join(EXAMPLE, 'site.yml')]
@@ -89,8 +91,11 @@ def playbook(work, *args, roots=None, extra=None, env=None):
     return done.returncode, done.stdout, recap, results
 
 
-FILES_TASK = "Write the host's files"
-PRESEED_TASK = 'Write the debconf answers (the preseed step reads them before the packages install)'
+ROLE = 'jitsi_topology.deploy.host : '
+FILES_TASK = ROLE + "Write the host's files"
+VALIDATE_TASK = ROLE + 'Validate the model'
+BRIDGES_PLAY = 'PLAY [Bridges, jitsi_topology_serial at a time]'
+PRESEED_TASK = ROLE + 'Write the debconf answers (the preseed step reads them before the packages install)'
 
 
 def recap_lines(output):
@@ -138,13 +143,18 @@ def test_the_first_run_renders_every_host(work):
     assert rc == 0, output
     assert sorted(recap) == sorted(HOSTS)
     assert all(r['changed'] == 2 and r['failed'] == 0 for r in recap.values()), recap
+    # The plays: every host checked first, the signalling host, then the bridges one at a time.
+    plays = re.findall(r'^PLAY \[([^\]]*)\]', output, re.M)
+    assert plays == ['Check the model and the variables on every host, before any host is touched', 'Signalling hosts'] + [
+        'Bridges, jitsi_topology_serial at a time'] * 3 + ['TURN', 'Front door'], plays
     # The handlers were notified by the files; they act only with jitsi_topology_apply.
     for handler in ('Reload or restart prosody', 'Restart jicofo', 'Reload nginx', 'Drain and restart jitsi-videobridge2'):
-        assert 'RUNNING HANDLER [%s]' % handler in output
+        assert 'RUNNING HANDLER [%s%s]' % (ROLE, handler) in output
 
     # One render for the whole run, shared by every host_config task of every host.
-    assert len(results) == 8
-    assert sorted(r['render_cached'] for r in results.values()) == [False] + [True] * 7
+    assert len(results) == 12
+    assert sorted(r['render_cached'] for r in results.values()) == [False] + [True] * 11
+    assert all(results[(VALIDATE_TASK, h)]['changed_files'] == [] for h in HOSTS)
     assert len(set(r['topology_sha256'] for r in results.values())) == 1
     meet = results[(FILES_TASK, 'meet.example.com')]
     assert [(s['name'], s['action']) for s in meet['services']] == [
@@ -186,11 +196,12 @@ def test_the_first_run_renders_every_host(work):
 
 def test_the_second_run_changes_nothing(work):
     before = tree(work['roots'])
-    rc, output, recap, results = playbook(work)
+    rc, output, recap, results = playbook(work, extra={'jitsi_topology_serial': 2})
     print('\nsecond run:\n  ' + '\n  '.join(recap_lines(output)))
     assert rc == 0, output
     assert all(r['changed'] == 0 and r['failed'] == 0 for r in recap.values()), recap
     assert 'RUNNING HANDLER' not in output
+    assert output.count(BRIDGES_PLAY) == 2, 'three bridges, two at a time'
     assert all(r['changed_files'] == [] and r['services'] == [] for r in results.values())
     assert tree(work['roots']) == before
 
@@ -235,10 +246,34 @@ def test_an_invalid_model_fails_with_its_paths_and_touches_no_host(work):
     assert '/bridges/1/address' in output and 'duplicate-address' in output
     assert '/brige_networks' in output and 'did you mean `bridge_networks`?' in output
     assert not os.path.exists(fresh), 'a host was touched'
+    assert 'PLAY [Signalling hosts]' not in output
     assert len(results) == 4
     for result in results.values():
         assert result['kind'] == 'invalid-model'
         assert ('duplicate-address', '/bridges/1/address') in [(d['code'], d['path']) for d in result['diagnostics']]
+
+
+def test_a_variable_of_the_wrong_type_fails_every_host_before_anything_runs(work):
+    fresh = os.path.join(work['base'], 'wrong-type')
+    rc, output, recap, results = playbook(work, roots=fresh, extra={'jitsi_topology_apply': 'sometimes'})
+    print('\nwrong type:\n  ' + '\n  '.join(recap_lines(output)))
+    assert rc != 0
+    assert all(recap[h]['failed'] == 1 and recap[h]['changed'] == 0 for h in HOSTS), recap
+    assert "argument 'jitsi_topology_apply' is of type str and we were unable to convert to bool" in output
+    assert all('fatal: [%s]: FAILED! => {"argument_errors": ["argument \'jitsi_topology_apply\'' % h in output for h in HOSTS), output
+    assert 'PLAY [Signalling hosts]' not in output
+    assert results == {} and not os.path.exists(fresh), 'a task ran'
+
+
+def test_ansible_doc_renders_the_role(work):
+    env = dict(os.environ, ANSIBLE_HOME=work['home'], ANSIBLE_NOCOLOR='1')
+    done = subprocess.run([os.path.join(BIN, 'ansible-doc'), '-t', 'role', 'jitsi_topology.deploy.host'], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=True)
+    for option in ('jitsi_topology_file', 'jitsi_topology_dest', 'jitsi_topology_apply', 'jitsi_topology_ownership',
+                   'jitsi_topology_trust_dir'):
+        assert option in done.stdout
+    assert 'ENTRY POINT: *main*' in done.stdout and 'ENTRY POINT: *validate*' in done.stdout
+    assert not done.stderr.strip(), done.stderr
 
 
 def test_ansible_doc_renders_the_module(work):
