@@ -253,8 +253,10 @@ impl Context<'_> {
         );
         let snippet = match (line, column, self.doc) {
             (Some(l), Some(c), Some(doc)) if d.code != "syntax" && !d.path.is_empty() => {
-                if doc.withheld_line(l) || path.starts_with("/secrets") {
+                if path.starts_with("/secrets") {
                     Err(" (its line is not shown: it is under `secrets`)")
+                } else if doc.withheld_line(l) {
+                    Err(" (its line is not shown: it shares its line with `secrets`)")
                 } else {
                     match self.lines.get(l - 1) {
                         Some(text) => Ok(self.snippet(doc, text, l, c, d, path)),

@@ -1087,3 +1087,25 @@ fn plan_shows_the_diff_of_each_changed_file_and_withholds_the_private_ones() {
         serde_json::from_slice(&run(&["plan", o, n, "--format", "json"]).stdout).unwrap();
     insta::assert_json_snapshot!("plan_json", json);
 }
+
+#[test]
+fn a_line_withheld_because_it_shares_text_with_secrets_says_so_and_not_that_it_is_under_secrets() {
+    // A model on one line (as Nix's builtins.toJSON hands it over): the bridge's address shares
+    // its line with `secrets`, so the line is withheld, but the address is not under `secrets`.
+    let yaml = fs::read_to_string(repo("examples/handbook.yaml")).unwrap();
+    let mut model: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    let first = model["bridges"][0]["address"].clone();
+    model["bridges"][1]["address"] = first;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    fs::write(&path, serde_json::to_string(&model).unwrap()).unwrap();
+    let o = run(&["validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let report = text(&o.stdout) + &text(&o.stderr);
+    assert!(
+        report.contains(
+            "= at /bridges/1/address (its line is not shown: it shares its line with `secrets`)"
+        ) && !report.contains("/bridges/1/address (its line is not shown: it is under `secrets`)"),
+        "{report}"
+    );
+}
