@@ -223,17 +223,20 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
         Tls::Letsencrypt { email } => {
             if t.shards.is_some() {
-                out.push(Diagnostic::error(
-                    "letsencrypt-with-shards",
-                    "/tls/mode",
-                    "with shards the front door hands Let's Encrypt's HTTP-01 request for the \
+                out.push(
+                    Diagnostic::error(
+                        "letsencrypt-with-shards",
+                        "/tls/mode",
+                        "with shards the front door hands Let's Encrypt's HTTP-01 request for the \
                      domain to any shard, so no shard's certbot can prove that it holds the \
                      domain",
-                    "use `tls: { mode: own, certificate, key }` with a certificate for the \
+                        "use `tls: { mode: own, certificate, key }` with a certificate for the \
                      domain on every shard (obtained once, e.g. with a DNS-01 challenge, and \
                      copied to each shard), and the same certificate with its key in \
                      `front_door.certificate`",
-                ));
+                    )
+                    .also_at("/shards", "the shards"),
+                );
             }
             if !email.validate_email() || email.chars().any(char::is_whitespace) {
                 out.push(Diagnostic::error(
@@ -497,34 +500,43 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
             "write the DNS name clients reach the TURN server at, e.g. turn.meet.example.com",
         ));
     }
-    let is_bridge = t.bridges.iter().any(|b| b.host == turn.host);
+    let bridge = t.bridges.iter().position(|b| b.host == turn.host);
     let is_door = t.front_door.as_ref().is_some_and(|d| d.host == turn.host);
-    if is_bridge || is_door {
-        out.push(Diagnostic::error(
-            "host-roles-conflict",
-            "/turn/host",
-            format!(
-                "host `{}` is already a {}",
-                printable(&turn.host),
-                if is_bridge { "bridge" } else { "front door" }
-            ),
-            "run coturn on a host of its own or on a signalling host",
-        ));
+    if bridge.is_some() || is_door {
+        let (what, other) = match bridge {
+            Some(i) => ("bridge", pointer(["bridges", &i.to_string(), "host"])),
+            None => ("front door", "/front_door/host".to_owned()),
+        };
+        out.push(
+            Diagnostic::error(
+                "host-roles-conflict",
+                "/turn/host",
+                format!("host `{}` is already a {what}", printable(&turn.host)),
+                "run coturn on a host of its own or on a signalling host",
+            )
+            .also_at(other, &format!("the {what}")),
+        );
     }
     if let Some(sig) = crate::shards::views(t)
         .iter()
         .find(|v| v.signaling.host == turn.host)
         && sig.signaling.address != turn.address
     {
-        out.push(Diagnostic::error(
-            "turn-address-mismatch",
-            "/turn/address",
-            format!(
-                "coturn runs on {} but the address differs from that host's {}",
-                turn.host, sig.signaling.address
+        out.push(
+            Diagnostic::error(
+                "turn-address-mismatch",
+                "/turn/address",
+                format!(
+                    "coturn runs on {} but the address differs from that host's {}",
+                    turn.host, sig.signaling.address
+                ),
+                "give the signalling host's address, or another host for coturn",
+            )
+            .also_at(
+                sig.signaling_path("address"),
+                "the signalling host's address",
             ),
-            "give the signalling host's address, or another host for coturn",
-        ));
+        );
     }
     if turn.address.is_loopback() || turn.address.is_unspecified() {
         out.push(Diagnostic::error(
@@ -671,15 +683,21 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
             if let Some(first) = names.insert(v.name, i) {
                 names.insert(v.name, first);
-                out.push(Diagnostic::error(
-                    "duplicate-shard",
-                    at,
-                    format!(
-                        "shard name `{}` is already used by shards/{first}",
-                        printable(v.name)
+                out.push(
+                    Diagnostic::error(
+                        "duplicate-shard",
+                        at,
+                        format!(
+                            "shard name `{}` is already used by shards/{first}",
+                            printable(v.name)
+                        ),
+                        "give every shard its own name",
+                    )
+                    .also_at(
+                        pointer(["shards", &first.to_string(), "name"]),
+                        "first used here",
                     ),
-                    "give every shard its own name",
-                ));
+                );
             }
         }
         if let Some(other) = roles.insert(&sig.host, v.signaling_path("host")) {
@@ -741,23 +759,29 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
         )),
         (Some(door), _) => {
             if t.shards.is_none() {
-                out.push(Diagnostic::error(
-                    "front-door-without-shards",
-                    "/front_door",
-                    "a front door routes rooms between shards, and this topology has a single signalling host",
-                    "remove `front_door`, or describe the signalling hosts as `shards`",
-                ));
+                out.push(
+                    Diagnostic::error(
+                        "front-door-without-shards",
+                        "/front_door",
+                        "a front door routes rooms between shards, and this topology has a single signalling host",
+                        "remove `front_door`, or describe the signalling hosts as `shards`",
+                    )
+                    .also_at("/signaling", "the single signalling host"),
+                );
             }
             if let Some(other) = roles.get(door.host.as_str()) {
-                out.push(Diagnostic::error(
-                    "host-roles-conflict",
-                    "/front_door/host",
-                    format!(
-                        "host `{}` is already the signalling host at {other}",
-                        printable(&door.host)
-                    ),
-                    "run the front door on a host of its own",
-                ));
+                out.push(
+                    Diagnostic::error(
+                        "host-roles-conflict",
+                        "/front_door/host",
+                        format!(
+                            "host `{}` is already the signalling host at {other}",
+                            printable(&door.host)
+                        ),
+                        "run the front door on a host of its own",
+                    )
+                    .also_at(other.clone(), "the signalling host"),
+                );
             }
             check_path(
                 "/front_door/certificate",
@@ -790,48 +814,63 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
             for (j, name) in list.iter().enumerate() {
                 if !views.iter().any(|v| v.name == name) {
-                    out.push(Diagnostic::error(
-                        "unknown-shard",
-                        pointer(["bridges", &i.to_string(), "shards", &j.to_string()]),
-                        format!("there is no shard named `{}`", printable(name)),
-                        format!(
-                            "use one of: {}",
-                            views
-                                .iter()
-                                .map(|v| format!("`{}`", printable(v.name)))
-                                .collect::<std::collections::BTreeSet<_>>()
-                                .into_iter()
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
+                    out.push(
+                        Diagnostic::error(
+                            "unknown-shard",
+                            pointer(["bridges", &i.to_string(), "shards", &j.to_string()]),
+                            format!("there is no shard named `{}`", printable(name)),
+                            format!(
+                                "use one of: {}",
+                                views
+                                    .iter()
+                                    .map(|v| format!("`{}`", printable(v.name)))
+                                    .collect::<std::collections::BTreeSet<_>>()
+                                    .into_iter()
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                        .also_at("/shards", "the shards"),
+                    );
                 }
             }
         }
         let other_role = roles
             .get(b.host.as_str())
-            .map(|at| format!("the signalling host at {at}"))
+            .map(|at| {
+                (
+                    format!("the signalling host at {at}"),
+                    at.clone(),
+                    "the signalling host",
+                )
+            })
             .or_else(|| {
-                t.front_door
-                    .as_ref()
-                    .filter(|d| d.host == b.host)
-                    .map(|_| "the front door".to_owned())
+                t.front_door.as_ref().filter(|d| d.host == b.host).map(|_| {
+                    (
+                        "the front door".to_owned(),
+                        "/front_door/host".to_owned(),
+                        "the front door",
+                    )
+                })
             });
-        if let Some(role) = other_role {
+        if let Some((role, other, label)) = other_role {
             out.push(Diagnostic::error(
                 "bridge-on-signaling-host",
                 pointer(["bridges", &i.to_string(), "host"]),
                 format!("bridge host `{}` is {role}", printable(&b.host)),
                 "this tool renders the scalable setup, where bridges run on their own hosts; use another host",
-            ));
+            ).also_at(other, label));
         }
-        if addresses.contains_key(&b.address) {
-            out.push(Diagnostic::error(
-                "bridge-address-is-signaling",
-                pointer(["bridges", &i.to_string(), "address"]),
-                format!("address {} is a signalling host's", b.address),
-                "give the bridge its own host and address",
-            ));
+        if let Some(other) = addresses.get(&b.address) {
+            out.push(
+                Diagnostic::error(
+                    "bridge-address-is-signaling",
+                    pointer(["bridges", &i.to_string(), "address"]),
+                    format!("address {} is a signalling host's", b.address),
+                    "give the bridge its own host and address",
+                )
+                .also_at(other.clone(), "the signalling host's address"),
+            );
         }
     }
     if views.len() > 1 && matches!(t.trust, Trust::Distribute) {
@@ -840,7 +879,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
             "/trust/mode",
             "each shard's prosody makes its own self-signed certificate for the same auth domain, which bridges serving several shards must all trust",
             "use `trust: { mode: ca, ... }` with one CA for every shard",
-        ));
+        ).also_at("/shards", "the shards"));
     }
 }
 
@@ -891,7 +930,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     let mut seen_host: BTreeMap<&str, usize> = BTreeMap::new();
     let mut seen_addr: BTreeMap<IpAddr, usize> = BTreeMap::new();
-    let mut seen_nick: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut seen_nick: BTreeMap<&str, (usize, String)> = BTreeMap::new();
     for (i, b) in t.bridges.iter().enumerate() {
         let at = |field: &str| pointer(["bridges", &i.to_string(), field]);
         if let Some(first) = seen_host.insert(&b.host, i) {
@@ -940,7 +979,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
                         at("public_address"),
                         format!("{public} and the bridge address {} are of different IP versions", b.address),
                         "a NAT mapping translates within one IP version; give an address of the same version",
-                    ));
+                    ).also_at(at("address"), "the bridge's address"));
                 } else if public == b.address {
                     out.push(Diagnostic::warning(
                         "public-address-redundant",
@@ -988,17 +1027,21 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
                 },
             ));
         }
-        if let Some(first) = seen_nick.insert(nick, i) {
-            seen_nick.insert(nick, first);
-            out.push(Diagnostic::error(
-                "duplicate-nickname",
-                nick_path,
-                format!(
-                    "nickname `{}` is already used by bridges/{first}; jicofo would see one bridge",
-                    printable(nick)
-                ),
-                "give every bridge its own `nickname`",
-            ));
+        if let Some((first, first_path)) = seen_nick.get(nick) {
+            out.push(
+                Diagnostic::error(
+                    "duplicate-nickname",
+                    nick_path,
+                    format!(
+                        "nickname `{}` is already used by bridges/{first}; jicofo would see one bridge",
+                        printable(nick)
+                    ),
+                    "give every bridge its own `nickname`",
+                )
+                .also_at(first_path.clone(), "first used here"),
+            );
+        } else {
+            seen_nick.insert(nick, (i, nick_path));
         }
         if let Some(region) = &b.region
             && (region.is_empty()
@@ -1037,26 +1080,31 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
         .rev()
         .collect();
     // Regions are compared exactly by jicofo: `EU-West` and `eu-west` are two regions.
-    let mut by_case: BTreeMap<String, &str> = BTreeMap::new();
+    let mut by_case: BTreeMap<String, (usize, &str)> = BTreeMap::new();
     for (i, r) in t
         .bridges
         .iter()
         .enumerate()
         .filter_map(|(i, b)| b.region.as_deref().map(|r| (i, r)))
     {
-        let first = *by_case.entry(r.to_ascii_lowercase()).or_insert(r);
-        if first != r {
-            let other = first;
-            out.push(Diagnostic::warning(
-                "region-case",
-                pointer(["bridges", &i.to_string(), "region"]),
-                format!(
-                    "regions `{}` and `{}` differ only in case; jicofo treats them as two regions",
-                    printable(other),
-                    printable(r)
+        let (first, other) = *by_case.entry(r.to_ascii_lowercase()).or_insert((i, r));
+        if other != r {
+            out.push(
+                Diagnostic::warning(
+                    "region-case",
+                    pointer(["bridges", &i.to_string(), "region"]),
+                    format!(
+                        "regions `{}` and `{}` differ only in case; jicofo treats them as two regions",
+                        printable(other),
+                        printable(r)
+                    ),
+                    "spell each region the same way everywhere",
+                )
+                .also_at(
+                    pointer(["bridges", &first.to_string(), "region"]),
+                    "the other spelling",
                 ),
-                "spell each region the same way everywhere",
-            ));
+            );
         }
     }
     let names = regions
@@ -1091,7 +1139,7 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
         ));
         }
     }
-    let mut relay_ids: BTreeMap<String, usize> = BTreeMap::new();
+    let mut relay_ids: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for (i, b) in t.bridges.iter().enumerate() {
         let at = |field: &str| pointer(["bridges", &i.to_string(), field]);
         if relays && b.region.is_none() {
@@ -1119,23 +1167,29 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
         if relays {
             let id = relay_id(b);
-            if let Some(first) = relay_ids.insert(id.clone(), i) {
-                relay_ids.insert(id.clone(), first);
-                out.push(Diagnostic::error(
-                    "duplicate-relay-id",
-                    if b.relay_id.is_some() {
-                        at("relay_id")
-                    } else if b.nickname.is_some() {
-                        at("nickname")
-                    } else {
-                        at("host")
-                    },
-                    format!(
-                        "relay id `{}` is already used by bridges/{first}",
-                        printable(&id)
-                    ),
-                    "give every bridge its own `relay_id`",
-                ));
+            // Where the relay id comes from: its own key, else the nickname or host it defaults to.
+            let id_path = if b.relay_id.is_some() {
+                at("relay_id")
+            } else if b.nickname.is_some() {
+                at("nickname")
+            } else {
+                at("host")
+            };
+            if let Some((first, first_path)) = relay_ids.get(&id) {
+                out.push(
+                    Diagnostic::error(
+                        "duplicate-relay-id",
+                        id_path,
+                        format!(
+                            "relay id `{}` is already used by bridges/{first}",
+                            printable(&id)
+                        ),
+                        "give every bridge its own `relay_id`",
+                    )
+                    .also_at(first_path.clone(), "first used here"),
+                );
+            } else {
+                relay_ids.insert(id, (i, id_path));
             }
         }
     }
@@ -1182,7 +1236,7 @@ fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
                     pointer(["bridges", &i.to_string(), "address"]),
                     format!("bridge address {} is in none of {whose}`bridge_networks`, so the firewall would shut it out of {}", b.address, if whose.is_empty() { "prosody" } else { "that shard's prosody" }),
                     if whose.is_empty() { "add its network to `bridge_networks`".to_owned() } else { format!("add its network to {at}") },
-                ));
+                ).also_at(at.clone(), "the networks"));
             }
         }
         reported.push(at);

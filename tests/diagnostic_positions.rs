@@ -161,6 +161,115 @@ fn every_diagnostic_of_the_invalid_models_is_at_its_line_and_column_in_yaml_and_
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// The codes of problems that are about two places of the model (a value and the one it
+/// repeats or contradicts): each such diagnostic names the other place in `related`.
+const TWO_PLACES: [&str; 18] = [
+    "address-outside-bridge-networks",
+    "bridge-address-is-signaling",
+    "bridge-on-signaling-host",
+    "duplicate-address",
+    "duplicate-host",
+    "duplicate-nickname",
+    "duplicate-public-address",
+    "duplicate-relay-id",
+    "duplicate-shard",
+    "front-door-without-shards",
+    "host-roles-conflict",
+    "letsencrypt-with-shards",
+    "public-address-family",
+    "public-address-shared",
+    "region-case",
+    "secret-reused",
+    "trust-distribute-shards",
+    "turn-address-mismatch",
+];
+
+/// The places a message names: `bridges/1`, `shards/0`, `/signaling/host`, as written (and
+/// file paths such as `/etc/ssl/meet.crt`, which [`in_model`] tells apart).
+fn places_named(message: &str) -> Vec<String> {
+    message
+        .split(|c: char| c.is_whitespace() || "(),;`".contains(c))
+        .map(|w| w.trim_end_matches([':', '.']))
+        .filter(|w| {
+            (w.starts_with('/')
+                && w.len() > 1
+                && w[1..].starts_with(|c: char| c.is_ascii_lowercase()))
+                || ["bridges/", "shards/"].iter().any(|p| {
+                    w.strip_prefix(p)
+                        .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+                })
+        })
+        .map(|w| {
+            if w.starts_with('/') {
+                w.to_owned()
+            } else {
+                format!("/{w}")
+            }
+        })
+        .collect()
+}
+
+/// Whether `pointer` starts with a key of `model`'s top level (a place in the model, not a
+/// file path).
+fn in_model(model: &Value, pointer: &str) -> bool {
+    segments(pointer)
+        .first()
+        .is_some_and(|key| model.get(key.as_str()).is_some())
+}
+
+/// Every diagnostic of the corpus about two places carries the second in `related`, at its
+/// line and column, and every place a message names (`already used by bridges/0`) is among
+/// them: an editor or a person can jump to both.
+#[test]
+fn every_diagnostic_about_two_places_names_both_with_their_positions() {
+    let env = BTreeMap::<String, String>::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut wrong = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(common::repo("tests/invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let report = jitsi_topology::check(&text, &env).unwrap_err();
+        let model: Value = serde_norway::from_str(&text).unwrap_or(Value::Null);
+        for d in &report.diagnostics {
+            let what = format!("{name}: {} {}", d.code, d.path);
+            if TWO_PLACES.contains(&d.code.as_str()) {
+                seen.insert(d.code.clone());
+                if d.related.is_empty() {
+                    wrong.push(format!("{what}: no related place"));
+                }
+            }
+            for r in &d.related {
+                // A place the text does not hold (a default) has no position; the corpus
+                // writes every place it names.
+                if r.line.is_none() {
+                    wrong.push(format!("{what}: related {} has no position", r.path));
+                }
+            }
+            for named in places_named(&d.message) {
+                if named != d.path
+                    && in_model(&model, &named)
+                    && !d
+                        .related
+                        .iter()
+                        .any(|r| r.path == named || r.path.starts_with(&format!("{named}/")))
+                {
+                    wrong.push(format!(
+                        "{what}: the message names {named}, which is not related"
+                    ));
+                }
+            }
+        }
+    }
+    let missing: Vec<_> = TWO_PLACES.iter().filter(|c| !seen.contains(**c)).collect();
+    assert!(missing.is_empty(), "the corpus never draws {missing:?}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 /// Two bridges with one address: each diagnostic points at its own line, never at the
 /// first place the value is written (which a search of the text would find).
 #[test]

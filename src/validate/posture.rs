@@ -141,16 +141,19 @@ pub(super) fn shared_secrets(
                 },
             };
             if let Some((first, second, how)) = shared {
-                out.push(Diagnostic::warning(
-                    "secret-reused",
-                    second.clone(),
-                    format!(
-                        "{second} and {first} {how}: {} is {}, so whoever holds one can use the other",
-                        holder(b),
-                        holder(a)
-                    ),
-                    "give each secret its own value or file (`jitsi-topology secrets init DIR` writes one file per secret)",
-                ));
+                out.push(
+                    Diagnostic::warning(
+                        "secret-reused",
+                        second.clone(),
+                        format!(
+                            "{second} and {first} {how}: {} is {}, so whoever holds one can use the other",
+                            holder(b),
+                            holder(a)
+                        ),
+                        "give each secret its own value or file (`jitsi-topology secrets init DIR` writes one file per secret)",
+                    )
+                    .also_at(first, "the other secret"),
+                );
             }
         }
     }
@@ -194,7 +197,7 @@ pub(super) fn public_addresses(t: &Topology, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
-    let mut seen: BTreeMap<IpAddr, usize> = BTreeMap::new();
+    let mut seen: BTreeMap<IpAddr, (usize, String)> = BTreeMap::new();
     for (i, b) in t.bridges.iter().enumerate() {
         let field = if b.public_address.is_some() {
             "public_address"
@@ -205,8 +208,8 @@ pub(super) fn public_addresses(t: &Topology, out: &mut Vec<Diagnostic>) {
         let ip = advertised(b);
         match seen.get(&ip) {
             // Two bridges on one own address are `duplicate-address` already.
-            Some(&first)
-                if b.public_address.is_some() || t.bridges[first].public_address.is_some() =>
+            Some((first, first_at))
+                if b.public_address.is_some() || t.bridges[*first].public_address.is_some() =>
             {
                 out.push(Diagnostic::error(
                     "duplicate-public-address",
@@ -215,11 +218,11 @@ pub(super) fn public_addresses(t: &Topology, out: &mut Vec<Diagnostic>) {
                         "bridges/{first} already receives media on {ip}: clients would send both bridges' media to one address, and UDP 10000 there reaches only one of them"
                     ),
                     "give every bridge its own public address (each NAT mapping forwards UDP 10000 of one address to one bridge)",
-                ));
+                ).also_at(first_at.clone(), "first used here"));
             }
             Some(_) => {}
             None => {
-                seen.insert(ip, i);
+                seen.insert(ip, (i, at.clone()));
             }
         }
         let Some(public) = b.public_address else {
@@ -234,7 +237,7 @@ pub(super) fn public_addresses(t: &Topology, out: &mut Vec<Diagnostic>) {
                         "{public} is also {what} ({path}): clients reach this bridge there only if that address forwards UDP 10000 to it, and the other host's ports there answer for the bridge's address"
                     ),
                     "give the bridge a public address of its own; if one address deliberately forwards UDP 10000 to this bridge, acknowledge this warning in `acknowledge` with the reason",
-                ));
+                ).also_at(path.clone(), what));
             }
         }
     }
