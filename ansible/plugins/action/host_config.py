@@ -6,10 +6,12 @@
 plugins/modules/host_config.py).
 
 Built the way ansible.builtin.template is: it runs on the controller, where the
-``jitsi_topology`` wheel is installed, renders the model there, and hands each file of the
-host to Ansible's own ``copy`` action, which compares checksums, writes atomically only
-when the content or the attributes differ, honours check mode and produces the diff. The
-managed hosts need nothing but Python.
+``jitsi_topology`` wheel is installed, and renders the model there. Then it hands all of the
+host's files to the host's Python in one transfer (module_utils/host_files.py, with the files
+as one JSON payload), which compares each file's checksum, mode and owner, and unless in check
+mode writes those that differ: each one staged beside its target with its final attributes,
+then all renamed into place. One round trip per host and task whatever the number of files,
+where ansible.builtin.copy costs several per file. The managed hosts need nothing but Python.
 
 The model is rendered once per run and model content: the first task to need it renders it
 under a lock into a private cache in the run's local temporary folder
@@ -24,15 +26,15 @@ import hashlib
 import json
 import os
 import shlex
-import shutil
-import tempfile
 import warnings
 
 from ansible import constants as C
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
+from ansible_collections.jitsi_topology.deploy.plugins.module_utils import host_files
 from ansible_collections.jitsi_topology.deploy.plugins.module_utils.host_config import (
     ARGUMENT_SPEC,
     MUTUALLY_EXCLUSIVE,
@@ -95,7 +97,8 @@ class ActionModule(ActionBase):
             return result
         key = hashlib.sha256(
             to_bytes('jitsi-topology %s\0' % jitsi_topology.__version__) + text).hexdigest()
-        entry, cached = _render_once(key, text)
+        name = args['host'] or task_vars.get('inventory_hostname')
+        entry, cached = _render_once(key, text, name)
         result['topology_sha256'] = hashlib.sha256(text).hexdigest()
         result['render_cached'] = cached
 
@@ -113,20 +116,20 @@ class ActionModule(ActionBase):
         for warning in entry['warnings']:
             display.warning(warning)
 
-        name = args['host'] or task_vars.get('inventory_hostname')
-        hosts = dict((h['name'], h) for h in entry['manifest']['hosts'])
-        if name not in hosts:
+        host = entry['host']
+        if host is None:
             result.update(failed=True, msg=(
                 'host %s is not in the model; its hosts are %s (set the option host to the '
-                "host's name in the model)" % (name, ', '.join(sorted(hosts)))))
+                "host's name in the model)" % (name, ', '.join(sorted(entry['hosts'])))))
             return result
-        host = hosts[name]
 
         files = host['files']
         if args['kinds'] is not None:
             files = [f for f in files if f['kind'] in args['kinds']]
 
-        written, diffs, failure = self._write_files(files, args, task_vars)
+        written, diffs, failure, facts = self._write_files(files, args, task_vars)
+        if facts:
+            result['ansible_facts'] = facts
         changed = [w for w in written if w['changed']]
         result.update(
             changed=bool(changed),
@@ -166,166 +169,181 @@ class ActionModule(ActionBase):
         raise TypeError('topology must be a dict or YAML text, not %s' % type(topology).__name__)
 
     def _write_files(self, files, args, task_vars):
-        """Hands each file to Ansible's copy action. Returns (files, diffs, failure)."""
+        """Hands all of the host's files to the host's Python in one transfer (host_files):
+        it compares, and unless in check mode writes the files that differ, all staged before
+        any is renamed into place. Returns (result, diffs, failure, facts)."""
         written, diffs = [], []
         targets = [self._connection._shell.join_path(args['dest'], f['path'].lstrip('/')) for f in files]
-        present = self._remote_state(targets, task_vars)
-        local_tempdir = tempfile.mkdtemp(dir=C.DEFAULT_LOCAL_TMP)
-        try:
-            for index, (f, target) in enumerate(zip(files, targets)):
-                withheld = _withhold_diff(f)
-                entry = dict(
-                    path=f['path'], dest=target, kind=f['kind'], mode=f['mode'],
-                    owner=f['owner'], group=f['group'], secret=f['secret'],
-                    changed=False, diff_withheld=withheld is not None,
-                )
-                if _up_to_date(present.get(target), f, args['ownership']):
-                    written.append(entry)
-                    continue
-                # The local copy has the target's name, and copy gets the target's folder with a
-                # trailing slash: that way the copy module creates missing folders, as it does
-                # for a recursive copy.
-                folder = os.path.join(local_tempdir, str(index))
-                os.mkdir(folder, 0o700)
-                source = os.path.join(folder, os.path.basename(f['path']))
-                fd = os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, 'wb') as out:
-                    out.write(to_bytes(f['content']))
-
-                copied = self._copy(source, target, f, args, task_vars, show_diff=withheld is None)
-                entry['changed'] = bool(copied.get('changed'))
-                if copied.get('failed'):
-                    return written, diffs, 'writing %s failed: %s' % (
-                        target, to_text(copied.get('msg', 'unknown error')))
-                written.append(entry)
-                if entry['changed'] and withheld is not None:
-                    diffs.append(dict(prepared=WITHHELD_DIFF % (target, withheld)))
-                elif copied.get('diff'):
-                    diff = copied['diff']
-                    for d in diff if isinstance(diff, list) else [diff]:
-                        if isinstance(d, dict) and 'after_header' in d:
-                            # Not the controller's temporary copy: what the model renders.
-                            d['after_header'] = '%s (rendered)' % target
-                        diffs.append(d)
-        finally:
-            shutil.rmtree(to_bytes(local_tempdir, errors='surrogate_or_strict'), ignore_errors=True)
-        return written, diffs, None
-
-    def _remote_state(self, targets, task_vars):
-        """What the host has at ``targets`` (SHA-1, mode, owner, group of regular files), in
-        one command run by the host's Python; {} when that cannot be had (then every file
-        goes through copy, which finds out by itself).
-
-        Only a shortcut: a file whose content, mode and (with ownership) owner and group
-        already match is left alone without a copy round trip per file, which is what copy
-        would conclude too; every other file is handed to copy."""
-        python = task_vars.get('ansible_python_interpreter') or \
-            task_vars.get('ansible_facts', {}).get('discovered_interpreter_python')
-        if not python or not targets:
-            return {}
-        try:
-            python = self._templar.template(python)
-            command = ' '.join(shlex.quote(part) for part in (
-                to_text(python), '-c', REMOTE_STATE, json.dumps(targets)))
-            done = self._low_level_execute_command(command, sudoable=True)
-            if done.get('rc') != 0:
-                return {}
-            state = json.loads(done.get('stdout', ''))
-        except Exception as e:  # pylint: disable=broad-except
-            display.vvv('host_config: no remote state (%s); every file goes through copy' % to_text(e))
-            return {}
-        return state if isinstance(state, dict) else {}
-
-    def _copy(self, source, target, f, args, task_vars, show_diff):
-        folder = self._connection._shell.join_path(os.path.dirname(target), '')
-        copy_args = dict(src=source, dest=folder, mode=f['mode'], backup=args['backup'],
-                         force=True, follow=False)
-        if args['ownership']:
-            copy_args.update(owner=f['owner'], group=f['group'])
-        task = self._task.copy()
-        task.args.clear()
-        task.args.update(copy_args)
-        if not show_diff:
-            task.diff = False  # the old content is never read back for a diff
-        copy_action = self._shared_loader_obj.action_loader.get(
-            'ansible.legacy.copy',
-            task=task,
-            connection=self._connection,
-            play_context=self._play_context,
-            loader=self._loader,
-            templar=self._templar,
-            shared_loader_obj=self._shared_loader_obj,
+        for f, target in zip(files, targets):
+            withheld = _withhold_diff(f)
+            written.append(dict(
+                path=f['path'], dest=target, kind=f['kind'], mode=f['mode'],
+                owner=f['owner'], group=f['group'], secret=f['secret'],
+                changed=False, diff_withheld=withheld is not None,
+            ))
+        if not files:
+            return written, diffs, None, {}
+        want_diff = bool(self._task.diff)
+        payload = dict(
+            check=bool(self._task.check_mode),
+            diff=want_diff,
+            backup=bool(args['backup']),
+            ownership=bool(args['ownership']),
+            max_diff=C.MAX_FILE_SIZE_FOR_DIFF,
+            files=[dict(dest=target, content=f['content'], mode=f['mode'], owner=f['owner'], group=f['group'],
+                        diff=w['diff_withheld'] is False)
+                   for f, target, w in zip(files, targets, written)],
         )
-        return copy_action.run(task_vars=task_vars)
-
-
-# Run by the host's Python with the target paths as JSON: prints, per path, null (missing
-# or unreadable) or its SHA-1 (copy's checksum), mode, owner and group (regular files only).
-REMOTE_STATE = '''
-import grp, hashlib, json, os, pwd, stat, sys
-out = {}
-for p in json.loads(sys.argv[1]):
-    try:
-        st = os.lstat(p)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError()
-        h = hashlib.sha1()
-        with open(p, 'rb') as f:
-            for chunk in iter(lambda: f.read(65536), b''):
-                h.update(chunk)
-    except (OSError, IOError):
-        out[p] = None
-        continue
-    try:
-        owner = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        owner = str(st.st_uid)
-    try:
-        group = grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        group = str(st.st_gid)
-    out[p] = dict(sha1=h.hexdigest(), mode='%04o' % stat.S_IMODE(st.st_mode), owner=owner, group=group)
-print(json.dumps(out))
-'''
-
-
-def _up_to_date(present, f, ownership):
-    """Whether the host's file (as _remote_state saw it) already is manifest file ``f``."""
-    if not isinstance(present, dict):
-        return False
-    if present.get('sha1') != hashlib.sha1(to_bytes(f['content'])).hexdigest():
-        return False
-    if present.get('mode') != f['mode']:
-        return False
-    return not ownership or (present.get('owner'), present.get('group')) == (f['owner'], f['group'])
-
-
-def _render_once(key, text):
-    """Renders ``text`` once per run: (entry, cached)."""
-    cache = os.path.join(C.DEFAULT_LOCAL_TMP, 'jitsi_topology')
-    try:
-        os.mkdir(cache, 0o700)
-    except FileExistsError:
-        pass
-    path = os.path.join(cache, key + '.json')
-    lock = os.open(path + '.lock', os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            with open(path, 'rb') as f:
-                return json.loads(f.read()), True
-        except FileNotFoundError:
+            done, facts = self._run_host_files(to_bytes(json.dumps(payload)), task_vars)
+        except AnsibleError as e:
+            return written, diffs, 'writing the files failed: %s' % to_text(e), {}
+        reported = done.get('files')
+        if not isinstance(reported, list) or len(reported) != len(written):
+            return written, diffs, 'writing the files failed: %s' % to_text(done.get('failed', 'no result from the host')), facts
+        for f, entry, state in zip(files, written, reported):
+            entry['changed'] = bool(state.get('changed'))
+            if state.get('backup_file'):
+                entry['backup_file'] = state['backup_file']
+            if not entry['changed'] or not want_diff:
+                continue
+            target = entry['dest']
+            if entry['diff_withheld']:
+                diffs.append(dict(prepared=WITHHELD_DIFF % (target, _withhold_diff(f))))
+                continue
+            if state.get('content'):
+                if state.get('old') is None:
+                    diffs.append(dict(prepared='jitsi_topology: %s changed; no diff (%s)\n' % (
+                        target, state.get('diff_skipped') or 'unknown')))
+                else:
+                    diffs.append(dict(before_header=target, after_header='%s (rendered)' % target,
+                                      before=state['old'], after=f['content']))
+            before = state.get('before') or {}
+            attributes = [k for k in ('mode', 'owner', 'group')
+                          if before and before.get(k) != f[k] and (k == 'mode' or args['ownership'])]
+            if attributes and before.get('kind') == 'file':
+                diffs.append(dict(before_header=target, after_header=target,
+                                  before=dict((k, before[k]) for k in attributes),
+                                  after=dict((k, f[k]) for k in attributes)))
+        if done.get('failed'):
+            return written, diffs, to_text(done['failed']), facts
+        return written, diffs, None, facts
+
+    def _python(self, task_vars):
+        """The host's Python as an argv list, and the facts interpreter discovery found (to keep).
+
+        Ansible's own rules: ansible_python_interpreter, else the configured interpreter or
+        its discovery, which _configure_module carries out as for any module."""
+        facts = {}
+        python = task_vars.get('ansible_python_interpreter')
+        if python:
+            return shlex.split(to_text(self._templar.template(python))), facts
+        module_bits, dummy = self._configure_module('ansible.legacy.ping', {}, task_vars)
+        if self._discovered_interpreter_key:
+            facts[self._discovered_interpreter_key] = self._discovered_interpreter
+        shebang = to_text(module_bits.shebang or '#!/usr/bin/python3')
+        return shlex.split(shebang[2:] if shebang.startswith('#!') else shebang), facts
+
+    def _run_host_files(self, payload, task_vars):
+        """Runs module_utils/host_files.py on the host with ``payload``: one command, the payload on
+        standard input where the connection passes it (as for pipelining), else in a temporary
+        file on the host. Returns (its JSON result, facts)."""
+        python, facts = self._python(task_vars)
+        command = python + ['-c', _host_files_source()]
+        become = self._connection.become
+        stdin_works = getattr(self._connection, 'has_pipelining', False) and (
+            self._connection.is_pipelining_enabled() or not (become and become.expect_prompt()))
+        tmpdir = None
+        try:
+            if stdin_works:
+                done = self._low_level_execute_command(' '.join(shlex.quote(part) for part in command),
+                                                       sudoable=True, in_data=payload)
+            else:
+                tmpdir = self._make_tmp_path()
+                remote = self._connection._shell.join_path(tmpdir, 'files.json')
+                self._transfer_data(remote, payload)
+                self._fixup_perms2([tmpdir, remote], execute=False)
+                done = self._low_level_execute_command(' '.join(shlex.quote(part) for part in command + [remote]),
+                                                       sudoable=True)
+        finally:
+            if tmpdir is not None:
+                self._remove_tmp_path(tmpdir, force=True)
+        try:
+            state = json.loads(done.get('stdout', ''))
+        except ValueError:
+            state = None
+        if done.get('rc') != 0 or not isinstance(state, dict):
+            raise AnsibleError('the host\'s Python %s exited with %s: %s' % (
+                python[0], done.get('rc'), to_text(done.get('stderr') or done.get('stdout') or '').strip()[-2000:]))
+        return state, facts
+
+
+_HOST_FILES_SOURCE = []
+
+
+def _host_files_source():
+    """The source of module_utils/host_files.py, sent to the host's Python as ``-c`` (read once per process)."""
+    if not _HOST_FILES_SOURCE:
+        with open(host_files.__file__, 'rb') as f:
+            _HOST_FILES_SOURCE.append(to_text(f.read()))
+    return _HOST_FILES_SOURCE[0]
+
+
+def _render_once(key, text, name):
+    """Renders ``text`` once per run: (entry, cached), where entry has the render's ``error``,
+    or its ``warnings``, the ``hosts``' names and ``host``, the manifest's entry for ``name``
+    (None when the model has no such host).
+
+    The first task renders under a lock and keeps each host's part in a file of its own, so
+    that each other task reads its host's part, not the whole manifest."""
+    cache = os.path.join(C.DEFAULT_LOCAL_TMP, 'jitsi_topology')
+    for folder in (cache, os.path.join(cache, key)):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
             pass
-        entry = _render(text)
-        # The cache may hold {value}/{env} secrets: owner-only, and gone when the run ends.
+    folder = os.path.join(cache, key)
+    summary = os.path.join(folder, 'render.json')
+    cached = True
+    if not os.path.exists(summary):
+        lock = os.open(folder + '.lock', os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not os.path.exists(summary):
+                cached = False
+                _store(folder, summary, _render(text))
+        finally:
+            os.close(lock)
+    with open(summary, 'rb') as f:
+        entry = json.loads(f.read())
+    if 'error' in entry or name not in entry['hosts']:
+        entry['host'] = None
+        return entry, cached
+    with open(_host_path(folder, name), 'rb') as f:
+        entry['host'] = json.loads(f.read())
+    return entry, cached
+
+
+def _host_path(folder, name):
+    return os.path.join(folder, hashlib.sha256(to_bytes(name)).hexdigest() + '.json')
+
+
+def _store(folder, summary, entry):
+    """Writes each host's part of a render, then the summary (last: its presence says the rest is there).
+    The cache may hold {value}/{env} secrets: owner-only, and gone when the run ends."""
+    def write(path, data):
         staging = path + '.new'
         fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'wb') as out:
-            out.write(to_bytes(json.dumps(entry)))
+            out.write(to_bytes(json.dumps(data)))
         os.rename(staging, path)
-        return entry, False
-    finally:
-        os.close(lock)
+
+    if 'error' not in entry:
+        hosts = entry.pop('manifest')['hosts']
+        for host in hosts:
+            write(_host_path(folder, host['name']), host)
+        entry['hosts'] = [host['name'] for host in hosts]
+    write(summary, entry)
 
 
 def _render(text):

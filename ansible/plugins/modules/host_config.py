@@ -24,8 +24,13 @@ description:
   - The model is rendered once per run and model content on the controller, so every host gets its part of the same
     render. Only the controller needs the Python package C(jitsi_topology) (the C(jitsi-topology) wheel); the managed
     hosts need only Python.
-  - Each file is handed to M(ansible.builtin.copy), which compares checksums and writes atomically only when the
-    content, the mode or the ownership differ, so a second run reports no change.
+  - All of the host's files go to the host in one transfer (one command run by the host's Python, the files as one
+    payload on its standard input), which compares each file's checksum, mode and ownership with the host's and,
+    unless in check mode, writes only the files that differ, so a second run reports no change. It replaces them
+    together or not at all - every new content is first staged beside its target, owner-only, then given its owner,
+    group and mode; only when every file is staged is each renamed into place (atomic for readers); a file whose
+    content already matches only has its mode or owner set. One round trip per host whatever the number of files,
+    where M(ansible.builtin.copy) takes several per file.
   - Files that the model no longer renders are left in place.
   - The result gives what the rest of the play needs, from the manifest - the services to act on for the files that
     changed, the packages, the prosody accounts, the firewall, and the host's ordered deployment steps - so that a
@@ -59,7 +64,8 @@ options:
     default: /
   backup:
     description:
-      - Keep a copy of each file that is replaced, with a timestamp in its name (as M(ansible.builtin.copy) does).
+      - Keep a copy of each file that is replaced, beside it, with a timestamp in its name (named as M(ansible.builtin.copy)
+        names its backups); RV(files[].backup_file) gives its path.
     type: bool
     default: false
   kinds:
@@ -223,6 +229,11 @@ files:
       description: Whether its diff is never shown (a file flagged secret, or one that is not world-readable).
       type: bool
       sample: true
+    backup_file:
+      description: The copy of the replaced file, with O(backup).
+      type: str
+      returned: when O(backup) is set and the file was replaced
+      sample: /etc/jitsi/videobridge/jvb.conf.4242.2026-12-04@05:10:00~
 services:
   description:
     - The services to act on because of the files that changed, once each with the strongest action they ask for
