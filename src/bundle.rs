@@ -364,6 +364,59 @@ pub enum Step {
         /// The command to run.
         command: Vec<String>,
     },
+    /// Take a bridge out of jicofo's selection and wait until its conferences ended, before
+    /// anything on the host stops it: installing or upgrading a Jitsi package
+    /// (jitsi-videobridge2's installer stops the bridge on every configure) or a restart for
+    /// changed files. Comes right before `install-packages`. An integration runs `command` only
+    /// when something will stop a running bridge, then (after the packages and files) `restart`,
+    /// and waits until jicofo lists the bridge again at each of `listed_by`; when in the end
+    /// nothing needed a restart, `undrain` puts it back into service.
+    DrainBridge {
+        /// What it does.
+        description: String,
+        /// The systemd unit without `.service`.
+        service: String,
+        /// Drain only: turns on the bridge's drain mode (jicofo places no new conference on
+        /// it), waits until it runs none, exits 0 (also when the bridge is not running, so
+        /// there is nothing to drain). It gives up after `JITSI_TOPOLOGY_DRAIN_TIMEOUT`
+        /// seconds (environment): drain mode off again and exit 75, or, with
+        /// `JITSI_TOPOLOGY_DRAIN_ON_TIMEOUT=force`, exit 0 with drain mode still on (a restart
+        /// then ends the conferences left). Exit 69 when the drain API does not answer.
+        command: Vec<String>,
+        /// Turns drain mode off (when nothing needed a restart after all).
+        undrain: Vec<String>,
+        /// Restarts the drained bridge (the new process starts out of drain mode).
+        restart: Vec<String>,
+        /// The bridge's region as it reports it to jicofo (`null` without one).
+        region: Option<String>,
+        /// Where jicofo lists the bridge: one entry per shard it serves. The bridge serves
+        /// again when each of them lists it as operational and not draining.
+        listed_by: Vec<JicofoListing>,
+    },
+    /// Take a shard out of the front door (HAProxy's runtime API) before anything restarts its
+    /// prosody or jicofo (a package upgrade or changed files), and put it back once jicofo is
+    /// healthy again. Comes right before `install-packages` on the signalling hosts of a
+    /// deployment with a front door. `command` and `undrain` run on `front_door`.
+    DrainShard {
+        /// What it does.
+        description: String,
+        /// The shard.
+        shard: String,
+        /// The front door's host name, where the commands run.
+        front_door: String,
+        /// HAProxy's admin socket on the front door.
+        socket: String,
+        /// The server in HAProxy's runtime API: `<backend>/<server>`.
+        server: String,
+        /// Puts the shard's server in maintenance: no new request reaches it; the rooms hashed
+        /// to it go to the other shards while it is out.
+        command: Vec<String>,
+        /// Puts it back (`ready`).
+        undrain: Vec<String>,
+        /// jicofo's health on the signalling host (loopback), which answers 200 once jicofo is
+        /// connected and healthy again; the front door's own check reads the same.
+        health_url: String,
+    },
     /// Start a service, or apply a change to it.
     Service {
         /// What it does.
@@ -377,6 +430,26 @@ pub enum Step {
         /// The command for that action.
         command: Vec<String>,
     },
+}
+
+/// Where a shard's jicofo lists a bridge (jicofo's REST API, on loopback of the signalling
+/// host): `GET url` answers jicofo's debug state, whose `bridge_selector.bridge` object has one
+/// entry per bridge in the brewery, keyed by `bridge`, with `operational`, `drain` and
+/// `graceful-shutdown` (jitsi/jicofo a595d0bc: jicofo/src/main/kotlin/org/jitsi/jicofo/ktor/
+/// Application.kt l.244-250 (`/debug`), JicofoServices.kt l.243-245 (`bridge_selector`),
+/// jicofo-selector/.../bridge/BridgeSelector.kt l.236-245 (keyed by the bridge's JID),
+/// Bridge.kt l.338-353 (the fields); the key is the brewery occupant JID,
+/// BridgeMucDetector.kt l.49-50).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct JicofoListing {
+    /// The shard.
+    pub shard: String,
+    /// Its signalling host, where the request is made.
+    pub host: String,
+    /// jicofo's debug state there.
+    pub url: String,
+    /// The bridge's key in `bridge_selector.bridge`: `<brewery>/<nickname>`.
+    pub bridge: String,
 }
 
 // The one definition of the manifest's shape: [`Bundle::manifest`] borrows what it can from

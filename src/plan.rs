@@ -427,6 +427,12 @@ fn steps_to_rerun(
                 | Step::TrustExport { .. }
                 | Step::TrustImport { .. } => !unchanged_before,
                 Step::Service { service, .. } => services.iter().any(|s| &s.name == service),
+                // Drained when what they guard restarts (package installs come on top, as the
+                // host finds them).
+                Step::DrainBridge { service, .. } => services.iter().any(|s| &s.name == service),
+                Step::DrainShard { .. } => services
+                    .iter()
+                    .any(|s| s.name == "prosody" || s.name == "jicofo"),
             }
         })
         .map(|(_, step)| step)

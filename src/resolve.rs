@@ -457,6 +457,50 @@ impl BridgeApi {
     }
 }
 
+/// jicofo's REST API on a signalling host (on loopback), which nginx proxies the conference
+/// requests to and a deployment reads to see which bridges jicofo uses.
+///
+/// Upstream's defaults: `jicofo.rest.enabled = true`, `port = 8888`, `host = "127.0.0.1"`,
+/// `jicofo.rest.debug.enabled = true` (jitsi/jicofo a595d0bc, jicofo/src/main/resources/
+/// reference.conf l.148-167; RestConfig.kt reads `jicofo.rest.debug.enabled`). stable-9646's
+/// jicofo has no such switch: its `/debug` resource is always served (jitsi/jicofo b9d06128,
+/// jicofo/src/main/java/org/jitsi/jicofo/rest/Debug.java). jicofo.conf sets the switch
+/// explicitly where the release knows it, since the rolling deployment relies on `/debug`.
+#[derive(Debug, Clone, Serialize)]
+pub struct JicofoApi {
+    /// Where it listens (`jicofo.rest.host`).
+    pub host: &'static str,
+    /// Its port (`jicofo.rest.port`).
+    pub port: u16,
+    /// jicofo's debug state (`GET /debug`): the bridge selector's view of every bridge.
+    pub debug_url: String,
+    /// jicofo's health (`GET /about/health`), served when `jicofo.health.enabled`.
+    pub health_url: String,
+    /// Whether jicofo.conf turns `/debug` on explicitly (`jicofo.rest.debug.enabled`: the
+    /// release's jicofo has the switch).
+    pub debug_switch: bool,
+}
+
+impl JicofoApi {
+    fn new(release: &str) -> Self {
+        let host = "127.0.0.1";
+        let url = format!("http://{host}:{JICOFO_REST_PORT}");
+        let switch = crate::facts::hocon_segments("jicofo.rest.debug.enabled");
+        Self {
+            host,
+            port: JICOFO_REST_PORT,
+            debug_url: format!("{url}/debug"),
+            health_url: format!("{url}/about/health"),
+            debug_switch: crate::facts::hocon_known(
+                release,
+                crate::facts::HoconReader::Jicofo,
+                &switch,
+            )
+            .is_some(),
+        }
+    }
+}
+
 /// A fully resolved deployment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployment {
@@ -481,6 +525,8 @@ pub struct Deployment {
     pub packages: Packages,
     /// The bridges' private HTTP server (jvb's REST APIs), the drain and monitoring.
     pub bridge_api: BridgeApi,
+    /// jicofo's REST API on the signalling hosts.
+    pub jicofo_api: JicofoApi,
     /// What every signalling host serves alike (one domain).
     pub web: Web,
     /// The signalling hosts, one per shard (one for the single-shard form).
@@ -817,6 +863,13 @@ pub struct FrontDoorHost {
     pub certificate: String,
     /// The shards it routes to.
     pub backends: Vec<FrontDoorBackend>,
+    /// The HAProxy backend that holds the shards, `shards`; in HAProxy's runtime API a shard is
+    /// the server `shards/<shard>`.
+    pub backend: &'static str,
+    /// HAProxy's runtime API (its stats socket, at admin level), through which a deployment
+    /// takes a shard out before restarting its prosody or jicofo and puts it back after:
+    /// Debian's own path, which Debian's haproxy.cfg uses too.
+    pub admin_socket: &'static str,
     /// Whether it verifies the shards' certificate against the system's CAs (the shards
     /// present the domain's own certificate; not when it is the installer's self-signed one).
     pub verify_shards: bool,
@@ -1142,6 +1195,8 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
                 endpoint: std::net::SocketAddr::new(v.signaling.address, HTTPS_PORT).to_string(),
             })
             .collect(),
+        backend: "shards",
+        admin_socket: "/run/haproxy/admin.sock",
         verify_shards: !web_tls.self_signed,
     });
     let shards = views
@@ -1215,6 +1270,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         packages: Packages::new(),
         apt: JitsiApt::new(release),
         bridge_api: BridgeApi::new(),
+        jicofo_api: JicofoApi::new(release),
         services,
         release,
         prosody: t.platform.prosody,

@@ -800,13 +800,15 @@ fn adding_a_bridge_touches_only_that_bridge_and_the_signalling_firewall() {
             .map(|s| s["action"].as_str().unwrap())
             .collect();
         // A new host runs every step: Jitsi's apt source and pins, then the debconf answers
-        // first, then the install and its version check.
+        // first, then the drain (a bridge not running yet has nothing to drain), the install
+        // and its version check.
         assert_eq!(
-            steps[..5],
+            steps[..6],
             [
                 "write-files",
                 "write-files",
                 "preseed",
+                "drain-bridge",
                 "install-packages",
                 "check-packages"
             ]

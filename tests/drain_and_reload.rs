@@ -155,3 +155,131 @@ fn a_new_module_restarts_prosody_a_new_certificate_path_only_reloads_it() {
     // A change elsewhere (another bridge) leaves prosody alone.
     assert_eq!(prosody_action(Some(&ipv6), &ipv6, host), None);
 }
+
+/// The position of the first step `is` matches in `host`'s steps.
+fn position(host: &Host, is: impl Fn(&jitsi_topology::bundle::Step) -> bool) -> Option<usize> {
+    host.steps.iter().position(is)
+}
+
+#[test]
+fn a_bridge_is_drained_before_its_packages_install_and_counts_as_back_when_every_shards_jicofo_lists_it()
+ {
+    use jitsi_topology::bundle::Step;
+    // jitsi-videobridge2's installer stops the bridge on every configure: the drain comes first.
+    let bundle = render(&example("shards.yaml"));
+    let jvb1 = bundle.host("jvb1.meet.example.com").unwrap();
+    let drain = position(jvb1, |s| matches!(s, Step::DrainBridge { .. })).expect("a drain step");
+    let install = position(jvb1, |s| matches!(s, Step::InstallPackages { .. })).unwrap();
+    assert_eq!(
+        drain + 1,
+        install,
+        "the drain comes right before the packages"
+    );
+    let Step::DrainBridge {
+        command,
+        undrain,
+        restart,
+        listed_by,
+        ..
+    } = &jvb1.steps[drain]
+    else {
+        unreachable!()
+    };
+    assert_eq!(command.last().map(String::as_str), Some("drain"));
+    assert_eq!(undrain.last().map(String::as_str), Some("undrain"));
+    assert_eq!(
+        restart,
+        &["systemctl", "restart", "jitsi-videobridge2.service"]
+    );
+    // jvb1 serves both shards (the model gives it no `shards`): each shard's jicofo must list
+    // it, under the JID it joins the brewery with (brewery JID / nickname), read on loopback
+    // of that shard's signalling host.
+    let listed: Vec<(&str, &str, &str)> = listed_by
+        .iter()
+        .map(|l| (l.host.as_str(), l.url.as_str(), l.bridge.as_str()))
+        .collect();
+    let jid = "jvbbrewery@internal.auth.meet.example.com/jvb1.meet.example.com";
+    assert_eq!(
+        listed,
+        [
+            (
+                "shard-a.meet.example.com",
+                "http://127.0.0.1:8888/debug",
+                jid
+            ),
+            (
+                "shard-b.meet.example.com",
+                "http://127.0.0.1:8888/debug",
+                jid
+            ),
+        ]
+    );
+    // The JID is the one the bridge's jvb.conf joins the brewery with.
+    let jvb_conf = jvb1
+        .files
+        .iter()
+        .find(|f| f.path == "/etc/jitsi/videobridge/jvb.conf")
+        .unwrap();
+    let text = jvb_conf.content.clone();
+    assert!(
+        text.contains("\"jvbbrewery@internal.auth.meet.example.com\""),
+        "{text}"
+    );
+    assert!(text.contains("\"jvb1.meet.example.com\""), "{text}");
+}
+
+#[test]
+fn a_shard_leaves_the_front_door_before_its_packages_install_and_comes_back_through_haproxys_runtime_api()
+ {
+    use jitsi_topology::bundle::Step;
+    let bundle = render(&example("shards.yaml"));
+    let door = bundle.host("door.meet.example.com").unwrap();
+    let haproxy = door
+        .files
+        .iter()
+        .find(|f| f.path == "/etc/haproxy/haproxy.cfg")
+        .unwrap();
+    let cfg = haproxy.content.clone();
+    assert!(
+        cfg.contains("stats socket /run/haproxy/admin.sock mode 660 level admin"),
+        "{cfg}"
+    );
+    for (host, shard) in [
+        ("shard-a.meet.example.com", "shard-a"),
+        ("shard-b.meet.example.com", "shard-b"),
+    ] {
+        let h = bundle.host(host).unwrap();
+        let drain = position(h, |s| matches!(s, Step::DrainShard { .. })).expect("a drain step");
+        let install = position(h, |s| matches!(s, Step::InstallPackages { .. })).unwrap();
+        assert_eq!(drain + 1, install, "{host}");
+        let Step::DrainShard {
+            front_door,
+            server,
+            command,
+            undrain,
+            health_url,
+            ..
+        } = &h.steps[drain]
+        else {
+            unreachable!()
+        };
+        assert_eq!(front_door, "door.meet.example.com");
+        // The server HAProxy knows: the backend and the server line of the rendered config.
+        assert_eq!(server, &format!("shards/{shard}"));
+        assert!(cfg.contains("backend shards\n"), "{cfg}");
+        assert!(cfg.contains(&format!("    server {shard} ")), "{cfg}");
+        assert_eq!(
+            command.last().unwrap(),
+            &format!("set server shards/{shard} state maint")
+        );
+        assert_eq!(
+            undrain.last().unwrap(),
+            &format!("set server shards/{shard} state ready")
+        );
+        assert_eq!(health_url, "http://127.0.0.1:8888/about/health");
+    }
+    // Without a front door there is nothing to take a shard out of.
+    let handbook = render(&example("handbook.yaml"));
+    let h = handbook.host("meet.example.com").unwrap();
+    assert_eq!(position(h, |s| matches!(s, Step::DrainShard { .. })), None);
+}

@@ -256,9 +256,50 @@ class ServiceStep(_StepBase):
     command: List[str]
 
 
+class JicofoListing(TypedDict):
+    """Where a shard's jicofo lists a bridge: ``GET url`` on ``host`` (jicofo's debug state), key
+    ``bridge`` in its ``bridge_selector.bridge`` object."""
+
+    shard: str
+    host: str
+    url: str
+    bridge: str
+
+
+class DrainBridgeStep(_StepBase):
+    """Before anything stops the bridge: ``command`` drains it (only), ``restart`` restarts it,
+    ``undrain`` puts it back when nothing needed a restart; it serves again once every
+    ``listed_by`` lists it as operational and not draining."""
+
+    action: Literal["drain-bridge"]
+    service: str
+    command: List[str]
+    undrain: List[str]
+    restart: List[str]
+    region: Optional[str]
+    listed_by: List[JicofoListing]
+
+
+class DrainShardStep(_StepBase):
+    """Before anything restarts the shard's prosody or jicofo: ``command`` (run on
+    ``front_door``) takes it out of HAProxy, ``undrain`` puts it back once ``health_url``
+    answers on the signalling host."""
+
+    action: Literal["drain-shard"]
+    shard: str
+    front_door: str
+    socket: str
+    server: str
+    command: List[str]
+    undrain: List[str]
+    health_url: str
+
+
 #: One step of a host's deployment, tagged by ``action``; a host's ``steps`` are in order.
 Step = Union[
     PreseedStep,
+    DrainBridgeStep,
+    DrainShardStep,
     InstallPackagesStep,
     CheckPackagesStep,
     WriteFilesStep,

@@ -16,6 +16,7 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             release => d.release,
             names => value(&d.names),
             ports => value(&PORTS),
+            api => value(&d.jicofo_api),
             password => secret.inline().map(|s| s.expose()),
             password_env => secret.inline().is_none().then_some(d.secrets.focus_env),
             password_file => secret.file(),

@@ -5,7 +5,7 @@
 //! focus's roster, set up TLS trust between hosts, then start or reload services in
 //! dependency order (the firewall, prosody, jicofo, nginx; on bridges the videobridge).
 
-use crate::bundle::{Account, File, FileKind, PackagePin, ServiceAction, Step};
+use crate::bundle::{Account, File, FileKind, JicofoListing, PackagePin, ServiceAction, Step};
 use crate::escape::shell;
 use crate::resolve::{BridgeHost, Deployment, SignalingHost, TrustPlan};
 
@@ -157,6 +157,84 @@ fn check_packages(d: &Deployment, files: &[File], packages: &[String]) -> Option
     })
 }
 
+/// Puts `step` right before the host's `install-packages` (the first step that can stop a
+/// service: the packages' installers stop or restart theirs).
+fn before_install(steps: &mut Vec<Step>, step: Step) {
+    let at = steps
+        .iter()
+        .position(|s| matches!(s, Step::InstallPackages { .. }))
+        .unwrap_or(steps.len());
+    steps.insert(at, step);
+}
+
+/// A bridge's drain: jicofo places no new conference on it, and the deployment waits until it
+/// runs none before anything stops it; it serves again when every shard's jicofo lists it.
+fn drain_bridge(d: &Deployment, b: &BridgeHost) -> Step {
+    let unit = d.services.videobridge.name;
+    Step::DrainBridge {
+        description: format!(
+            "before anything stops {unit} (a Jitsi package's installer, a restart for changed files): drain it and wait until its conferences ended; after the changes restart it and wait until jicofo on each shard it serves lists it as operational again"
+        ),
+        service: unit.into(),
+        command: vec![d.paths.drain_helper.clone(), "drain".into()],
+        undrain: vec![d.paths.drain_helper.clone(), "undrain".into()],
+        restart: systemctl_command(unit, ServiceAction::Restart),
+        region: b.region.clone(),
+        listed_by: b
+            .shards
+            .iter()
+            .map(|s| JicofoListing {
+                shard: s.id.clone(),
+                host: s.host.clone(),
+                url: d.jicofo_api.debug_url.clone(),
+                bridge: format!("{}/{}", d.names.brewery_jid, b.nickname),
+            })
+            .collect(),
+    }
+}
+
+/// HAProxy's runtime API on the front door: `cmd` sent to its admin socket (with the Python
+/// every Ansible-managed host has; HAProxy's package ships no client for the socket).
+fn haproxy_runtime(socket: &str, cmd: &str) -> Vec<String> {
+    argv(&[
+        "python3",
+        "-c",
+        "import socket, sys\n\
+         s = socket.socket(socket.AF_UNIX)\n\
+         s.connect(sys.argv[1])\n\
+         s.sendall(sys.argv[2].encode() + b'\\n')\n\
+         out = s.recv(65536).decode().strip()\n\
+         sys.exit(out or 0)",
+        socket,
+        cmd,
+    ])
+}
+
+/// A shard's way out of the front door while its prosody or jicofo restarts.
+fn drain_shard(d: &Deployment, shard: &SignalingHost) -> Option<Step> {
+    let door = d.front_door.as_ref()?;
+    let server = format!("{}/{}", door.backend, shard.shard);
+    Some(Step::DrainShard {
+        description: format!(
+            "before anything restarts prosody or jicofo on shard {} (a package's installer, changed files): take it out of the front door; its rooms go to the other shards until it is healthy again and back",
+            shard.shard
+        ),
+        shard: shard.shard.clone(),
+        front_door: door.host.clone(),
+        socket: door.admin_socket.into(),
+        server: server.clone(),
+        command: haproxy_runtime(
+            door.admin_socket,
+            &format!("set server {server} state maint"),
+        ),
+        undrain: haproxy_runtime(
+            door.admin_socket,
+            &format!("set server {server} state ready"),
+        ),
+        health_url: d.jicofo_api.health_url.clone(),
+    })
+}
+
 /// The systemd command that applies `action` to `service` (a drain, which needs our helper,
 /// becomes a restart).
 pub(crate) fn systemctl_command(service: &str, action: ServiceAction) -> Vec<String> {
@@ -210,6 +288,9 @@ pub(crate) fn signaling(
     accounts: &[Account],
 ) -> Vec<Step> {
     let mut steps = common_head(d, files, packages);
+    if let Some(step) = drain_shard(d, shard) {
+        before_install(&mut steps, step);
+    }
     let acme = d.web.web_tls.acme.as_ref();
     // Right after our nginx site is written, before anything reloads nginx: the pair it
     // names exists from here on (jitsi-meet-web-config's installer normally wrote it).
@@ -344,6 +425,7 @@ pub(crate) fn bridge(
     packages: &[String],
 ) -> Vec<Step> {
     let mut steps = common_head(d, files, packages);
+    before_install(&mut steps, drain_bridge(d, b));
     let update = argv(&["update-ca-certificates"]);
     match &d.trust {
         // Each shard's prosody made its own certificate: import each one this bridge meets.
