@@ -117,6 +117,7 @@ notes:
 requirements:
   - jitsi-topology (the Python package C(jitsi_topology)) on the controller
 seealso:
+  - module: jitsi_topology.deploy.prosody_step
   - module: ansible.builtin.copy
   - module: ansible.builtin.template
 extends_documentation_fragment:
@@ -155,13 +156,12 @@ EXAMPLES = r"""
     dest: "/srv/staging/{{ inventory_hostname }}"
     ownership: false
 
-- name: Register the prosody accounts in the manifest's order (the password is read from the file on the host)
-  ansible.builtin.command:
-    argv: "{{ item.command }}"
+- name: Register the prosody accounts in the manifest's order (changed only when the stored credential differs)
+  jitsi_topology.deploy.prosody_step:
+    step: "{{ item }}"
   loop: "{{ jitsi_files.steps | selectattr('action', '==', 'register-account') | list }}"
   loop_control:
     label: "{{ item.jid }}"
-  changed_when: false
 """
 
 RETURN = r"""
