@@ -314,7 +314,7 @@ class Renderer:
         out[web["nginx_site"]] = self._tpl(
             "nginx-site.conf", release=d["release"], names=names, tls=tls,
             config_js=web["config_js"], shard=shard, ports=PORTS, paths=d["paths"],
-            web_root=d["paths"]["web_root"])
+            web_root=d["paths"]["web_root"], auth=d["auth"], access_log=d["auth"]["access_log"])
         paths = d["paths"]
 
         def prosody(tls):
@@ -326,7 +326,8 @@ class Renderer:
                 domain_certificate=domain_certificate, domain_key=domain_key,
                 component_admins_as_room_owners=d["component_admins_as_room_owners"],
                 polls_component=d["polls_component"], features_identity=d["features_identity"],
-                turn=None, turn_secret=None, turn_secret_env=secrets["turn_env"])
+                turn=None, turn_secret=None, turn_secret_env=secrets["turn_env"],
+                auth=d["auth"], jwt_secret=None, ldap_password=None)
         out[web["prosody_config"]] = prosody((web["auth_certificate"], web["auth_key"],
                                               paths["domain_certificate"], paths["domain_key"]))
         # src/render/prosody.rs restart_marker: the digest of the config without its TLS paths.
@@ -339,7 +340,8 @@ class Renderer:
             "jicofo.conf", release=d["release"], names=names, ports=PORTS, password=None,
             password_env=secrets["focus_env"], password_file=focus["file"],
             password_include=d["paths"]["jicofo_password_include"],
-            relays=d["relays"], region=shard["region"], sharded=shard["sharded"])
+            relays=d["relays"], region=shard["region"], sharded=shard["sharded"],
+            authentication=d["auth"]["jicofo"])
         out[d["paths"]["jicofo_password_config"]] = self._tpl(
             "jicofo-password.conf", release=d["release"], names=names,
             password_env=secrets["focus_env"], password_file=focus["file"])
@@ -347,7 +349,8 @@ class Renderer:
                                              colibri_websockets=d["colibri_websockets"],
                                              jaas=web["jaas_config"],
                                              stun_servers=web["p2p_stun_servers"],
-                                             multistream_flags=web["multistream_flags"])
+                                             multistream_flags=web["multistream_flags"],
+                                             auth=d["auth"])
         self._dropin(out, "jicofo", None,
                      self._injection("jicofo", secrets["focus_env"], focus, jicofo_conf))
         out[SECRET_ENV_HELPER] = self._tpl("secret-env.sh")

@@ -8,6 +8,36 @@
 
 use stringprep::tables;
 
+/// The longest user name an account of the model may have: XMPP's limit for a local part
+/// (RFC 7622 section 3.3: 1023 bytes) is far above what anyone types; 64 keeps names short
+/// enough for every message and log line that shows them.
+pub(crate) const LOCALPART_MAX: usize = 64;
+
+/// Why `user` is not a user name the model's accounts may have: 1 to [`LOCALPART_MAX`]
+/// characters of lower-case ASCII letters, digits, `.`, `_` and `-`, starting with a letter or
+/// digit. Every such name is its own nodeprep form (prosody stores the prepared name, so an
+/// upper-case name would log in as another spelling) and holds none of the characters XMPP
+/// forbids in a local part (`"&'/:<>@` and spaces, RFC 7622 section 3.3.1). Never quotes the
+/// name (it may be a password pasted as a key).
+pub(crate) fn localpart_problem(user: &str) -> Option<&'static str> {
+    if user.is_empty() {
+        return Some("is empty");
+    }
+    if user.len() > LOCALPART_MAX {
+        return Some("is longer than 64 characters");
+    }
+    if !user
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    {
+        return Some("has characters other than lower-case letters, digits, `.`, `_` and `-`");
+    }
+    if !user.as_bytes()[0].is_ascii_alphanumeric() {
+        return Some("does not start with a letter or digit");
+    }
+    None
+}
+
 /// prosody's `util.encodings` prepares strings in buffers of 1024 bytes and returns nothing
 /// for an input or a prepared output of 1024 bytes or more (prosody 0.12 and 13,
 /// `util-src/encodings.c`, `icu_stringprep_prep`: `if(input_len >= 1024)`, and

@@ -104,6 +104,9 @@ pub enum FileKind {
     /// apt preferences (`/etc/apt/preferences.d/*.pref`): the pins that hold each Jitsi package
     /// at the version of the model's release.
     AptPreferences,
+    /// A Lua module of ours on Lua 5.4's path, which runs a Debian package's copy of a module
+    /// packaged for older Lua versions only (the token library's `basexx` and `inspect`).
+    LuaModule,
 }
 
 /// What to do to a service when a file changes.

@@ -73,7 +73,7 @@ mod validate;
 /// once from a valid model; what every renderer reads (and `jitsi-topology resolve` prints).
 pub mod deployment {
     pub use crate::resolve::{
-        Acme, BridgeHost, BridgeShard, CONFIG_DIR, ColibriBackend, Deployment, FirewallSettings,
+        Acme, AuthPlan, BridgeHost, BridgeShard, DomainAccount, JicofoAuthentication, LdapPlan, LuaShim, TokenPlan, CONFIG_DIR, ColibriBackend, Deployment, FirewallSettings,
         FrontDoorBackend, FrontDoorHost, HTTPS_PORT, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT,
         JVB_PUBLIC_HTTP_PORT, JitsiApt, LIBEXEC_DIR, MEDIA_UDP_PORT, Names, PACKAGE_DEFAULT_STUN,
         PROSODY_HTTP_PORT, PROSODY_HTTPS_PORT, Packages, Paths, RUNTIME_DIR, Secret, Secrets,

@@ -108,7 +108,7 @@ pub const MAX_QUOTED: usize = 10;
 /// The secrets of the model (`secrets.<name>`) and the keys of a secret's source; under
 /// `/secrets` a diagnostic shows no other key (a key there may be the secret itself, as in
 /// `{value:S}`, which YAML reads as one key).
-const SECRET_NAMES: [&str; 3] = ["focus", "jvb", "turn"];
+const SECRET_NAMES: [&str; 6] = ["focus", "jvb", "turn", "jwt", "ldap", "accounts"];
 const SECRET_SOURCES: [&str; 3] = ["value", "env", "file"];
 
 /// Whether a JSON Pointer's segments lie under `/secrets`.
@@ -126,8 +126,10 @@ fn secret_prefix<S: AsRef<str>>(segments: &[S]) -> Vec<&'static str> {
         .and_then(|s| SECRET_NAMES.iter().find(|n| **n == s.as_ref()))
     {
         shown.push(name);
+        // Under `accounts` the next key is a user name, shown by no diagnostic of loading.
         if let Some(kind) = segments
             .get(2)
+            .filter(|_| *name != "accounts")
             .and_then(|s| SECRET_SOURCES.iter().find(|k| **k == s.as_ref()))
         {
             shown.push(kind);
@@ -173,7 +175,8 @@ fn type_error(segments: &[String], inner: &str, model: &Value) -> Diagnostic {
         let shown = secret_prefix(segments);
         let message = match shown.as_slice() {
             [_] if inner.starts_with("missing field `") => inner.to_owned(),
-            [_] => "`secrets` must be a mapping of `focus`, `jvb` and, with a TURN server, `turn`, each a secret source".to_owned(),
+            [_] => "`secrets` must be a mapping of `focus`, `jvb` and, with a TURN server, `turn` (with `auth`: `jwt`, `ldap`, `accounts`), each a secret source".to_owned(),
+            [_, "accounts"] => "`secrets.accounts` must be a mapping of user names to secret sources, each exactly one of `{value: TEXT}`, `{env: NAME}` or `{file: /path}` (what it holds is not shown: it may be a secret)".to_owned(),
             [_, name] => format!(
                 "the {name} secret must be exactly one of `{{value: TEXT}}`, `{{env: NAME}}` or `{{file: /path}}` (what it holds is not shown: it may be the secret)"
             ),

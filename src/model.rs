@@ -47,8 +47,15 @@ pub struct Topology {
     #[serde(default)]
     pub jaas: bool,
 
-    /// The passwords of the two service accounts on `auth.<domain>`.
+    /// The passwords of the two service accounts on `auth.<domain>`, and the secrets of
+    /// `auth` (its accounts' passwords, the JWT signing secret, the LDAP bind password).
     pub secrets: Secrets,
+
+    /// Who may start a conference: anyone (`none`, the default), or only users who log in on
+    /// `domain` (`internal` accounts, `jwt` tokens or `ldap`); with `guests`, anyone may join a
+    /// conference such a user started.
+    #[serde(default)]
+    pub auth: Auth,
 
     /// The signalling host: nginx, jitsi-meet web, prosody and jicofo. Give either this or
     /// `shards`.
@@ -236,6 +243,122 @@ pub struct Secrets {
     /// would fail).
     #[serde(default)]
     pub turn: Option<SecretSource>,
+    /// With `auth.mode: jwt` and no `key_server`: the secret your web app signs tokens with
+    /// (HS256, prosody's `app_secret`).
+    #[serde(default)]
+    pub jwt: Option<SecretSource>,
+    /// With `auth.mode: ldap` and a `bind_dn`: its password (prosody's `ldap_password`).
+    #[serde(default)]
+    pub ldap: Option<SecretSource>,
+    /// With `auth.mode: internal`: the accounts on `domain`, each user name (a lower-case
+    /// XMPP local part: letters, digits, `.`, `_`, `-`) with its password. prosody applies
+    /// SASLprep to it, so characters SASLprep prohibits are refused.
+    #[serde(default)]
+    #[schemars(example = accounts_example())]
+    pub accounts: std::collections::BTreeMap<String, SecretSource>,
+}
+
+fn accounts_example() -> serde_json::Value {
+    serde_json::json!({ "alice": { "file": "/etc/jitsi-topology/secrets/alice" } })
+}
+
+/// Who may start a conference (Jitsi's "secure domain"). prosody's VirtualHost for `domain`
+/// authenticates users; jicofo lets only them start a conference (its `authentication`
+/// block); with `guests`, the web app logs everyone else in anonymously on
+/// `guest.<domain>` (config.js `hosts.anonymousdomain`), and they wait until an
+/// authenticated user has started the conference.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(tag = "mode", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Auth {
+    /// Anyone may start a conference (anonymous logins on `domain`).
+    #[default]
+    None,
+    /// Accounts on `domain` kept in prosody's own store (`internal_hashed`): one per entry of
+    /// `secrets.accounts` (the key is the user name, the value its password). Each shard's
+    /// prosody has its own store, so every account is registered on every shard. Users cannot
+    /// change their password in the web app: change it in the model and deploy.
+    Internal {
+        /// Whether anyone may join a conference an authenticated user started, logged in
+        /// anonymously on `guest.<domain>`.
+        #[serde(default)]
+        guests: bool,
+    },
+    /// JSON Web Tokens from your web app (jitsi-meet's `token` authentication): users arrive
+    /// with `?jwt=` in the room's URL. The token's signature is checked with `secrets.jwt`
+    /// (HS256) or with the public keys at `key_server` (RS256).
+    Jwt {
+        /// The application id (`app_id`): the default issuer and what the web app's tokens
+        /// name; letters, digits, `-`, `_`, `.`.
+        #[schemars(example = &"my_web_app")]
+        app_id: String,
+        /// Where prosody fetches the public key of a token's `kid` (`asap_key_server`, an
+        /// `https://` URL; it requests `<key_server>/<sha256 of kid>.pem`). Give this or
+        /// `secrets.jwt`, not both.
+        #[serde(default)]
+        #[schemars(example = &"https://keys.example.com/jitsi")]
+        key_server: Option<String>,
+        /// The accepted issuers (`iss` claims; `asap_accepted_issuers`). At least one.
+        #[schemars(example = vec!["my_web_app"], length(min = 1))]
+        issuers: Vec<String>,
+        /// The accepted audiences (`aud` claims; `asap_accepted_audiences`). At least one.
+        #[schemars(example = vec!["jitsi"], length(min = 1))]
+        audiences: Vec<String>,
+        /// Whether anyone without a token may join a conference a token holder started,
+        /// logged in anonymously on `guest.<domain>`.
+        #[serde(default)]
+        guests: bool,
+    },
+    /// Accounts in an LDAP directory, checked by prosody's own `mod_auth_ldap` (a bind as
+    /// the user). The web app sends the password as SASL PLAIN, over the TLS nginx
+    /// terminates.
+    Ldap {
+        /// The directory's URL: `ldaps://host[:port]`, or `ldap://host[:port]` with `starttls`
+        /// (without either the password crosses the network in clear: validation warns).
+        #[schemars(example = &"ldaps://ldap.example.com")]
+        url: String,
+        /// Whether to upgrade an `ldap://` connection with StartTLS (`ldap_tls`).
+        #[serde(default)]
+        starttls: bool,
+        /// The DN prosody binds as to search for users (`ldap_rootdn`), with its password in
+        /// `secrets.ldap`. Default: an anonymous search.
+        #[serde(default)]
+        #[schemars(example = &"cn=jitsi,ou=services,dc=example,dc=com")]
+        bind_dn: Option<String>,
+        /// Where users are searched (`ldap_base`).
+        #[schemars(example = &"ou=people,dc=example,dc=com")]
+        base: String,
+        /// The search filter, with `$user` for the user name (`ldap_filter`). Default:
+        /// `(uid=$user)`.
+        #[serde(default)]
+        #[schemars(example = &"(&(uid=$user)(memberOf=cn=jitsi,ou=groups,dc=example,dc=com))")]
+        filter: Option<String>,
+        /// Whether anyone may join a conference an authenticated user started, logged in
+        /// anonymously on `guest.<domain>`.
+        #[serde(default)]
+        guests: bool,
+    },
+}
+
+impl Auth {
+    /// Whether the section asks for the guest host.
+    pub fn guests(&self) -> bool {
+        match self {
+            Auth::None => false,
+            Auth::Internal { guests } | Auth::Jwt { guests, .. } | Auth::Ldap { guests, .. } => {
+                *guests
+            }
+        }
+    }
+
+    /// The mode's name as the model spells it.
+    pub fn mode(&self) -> &'static str {
+        match self {
+            Auth::None => "none",
+            Auth::Internal { .. } => "internal",
+            Auth::Jwt { .. } => "jwt",
+            Auth::Ldap { .. } => "ldap",
+        }
+    }
 }
 
 /// Where a secret comes from. Exactly one key.

@@ -12,6 +12,9 @@ use crate::model::{Bridge, ProsodySeries, SecretString, Tls, Topology, Trust};
 use crate::net::{coturn_denied_peers, is_non_public};
 use crate::secret::{ReadSecret, ReadSecrets};
 
+mod auth;
+pub use auth::{AuthPlan, DomainAccount, JicofoAuthentication, LdapPlan, LuaShim, TokenPlan};
+
 /// HTTP, where nginx redirects to HTTPS and answers ACME challenges.
 pub const HTTP_PORT: u16 = 80;
 /// HTTPS, where nginx serves the site and the front door reaches the shards.
@@ -566,6 +569,9 @@ pub struct Deployment {
     pub turn: Option<TurnHost>,
     /// The Jitsi apt source and the pins that hold every host on the release.
     pub apt: JitsiApt,
+    /// Who may start a conference: prosody's authentication, the guest host, jicofo's rule,
+    /// tokens or LDAP, the accounts on the public domain.
+    pub auth: AuthPlan,
 }
 
 /// Jitsi's apt repository, as upstream's install guide adds it (jitsi/handbook
@@ -1321,6 +1327,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             relay_ports: TURN_RELAY_PORTS,
             denied_peers: coturn_denied_peers(),
         }),
+        auth: auth::resolve(t, read, &names),
         trust,
         relays,
         colibri_websockets: features.colibri_websockets,

@@ -50,4 +50,10 @@ pub(crate) struct ReadSecrets {
     pub jvb: ReadSecret,
     /// The TURN secret, when the model has one.
     pub turn: Option<ReadSecret>,
+    /// The JWT signing secret, when the model has one.
+    pub jwt: Option<ReadSecret>,
+    /// The LDAP bind password, when the model has one.
+    pub ldap: Option<ReadSecret>,
+    /// The passwords of the model's accounts on the public domain, by user name.
+    pub accounts: BTreeMap<String, ReadSecret>,
 }

@@ -18,6 +18,7 @@ use crate::net::{NotPublic, is_non_public, not_public};
 use crate::secret::{ReadSecret, ReadSecrets, SecretEnv};
 
 pub(crate) mod acknowledge;
+mod auth;
 mod posture;
 
 /// Passwords that shipped as defaults somewhere (docker-jitsi-meet's `.env`, tutorials) and
@@ -74,6 +75,7 @@ pub(crate) fn validate_and_read(
     networks(t, &mut out);
     trust(t, &mut out);
     firewall(t, &mut out);
+    auth::auth(t, &mut out);
     (out, read)
 }
 
@@ -267,10 +269,32 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
 fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Option<ReadSecrets> {
     let mut values: BTreeMap<&str, (String, String)> = BTreeMap::new();
     let mut read: BTreeMap<&str, ReadSecret> = BTreeMap::new();
+    let mut accounts: BTreeMap<String, ReadSecret> = BTreeMap::new();
     let mut sources = vec![("focus", &t.secrets.focus), ("jvb", &t.secrets.jvb)];
     sources.extend(t.secrets.turn.as_ref().map(|s| ("turn", s)));
-    for (name, source) in sources {
-        let base = format!("/secrets/{name}");
+    sources.extend(t.secrets.jwt.as_ref().map(|s| ("jwt", s)));
+    sources.extend(t.secrets.ldap.as_ref().map(|s| ("ldap", s)));
+    let account_sources = t.secrets.accounts.iter().filter(|(user, _)| {
+        // A name that is no user name is reported by `auth` (without its text: it may be a
+        // pasted password); its password is not read.
+        crate::accepted::localpart_problem(user).is_none()
+    });
+    let sources = sources
+        .into_iter()
+        .map(|(name, source)| (name, format!("/secrets/{name}"), None, source))
+        .chain(account_sources.map(|(user, source)| {
+            (
+                "account",
+                pointer(["secrets", "accounts", user]),
+                Some(user),
+                source,
+            )
+        }));
+    for (name, base, user, source) in sources {
+        let label = match user {
+            Some(user) => format!("account `{user}`'s"),
+            None => name.to_owned(),
+        };
         let value = match source {
             SecretSource::Value(v) => Some((v.expose().to_owned(), format!("{base}/value"))),
             SecretSource::Env(var) => {
@@ -283,7 +307,7 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                     out.push(Diagnostic::error(
                         "env-name-invalid",
                         format!("{base}/env"),
-                        format!("the {name} secret's `env` is not an environment variable name (not shown: it may be the secret)"),
+                        format!("the {label} secret's `env` is not an environment variable name (not shown: it may be the secret)"),
                         "use letters, digits and `_`, not starting with a digit, e.g. JITSI_JVB_PASSWORD",
                     ));
                     None
@@ -294,7 +318,7 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                             out.push(Diagnostic::error(
                                 "env-missing",
                                 format!("{base}/env"),
-                                format!("the environment variable the {name} secret names is not set (its name is at /secrets/{name}/env; not shown: it may be the secret)"),
+                                format!("the environment variable the {label} secret names is not set (its name is at {base}/env; not shown: it may be the secret)"),
                                 "export it before rendering, or use `{file: /path}` to keep the secret on the hosts",
                             ));
                             None
@@ -308,7 +332,7 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                     out.push(Diagnostic::error(
                         "path-invalid",
                         format!("{base}/file"),
-                        format!("the {name} secret's file path {problem} (not shown: it may be the secret)"),
+                        format!("the {label} secret's file path {problem} (not shown: it may be the secret)"),
                         "write an absolute path of letters, digits and `/._-+@`, e.g. /etc/jitsi-topology/secrets/jvb",
                     ));
                 }
@@ -319,17 +343,29 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
         if let Some((v, _)) = &value {
             read.insert(name, ReadSecret::Value(SecretString::new(v.clone())));
         }
+        if let Some(user) = user {
+            // the loop's `read` holds the last account's; each is kept apart here
+            if let Some(r) = read.remove("account") {
+                accounts.insert(user.clone(), r);
+            }
+        }
         if let Some((v, path)) = value {
             // Messages below never include the value.
             if v.chars().any(char::is_control) {
                 out.push(Diagnostic::error(
                     "secret-invalid",
                     path.clone(),
-                    format!("the {name} secret contains a line break or another control character"),
+                    format!("the {label} secret contains a line break or another control character"),
                     "use printable characters only; prosody reads passwords one line at a time",
                 ));
             }
-            account_password(name, &v, &path, out);
+            account_password(
+                if user.is_some() { "account" } else { name },
+                &label,
+                &v,
+                &path,
+                out,
+            );
             if name == "turn" {
                 coturn_secret(&v, &path, out);
             }
@@ -340,21 +376,26 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                 out.push(Diagnostic::error(
                     "secret-default",
                     path.clone(),
-                    format!("the {name} secret is a well-known default password"),
+                    format!("the {label} secret is a well-known default password"),
                     "generate one: `jitsi-topology secrets init DIR`, or `openssl rand -hex 24`",
                 ));
             } else if v.chars().count() < MIN_SECRET_LEN {
                 out.push(Diagnostic::error(
                     "secret-too-short",
                     path.clone(),
-                    format!("the {name} secret is shorter than {MIN_SECRET_LEN} characters"),
+                    format!("the {label} secret is shorter than {MIN_SECRET_LEN} characters"),
                     "generate a longer one, e.g. `openssl rand -hex 24`",
                 ));
             }
-            values.insert(name, (v, path));
+            if user.is_none() {
+                values.insert(name, (v, path));
+            }
         }
     }
     posture::shared_secrets(t, &values, out);
+    if accounts.len() != t.secrets.accounts.len() {
+        return None;
+    }
     Some(ReadSecrets {
         focus: read.remove("focus")?,
         jvb: read.remove("jvb")?,
@@ -362,6 +403,15 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
             Some(_) => Some(read.remove("turn")?),
             None => None,
         },
+        jwt: match t.secrets.jwt {
+            Some(_) => Some(read.remove("jwt")?),
+            None => None,
+        },
+        ldap: match t.secrets.ldap {
+            Some(_) => Some(read.remove("ldap")?),
+            None => None,
+        },
+        accounts,
     })
 }
 
@@ -373,8 +423,8 @@ const ACCOUNT_SECRETS: &[&str] = &["focus", "jvb"];
 /// An account password prosody would refuse: it applies SASLprep before it stores one, so the
 /// `register-account` step would fail on the host. Never shows the password or a character of
 /// it. A control character is reported once, as `secret-invalid`.
-fn account_password(name: &str, value: &str, path: &str, out: &mut Vec<Diagnostic>) {
-    if !ACCOUNT_SECRETS.contains(&name) || value.chars().any(char::is_control) {
+fn account_password(name: &str, label: &str, value: &str, path: &str, out: &mut Vec<Diagnostic>) {
+    if !(ACCOUNT_SECRETS.contains(&name) || name == "account") || value.chars().any(char::is_control) {
         return;
     }
     if let Some(problem) = crate::accepted::password_problem(value) {
@@ -382,7 +432,8 @@ fn account_password(name: &str, value: &str, path: &str, out: &mut Vec<Diagnosti
             "secret-saslprep",
             path,
             format!(
-                "the {name} account's password (not shown) {}; prosody would refuse it and the account could not be registered",
+                "the {} password (not shown) {}; prosody would refuse it and the account could not be registered",
+                if name == "account" { label.to_owned() } else { format!("{name} account's") },
                 problem.describe()
             ),
             "use letters, digits and ASCII punctuation, e.g. from `jitsi-topology secrets init DIR` or `openssl rand -hex 24`",

@@ -24,6 +24,7 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             relays => d.relays,
             region => shard.region.as_deref(),
             sharded => shard.sharded,
+            authentication => d.auth.jicofo.as_ref().map(value),
         },
     )?;
     let mut f = on_change(

@@ -71,6 +71,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("jvb.conf", include_str!("../../templates/jvb.conf.j2")),
     ("config.js", include_str!("../../templates/config.js.j2")),
+    ("lua-shim.lua", include_str!("../../templates/lua-shim.lua.j2")),
     (
         "firewall.nft",
         include_str!("../../templates/firewall.nft.j2"),
@@ -365,13 +366,17 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut Memo) -> Result<H
     files.extend(prosody::service_dropin(d)?);
     files.extend(systemd::account_secret_files(d));
     files.extend(nginx::certificate_hook(d)?);
+    files.extend(prosody::lua_shims(d)?);
     let file_secret = |s: Option<&crate::resolve::Secret>| s.is_some_and(|s| s.inline().is_none());
     if file_secret(Some(&d.secrets.focus))
         || (d.turn.is_some() && file_secret(d.secrets.turn.as_ref()))
+        || file_secret(d.auth.token.as_ref().and_then(|t| t.secret.as_ref()))
+        || file_secret(d.auth.ldap.as_ref().and_then(|l| l.password.as_ref()))
     {
         files.push(systemd::secret_env_helper(d)?);
     }
     let mut packages = d.packages.signaling.clone();
+    packages.extend(&d.auth.packages);
     packages.extend(d.web.web_tls.acme.as_ref().map(|a| a.package));
     let mut roles = vec![Role::Signaling];
     if let Some(turn) = d.turn.as_ref().filter(|t| t.host == shard.host) {

@@ -19,6 +19,8 @@ pub(crate) fn site(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             ports => value(&PORTS),
             paths => value(&d.paths),
             web_root => &d.paths.web_root,
+            auth => value(&d.auth),
+            access_log => d.auth.access_log,
         },
     )?;
     Ok(on_change(

@@ -2,7 +2,7 @@
 
 use minijinja::context;
 
-use super::systemd::{SecretInjection, dropin};
+use super::systemd::{SecretInjection, dropins};
 use super::{PORTS, Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, Secret};
@@ -30,6 +30,11 @@ fn text(d: &Deployment, tls: [&str; 4], secret: bool) -> Result<String> {
             turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline)
                 .map(|s| if secret { s.expose() } else { "(TURN secret)" }),
             turn_secret_env => d.secrets.turn_env,
+            auth => value(&d.auth),
+            jwt_secret => d.auth.token.as_ref().and_then(|t| t.secret.as_ref()).and_then(Secret::inline)
+                .map(|s| if secret { s.expose() } else { "(JWT secret)" }),
+            ldap_password => d.auth.ldap.as_ref().and_then(|l| l.password.as_ref()).and_then(Secret::inline)
+                .map(|s| if secret { s.expose() } else { "(LDAP password)" }),
         },
     )
 }
@@ -49,9 +54,10 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
         ],
         true,
     )?;
-    // An inline TURN secret is read when mod_external_services loads: a new one needs a
-    // restart, and the restart marker leaves secrets out, so this file asks for it itself.
-    let action = if inline_turn_secret(d) {
+    // An inline TURN secret is read when mod_external_services loads (and the JWT secret and
+    // the LDAP password when their modules load): a new one needs a restart, and the restart
+    // marker leaves secrets out, so this file asks for it itself.
+    let action = if inline_secret(d) {
         ServiceAction::Restart
     } else {
         ServiceAction::Reload
@@ -61,8 +67,8 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
         d.services.prosody.name,
         action,
     );
-    // An inline TURN secret makes the file secret: readable by prosody, nobody else.
-    if inline_turn_secret(d) {
+    // An inline secret makes the file secret: readable by prosody, nobody else.
+    if inline_secret(d) {
         f.secret = true;
         f = with_access(f, &d.access.prosody_secret_config);
     }
@@ -97,28 +103,56 @@ pub(crate) fn restart_marker(d: &Deployment) -> Result<File> {
     Ok(f)
 }
 
-/// Whether prosody's config holds the TURN secret itself.
-fn inline_turn_secret(d: &Deployment) -> bool {
-    d.turn.is_some()
+/// Whether prosody's config holds a secret itself: the TURN secret, the JWT secret or the
+/// LDAP bind password.
+fn inline_secret(d: &Deployment) -> bool {
+    (d.turn.is_some()
         && d.secrets
             .turn
             .as_ref()
-            .is_some_and(|s| s.inline().is_some())
+            .is_some_and(|s| s.inline().is_some()))
+        || d.auth.inline_secret()
 }
 
 /// The drop-in that hands prosody a file-referenced TURN secret (its config reads
 /// `ENV_<variable>`).
 pub(crate) fn service_dropin(d: &Deployment) -> Result<Option<File>> {
-    let injection = match (&d.turn, &d.secrets.turn) {
-        (Some(_), Some(secret)) => SecretInjection::new(
-            d,
-            &d.services.prosody,
-            d.secrets.turn_env,
-            secret,
-            &d.web.prosody_config,
-        ),
-        _ => None,
+    let prosody = &d.services.prosody;
+    let inject = |variable, secret| {
+        SecretInjection::new(d, prosody, variable, secret, &d.web.prosody_config)
     };
+    let mut injections = Vec::new();
+    if let (Some(_), Some(secret)) = (&d.turn, &d.secrets.turn) {
+        injections.extend(inject(d.secrets.turn_env, secret));
+    }
+    if let Some(t) = &d.auth.token
+        && let Some(secret) = &t.secret
+    {
+        injections.extend(inject(t.secret_env, secret));
+    }
+    if let Some(l) = &d.auth.ldap
+        && let Some(secret) = &l.password
+    {
+        injections.extend(inject(l.password_env, secret));
+    }
     // A new environment needs a restart; a reload keeps the old one.
-    dropin(&d.services.prosody, ServiceAction::Restart, None, injection)
+    dropins(prosody, ServiceAction::Restart, injections)
+}
+
+/// With tokens: our modules on Lua 5.4's path that run Debian's copies of the Lua modules the
+/// token library needs, which Debian packages for older Lua versions only
+/// ([`crate::resolve::LuaShim`]). prosody loads them with the token modules, at start.
+pub(crate) fn lua_shims(d: &Deployment) -> Result<Vec<File>> {
+    d.auth
+        .lua_shims
+        .iter()
+        .map(|shim| {
+            let content = template("lua-shim.lua", context! { shim => value(shim) })?;
+            Ok(on_change(
+                file(&shim.path, FileKind::LuaModule, content),
+                d.services.prosody.name,
+                ServiceAction::Restart,
+            ))
+        })
+        .collect()
 }

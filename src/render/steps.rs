@@ -28,6 +28,15 @@ pub(crate) fn accounts(d: &Deployment) -> Vec<Account> {
         secret: user.into(),
         password_file: secret.file().to_owned(),
     })
+    // The model's accounts on the public domain (`auth.mode: internal`): every shard's
+    // prosody has its own store, so each shard registers all of them.
+    .chain(d.auth.accounts.iter().map(|a| Account {
+        user: a.user.clone(),
+        domain: n.domain.clone(),
+        jid: a.jid.clone(),
+        secret: format!("accounts/{}", a.user),
+        password_file: a.secret.file().to_owned(),
+    }))
     .collect()
 }
 

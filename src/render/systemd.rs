@@ -63,6 +63,34 @@ pub(crate) fn dropin(
     )))
 }
 
+/// `service`'s drop-in with several file-referenced secrets, each in an environment file of
+/// its own (the first keeps the service's own name, as [`dropin`] names it).
+pub(crate) fn dropins(
+    service: &Service,
+    action: ServiceAction,
+    mut secrets: Vec<SecretInjection>,
+) -> Result<Option<File>> {
+    if secrets.len() <= 1 {
+        return dropin(service, action, None, secrets.pop());
+    }
+    for s in secrets.iter_mut().skip(1) {
+        s.env_file = format!(
+            "{}-{}.env",
+            s.env_file.trim_end_matches(".env"),
+            s.variable.to_lowercase()
+        );
+    }
+    let content = template(
+        "service-dropin.conf",
+        context! { service => service.name, environment => (), secrets => value(&secrets) },
+    )?;
+    Ok(Some(on_change(
+        file(&service.dropin, FileKind::Systemd, content),
+        service.name,
+        action,
+    )))
+}
+
 static SECRET_ENV: OnceLock<String> = OnceLock::new();
 static SECRET_CONFIG: OnceLock<String> = OnceLock::new();
 
@@ -86,10 +114,12 @@ pub(crate) fn secret_config_helper(d: &Deployment) -> Result<File> {
     Ok(with_access(f, &d.access.script))
 }
 
-/// For each inline secret, the root-only file its account step reads on the signalling host.
+/// For each inline account password (jicofo's, the bridges', the model's accounts on the
+/// public domain), the root-only file its account step reads on the signalling host.
 pub(crate) fn account_secret_files(d: &Deployment) -> Vec<File> {
     [&d.secrets.focus, &d.secrets.jvb]
         .into_iter()
+        .chain(d.auth.accounts.iter().map(|a| &a.secret))
         .filter_map(|s| match s {
             Secret::Inline { value, file: path } => {
                 let mut f = with_access(
