@@ -48,6 +48,9 @@ const JVB_FROM_ENV: &str = "env-jvb-Vp4{3}Kw8'zN6%Jd";
 const FOCUS_INLINE: &str = "Kq7$vR2\"xW9\\mZ4#tL8{pN3}";
 const TURN_INLINE: &str = "turn-inline-Zq8#r\\\"{x}w2";
 const JVB_INLINE: &str = "hT5/zB1'cY6+jD0%sG2&fV7!";
+/// The inline JWT secret and LDAP password (in prosody's config: Lua's quoting is exercised).
+const JWT_INLINE: &str = "jwt-inline-\\\"]]'-x7Qp2";
+const LDAP_INLINE: &str = "ldap-inline-]]\"'\\zP4k9";
 /// The TURN secret an `{env}` model gets when rendering.
 const TURN_FROM_ENV: &str = "from-render-env-turn-7hQ2mX9pL4";
 /// What the file a `{file}` TURN secret names holds on the host in the coturn test (as
@@ -259,10 +262,25 @@ fn render_examples() -> Result<Renders, String> {
             model.clone(),
         )?);
         let turn = model["secrets"].get("turn").is_some();
+        let written = model["secrets"].clone();
         model["secrets"] =
             json!({ "focus": { "value": FOCUS_INLINE }, "jvb": { "value": JVB_INLINE } });
         if turn {
             model["secrets"]["turn"] = json!({ "value": TURN_INLINE });
+        }
+        // `auth`'s secrets inline too: the JWT secret and the LDAP password land in prosody's
+        // config, the accounts' passwords in root-only files.
+        if written.get("jwt").is_some() {
+            model["secrets"]["jwt"] = json!({ "value": JWT_INLINE });
+        }
+        if written.get("ldap").is_some() {
+            model["secrets"]["ldap"] = json!({ "value": LDAP_INLINE });
+        }
+        if let Some(Value::Object(accounts)) = written.get("accounts") {
+            model["secrets"]["accounts"] = accounts
+                .keys()
+                .map(|user| (user.clone(), json!({ "value": format!("{user}-inline-\\\"'9xQ") })))
+                .collect();
         }
         all.push(render_one(
             scratch.path(),
