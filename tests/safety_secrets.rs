@@ -11,6 +11,10 @@
 //!   wrong with the model, the secret itself included), `Debug` output of the model, the
 //!   deployment or the bundle, a plan, or a non-secret file.
 //!
+//! - `auth`'s secrets (an account's password, the JWT secret, the LDAP password) are among
+//!   them: the TURN example gets an internal account, and `auth_secrets_of_every_mode_...`
+//!   renders JWT and LDAP with each source.
+//!
 //! Not covered here: the Ansible collection's diff output (its own suite, `ansible/tests/run`,
 //! checks that the diffs of secret files are withheld) and the Nix functions (they accept
 //! only `{file}` secrets and run this CLI).
@@ -29,9 +33,14 @@ use serde_json::Value;
 const FOCUS: &str = "Fq8-focus-SECRET-x7Lr2Vn9Kp4Wd";
 const JVB: &str = "Jv3-jvb-SECRET-m5Qz8Bt1Hc6Ys";
 const TURN: &str = "Tn6-turn-SECRET-r2Gw9Xk4Pe7Ja";
+/// The password of the model's account `alice` on the public domain (`auth.mode: internal`).
+const ALICE: &str = "Al5-alice-SECRET-c8Hn3Rv6Tq1Zm";
+/// The JWT signing secret and the LDAP bind password (`auth_secrets_of_every_mode_...`).
+const JWT: &str = "Jw7-jwt-SECRET-p4Kd9Ls2Xb5Nf";
+const LDAP: &str = "Ld2-ldap-SECRET-g6Vy1Mw8Qc3Hr";
 
-fn secrets() -> [&'static str; 3] {
-    [FOCUS, JVB, TURN]
+fn secrets() -> [&'static str; 4] {
+    [FOCUS, JVB, TURN, ALICE]
 }
 
 /// The places a secret value was found in `text`, by name.
@@ -47,8 +56,16 @@ fn leaks(text: &str, values: &[&str]) -> Vec<String> {
 fn model(source: &str, secret_dir: &Path) -> String {
     let text = common::example("turn");
     let mut v: Value = serde_norway::from_str(&text).expect("YAML");
-    for (name, value) in [("focus", FOCUS), ("jvb", JVB), ("turn", TURN)] {
-        v["secrets"][name] = match source {
+    // A secure domain with one account, whose password is a secret like the others.
+    v["auth"] = serde_json::json!({ "mode": "internal", "guests": true });
+    v["secrets"]["accounts"] = serde_json::json!({});
+    for (name, value) in [("focus", FOCUS), ("jvb", JVB), ("turn", TURN), ("alice", ALICE)] {
+        let slot = if name == "alice" {
+            &mut v["secrets"]["accounts"][name]
+        } else {
+            &mut v["secrets"][name]
+        };
+        *slot = match source {
             "file" => {
                 let path = secret_dir.join(name);
                 fs::write(&path, format!("{value}\n")).expect("write a secret file");
@@ -68,6 +85,9 @@ fn cli(args: &[&str]) -> Output {
         .env("JT_SAFETY_FOCUS", FOCUS)
         .env("JT_SAFETY_JVB", JVB)
         .env("JT_SAFETY_TURN", TURN)
+        .env("JT_SAFETY_ALICE", ALICE)
+        .env("JT_SAFETY_JWT", JWT)
+        .env("JT_SAFETY_LDAP", LDAP)
         .output()
         .expect("run the CLI")
 }
@@ -326,7 +346,7 @@ fn value_and_env_secrets_appear_only_in_files_flagged_secret() {
             check_output(
                 &format!("jitsi-topology {}", args.join(" ")),
                 &o,
-                &[FOCUS, JVB, TURN, "Fq8-other-SECRET-a1b2c3d4e5f6g"],
+                &[FOCUS, JVB, TURN, ALICE, "Fq8-other-SECRET-a1b2c3d4e5f6g"],
                 &mut found,
             );
         }
@@ -358,6 +378,7 @@ fn debug_output_of_the_model_the_deployment_and_the_bundle_shows_no_secret() {
         ("JT_SAFETY_FOCUS", FOCUS),
         ("JT_SAFETY_JVB", JVB),
         ("JT_SAFETY_TURN", TURN),
+        ("JT_SAFETY_ALICE", ALICE),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -880,6 +901,9 @@ fn the_python_binding_shows_no_secret_outside_the_files_flagged_secret() {
         .env("JT_SAFETY_FOCUS", FOCUS)
         .env("JT_SAFETY_JVB", JVB)
         .env("JT_SAFETY_TURN", TURN)
+        .env("JT_SAFETY_ALICE", ALICE)
+        .env("JT_SAFETY_JWT", JWT)
+        .env("JT_SAFETY_LDAP", LDAP)
         .output()
         .expect("run python");
     let shown =
@@ -1045,4 +1069,107 @@ fn any_secret_in_any_mistyped_shape_stays_out_of_every_diagnostic() {
             Ok(())
         })
         .unwrap();
+}
+
+/// The handbook's model with `auth` in `mode` (`jwt` or `ldap`) and its secret as `source`.
+fn auth_model(mode: &str, source: &str, secret_dir: &Path) -> String {
+    let text = common::example("handbook");
+    let mut v: Value = serde_norway::from_str(&text).expect("YAML");
+    let (name, value) = match mode {
+        "jwt" => {
+            v["auth"] = serde_json::json!({
+                "mode": "jwt", "app_id": "my_web_app", "issuers": ["my_web_app"],
+                "audiences": ["jitsi"], "guests": true,
+            });
+            ("jwt", JWT)
+        }
+        _ => {
+            v["auth"] = serde_json::json!({
+                "mode": "ldap", "url": "ldaps://ldap.example.com",
+                "bind_dn": "cn=jitsi,dc=example,dc=com", "base": "ou=people,dc=example,dc=com",
+            });
+            ("ldap", LDAP)
+        }
+    };
+    v["secrets"][name] = match source {
+        "file" => {
+            let path = secret_dir.join(name);
+            fs::write(&path, format!("{value}\n")).expect("write a secret file");
+            serde_json::json!({ "file": path })
+        }
+        "value" => serde_json::json!({ "value": value }),
+        _ => serde_json::json!({ "env": format!("JT_SAFETY_{}", name.to_uppercase()) }),
+    };
+    serde_json::to_string_pretty(&v).expect("JSON")
+}
+
+#[test]
+fn auth_secrets_of_every_mode_appear_only_in_files_flagged_secret() {
+    let values = [JWT, LDAP];
+    let env: BTreeMap<String, String> = [("JT_SAFETY_JWT", JWT), ("JT_SAFETY_LDAP", LDAP)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let mut found = Vec::new();
+    for mode in ["jwt", "ldap"] {
+        for source in ["file", "value", "env"] {
+            let label = format!("{mode} with a {{{source}}} secret");
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("model.json");
+            let text = auth_model(mode, source, dir.path());
+            fs::write(&path, &text).unwrap();
+            let out = dir.path().join("out");
+            check_cli(&label, &path, &out, &values, &mut found);
+            let manifest: Value =
+                serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+            let mut seen = false;
+            for host in manifest["hosts"].as_array().unwrap() {
+                for f in host["files"].as_array().unwrap() {
+                    let rel = format!(
+                        "{}/{}",
+                        host["name"].as_str().unwrap(),
+                        f["path"].as_str().unwrap().trim_start_matches('/')
+                    );
+                    let here = leaks(&fs::read_to_string(out.join(&rel)).unwrap(), &values);
+                    if here.is_empty() {
+                        continue;
+                    }
+                    let mode_bits = u32::from_str_radix(f["mode"].as_str().unwrap(), 8).unwrap();
+                    if source == "file" {
+                        found.push(format!("{label}: {rel} holds {here:?}"));
+                    } else if !f["secret"].as_bool().unwrap() || mode_bits & 0o007 != 0 {
+                        found.push(format!(
+                            "{label}: {rel} holds {here:?} but is not a secret file ({mode_bits:04o})"
+                        ));
+                    } else {
+                        seen = true;
+                    }
+                }
+            }
+            // The search is not blind: an inline secret is in prosody's config.
+            assert_eq!(seen, source != "file", "{label}: where the secret went");
+            let rendered = jitsi_topology::render(&text, &env).expect("renders");
+            let checked = jitsi_topology::check(&text, &env).expect("valid");
+            for (what, shown) in [
+                ("Debug of the bundle", format!("{rendered:?}")),
+                ("Debug of the deployment", format!("{:#?}", checked.deployment)),
+                (
+                    "the deployment as JSON",
+                    serde_json::to_string(&checked.deployment).unwrap(),
+                ),
+            ] {
+                for v in leaks(&shown, &values) {
+                    found.push(format!("{label}: {what} shows {v}"));
+                }
+            }
+            // Invalid: the secret left over beside another mode, and written twice.
+            let other = text.replacen(&format!("\"mode\": \"{mode}\""), "\"mode\": \"internal\"", 1);
+            for bad in [other, text.replacen("\"domain\"", "\"domian\"", 1)] {
+                let p = dir.path().join("invalid.json");
+                fs::write(&p, bad).unwrap();
+                check_cli(&label, &p, &dir.path().join("never"), &values, &mut found);
+            }
+        }
+    }
+    assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n"));
 }
