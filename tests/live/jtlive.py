@@ -68,6 +68,14 @@ def cmd_model(a):
         "secrets:",
         f"  focus: {{ file: {sec}/focus }}",
         f"  jvb: {{ file: {sec}/jvb }}",
+    ]
+    if a.auth_internal:
+        # issue 19: a secure domain with one account and guests
+        lines += [
+            f"  accounts: {{ alice: {{ file: {sec}/alice }} }}",
+            "auth: { mode: internal, guests: true }",
+        ]
+    lines += [
         "signaling:",
         f"  host: signal.{domain}",
         f"  address: {sig_addr}",
@@ -102,6 +110,7 @@ def cmd_model(a):
         "MON_ADDR": monitor,
         "BRIDGE_NETWORKS": " ".join(bridge_networks),
         "RELEASE": a.release,
+        "GUEST_DOMAIN": f"guest.{domain}",
     }
     out = [f"{k}={shlex.quote(v)}" for k, v in env.items()]
     out.append("BRIDGE_HOSTS=(" + " ".join(shlex.quote(b["host"]) for b in bridges) + ")")
@@ -338,6 +347,31 @@ def cmd_jicofo_facts(a):
     off = c.get("jicofo.xmpp.client.disable-certificate-verification", False)
     verifies = "false" if str(off).lower() == "true" else "true"  # jicofo's default: it verifies
     print(c.get_string("jicofo.rest.host", "127.0.0.1"), c.get_int("jicofo.rest.port", 8888), verifies)
+
+
+def cmd_jicofo_may_start(a):
+    """STAND-IN for jicofo's decision whether a participant may start a conference, applied to
+    the rendered jicofo.conf (pyhocon) by the rule in jicofo's code at stable/jitsi-meet_11146
+    (jitsi/jicofo a595d0bc): authentication's type is NONE unless `jicofo.authentication.enabled`
+    (AuthConfig.kt l.27-33, 58); XMPP and JWT make an authority for the domain `login-url`
+    (JicofoServices.kt l.187-200), which knows a participant whose JID's domain is that domain
+    (XMPPDomainAuthAuthority.java l.63-66, 83; ExternalJWTAuthority extends it); a room that does
+    not exist yet is created only for a participant the authority knows, else `not-authorized`
+    (ConferenceIqHandler.kt l.212-219). Prints, per JID, `start` or `not-authorized`."""
+    from pyhocon import ConfigFactory
+    c = ConfigFactory.parse_file(a.conf, resolve=False)
+    enabled = str(c.get("jicofo.authentication.enabled", False)).lower() == "true"
+    kind = str(c.get("jicofo.authentication.type", "NONE")) if enabled else "NONE"
+    login = c.get("jicofo.authentication.login-url", None)
+    for jid in a.jids:
+        if kind == "NONE":
+            verdict = "start"
+        elif kind in ("XMPP", "JWT"):
+            domain = jid.split("/", 1)[0].rsplit("@", 1)[-1]
+            verdict = "start" if login is not None and domain == str(login) else "not-authorized"
+        else:
+            verdict = f"unknown-type-{kind}"
+        print(f"{jid}\t{verdict}\t{kind}\t{login}")
 
 
 def cmd_config_js_check(a):
@@ -826,7 +860,12 @@ def main():
     m.add_argument("--shards", type=int, default=0, help="the sharded form with this many shards (2 to 4)")
     m.add_argument("--serve", default="", help="with --shards: per bridge, comma-separated, the shards it serves "
                                               "(shard-a+shard-b) or all (the default: `shards` left out)")
+    m.add_argument("--auth-internal", action="store_true", help="auth: internal with guests and the account alice")
     m.set_defaults(f=cmd_model)
+    js = sub.add_parser("jicofo-may-start")
+    js.add_argument("conf")
+    js.add_argument("jids", nargs="+")
+    js.set_defaults(f=cmd_jicofo_may_start)
     s = sub.add_parser("steps-sh")
     s.add_argument("manifest")
     s.add_argument("out")

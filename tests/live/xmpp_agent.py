@@ -5,6 +5,12 @@
                        [--probe-password PW --probe-password-result FILE] [--probe-ca CA --probe-ca-result FILE]
   xmpp_agent.py focus  --root DIR --conf PATH --dropin PATH --expect NICK... --result FILE --release FILE
   xmpp_agent.py intruder --root DIR --conf JICOFO_CONF --domain DOMAIN --server ADDR --result FILE --release FILE
+  xmpp_agent.py login --root / --conf - --domain DOMAIN [--user USER --password-file FILE] --server ADDR --result FILE --release FILE
+
+A login (issue 19) is a web user's login on DOMAIN: with --user, SCRAM-SHA-1 or PLAIN with the
+password from --password-file (as the web app offers them), else SASL ANONYMOUS; status
+session (with the bound JID) or auth-refused. Over STARTTLS when prosody offers it for DOMAIN
+(trusting --cafile), else on the plain stream, as the web app's BOSH behind nginx would be.
 
 An intruder is a user of the anonymous DOMAIN (SASL ANONYMOUS, as a browser logs in) that tries
 to join the brewery jicofo.conf names: status joined, or refused (an error) or no-answer (its
@@ -421,15 +427,65 @@ async def run_intruder(a, result):
     await asyncio.sleep(0.05)
 
 
+async def run_login(a, result):
+    """Logs in on DOMAIN as USER (or anonymously) and reports the JID prosody bound."""
+    import slixmpp
+
+    password = None
+    jid = a.domain
+    if a.user:
+        with open(a.password_file, encoding="utf-8") as f:
+            password = f.readline().rstrip("\n")
+        jid = f"{a.user}@{a.domain}"
+    result["jid_asked"] = jid
+    c = slixmpp.ClientXMPP(jid, password)
+    c.ssl_context = tls_context(a.cafile)
+    if a.no_verify:
+        # the guest host has no certificate of its own: prosody offers the domain's, and browsers
+        # never see it (they come through nginx's TLS)
+        c.ssl_context.check_hostname = False
+        c.ssl_context.verify_mode = ssl.CERT_NONE
+    c.enable_direct_tls = False
+    c.enable_starttls = True
+    c.enable_plaintext = True  # the guest host has no certificate of its own (nginx's TLS covers it)
+    done = asyncio.get_event_loop().create_future()
+
+    def finish(status, detail=""):
+        if not done.done():
+            result["status"] = status
+            if detail:
+                result["detail"] = detail
+            done.set_result(status)
+
+    async def on_session(_):
+        result["jid"] = str(c.boundjid)
+        result["tls"] = tls_facts(c) is not None
+        finish("session")
+
+    c.add_event_handler("session_start", on_session)
+    c.add_event_handler("failed_all_auth", lambda *_: finish("auth-refused", "SASL authentication failed"))
+    c.add_event_handler("failed_auth", lambda *_: finish("auth-refused", "SASL authentication failed"))
+    c.add_event_handler("connection_failed", lambda e: finish("connect-failed", str(e)))
+    c.add_event_handler("ssl_invalid_chain", lambda e: finish("tls-refused", str(e)))
+    c.connect(a.server, 5222)
+    await wait_done(done, a.deadline, finish)
+    write_json(a.result, result)
+    c.disconnect()
+    await asyncio.sleep(0.05)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("role", choices=["bridge", "focus", "intruder"])
+    p.add_argument("role", choices=["bridge", "focus", "intruder", "login"])
     p.add_argument("--host", default="")
     p.add_argument("--root", required=True)
     p.add_argument("--conf", required=True)
     p.add_argument("--dropin", default="")
     p.add_argument("--domain", default="", help="intruder: the anonymous domain it logs in to")
-    p.add_argument("--server", default="127.0.0.1", help="intruder: prosody's address")
+    p.add_argument("--server", default="127.0.0.1", help="intruder, login: prosody's address")
+    p.add_argument("--user", default="", help="login: the user name (else an anonymous login)")
+    p.add_argument("--password-file", default="", help="login: the file holding the password (first line)")
+    p.add_argument("--no-verify", action="store_true", help="login: do not verify prosody's certificate")
     p.add_argument("--cafile", action="append", required=True, help="the only CA bundle(s) trusted")
     p.add_argument("--probe-password", default="", help="a wrong password for the probe")
     p.add_argument("--probe-password-result", help="also try the wrong password; its result file")
@@ -449,7 +505,7 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        run = {"bridge": run_bridge, "focus": run_focus, "intruder": run_intruder}[a.role]
+        run = {"bridge": run_bridge, "focus": run_focus, "intruder": run_intruder, "login": run_login}[a.role]
         loop.run_until_complete(run(a, result))
     except Exception as e:  # noqa: BLE001 - the driver reads the result file
         result["status"] = "config-error" if result.get("status") == "error" else result["status"]
