@@ -1111,3 +1111,89 @@ fn a_line_withheld_because_it_shares_text_with_secrets_says_so_and_not_that_it_i
         "{report}"
     );
 }
+
+#[path = "../benches/support/gen.rs"]
+#[allow(dead_code)]
+mod generator;
+
+/// Runs the CLI with `args` on a pseudo-terminal (util-linux `script`, which copies what the
+/// program prints there, standard error included, to its own standard output).
+fn on_a_terminal(args: &[&str]) -> (bool, String) {
+    let quoted: Vec<String> = std::iter::once(common::cli().display().to_string())
+        .chain(args.iter().map(|a| a.to_string()))
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect();
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", &quoted.join(" "), "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run script (util-linux)");
+    (out.status.success(), text(&out.stdout))
+}
+
+/// `render` of a thousand hosts counts the files it writes on standard error when that is a
+/// terminal, redrawing one line in place and erasing it at the end; a second render counts
+/// the previous tree's files it removes too. Nothing of it when standard error is not a
+/// terminal, nor with `--format json`.
+#[test]
+fn render_shows_its_progress_on_a_terminal_and_nowhere_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("b01000.yaml");
+    let text_model = generator::topology(generator::Spec::single(1_000));
+    fs::write(&model, &text_model).unwrap();
+    let files: usize = jitsi_topology::render(&text_model, &BTreeMap::<String, String>::new())
+        .unwrap()
+        .bundle
+        .hosts
+        .iter()
+        .map(|h| h.files.len())
+        .sum();
+    let (model, out) = (
+        model.to_str().unwrap(),
+        dir.path().join("out").display().to_string(),
+    );
+
+    // Not a terminal: the summary alone, as it always was.
+    let piped = run(&["render", model, "--out", &out]);
+    assert!(piped.status.success());
+    let stderr = text(&piped.stderr);
+    assert!(
+        !stderr.contains('\r') && !stderr.contains("jitsi-topology: writing"),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.ends_with(&format!("rendered 1001 hosts, {files} files into {out}\n")),
+        "{stderr:?}"
+    );
+
+    let (ok, json) = on_a_terminal(&["render", model, "--out", &out, "--format", "json"]);
+    assert!(ok, "{json}");
+    assert!(!json.contains("jitsi-topology: "), "{json:?}");
+
+    // A terminal: the files written, then those of the previous tree removed.
+    let (ok, shown) = on_a_terminal(&["render", model, "--out", &out]);
+    assert!(ok, "{shown}");
+    let last = format!("\r\u{1b}[2Kjitsi-topology: writing files {files}/{files} (100%)");
+    assert!(
+        shown.contains(&last),
+        "no progress line on a terminal: {shown:?}"
+    );
+    // The previous tree's files (and its manifest.json) are counted as they are removed.
+    let removing = shown
+        .rfind("jitsi-topology: removing the previous tree: files ")
+        .expect("removal is counted");
+    let line = shown[removing..].split('\r').next().unwrap();
+    assert!(line.ends_with("(100%)"), "{line:?}");
+    // Erased before anything else is printed: the summary stays as it is without a terminal.
+    let erased = removing + line.len();
+    assert!(
+        shown[erased..].starts_with("\r\u{1b}[2K"),
+        "{:?}",
+        &shown[erased..]
+    );
+    let summary = shown
+        .find(&format!("rendered 1001 hosts, {files} files into"))
+        .expect("the summary");
+    assert!(erased < summary, "{shown:?}");
+}

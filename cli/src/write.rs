@@ -33,6 +33,7 @@ use rustix::fs::{CWD, FlockOperation, OFlags, RenameFlags};
 use rustix::io::Errno;
 
 use crate::Failure;
+use crate::progress::Progress;
 
 /// The manifest's name in the output folder.
 const MANIFEST: &str = jitsi_topology::bundle::MANIFEST_FILE;
@@ -55,8 +56,14 @@ pub enum Durability {
     Durable,
 }
 
-/// Writes `bundle` to `out` (manifest.json plus `<host>/<path>` per file).
-pub fn tree(bundle: &Bundle, out: &Path, sync: Durability) -> Result<(), Failure> {
+/// Writes `bundle` to `out` (manifest.json plus `<host>/<path>` per file), counting the files
+/// on `progress`.
+pub fn tree(
+    bundle: &Bundle,
+    out: &Path,
+    sync: Durability,
+    progress: &mut Progress,
+) -> Result<(), Failure> {
     let out = absolute(out)?;
     let (parent, name) = match (out.parent(), out.file_name()) {
         (Some(parent), Some(name)) => (parent, name),
@@ -84,12 +91,13 @@ pub fn tree(bundle: &Bundle, out: &Path, sync: Durability) -> Result<(), Failure
         )));
     }
     let new = Listing::of_bundle(bundle);
-    let result = stage(bundle, &staging, sync).and_then(|()| swap(&staging, &out, old.as_ref()));
+    let result =
+        stage(bundle, &staging, sync, progress).and_then(|()| swap(&staging, &out, old.as_ref()));
     match result {
         Ok(()) => {
             // The old tree is where the staging folder was.
             if let Some(old) = old {
-                let kept = remove_listed(&staging, &old);
+                let kept = remove_listed(&staging, &old, progress);
                 if !kept.is_empty() {
                     eprintln!(
                         "jitsi-topology: kept {}: the previous tree held what no render wrote ({}), added while this render ran; move it out and remove the folder",
@@ -105,7 +113,7 @@ pub fn tree(bundle: &Bundle, out: &Path, sync: Durability) -> Result<(), Failure
             Ok(())
         }
         Err(e) => {
-            let kept = remove_listed(&staging, &new);
+            let kept = remove_listed(&staging, &new, &mut Progress::off());
             if !kept.is_empty() {
                 eprintln!(
                     "jitsi-topology: kept {}: it holds {kept}",
@@ -265,7 +273,7 @@ fn recover(parent: &Path, name: &OsStr, out: &Path) {
                 }
             }
         }
-        let kept = remove_listed(&path, &listing);
+        let kept = remove_listed(&path, &listing, &mut Progress::off());
         if kept.is_empty() {
             eprintln!(
                 "jitsi-topology: removed {}, the staging or previous tree of a render into {} that did not finish",
@@ -490,15 +498,17 @@ fn names(paths: &[PathBuf]) -> String {
 /// Removes from `root` exactly the files and folders `listing` names, then `root`; never
 /// anything else (a folder holding something unlisted stays). Returns what was kept, or an
 /// empty string when `root` is gone.
-fn remove_listed(root: &Path, listing: &Listing) -> String {
+fn remove_listed(root: &Path, listing: &Listing, progress: &mut Progress) -> String {
     if fs::symlink_metadata(root).is_err() {
         return String::new();
     }
-    for file in &listing.files {
+    let total = listing.files.len();
+    for (i, file) in listing.files.iter().enumerate() {
         let path = root.join(file);
         if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
             let _ = fs::remove_file(&path);
         }
+        progress.tick("removing the previous tree: files", i + 1, total);
     }
     // Deepest first.
     let mut dirs: Vec<&PathBuf> = listing.dirs.iter().collect();
@@ -518,7 +528,12 @@ fn remove_listed(root: &Path, listing: &Listing) -> String {
     names(&left)
 }
 
-fn stage(bundle: &Bundle, root: &Path, sync: Durability) -> Result<(), Failure> {
+fn stage(
+    bundle: &Bundle,
+    root: &Path,
+    sync: Durability,
+    progress: &mut Progress,
+) -> Result<(), Failure> {
     let secret = bundle.hosts.iter().flat_map(|h| &h.files).any(|f| f.secret);
     fs::DirBuilder::new()
         .mode(0o700)
@@ -537,6 +552,8 @@ fn stage(bundle: &Bundle, root: &Path, sync: Durability) -> Result<(), Failure> 
     writer.manifest(bundle, &root.join(MANIFEST))?;
     // Every folder made so far (the staging folder is new, so each is made once).
     let mut made: BTreeSet<PathBuf> = BTreeSet::new();
+    let total: usize = bundle.hosts.iter().map(|h| h.files.len()).sum();
+    let mut done = 0;
     for host in &bundle.hosts {
         for f in &host.files {
             let rel = f.path.trim_start_matches('/');
@@ -544,6 +561,8 @@ fn stage(bundle: &Bundle, root: &Path, sync: Durability) -> Result<(), Failure> 
             let dir = target.parent().expect("a file path has a parent");
             writer.make_dirs(root, dir, &mut made)?;
             writer.file(&target, f.content.as_bytes(), f.mode)?;
+            done += 1;
+            progress.tick("writing files", done, total);
         }
     }
     if sync == Durability::Durable {
