@@ -53,6 +53,21 @@ fn unquoted(s: &str) -> &str {
     s.trim_start_matches(['"', '\''])
 }
 
+/// The double-quoted scalar `here` starts with, read with its escapes (`"a\u00ad"`): the
+/// value it writes.
+fn double_quoted(here: &str) -> Option<String> {
+    let mut escaped = false;
+    for (i, c) in here.char_indices().skip(1) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return serde_norway::from_str(&here[..=i]).ok(),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// What is wrong with the place of `d` in `text` (whose parsed form is `model`), if anything.
 fn misplaced(text: &str, model: &Value, d: &jitsi_topology::Diagnostic) -> Option<String> {
     let segs = segments(&d.path);
@@ -77,7 +92,10 @@ fn misplaced(text: &str, model: &Value, d: &jitsi_topology::Diagnostic) -> Optio
         }
     } else {
         match value {
-            Value::String(s) => unquoted(&here).starts_with(s.as_str()),
+            Value::String(s) => {
+                unquoted(&here).starts_with(s.as_str())
+                    || (here.starts_with('"') && double_quoted(&here).as_ref() == Some(s))
+            }
             Value::Null => true,
             other => here.starts_with(&other.to_string()),
         }
