@@ -27,20 +27,6 @@ RUNTIME_DIR = "/run/jitsi-topology"
 SECRET_ENV_HELPER = "/usr/local/libexec/jitsi-topology/secret-env"
 WEB_ROOT = "/usr/share/jitsi-meet"
 FIREWALL_SERVICE = "jitsi-topology-firewall"
-PORTS = {
-    "http": 80,
-    "https": 443,
-    "c2s": 5222,
-    "prosody_http": 5280,
-    "jicofo_rest": 8888,
-    "media_udp": 10000,
-    "jvb_public_http": 9090,
-}
-JVB_PRIVATE_HTTP_PORT = 8080
-PROSODY_COMPONENT_PORT = 5347
-PROSODY_HTTPS_PORT = 5281
-PROSODY_S2S_PORT = 5269
-
 
 # --- filters (src/escape.rs) -------------------------------------------------------------
 
@@ -177,62 +163,7 @@ class Renderer:
             self._memo[key] = render()
         return self._memo[key]
 
-    # --- src/render/firewall.rs ---
-
-    @staticmethod
-    def _rule(protocol, ports, sources, action, description, port_ranges=()):
-        return {"protocol": protocol, "ports": list(ports), "port_ranges": list(port_ranges),
-                "sources": sources, "action": action, "description": description}
-
-    def _plan(self, d, rules):
-        f = d["firewall"]
-        if not f["enabled"]:
-            return None
-        self._table = f["table"]
-        if f["admin_networks"]:
-            rules.insert(0, self._rule("any", [], list(f["admin_networks"]), "accept",
-                                       "administrators reach every port (never locked out)"))
-        rules = [r for r in rules if r["sources"] is None or r["sources"]]
-        return {"policy": "drop" if f["default_drop"] else "accept", "rules": rules}
-
-    def _signaling_plan(self, d, shard):
-        if d["turn"] is not None:
-            raise NotImplementedError("TURN is not covered by the Jinja2 port")
-        r = self._rule
-        return self._plan(d, [
-            r("tcp", [80, 443], None, "accept", "browsers: HTTP (redirect, ACME) and HTTPS"),
-            r("tcp", [PORTS["c2s"]], list(shard["xmpp_clients"]), "accept", "bridges log in to prosody"),
-            r("tcp", [PORTS["c2s"]], None, "drop", "nobody else reaches prosody's client port"),
-            r("tcp", [PORTS["prosody_http"], PROSODY_HTTPS_PORT, PROSODY_COMPONENT_PORT, PORTS["jicofo_rest"]],
-              None, "drop",
-              "prosody's HTTP, HTTPS and component ports and jicofo's REST API stay on loopback"),
-            r("tcp", [PROSODY_S2S_PORT], None, "drop",
-              "prosody's server-to-server port: Jitsi does not federate"),
-        ])
-
-    def _front_door_plan(self, d):
-        return self._plan(d, [self._rule("tcp", [80, 443], None, "accept",
-                                         "browsers: HTTP (redirect) and HTTPS")])
-
-    def _bridge_plan(self, d, b):
-        r = self._rule
-        rules = []
-        if b["websocket_server_id"] is not None:
-            rules.append(r("tcp", [PORTS["jvb_public_http"]],
-                           [_host_net(s["address"]) for s in b["shards"]], "accept",
-                           "colibri websockets from the signalling hosts' nginx"))
-            rules.append(r("tcp", [PORTS["jvb_public_http"]], None, "drop",
-                           "nobody else reaches the bridge's public HTTP server"))
-        monitoring = d["firewall"]["monitoring_networks"]
-        rules += [
-            r("udp", [PORTS["media_udp"]], None, "accept", "media from clients and other bridges"),
-            r("tcp", [JVB_PRIVATE_HTTP_PORT], list(monitoring), "accept",
-              "monitoring reaches the bridge's health and statistics"),
-            r("tcp", [JVB_PRIVATE_HTTP_PORT], None, "drop",
-              "the bridge's private HTTP API (health, stats) stays on loopback" if not monitoring
-              else "nobody else reaches the bridge's private HTTP API"),
-        ]
-        return self._plan(d, rules)
+    # --- src/render/firewall.rs (the rules are resolve's: `hosts[].firewall`) ---
 
     @staticmethod
     def _view(r):
@@ -302,8 +233,8 @@ class Renderer:
     def front_door(self, d, door):
         out: Dict[str, str] = {}
         out[d["paths"]["haproxy_config"]] = self._tpl(
-            "haproxy.cfg", release=d["release"], names=d["names"], door=door, ports=PORTS)
-        self._firewall_files(out, d, door["host"], "front door", self._front_door_plan(d))
+            "haproxy.cfg", release=d["release"], names=d["names"], door=door, ports=d["ports"])
+        self._firewall_files(out, d, door["host"], "front door", self._plans[door["host"]])
         return out
 
     def signaling(self, d, shard):
@@ -313,7 +244,7 @@ class Renderer:
         self._debconf(out, d, shard["host"], d["debconf"]["signaling"])
         out[web["nginx_site"]] = self._tpl(
             "nginx-site.conf", release=d["release"], names=names, tls=tls,
-            config_js=web["config_js"], shard=shard, ports=PORTS, paths=d["paths"],
+            config_js=web["config_js"], shard=shard, ports=d["ports"], paths=d["paths"],
             web_root=d["paths"]["web_root"], auth=d["auth"], access_log=d["auth"]["access_log"])
         paths = d["paths"]
 
@@ -321,7 +252,7 @@ class Renderer:
             auth_certificate, auth_key, domain_certificate, domain_key = tls
             return self._tpl(
                 "prosody.cfg.lua", release=d["release"], prosody=d["prosody"], names=names,
-                ports=PORTS, plugin_paths=paths["prosody_plugins"],
+                ports=d["ports"], plugin_paths=paths["prosody_plugins"],
                 auth_certificate=auth_certificate, auth_key=auth_key,
                 domain_certificate=domain_certificate, domain_key=domain_key,
                 component_admins_as_room_owners=d["component_admins_as_room_owners"],
@@ -337,7 +268,7 @@ class Renderer:
         focus = secrets["focus"]
         jicofo_conf = "/etc/jitsi/jicofo/jicofo.conf"
         out[jicofo_conf] = self._tpl(
-            "jicofo.conf", release=d["release"], names=names, ports=PORTS, password=None,
+            "jicofo.conf", release=d["release"], names=names, ports=d["ports"], password=None,
             password_env=secrets["focus_env"], password_file=focus["file"],
             password_include=d["paths"]["jicofo_password_include"],
             relays=d["relays"], region=shard["region"], sharded=shard["sharded"],
@@ -354,7 +285,7 @@ class Renderer:
         self._dropin(out, "jicofo", None,
                      self._injection("jicofo", secrets["focus_env"], focus, jicofo_conf))
         out[SECRET_ENV_HELPER] = self._tpl("secret-env.sh")
-        self._firewall_files(out, d, shard["host"], "signalling host", self._signaling_plan(d, shard))
+        self._firewall_files(out, d, shard["host"], "signalling host", self._plans[shard["host"]])
         self._apt(out, d)
         return out
 
@@ -367,7 +298,7 @@ class Renderer:
         jvb_conf = "/etc/jitsi/videobridge/jvb.conf"
         jvb = secrets["jvb"]
         out[jvb_conf] = self._tpl(
-            "jvb.conf", release=d["release"], names=names, ports=PORTS, bridge=b,
+            "jvb.conf", release=d["release"], names=names, ports=d["ports"], bridge=b,
             api=d["bridge_api"], verify_certificate=d["trust"]["mode"] != "insecure", password=None,
             password_env=secrets["jvb_env"], password_file=jvb["file"])
         if d["sip_communicator_properties"]:
@@ -387,7 +318,7 @@ class Renderer:
         if b["monitoring_proxy"] is not None:
             out[d["paths"]["haproxy_config"]] = self._tpl(
                 "haproxy-monitoring.cfg", release=d["release"], bridge=b, api=d["bridge_api"])
-        self._firewall_files(out, d, b["host"], "bridge", self._bridge_plan(d, b))
+        self._firewall_files(out, d, b["host"], "bridge", self._plans[b["host"]])
         self._apt(out, d)
         return out
 
@@ -396,6 +327,16 @@ class Renderer:
         if d["turn"] is not None:
             raise NotImplementedError("TURN is not covered by the Jinja2 port")
         self._memo: Dict[Any, Any] = {}
+        # Each host's firewall, as resolve decided it (src/resolve/hosts.rs).
+        self._plans = {}
+        for plan in d["hosts"]:
+            of = plan["of"]
+            host = {
+                "front-door": lambda: d["front_door"],
+                "signaling": lambda: d["shards"][of["index"]],
+                "bridge": lambda: d["bridges"][of["index"]],
+            }[of["kind"]]()["host"]
+            self._plans[host] = plan["firewall"]
         hosts: Dict[str, Dict[str, str]] = {}
         if d["front_door"] is not None:
             hosts[d["front_door"]["host"]] = self.front_door(d, d["front_door"])
@@ -404,10 +345,6 @@ class Renderer:
         for b in d["bridges"]:
             hosts[b["host"]] = self.bridge(d, b)
         return hosts
-
-
-def _host_net(addr: str) -> str:
-    return addr + ("/128" if ":" in addr else "/32")
 
 
 def compare(hosts: Dict[str, Dict[str, str]], tree: str) -> List[str]:

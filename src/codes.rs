@@ -334,7 +334,11 @@ pub const RULES: &[Rule] = &[
         pain: "P14: TURN credentials that do not match",
     },
     Rule {
-        codes: &["auth-accounts-missing", "auth-secret-unused", "account-name-invalid"],
+        codes: &[
+            "auth-accounts-missing",
+            "auth-secret-unused",
+            "account-name-invalid",
+        ],
         warnings: false,
         info: false,
         rule: "`auth.mode: internal` has accounts (`secrets.accounts`), each named as an XMPP user (lower-case letters, digits, `.`, `_`, `-`; the name is never shown); `secrets.jwt`, `secrets.ldap` and `secrets.accounts` only with the mode that uses them",

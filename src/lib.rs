@@ -73,12 +73,13 @@ mod validate;
 /// once from a valid model; what every renderer reads (and `jitsi-topology resolve` prints).
 pub mod deployment {
     pub use crate::resolve::{
-        Acme, AuthPlan, BridgeHost, BridgeShard, DomainAccount, JicofoAuthentication, LdapPlan, LuaShim, TokenPlan, CONFIG_DIR, ColibriBackend, Deployment, FirewallSettings,
-        FrontDoorBackend, FrontDoorHost, HTTPS_PORT, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT,
-        JVB_PUBLIC_HTTP_PORT, JitsiApt, LIBEXEC_DIR, MEDIA_UDP_PORT, Names, PACKAGE_DEFAULT_STUN,
+        Acme, AuthPlan, BridgeHost, BridgeShard, CONFIG_DIR, ColibriBackend, Deployment,
+        DomainAccount, FirewallSettings, FrontDoorBackend, FrontDoorHost, HTTPS_PORT,
+        JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT, JicofoAuthentication,
+        JitsiApt, LIBEXEC_DIR, LdapPlan, LuaShim, MEDIA_UDP_PORT, Names, PACKAGE_DEFAULT_STUN,
         PROSODY_HTTP_PORT, PROSODY_HTTPS_PORT, Packages, Paths, RUNTIME_DIR, Secret, Secrets,
         Service, Services, SignalingHost, TRUST_DIR, TURN_PORT, TURN_RELAY_PORTS, TURN_TLS_PORT,
-        TrustPlan, TurnHost, WEB_ROOT, Web, WebTls, XMPP_C2S_PORT,
+        TokenPlan, TrustPlan, TurnHost, WEB_ROOT, Web, WebTls, XMPP_C2S_PORT,
     };
 }
 

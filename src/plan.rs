@@ -56,7 +56,7 @@ pub fn service_actions(host: &ManifestHost<'_>, changed: &[&str]) -> Vec<Service
             });
             let command = match step {
                 Some((on_change, command)) if on_change == s.action => command.clone(),
-                _ => crate::render::systemctl_command(&s.name, s.action),
+                _ => crate::resolve::systemctl_command(&s.name, s.action),
             };
             ServiceCommand {
                 name: s.name,

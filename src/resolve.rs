@@ -14,6 +14,13 @@ use crate::secret::{ReadSecret, ReadSecrets};
 
 mod auth;
 pub use auth::{AuthPlan, DomainAccount, JicofoAuthentication, LdapPlan, LuaShim, TokenPlan};
+mod firewall;
+mod hosts;
+pub(crate) mod steps;
+
+pub use hosts::{HostOf, HostPlan};
+
+pub(crate) use steps::systemctl_command;
 
 /// HTTP, where nginx redirects to HTTPS and answers ACME challenges.
 pub const HTTP_PORT: u16 = 80;
@@ -66,6 +73,36 @@ pub const CONFIG_DIR: &str = "/etc/jitsi-topology";
 /// Where hosts install the certificates they trust for prosody (`update-ca-certificates`
 /// picks them up, and so does Java's trust store).
 pub const TRUST_DIR: &str = "/usr/local/share/ca-certificates/jitsi-topology";
+
+/// The well-known ports our files name, for templates (each is a constant above).
+#[derive(Debug, Clone, Serialize)]
+pub struct Ports {
+    /// [`HTTP_PORT`].
+    pub http: u16,
+    /// [`HTTPS_PORT`].
+    pub https: u16,
+    /// [`XMPP_C2S_PORT`].
+    pub c2s: u16,
+    /// [`PROSODY_HTTP_PORT`].
+    pub prosody_http: u16,
+    /// [`JICOFO_REST_PORT`].
+    pub jicofo_rest: u16,
+    /// [`MEDIA_UDP_PORT`].
+    pub media_udp: u16,
+    /// [`JVB_PUBLIC_HTTP_PORT`].
+    pub jvb_public_http: u16,
+}
+
+/// The ports of every deployment.
+pub const PORTS: Ports = Ports {
+    http: HTTP_PORT,
+    https: HTTPS_PORT,
+    c2s: XMPP_C2S_PORT,
+    prosody_http: PROSODY_HTTP_PORT,
+    jicofo_rest: JICOFO_REST_PORT,
+    media_udp: MEDIA_UDP_PORT,
+    jvb_public_http: JVB_PUBLIC_HTTP_PORT,
+};
 
 /// A systemd service we configure: its unit, and where our own pieces for it go.
 #[derive(Debug, Clone, Serialize)]
@@ -514,6 +551,8 @@ pub struct Deployment {
     pub prosody: ProsodySeries,
     /// Every XMPP name of the deployment.
     pub names: Names,
+    /// The well-known ports.
+    pub ports: Ports,
     /// The services, each named once.
     pub services: Services,
     /// Where each file goes.
@@ -540,6 +579,8 @@ pub struct Deployment {
     pub bridges: Vec<BridgeHost>,
     /// The two service-account secrets.
     pub secrets: Secrets,
+    /// Every host in deployment order, with its roles, packages, accounts and firewall.
+    pub hosts: Vec<HostPlan>,
     /// How bridges trust prosody's certificate.
     pub trust: TrustPlan,
     /// Firewall settings.
@@ -1268,7 +1309,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             group: JITSI_GROUP,
         },
     };
-    Deployment {
+    let mut d = Deployment {
         paths: Paths::new(&t.domain, &services.firewall),
         access: FileAccess::new(&config_owners),
         debconf: Debconf::new(&names.domain, &web_tls, t.jaas),
@@ -1279,6 +1320,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         jicofo_api: JicofoApi::new(release),
         services,
         release,
+        ports: PORTS,
         prosody: t.platform.prosody,
         web: Web {
             web_tls,
@@ -1312,6 +1354,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             turn: read.turn.as_ref().map(|s| secret("turn", s)),
             turn_env: "JITSI_TOPOLOGY_TURN_SECRET",
         },
+        hosts: Vec::new(),
         turn: t.turn.as_ref().map(|turn| TurnHost {
             host: turn.host.clone(),
             colocated: views.iter().any(|v| v.signaling.host == turn.host),
@@ -1355,7 +1398,9 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             monitoring_networks: normalized(t.firewall.monitoring_networks.clone()),
         },
         names,
-    }
+    };
+    d.hosts = hosts::decide(&d);
+    d
 }
 
 /// Networks without host bits, sorted, without duplicates.

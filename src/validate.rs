@@ -355,7 +355,9 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                 out.push(Diagnostic::error(
                     "secret-invalid",
                     path.clone(),
-                    format!("the {label} secret contains a line break or another control character"),
+                    format!(
+                        "the {label} secret contains a line break or another control character"
+                    ),
                     "use printable characters only; prosody reads passwords one line at a time",
                 ));
             }
@@ -424,7 +426,9 @@ const ACCOUNT_SECRETS: &[&str] = &["focus", "jvb"];
 /// `register-account` step would fail on the host. Never shows the password or a character of
 /// it. A control character is reported once, as `secret-invalid`.
 fn account_password(name: &str, label: &str, value: &str, path: &str, out: &mut Vec<Diagnostic>) {
-    if !(ACCOUNT_SECRETS.contains(&name) || name == "account") || value.chars().any(char::is_control) {
+    if !(ACCOUNT_SECRETS.contains(&name) || name == "account")
+        || value.chars().any(char::is_control)
+    {
         return;
     }
     if let Some(problem) = crate::accepted::password_problem(value) {

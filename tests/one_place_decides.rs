@@ -158,7 +158,10 @@ const DECIDED_IN_RESOLVE: &[&str] = &[
 ];
 
 /// The well-known ports a template prints from the deployment's ports, never literally.
-const PORTS_IN_RESOLVE: &[&str] = &["80", "443"];
+const PORTS_IN_RESOLVE: &[&str] = &[
+    "80", "443", "3478", "5222", "5269", "5280", "5281", "5347", "5349", "8080", "8888", "9090",
+    "10000", "49152", "65535",
+];
 
 #[test]
 fn templates_only_print_what_the_deployment_holds() {
@@ -205,7 +208,7 @@ fn templates_only_print_what_the_deployment_holds() {
 }
 
 #[test]
-fn renderers_derive_no_name_and_no_path() {
+fn renderers_derive_no_name_and_no_path_and_decide_no_rule_or_step() {
     let mut forbidden: Vec<&str> = DECIDED_IN_RESOLVE.to_vec();
     forbidden.extend([
         // Building a JID or a path from our folders.
@@ -225,6 +228,22 @@ fn renderers_derive_no_name_and_no_path() {
         // A debconf question (resolve's Debconf).
         "jitsi-meet/",
         "jitsi-videobridge/",
+        // A port (resolve's constants and `Deployment::ports`).
+        "_PORT",
+        // A firewall rule: which port, from which networks (resolve/firewall.rs).
+        "FirewallRule {",
+        "FirewallPlan {",
+        "\"accept\"",
+        "\"drop\"",
+        "\"tcp\"",
+        "\"udp\"",
+        // A step, an account or a host's packages and roles (resolve/steps.rs, resolve/hosts.rs).
+        "Step::",
+        "Account {",
+        "Role::",
+        "packages.extend",
+        "systemctl",
+        "prosodyctl",
     ]);
     let mut found = Vec::new();
     for (name, text) in sources("src/render", ".rs") {

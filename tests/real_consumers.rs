@@ -279,7 +279,12 @@ fn render_examples() -> Result<Renders, String> {
         if let Some(Value::Object(accounts)) = written.get("accounts") {
             model["secrets"]["accounts"] = accounts
                 .keys()
-                .map(|user| (user.clone(), json!({ "value": format!("{user}-inline-\\\"'9xQ") })))
+                .map(|user| {
+                    (
+                        user.clone(),
+                        json!({ "value": format!("{user}-inline-\\\"'9xQ") }),
+                    )
+                })
                 .collect();
         }
         all.push(render_one(

@@ -59,7 +59,12 @@ fn model(source: &str, secret_dir: &Path) -> String {
     // A secure domain with one account, whose password is a secret like the others.
     v["auth"] = serde_json::json!({ "mode": "internal", "guests": true });
     v["secrets"]["accounts"] = serde_json::json!({});
-    for (name, value) in [("focus", FOCUS), ("jvb", JVB), ("turn", TURN), ("alice", ALICE)] {
+    for (name, value) in [
+        ("focus", FOCUS),
+        ("jvb", JVB),
+        ("turn", TURN),
+        ("alice", ALICE),
+    ] {
         let slot = if name == "alice" {
             &mut v["secrets"]["accounts"][name]
         } else {
@@ -1152,7 +1157,10 @@ fn auth_secrets_of_every_mode_appear_only_in_files_flagged_secret() {
             let checked = jitsi_topology::check(&text, &env).expect("valid");
             for (what, shown) in [
                 ("Debug of the bundle", format!("{rendered:?}")),
-                ("Debug of the deployment", format!("{:#?}", checked.deployment)),
+                (
+                    "Debug of the deployment",
+                    format!("{:#?}", checked.deployment),
+                ),
                 (
                     "the deployment as JSON",
                     serde_json::to_string(&checked.deployment).unwrap(),
@@ -1163,7 +1171,11 @@ fn auth_secrets_of_every_mode_appear_only_in_files_flagged_secret() {
                 }
             }
             // Invalid: the secret left over beside another mode, and written twice.
-            let other = text.replacen(&format!("\"mode\": \"{mode}\""), "\"mode\": \"internal\"", 1);
+            let other = text.replacen(
+                &format!("\"mode\": \"{mode}\""),
+                "\"mode\": \"internal\"",
+                1,
+            );
             for bad in [other, text.replacen("\"domain\"", "\"domian\"", 1)] {
                 let p = dir.path().join("invalid.json");
                 fs::write(&p, bad).unwrap();

@@ -3,7 +3,7 @@
 
 use minijinja::context;
 
-use super::{PORTS, Result, file, on_change, template, value};
+use super::{Result, file, on_change, template, value};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{BridgeHost, Deployment, FrontDoorHost};
 
@@ -15,7 +15,7 @@ pub(crate) fn config(d: &Deployment, door: &FrontDoorHost) -> Result<File> {
             release => d.release,
             names => value(&d.names),
             door => value(door),
-            ports => value(&PORTS),
+            ports => value(&d.ports),
         },
     )?;
     Ok(on_change(

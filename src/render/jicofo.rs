@@ -3,7 +3,7 @@
 use minijinja::context;
 
 use super::systemd::{SecretInjection, dropin};
-use super::{PORTS, Result, file, on_change, template, value, with_access};
+use super::{Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, SignalingHost};
 
@@ -15,7 +15,7 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
         context! {
             release => d.release,
             names => value(&d.names),
-            ports => value(&PORTS),
+            ports => value(&d.ports),
             api => value(&d.jicofo_api),
             password => secret.inline().map(|s| s.expose()),
             password_env => secret.inline().is_none().then_some(d.secrets.focus_env),

@@ -13,20 +13,19 @@ mod jicofo;
 mod jvb;
 mod nginx;
 mod prosody;
-mod steps;
 mod systemd;
 mod turn;
 mod webconfig;
-
-pub(crate) use steps::systemctl_command;
 
 use std::sync::OnceLock;
 
 use minijinja::{Environment, Value};
 use serde::Serialize;
 
-use crate::bundle::{Bundle, File, FileKind, Host, Role, ServiceAction, ServiceRef};
-use crate::resolve::{BridgeHost, Deployment, FrontDoorHost, SignalingHost, TurnHost};
+use crate::bundle::{Bundle, File, FileKind, Host, ServiceAction, ServiceRef};
+use crate::resolve::{
+    BridgeHost, Deployment, FrontDoorHost, HostOf, HostPlan, SignalingHost, steps,
+};
 
 /// An internal failure to render (a template bug, or a value that escaped validation).
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +70,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("jvb.conf", include_str!("../../templates/jvb.conf.j2")),
     ("config.js", include_str!("../../templates/config.js.j2")),
-    ("lua-shim.lua", include_str!("../../templates/lua-shim.lua.j2")),
+    (
+        "lua-shim.lua",
+        include_str!("../../templates/lua-shim.lua.j2"),
+    ),
     (
         "firewall.nft",
         include_str!("../../templates/firewall.nft.j2"),
@@ -210,28 +212,6 @@ pub(crate) fn constant(
     Ok(cell.get_or_init(|| text).clone())
 }
 
-/// The well-known ports, for templates.
-#[derive(Serialize)]
-pub(crate) struct Ports {
-    http: u16,
-    https: u16,
-    c2s: u16,
-    prosody_http: u16,
-    jicofo_rest: u16,
-    media_udp: u16,
-    jvb_public_http: u16,
-}
-
-pub(crate) const PORTS: Ports = Ports {
-    http: crate::resolve::HTTP_PORT,
-    https: crate::resolve::HTTPS_PORT,
-    c2s: crate::resolve::XMPP_C2S_PORT,
-    prosody_http: crate::resolve::PROSODY_HTTP_PORT,
-    jicofo_rest: crate::resolve::JICOFO_REST_PORT,
-    media_udp: crate::resolve::MEDIA_UDP_PORT,
-    jvb_public_http: crate::resolve::JVB_PUBLIC_HTTP_PORT,
-};
-
 /// A file with the common defaults ([`crate::resolve::PLAIN_ACCESS`]), no service to act on.
 pub(crate) fn file(path: impl Into<String>, kind: FileKind, content: String) -> File {
     with_access(
@@ -266,24 +246,34 @@ pub(crate) fn on_change(mut f: File, service: &str, action: ServiceAction) -> Fi
     f
 }
 
-/// Renders every host of a deployment.
+/// Renders every host of a deployment, in the order resolve decided ([`Deployment::hosts`]).
 pub fn render(d: &Deployment) -> Result<Bundle> {
-    let mut hosts = Vec::with_capacity(d.shards.len() + d.bridges.len() + 2);
+    let mut hosts = Vec::with_capacity(d.hosts.len());
     let mut memo = Memo::default();
-    if let Some(door) = &d.front_door {
-        hosts.push(front_door(d, door, &mut memo)?);
-    }
-    for shard in &d.shards {
-        hosts.push(signaling(d, shard, &mut memo)?);
-    }
-    if let Some(turn) = d.turn.as_ref().filter(|t| !t.colocated) {
-        hosts.push(turn_host(d, turn, &mut memo)?);
-    }
-    if !d.bridges.is_empty() {
-        let common = BridgeCommon::new(d)?;
-        for b in &d.bridges {
-            hosts.push(bridge(d, b, &common, &mut memo)?);
-        }
+    let mut common = None;
+    for plan in &d.hosts {
+        let (name, files) = match plan.of {
+            HostOf::FrontDoor => {
+                let door = d
+                    .front_door
+                    .as_ref()
+                    .expect("resolve plans a front door it has");
+                (&door.host, front_door(d, door)?)
+            }
+            HostOf::Signaling(i) => (&d.shards[i].host, signaling(d, &d.shards[i])?),
+            HostOf::Turn => {
+                let turn = d.turn.as_ref().expect("resolve plans a TURN server it has");
+                (&turn.host, turn::files(d, turn)?)
+            }
+            HostOf::Bridge(i) => {
+                let common = match &mut common {
+                    Some(c) => c,
+                    None => common.insert(BridgeCommon::new(d)?),
+                };
+                (&d.bridges[i].host, bridge(d, &d.bridges[i], common)?)
+            }
+        };
+        hosts.push(host(d, plan, name, files, &mut memo)?);
     }
     Ok(Bundle {
         release: d.release.to_owned(),
@@ -298,61 +288,40 @@ struct Memo {
     apt: apt::Memo,
 }
 
-/// A host being assembled: its own files and packages; [`Draft::finish`] adds the firewall,
-/// sorts the files and orders the steps, the same way for every kind of host.
-struct Draft {
-    name: String,
-    roles: Vec<Role>,
-    files: Vec<File>,
-    packages: Vec<String>,
+/// A host with its files: adds the firewall's and apt's files, sorts the files by path and
+/// takes the steps from resolve ([`steps::of`]), the same way for every kind of host.
+fn host(
+    d: &Deployment,
+    plan: &HostPlan,
+    name: &str,
+    mut files: Vec<File>,
+    memo: &mut Memo,
+) -> Result<Host> {
+    let packages: Vec<String> = plan.packages.iter().map(|p| (*p).to_owned()).collect();
+    if let Some(firewall) = &plan.firewall {
+        files.extend(firewall::files(
+            d,
+            name,
+            plan.of.label(),
+            firewall,
+            &mut memo.firewall,
+        )?);
+    }
+    files.extend(apt::files(d, &packages, &memo.apt)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let steps = steps::of(d, plan, &files, &packages);
+    Ok(Host {
+        name: name.to_owned(),
+        roles: plan.roles.clone(),
+        packages,
+        files,
+        accounts: plan.accounts.clone(),
+        firewall: plan.firewall.clone(),
+        steps,
+    })
 }
 
-impl Draft {
-    fn new(name: &str, roles: Vec<Role>, files: Vec<File>, packages: &[&str]) -> Self {
-        Self {
-            name: name.to_owned(),
-            roles,
-            files,
-            packages: packages.iter().map(|p| (*p).to_owned()).collect(),
-        }
-    }
-
-    fn finish(
-        mut self,
-        d: &Deployment,
-        what: &str,
-        plan: Option<crate::bundle::FirewallPlan>,
-        memo: &mut Memo,
-        accounts: Vec<crate::bundle::Account>,
-        steps: impl FnOnce(&[File], &[String], &[crate::bundle::Account]) -> Vec<crate::bundle::Step>,
-    ) -> Result<Host> {
-        if let Some(plan) = &plan {
-            self.files.extend(firewall::files(
-                d,
-                &self.name,
-                what,
-                plan,
-                &mut memo.firewall,
-            )?);
-            self.packages
-                .extend(d.packages.firewall.iter().map(|p| (*p).to_owned()));
-        }
-        self.files.extend(apt::files(d, &self.packages, &memo.apt)?);
-        self.files.sort_by(|a, b| a.path.cmp(&b.path));
-        let steps = steps(&self.files, &self.packages, &accounts);
-        Ok(Host {
-            name: self.name,
-            roles: self.roles,
-            packages: self.packages,
-            files: self.files,
-            accounts,
-            firewall: plan,
-            steps,
-        })
-    }
-}
-
-fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut Memo) -> Result<Host> {
+fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<Vec<File>> {
     let mut files = vec![
         debconf::signaling(d, shard)?,
         nginx::site(d, shard)?,
@@ -375,57 +344,14 @@ fn signaling(d: &Deployment, shard: &SignalingHost, memo: &mut Memo) -> Result<H
     {
         files.push(systemd::secret_env_helper(d)?);
     }
-    let mut packages = d.packages.signaling.clone();
-    packages.extend(&d.auth.packages);
-    packages.extend(d.web.web_tls.acme.as_ref().map(|a| a.package));
-    let mut roles = vec![Role::Signaling];
     if let Some(turn) = d.turn.as_ref().filter(|t| t.host == shard.host) {
         files.extend(turn::files(d, turn)?);
-        packages.extend(&d.packages.turn);
-        roles.push(Role::Turn);
     }
-    Draft::new(&shard.host, roles, files, &packages).finish(
-        d,
-        "signalling host",
-        firewall::signaling(d, shard),
-        memo,
-        steps::accounts(d),
-        |files, packages, accounts| steps::signaling(d, shard, files, packages, accounts),
-    )
+    Ok(files)
 }
 
-fn turn_host(d: &Deployment, t: &TurnHost, memo: &mut Memo) -> Result<Host> {
-    Draft::new(
-        &t.host,
-        vec![Role::Turn],
-        turn::files(d, t)?,
-        &d.packages.turn,
-    )
-    .finish(
-        d,
-        "TURN server",
-        firewall::turn(d, t),
-        memo,
-        Vec::new(),
-        |files, packages, _| steps::turn(d, files, packages),
-    )
-}
-
-fn front_door(d: &Deployment, door: &FrontDoorHost, memo: &mut Memo) -> Result<Host> {
-    Draft::new(
-        &door.host,
-        vec![Role::FrontDoor],
-        vec![haproxy::config(d, door)?],
-        &d.packages.front_door,
-    )
-    .finish(
-        d,
-        "front door",
-        firewall::front_door(d),
-        memo,
-        Vec::new(),
-        |files, packages, _| steps::front_door(d, files, packages),
-    )
+fn front_door(d: &Deployment, door: &FrontDoorHost) -> Result<Vec<File>> {
+    Ok(vec![haproxy::config(d, door)?])
 }
 
 /// What every bridge of a deployment shares, prepared once: the template values of the
@@ -445,7 +371,7 @@ impl BridgeCommon {
     fn new(d: &Deployment) -> Result<Self> {
         Ok(Self {
             names: value(&d.names),
-            ports: value(&PORTS),
+            ports: value(&d.ports),
             debconf: debconf::bridge(d)?,
             dropins: [jvb::dropin(d, false)?, jvb::dropin(d, true)?],
             drain_helper: jvb::drain_helper(d)?,
@@ -453,7 +379,7 @@ impl BridgeCommon {
     }
 }
 
-fn bridge(d: &Deployment, b: &BridgeHost, common: &BridgeCommon, memo: &mut Memo) -> Result<Host> {
+fn bridge(d: &Deployment, b: &BridgeHost, common: &BridgeCommon) -> Result<Vec<File>> {
     let environment = jvb::environment(d, b)?;
     let mut files = vec![
         common.debconf.clone(),
@@ -466,18 +392,6 @@ fn bridge(d: &Deployment, b: &BridgeHost, common: &BridgeCommon, memo: &mut Memo
     if d.secrets.jvb.inline().is_none() {
         files.push(systemd::secret_env_helper(d)?);
     }
-    let monitoring = haproxy::monitoring(d, b)?;
-    let mut packages = d.packages.bridge.clone();
-    if monitoring.is_some() {
-        packages.extend(&d.packages.monitoring_proxy);
-    }
-    files.extend(monitoring);
-    Draft::new(&b.host, vec![Role::Bridge], files, &packages).finish(
-        d,
-        "bridge",
-        firewall::bridge(d, b),
-        memo,
-        Vec::new(),
-        |files, packages, _| steps::bridge(d, b, files, packages),
-    )
+    files.extend(haproxy::monitoring(d, b)?);
+    Ok(files)
 }

@@ -2,7 +2,7 @@
 
 use minijinja::context;
 
-use super::{PORTS, Result, file, on_change, template, value, with_access};
+use super::{Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, SignalingHost};
 
@@ -16,7 +16,7 @@ pub(crate) fn site(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             tls => value(&d.web.web_tls),
             config_js => &d.web.config_js,
             shard => value(shard),
-            ports => value(&PORTS),
+            ports => value(&d.ports),
             paths => value(&d.paths),
             web_root => &d.paths.web_root,
             auth => value(&d.auth),

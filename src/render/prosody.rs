@@ -3,7 +3,7 @@
 use minijinja::context;
 
 use super::systemd::{SecretInjection, dropins};
-use super::{PORTS, Result, file, on_change, template, value, with_access};
+use super::{Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, Secret};
 
@@ -17,7 +17,7 @@ fn text(d: &Deployment, tls: [&str; 4], secret: bool) -> Result<String> {
             release => d.release,
             prosody => d.prosody.to_string(),
             names => value(&d.names),
-            ports => value(&PORTS),
+            ports => value(&d.ports),
             plugin_paths => &d.paths.prosody_plugins,
             auth_certificate,
             auth_key,

@@ -36,7 +36,15 @@ pub(super) fn auth(t: &Topology, out: &mut Vec<Diagnostic>) {
             base,
             filter,
             ..
-        } => ldap(t, url, *starttls, bind_dn.as_deref(), base, filter.as_deref(), out),
+        } => ldap(
+            t,
+            url,
+            *starttls,
+            bind_dn.as_deref(),
+            base,
+            filter.as_deref(),
+            out,
+        ),
     }
 }
 
@@ -44,7 +52,13 @@ pub(super) fn auth(t: &Topology, out: &mut Vec<Diagnostic>) {
 /// written wrong.
 fn unused_secrets(t: &Topology, out: &mut Vec<Diagnostic>) {
     let mode = t.auth.mode();
-    let jwt_secret_used = matches!(&t.auth, Auth::Jwt { key_server: None, .. });
+    let jwt_secret_used = matches!(
+        &t.auth,
+        Auth::Jwt {
+            key_server: None,
+            ..
+        }
+    );
     if t.secrets.jwt.is_some() && !jwt_secret_used {
         out.push(Diagnostic::error(
             "auth-secret-unused",
@@ -56,7 +70,13 @@ fn unused_secrets(t: &Topology, out: &mut Vec<Diagnostic>) {
             "remove `secrets.jwt`, or use `auth: { mode: jwt, ... }` without `key_server` to check tokens with it",
         ));
     }
-    let ldap_secret_used = matches!(&t.auth, Auth::Ldap { bind_dn: Some(_), .. });
+    let ldap_secret_used = matches!(
+        &t.auth,
+        Auth::Ldap {
+            bind_dn: Some(_),
+            ..
+        }
+    );
     if t.secrets.ldap.is_some() && !ldap_secret_used {
         out.push(Diagnostic::error(
             "auth-secret-unused",
@@ -168,17 +188,22 @@ fn jwt(
             out.push(Diagnostic::error(
                 "jwt-claims-empty",
                 format!("/auth/{field}"),
-                format!("`auth.{field}` is empty: the token library would accept a token of any {what}"),
+                format!(
+                    "`auth.{field}` is empty: the token library would accept a token of any {what}"
+                ),
                 format!(
                     "list the {what} values your web app writes, e.g. `{field}: [{}]`",
-                    if field == "issuers" { "my_web_app" } else { "jitsi" }
+                    if field == "issuers" {
+                        "my_web_app"
+                    } else {
+                        "jitsi"
+                    }
                 ),
             ));
         }
         for (i, v) in list.iter().enumerate() {
-            let problem = text_problem(v).or((v == "*").then_some(
-                "is `*`, which the token library reads as any value",
-            ));
+            let problem = text_problem(v)
+                .or((v == "*").then_some("is `*`, which the token library reads as any value"));
             if let Some(problem) = problem {
                 out.push(Diagnostic::error(
                     "jwt-claim-invalid",
@@ -232,7 +257,9 @@ fn ldap(
         ));
     }
     if let Some(dn) = bind_dn {
-        if let Some(problem) = text_problem(dn).or((!dn.contains('=')).then_some("is not a DN (no `=`)")) {
+        if let Some(problem) =
+            text_problem(dn).or((!dn.contains('=')).then_some("is not a DN (no `=`)"))
+        {
             out.push(Diagnostic::error(
                 "ldap-dn-invalid",
                 "/auth/bind_dn",
@@ -249,7 +276,9 @@ fn ldap(
             ));
         }
     }
-    if let Some(problem) = text_problem(base).or((!base.contains('=')).then_some("is not a DN (no `=`)")) {
+    if let Some(problem) =
+        text_problem(base).or((!base.contains('=')).then_some("is not a DN (no `=`)"))
+    {
         out.push(Diagnostic::error(
             "ldap-dn-invalid",
             "/auth/base",
@@ -261,8 +290,9 @@ fn ldap(
         let problem = text_problem(filter)
             .or((!(filter.starts_with('(') && filter.ends_with(')')))
                 .then_some("is not in parentheses"))
-            .or((!filter.contains("$user"))
-                .then_some("does not contain `$user`: every user would be looked up as the same entry"));
+            .or((!filter.contains("$user")).then_some(
+                "does not contain `$user`: every user would be looked up as the same entry",
+            ));
         if let Some(problem) = problem {
             out.push(Diagnostic::error(
                 "ldap-filter-invalid",

@@ -1,16 +1,34 @@
-//! The ordered steps of deploying each host, and the accounts prosody must hold.
+//! The ordered steps of deploying each host, and the accounts prosody must hold: which step,
+//! in which order, with which command and arguments, decided here only. Rendering hands in
+//! what it wrote (each file's path and kind) and the host's packages; nothing else.
 //!
 //! The order is the contract every integration follows: preseed debconf, install packages,
 //! write files, reload systemd, register accounts (which sets their passwords), subscribe
 //! focus's roster, set up TLS trust between hosts, then start or reload services in
 //! dependency order (the firewall, prosody, jicofo, nginx; on bridges the videobridge).
 
+use super::{BridgeHost, Deployment, HostOf, HostPlan, SignalingHost, TrustPlan};
 use crate::bundle::{Account, File, FileKind, JicofoListing, PackagePin, ServiceAction, Step};
 use crate::escape::shell;
-use crate::resolve::{BridgeHost, Deployment, SignalingHost, TrustPlan};
 
 fn argv(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_owned()).collect()
+}
+
+/// The steps of the host `plan`, whose files are `files` (each one's path and kind) and
+/// packages `packages`.
+pub(crate) fn of(
+    d: &Deployment,
+    plan: &HostPlan,
+    files: &[File],
+    packages: &[String],
+) -> Vec<Step> {
+    match plan.of {
+        HostOf::FrontDoor => front_door(d, files, packages),
+        HostOf::Signaling(i) => signaling(d, &d.shards[i], files, packages, &plan.accounts),
+        HostOf::Turn => turn(d, files, packages),
+        HostOf::Bridge(i) => bridge(d, &d.bridges[i], files, packages),
+    }
 }
 
 /// The accounts to register on the signalling host's prosody.
@@ -289,7 +307,7 @@ fn firewall_step(d: &Deployment, files: &[File]) -> Option<Step> {
 }
 
 /// The signalling host's steps.
-pub(crate) fn signaling(
+fn signaling(
     d: &Deployment,
     shard: &SignalingHost,
     files: &[File],
@@ -427,12 +445,7 @@ pub(crate) fn signaling(
 }
 
 /// A bridge's steps.
-pub(crate) fn bridge(
-    d: &Deployment,
-    b: &BridgeHost,
-    files: &[File],
-    packages: &[String],
-) -> Vec<Step> {
+fn bridge(d: &Deployment, b: &BridgeHost, files: &[File], packages: &[String]) -> Vec<Step> {
     let mut steps = common_head(d, files, packages);
     before_install(&mut steps, drain_bridge(d, b));
     let update = argv(&["update-ca-certificates"]);
@@ -481,7 +494,7 @@ pub(crate) fn bridge(
 }
 
 /// The front door's steps.
-pub(crate) fn front_door(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
+fn front_door(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
     let mut steps = common_head(d, files, packages);
     steps.extend(firewall_step(d, files));
     steps.push(service(
@@ -495,7 +508,7 @@ pub(crate) fn front_door(d: &Deployment, files: &[File], packages: &[String]) ->
 }
 
 /// A TURN server's steps.
-pub(crate) fn turn(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
+fn turn(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
     let mut steps = common_head(d, files, packages);
     steps.extend(firewall_step(d, files));
     steps.push(service(
