@@ -13,7 +13,9 @@ use crate::net::{coturn_denied_peers, is_non_public};
 use crate::secret::{ReadSecret, ReadSecrets};
 
 mod auth;
-pub use auth::{AuthPlan, DomainAccount, JicofoAuthentication, LdapPlan, LuaShim, TokenPlan};
+pub use auth::{
+    AuthPlan, DomainAccount, JicofoAuthentication, LdapPlan, LuaShim, RedactionMap, TokenPlan,
+};
 mod firewall;
 mod hosts;
 pub(crate) mod steps;

@@ -67,8 +67,48 @@ pub struct AuthPlan {
     pub redact_tokens: bool,
     /// The query parameters nginx redacts from its access log.
     pub redacted_parameters: Vec<&'static str>,
+    /// The nginx `map`s that redact them, in order: each replaces one parameter's value in
+    /// the variable `from` (nginx's `request` or `http_referer`, or the map before it) and
+    /// sets `to`.
+    pub redaction_maps: Vec<RedactionMap>,
+    /// The variable the access log writes for the request line: the last map's.
+    pub redacted_request: String,
+    /// The variable the access log writes for the Referer: the last map's.
+    pub redacted_referer: String,
     /// nginx's access log (Debian's), which the site writes in its redacting format.
     pub access_log: &'static str,
+}
+
+/// One nginx `map` of the access log's redaction (variable names without `$`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RedactionMap {
+    /// The variable read.
+    pub from: String,
+    /// The variable set: `from` with `parameter`'s value replaced.
+    pub to: String,
+    /// The query parameter.
+    pub parameter: &'static str,
+}
+
+/// The chains of maps that redact `parameters` from nginx's `request` and `http_referer`, and
+/// the variable each chain ends in.
+fn redaction(parameters: &[&'static str]) -> (Vec<RedactionMap>, String, String) {
+    let mut maps = Vec::new();
+    let mut ends = ["request", "http_referer"].map(|what| {
+        let mut from = what.to_owned();
+        for (i, parameter) in parameters.iter().enumerate() {
+            let to = format!("jitsi_{what}_{}", i + 1);
+            maps.push(RedactionMap {
+                from: std::mem::replace(&mut from, to.clone()),
+                to,
+                parameter,
+            });
+        }
+        from
+    });
+    let referer = std::mem::take(&mut ends[1]);
+    let request = std::mem::take(&mut ends[0]);
+    (maps, request, referer)
 }
 
 /// jicofo's `authentication` block: jicofo lets a participant start a conference only when
@@ -199,6 +239,9 @@ pub(super) fn resolve(t: &Topology, read: &ReadSecrets, names: &Names) -> AuthPl
         lua_shims: Vec::new(),
         redact_tokens: false,
         redacted_parameters: Vec::new(),
+        redaction_maps: Vec::new(),
+        redacted_request: String::new(),
+        redacted_referer: String::new(),
         access_log: "/var/log/nginx/access.log",
     };
     let jicofo = |kind| JicofoAuthentication {
@@ -261,6 +304,11 @@ pub(super) fn resolve(t: &Topology, read: &ReadSecrets, names: &Names) -> AuthPl
             ];
             plan.redact_tokens = true;
             plan.redacted_parameters = vec!["jwt", "token"];
+            (
+                plan.redaction_maps,
+                plan.redacted_request,
+                plan.redacted_referer,
+            ) = redaction(&plan.redacted_parameters);
         }
         Auth::Ldap {
             url,
