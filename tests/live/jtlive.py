@@ -75,6 +75,17 @@ def cmd_model(a):
             f"  accounts: {{ alice: {{ file: {sec}/alice }} }}",
             "auth: { mode: internal, guests: true }",
         ]
+    if a.auth_ldap:
+        # issue 19: LDAP on the signalling host's loopback (no TLS there: the warning is acknowledged)
+        lines += [
+            "auth:",
+            "  mode: ldap",
+            f"  url: {a.auth_ldap}",
+            "  base: ou=people,dc=jitsi-test,dc=example",
+            "  filter: (&(objectClass=inetOrgPerson)(uid=$user))",
+            "acknowledge:",
+            "  - { code: ldap-cleartext, reason: the live test's slapd listens on the signalling host's loopback }",
+        ]
     lines += [
         "signaling:",
         f"  host: signal.{domain}",
@@ -861,6 +872,7 @@ def main():
     m.add_argument("--serve", default="", help="with --shards: per bridge, comma-separated, the shards it serves "
                                               "(shard-a+shard-b) or all (the default: `shards` left out)")
     m.add_argument("--auth-internal", action="store_true", help="auth: internal with guests and the account alice")
+    m.add_argument("--auth-ldap", default="", help="auth: ldap with this URL (no guests)")
     m.set_defaults(f=cmd_model)
     js = sub.add_parser("jicofo-may-start")
     js.add_argument("conf")
