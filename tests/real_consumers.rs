@@ -15,6 +15,7 @@
 //! | web-config  | node (`tests/consumers/configjs.js`), after nginx-style SSI      |
 //! | firewall    | `nft -c -f`                                                      |
 //! | turn        | Debian's `turnserver` on loopback, allocations by `turnutils_uclient` |
+//! | lua-module  | `lua5.4` loads the token library's modules through them (Debian's copies) and signs and checks an HS256 token |
 //!
 //! A consumer that is not installed skips its test (printing `skipped: <tool> not
 //! installed`), unless `JT_REQUIRE_REAL_CONSUMERS=1` (set by `scripts/test`), which makes
@@ -1813,4 +1814,93 @@ fn coturn_grants_prosody_credentials_a_relay_and_refuses_a_wrong_secret() {
         "expected coturn configs from examples/turn.yaml and examples/nat.yaml, both variants"
     );
     assert_no_failures("coturn", failures);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token authentication's Lua modules on Lua 5.4 (issue 19)
+// ---------------------------------------------------------------------------------------------
+
+/// A token signed with HS256 by `secret` (header and claims as a web app writes them),
+/// computed here with Lua so that the test needs no JWT library of its own.
+const SIGN_AND_VERIFY: &str = r#"
+local basexx = require "basexx"
+local inspect = require "inspect"
+local cjson = require "cjson.safe"
+local hmac = require "openssl.hmac"
+local function sign(secret, data) return basexx.to_url64(hmac.new(secret, "sha256"):final(data)) end
+local header = basexx.to_url64(cjson.encode({ alg = "HS256", typ = "JWT" }))
+local claims = basexx.to_url64(cjson.encode({ iss = "my_web_app", aud = "jitsi", room = "*" }))
+local token = header .. "." .. claims .. "." .. sign("the-web-apps-secret", header .. "." .. claims)
+-- verify as luajwtjitsi does: split, decode the claims, recompute the signature
+local h, c, s = token:match("^([^.]+)%.([^.]+)%.([^.]+)$")
+local decoded = cjson.decode(basexx.from_url64(c))
+assert(decoded.iss == "my_web_app" and decoded.aud == "jitsi", inspect(decoded))
+assert(sign("the-web-apps-secret", h .. "." .. c) == s, "the right secret verifies")
+assert(sign("another-secret", h .. "." .. c) ~= s, "another secret does not")
+print("verified " .. inspect(decoded, { newline = " ", indent = "" }))
+"#;
+
+#[test]
+fn the_token_librarys_lua_modules_load_on_lua_5_4_through_the_rendered_shims() {
+    let Some(lua) = tool("lua5.4") else { return };
+    for (module, source) in [
+        ("basexx", "/usr/share/lua/5.2/basexx.lua"),
+        ("inspect", "/usr/share/lua/5.3/inspect.lua"),
+        (
+            "openssl.hmac",
+            "/usr/lib/x86_64-linux-gnu/lua/5.4/_openssl.so",
+        ),
+    ] {
+        if !Path::new(source).exists() {
+            return missing(&format!("Lua module {module} ({source})"));
+        }
+    }
+    let mut checked = 0;
+    for r in &renders().all {
+        let shims: Vec<&RenderedFile> = r.of_kind("lua-module").collect();
+        if shims.is_empty() {
+            continue;
+        }
+        // The shims at their folder, /usr/local/share/lua/5.4, put in front of Lua's path here.
+        let dir = tempdir();
+        for f in &shims {
+            assert!(
+                f.path.starts_with("/usr/local/share/lua/5.4/"),
+                "{}: {} is not on Lua 5.4's path",
+                r.label,
+                f.path
+            );
+            let name = Path::new(&f.path).file_name().unwrap();
+            fs::write(dir.path().join(name), &f.content).unwrap();
+        }
+        let path = format!("{}/?.lua;;", dir.path().display());
+        let out = run(Command::new(&lua)
+            .env("LUA_PATH_5_4", &path)
+            .args(["-e", SIGN_AND_VERIFY]));
+        assert!(
+            out.status.success(),
+            "{}: Lua 5.4 with the rendered shims: {}",
+            r.label,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!(
+            "{}: {}",
+            r.label,
+            String::from_utf8_lossy(&out.stdout).trim()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "examples/jwt.yaml renders the shims");
+    // The search is not blind: without the shims Lua 5.4 does not find Debian's basexx.
+    let out = run(Command::new(&lua)
+        .env("LUA_PATH_5_4", "/nonexistent/?.lua;;")
+        .args([
+            "-e",
+            "assert(not pcall(require, 'basexx'), 'basexx loads without the shim')",
+        ]));
+    assert!(
+        out.status.success(),
+        "Lua 5.4 found basexx without the shims: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
