@@ -101,6 +101,13 @@ let
           host = name;
           inherit (bridgeNamed name) nickname;
         }) shard.bridges;
+        # Who may start a conference (issue 19): the mode, the guest host, the accounts'
+        # password files (the manifest's register-account steps set them, in prosodySteps).
+        auth = {
+          inherit (resolved.auth) mode authentication;
+          guestDomain = resolved.auth.guest_domain;
+          accountFiles = map (a: a.secret.file) resolved.auth.accounts;
+        };
         jicofoConfig =
           if resolved.relays then
             {
@@ -248,6 +255,15 @@ in
 
   # The secret files this host's services read; they run as members of the jitsi-meet group.
   secretFiles =
-    (if signaling != null then [ signaling.focusPasswordFile signaling.jvbPasswordFile ] else [ ])
+    (
+      if signaling != null then
+        [
+          signaling.focusPasswordFile
+          signaling.jvbPasswordFile
+        ]
+        ++ signaling.auth.accountFiles
+      else
+        [ ]
+    )
     ++ (if bridgeSettings != null && signaling == null then [ resolved.secrets.jvb.file ] else [ ]);
 }

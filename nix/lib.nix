@@ -87,7 +87,16 @@ let
       secrets = topology.secrets or { };
       secretsChecked =
         if isAttrs secrets then
-          map (name: checkSecret name secrets.${name}) (attrNames secrets)
+          map (
+            name:
+            # auth's accounts (issue 19): one source per user name
+            if name == "accounts" && isAttrs secrets.accounts && !(secrets.accounts ? file) then
+              map (user: checkSecret "accounts.${user}" secrets.accounts.${user}) (
+                attrNames secrets.accounts
+              )
+            else
+              checkSecret name secrets.${name}
+          ) (attrNames secrets)
         else
           throw "jitsi-topology: `secrets` must be an attribute set ({ focus = ${fileExample "focus"}; jvb = ...; })";
       paths = pathsIn "" topology;
@@ -192,11 +201,13 @@ let
       resolved = read (resolveFile args);
       manifest = read "${render args}/manifest.json";
     in
-    if resolved ? hosts then
-      throw "jitsi-topology: the CLI's resolve document now has `hosts` of its own; lib.resolve must rename its per-host view"
-    else
-      resolved
-      // {
+    # The CLI's document has a `hosts` list of its own (resolve's per-host decisions, issue 13),
+    # kept as `resolved_hosts`; `hosts` here is the manifest's view by name, which host.nix reads.
+    (removeAttrs resolved [ "hosts" ])
+    // {
+      resolved_hosts = resolved.hosts or [ ];
+    }
+    // {
         hosts = listToAttrs (
           map (h: {
             inherit (h) name;

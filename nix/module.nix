@@ -185,6 +185,16 @@ in
           message = "jitsi-topology: services.jitsi-meet.prosody.lockdown makes prosody listen on 127.0.0.1 only, but the bridges log in to ${s.address}:5222; turn lockdown off on ${cfg.host}";
         }
         {
+          # issue 19: nixpkgs' secureDomain is internal_hashed accounts on the domain with an
+          # anonymous guest.<domain> (config.js anonymousdomain, jicofo's XMPP authentication);
+          # that is `auth: { mode: internal, guests: true }` and nothing else.
+          assertion =
+            s.auth.mode == "none" || (s.auth.mode == "internal" && s.auth.guestDomain != null);
+          message = "jitsi-topology: auth.mode = \"${s.auth.mode}\"${
+            if s.auth.mode == "internal" then " without guests" else ""
+          } is not mapped onto nixpkgs' options on ${cfg.host}: this module maps only `auth: { mode: internal, guests: true }` (services.jitsi-meet.secureDomain). For JWT or LDAP, set services.jitsi-meet.secureDomain and the VirtualHost's options yourself through services.prosody.virtualHosts.${s.domain}.extraConfig, with the values of /etc/prosody/conf.avail/${s.domain}.cfg.lua that lib.render makes for this host (their secrets through prosody's ENV_ variables)";
+        }
+        {
           assertion = builtins.any (muc: muc.domain == s.breweryMuc) config.services.prosody.muc;
           message = "jitsi-topology: prosody serves no MUC ${s.breweryMuc}, where the bridges and jicofo meet in ${s.breweryJid}; this nixpkgs' jitsi-meet module names its brewery differently";
         }
@@ -196,6 +206,9 @@ in
         videobridge.enable = mkIf signaling (mkDefault false);
         # jitsi-meet's prosody registers jvb@auth.<domain> with this file.
         videobridge.passwordFile = mkIf signaling s.jvbPasswordFile;
+        # auth internal with guests: accounts on the domain, guests on guest.<domain>; the
+        # accounts come from the manifest's register-account steps (prosody's preStart below).
+        secureDomain.enable = mkIf (signaling && s.auth.mode == "internal") true;
       };
 
       services.jicofo = {

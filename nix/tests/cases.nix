@@ -61,7 +61,14 @@ in
 
   # lib.resolve without the per-host view (compared with `jitsi-topology resolve`), and the
   # per-host view (compared with manifest.json's hosts).
-  resolve-handbook = removeAttrs resolved [ "hosts" ];
+  # The CLI's document again: its own `hosts` list is kept as `resolved_hosts`.
+  resolve-handbook = (removeAttrs resolved [
+    "hosts"
+    "resolved_hosts"
+  ])
+  // {
+    hosts = resolved.resolved_hosts;
+  };
   resolve-handbook-hosts = attrValues resolved.hosts;
 
   # Two bridges with one address and a misspelt key: the build fails with the diagnostics.
@@ -202,5 +209,36 @@ in
   module-claims = import ./module-stub.nix {
     inherit jitsiTopology package pkgs check hasInfix;
     topology = handbook;
+  };
+
+  # issue 19: `auth: { mode: internal, guests: true }` maps onto nixpkgs' secureDomain; JWT does
+  # not map (an assertion says where its settings go instead).
+  module-claims-secure = import ./module-stub.nix {
+    inherit jitsiTopology package pkgs check hasInfix;
+    topology = handbook // {
+      auth = {
+        mode = "internal";
+        guests = true;
+      };
+      secrets = handbook.secrets // {
+        accounts.alice.file = "/etc/jitsi-topology/secrets/alice";
+      };
+    };
+    want = "secure";
+  };
+  module-claims-jwt = import ./module-stub.nix {
+    inherit jitsiTopology package pkgs check hasInfix;
+    topology = handbook // {
+      auth = {
+        mode = "jwt";
+        app_id = "my_web_app";
+        issuers = [ "my_web_app" ];
+        audiences = [ "jitsi" ];
+      };
+      secrets = handbook.secrets // {
+        jwt.file = "/etc/jitsi-topology/secrets/jwt";
+      };
+    };
+    want = "jwt";
   };
 }

@@ -180,6 +180,26 @@ let
 in
 if want == "truststore-script" then
   bridge.systemd.services.jitsi-topology-truststore.script
+else if want == "secure" then
+  check {
+    "the secure signalling host's assertions hold" = holds signaling;
+    "internal accounts with guests turn on nixpkgs' secureDomain" =
+      signaling.services.jitsi-meet.secureDomain.enable;
+    "prosody's start registers the model's account on the domain from its file, piped" =
+      hasInfix "prosodyctl register '\\''alice'\\'' '\\''meet.example.com'\\''" signaling.systemd.services.prosody.preStart
+      && hasInfix "/etc/jitsi-topology/secrets/alice" signaling.systemd.services.prosody.preStart;
+    "the account's file becomes readable by group jitsi-meet" =
+      builtins.elem "z /etc/jitsi-topology/secrets/alice 0640 root jitsi-meet - -" signaling.systemd.tmpfiles.rules;
+  }
+else if want == "jwt" then
+  check {
+    "JWT is not mapped: an assertion names where its settings go" =
+      let
+        messages = failing signaling;
+      in
+      messages != [ ] && all (hasInfix "services.prosody.virtualHosts.meet.example.com.extraConfig") messages;
+    "no secureDomain without a mapping" = !(signaling.services.jitsi-meet ? secureDomain);
+  }
 else
 check {
   "every option has a description" = all (name: options.${name} ? description) (attrNames options);
