@@ -22,7 +22,11 @@
 //!
 //! coturn's, HAProxy's and systemd's files are checked line by line (no parser here to ask).
 //!
-//! Cases: `JT_PROPTEST_CASES` per field (default 24, about 900 cases in all, under a minute
+//! `auth` (issue 19) has three bases of its own (internal with an account, JWT, LDAP): its
+//! free text (`app_id`, issuers, audiences, the LDAP URL, DNs and filter) and secrets are
+//! fields like the others, read back from prosody's VirtualHost and global options.
+//!
+//! Cases: `JT_PROPTEST_CASES` per field (default 24, about 1,100 cases in all, under a minute
 //! on two cores); the seed is fixed so that CI runs the same cases every time; set
 //! `JT_PROPTEST_SEED` to another number to draw other ones, e.g.
 //! `JT_PROPTEST_CASES=500 JT_PROPTEST_SEED=$RANDOM cargo test --release --test proptest_injection -- --nocapture`.
@@ -291,15 +295,24 @@ enum Base {
     EnvSecrets,
     /// `{file}` secrets.
     FileSecrets,
+    /// `auth: internal` with guests and one account (issue 19).
+    Internal,
+    /// `auth: jwt` with an inline signing secret.
+    Jwt,
+    /// `auth: ldap` with a bind DN and its inline password.
+    Ldap,
 }
 
-const BASES: [Base; 6] = [
+const BASES: [Base; 9] = [
     Base::Single,
     Base::Old,
     Base::Letsencrypt,
     Base::Sharded,
     Base::EnvSecrets,
     Base::FileSecrets,
+    Base::Internal,
+    Base::Jwt,
+    Base::Ldap,
 ];
 
 /// The environment `{env}` secrets come from in `EnvSecrets`.
@@ -367,6 +380,21 @@ fn base(kind: Base, tls_dir: &Path) -> Value {
                 m["secrets"][name] =
                     json!({ "file": format!("/etc/jitsi-topology/secrets/{name}") });
             }
+        }
+        Base::Internal => {
+            m["auth"] = json!({ "mode": "internal", "guests": true });
+            m["secrets"]["accounts"] = json!({ "alice": { "value": "alice-Secret-0123456789" } });
+        }
+        Base::Jwt => {
+            m["auth"] = json!({ "mode": "jwt", "app_id": "my_web_app", "issuers": ["my_web_app"],
+                                "audiences": ["jitsi"], "guests": true });
+            m["secrets"]["jwt"] = json!({ "value": "jwt-Secret-0123456789ab" });
+        }
+        Base::Ldap => {
+            m["auth"] = json!({ "mode": "ldap", "url": "ldaps://ldap.example.test",
+                                "bind_dn": "cn=jitsi,dc=example,dc=test", "base": "ou=people,dc=example,dc=test",
+                                "filter": "(uid=$user)" });
+            m["secrets"]["ldap"] = json!({ "value": "ldap-Secret-0123456789" });
         }
     }
     m
@@ -499,6 +527,21 @@ const FIELDS: &[Field] = &[
         Shape::Path("/etc/haproxy/"),
     ),
     f("/release", Base::Single, Shape::Release),
+    // issue 19: auth's free text and secrets
+    f(
+        "/secrets/accounts/alice/value",
+        Base::Internal,
+        Shape::Secret,
+    ),
+    f("/auth/app_id", Base::Jwt, Shape::Name),
+    f("/auth/issuers/0", Base::Jwt, Shape::Free),
+    f("/auth/audiences/0", Base::Jwt, Shape::Free),
+    f("/secrets/jwt/value", Base::Jwt, Shape::Secret),
+    f("/auth/url", Base::Ldap, Shape::Free),
+    f("/auth/bind_dn", Base::Ldap, Shape::Free),
+    f("/auth/base", Base::Ldap, Shape::Free),
+    f("/auth/filter", Base::Ldap, Shape::Free),
+    f("/secrets/ldap/value", Base::Ldap, Shape::Secret),
     f("/$schema", Base::Single, Shape::Free),
 ];
 
@@ -720,6 +763,10 @@ struct Expect {
     turn_tls: (String, String),
     front_door_cert: Option<String>,
     secret_files: Vec<(String, String)>,
+    /// prosody's options on the domain's VirtualHost that `auth` decides (name, value), and the
+    /// global ones (token issuers and audiences).
+    auth_host: Vec<(String, String)>,
+    auth_global: Vec<(Vec<String>, String)>,
 }
 
 struct BridgeExpect {
@@ -751,6 +798,44 @@ fn expect(m: &Value, env: &BTreeMap<String, String>) -> Expect {
                 format!("/etc/jitsi-topology/secrets/{name}"),
                 secret(name, "") + "\n",
             ));
+        }
+    }
+    if let Some(v) = m["secrets"]["accounts"]["alice"]["value"].as_str() {
+        secret_files.push((
+            "/etc/jitsi-topology/secrets/accounts/alice".to_owned(),
+            format!("{v}\n"),
+        ));
+    }
+    let a = &m["auth"];
+    let mut auth_host = vec![(
+        "authentication".to_owned(),
+        match a["mode"].as_str() {
+            Some("internal") => "internal_hashed",
+            Some("jwt") => "token",
+            Some("ldap") => "ldap",
+            _ => "jitsi-anonymous",
+        }
+        .to_owned(),
+    )];
+    let mut auth_global = Vec::new();
+    let mut put = |k: &str, v: &Value| {
+        if let Some(v) = v.as_str() {
+            auth_host.push((k.to_owned(), v.to_owned()));
+        }
+    };
+    put("app_id", &a["app_id"]);
+    put("app_secret", &m["secrets"]["jwt"]["value"]);
+    put("ldap_server", &a["url"]);
+    put("ldap_rootdn", &a["bind_dn"]);
+    put("ldap_password", &m["secrets"]["ldap"]["value"]);
+    put("ldap_base", &a["base"]);
+    put("ldap_filter", &a["filter"]);
+    for (key, option) in [
+        ("issuers", "asap_accepted_issuers"),
+        ("audiences", "asap_accepted_audiences"),
+    ] {
+        if let Some(v) = a[key][0].as_str() {
+            auth_global.push((vec![option.to_owned(), "1".to_owned()], v.to_owned()));
         }
     }
     let sharded = m.get("shards").is_some();
@@ -825,6 +910,8 @@ fn expect(m: &Value, env: &BTreeMap<String, String>) -> Expect {
         ),
         front_door_cert: str_of(&m["front_door"]["certificate"]),
         secret_files,
+        auth_host,
+        auth_global,
         domain,
     }
 }
@@ -931,6 +1018,8 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
     let relays = e.relays;
     let front_door_cert = e.front_door_cert.clone();
     let secret_files = e.secret_files.clone();
+    let auth_host = e.auth_host.clone();
+    let auth_global = e.auth_global.clone();
     let bridges: Vec<(
         String,
         String,
@@ -991,11 +1080,17 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
                 s(g, &["unlimited_jids", "2"]),
                 &format!("jvb@{auth}"),
             );
-            case.eq(
-                "prosody VirtualHost <domain> authentication",
-                s(&cfg, &[&domain, "authentication"]),
-                "jitsi-anonymous",
-            );
+            for (option, want) in &auth_host {
+                case.eq(
+                    &format!("prosody VirtualHost <domain> {option}"),
+                    s(&cfg, &[&domain, option]),
+                    want,
+                );
+            }
+            for (path, want) in &auth_global {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                case.eq(&format!("prosody {}", path.join(".")), s(g, &path), want);
+            }
             case.eq(
                 "prosody VirtualHost auth.<domain> ssl.certificate",
                 s(&cfg, &[&auth, "ssl", "certificate"]),
