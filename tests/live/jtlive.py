@@ -75,6 +75,15 @@ def cmd_model(a):
             f"  accounts: {{ alice: {{ file: {sec}/alice }} }}",
             "auth: { mode: internal, guests: true }",
         ]
+    if a.auth_jwt:
+        # issue 19: tokens signed with the shared secret in --auth-jwt's file (inline in the model:
+        # the test's prosody starts without our systemd drop-in)
+        with open(a.auth_jwt, encoding="utf-8") as f:
+            jwt_secret = f.readline().rstrip("\n")
+        lines += [
+            f"  jwt: {{ value: {json.dumps(jwt_secret)} }}",
+            "auth: { mode: jwt, app_id: my_web_app, issuers: [my_web_app], audiences: [jitsi], guests: true }",
+        ]
     if a.auth_ldap:
         # issue 19: LDAP on the signalling host's loopback (no TLS there: the warning is acknowledged)
         lines += [
@@ -873,6 +882,7 @@ def main():
                                               "(shard-a+shard-b) or all (the default: `shards` left out)")
     m.add_argument("--auth-internal", action="store_true", help="auth: internal with guests and the account alice")
     m.add_argument("--auth-ldap", default="", help="auth: ldap with this URL (no guests)")
+    m.add_argument("--auth-jwt", default="", help="auth: jwt with guests, signed with the secret in this file")
     m.set_defaults(f=cmd_model)
     js = sub.add_parser("jicofo-may-start")
     js.add_argument("conf")
