@@ -4,6 +4,7 @@
 //! wrong and what to do about it. Codes are stable: tools and tests may match on them.
 //! Messages never contain a secret value.
 
+use crate::codes::Code;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -80,14 +81,14 @@ impl Diagnostic {
     /// A diagnostic of `severity` at `path`.
     fn new(
         severity: Severity,
-        code: &str,
+        code: Code,
         path: impl Into<String>,
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
         Self {
             severity,
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             path: path.into(),
             message: message.into(),
             hint: hint.into(),
@@ -99,7 +100,7 @@ impl Diagnostic {
 
     /// An error at `path`.
     pub fn error(
-        code: &str,
+        code: Code,
         path: impl Into<String>,
         message: impl Into<String>,
         hint: impl Into<String>,
@@ -109,7 +110,7 @@ impl Diagnostic {
 
     /// A warning at `path`.
     pub fn warning(
-        code: &str,
+        code: Code,
         path: impl Into<String>,
         message: impl Into<String>,
         hint: impl Into<String>,
@@ -119,7 +120,7 @@ impl Diagnostic {
 
     /// An informational note at `path` ([`Severity::Info`]).
     pub fn info(
-        code: &str,
+        code: Code,
         path: impl Into<String>,
         message: impl Into<String>,
         hint: impl Into<String>,
@@ -337,11 +338,11 @@ mod tests {
 
     #[test]
     fn control_characters_never_reach_a_terminal_raw() {
-        let d = Diagnostic::error("x", "/a\u{1b}[2J", "m\u{7}\r", "h\u{9b}31m");
+        let d = Diagnostic::error(Code::SYNTAX, "/a\u{1b}[2J", "m\u{7}\r", "h\u{9b}31m");
         let shown = d.to_string();
         assert_eq!(
             shown,
-            "error[x]: /a\\u{1b}[2J: m\\u{7}\\r\n  hint: h\\u{9b}31m"
+            "error[syntax]: /a\\u{1b}[2J: m\\u{7}\\r\n  hint: h\\u{9b}31m"
         );
         assert!(!shown.replace("\n  hint", "").chars().any(char::is_control));
     }
@@ -349,9 +350,9 @@ mod tests {
     #[test]
     fn array_indices_sort_numerically() {
         let mut d = vec![
-            Diagnostic::error("x", "/bridges/10/address", "m", ""),
-            Diagnostic::error("x", "/bridges/2/address", "m", ""),
-            Diagnostic::warning("x", "", "m", ""),
+            Diagnostic::error(Code::SYNTAX, "/bridges/10/address", "m", ""),
+            Diagnostic::error(Code::SYNTAX, "/bridges/2/address", "m", ""),
+            Diagnostic::warning(Code::SYNTAX, "", "m", ""),
         ];
         sort(&mut d);
         let paths: Vec<_> = d.iter().map(|d| d.path.as_str()).collect();

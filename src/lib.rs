@@ -74,12 +74,13 @@ mod validate;
 pub mod deployment {
     pub use crate::resolve::{
         Acme, AuthPlan, BridgeHost, BridgeShard, CONFIG_DIR, ColibriBackend, Deployment,
-        DomainAccount, FirewallSettings, FrontDoorBackend, FrontDoorHost, HTTPS_PORT,
-        JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT, JicofoAuthentication,
-        JitsiApt, LIBEXEC_DIR, LdapPlan, LuaShim, MEDIA_UDP_PORT, Names, PACKAGE_DEFAULT_STUN,
-        PROSODY_HTTP_PORT, PROSODY_HTTPS_PORT, Packages, Paths, RUNTIME_DIR, RedactionMap, Secret,
-        Secrets, Service, Services, SignalingHost, TRUST_DIR, TURN_PORT, TURN_RELAY_PORTS,
-        TURN_TLS_PORT, TokenPlan, TrustPlan, TurnHost, WEB_ROOT, Web, WebTls, XMPP_C2S_PORT,
+        DomainAccount, FirewallSettings, FrontDoorBackend, FrontDoorHost, HTTPS_PORT, HostOf,
+        HostPlan, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT,
+        JicofoAuthentication, JitsiApt, LIBEXEC_DIR, LdapPlan, LuaShim, MEDIA_UDP_PORT, Names,
+        PACKAGE_DEFAULT_STUN, PROSODY_HTTP_PORT, PROSODY_HTTPS_PORT, Packages, Paths, Ports,
+        RUNTIME_DIR, RedactionMap, Secret, Secrets, Service, Services, SignalingHost, TRUST_DIR,
+        TURN_PORT, TURN_RELAY_PORTS, TURN_TLS_PORT, TokenPlan, TrustPlan, TurnHost, WEB_ROOT, Web,
+        WebTls, XMPP_C2S_PORT,
     };
 }
 

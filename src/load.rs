@@ -7,6 +7,7 @@
 //! 3. the remainder is deserialized into the Rust types (a wrong type stops here, with the
 //!    JSON Pointer of the field).
 
+use crate::codes::Code;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -33,7 +34,7 @@ pub struct Loaded {
 pub(crate) fn load(text: &str) -> Result<Loaded, Report> {
     if text.len() > MAX_MODEL_BYTES {
         return Err(Report::new(vec![Diagnostic::error(
-            "too-large",
+            Code::TOO_LARGE,
             "",
             format!(
                 "the model is {} bytes; at most {MAX_MODEL_BYTES} are accepted",
@@ -45,7 +46,7 @@ pub(crate) fn load(text: &str) -> Result<Loaded, Report> {
     let (mut value, tags) = parse(text)?;
     if !value.is_object() {
         return Err(Report::new(vec![Diagnostic::error(
-            "not-a-mapping",
+            Code::NOT_A_MAPPING,
             "",
             format!(
                 "the model must be a mapping of keys to values, not {}",
@@ -70,7 +71,7 @@ pub(crate) fn load(text: &str) -> Result<Loaded, Report> {
     );
     if unlisted > 0 {
         diagnostics.push(Diagnostic::error(
-            "unknown-key",
+            Code::UNKNOWN_KEY,
             "",
             format!("{unlisted} more unknown keys are not listed"),
             "this does not look like a topology model; start from examples/handbook.yaml",
@@ -186,7 +187,7 @@ fn type_error(segments: &[String], inner: &str, model: &Value) -> Diagnostic {
             [] => unreachable!("the prefix starts with `secrets`"),
         };
         return Diagnostic::error(
-            "invalid-type",
+            Code::INVALID_TYPE,
             pointer(shown),
             message,
             "write `{value: \"…\"}` (in quotes, at least 16 characters), `{env: NAME}` or `{file: /path/on/the/host}`",
@@ -211,7 +212,7 @@ fn type_error(segments: &[String], inner: &str, model: &Value) -> Diagnostic {
             _ => inner.to_owned(),
         },
     };
-    Diagnostic::error("invalid-type", pointer(segments), message, hint)
+    Diagnostic::error(Code::INVALID_TYPE, pointer(segments), message, hint)
 }
 
 /// The model's JSON schema as a value, generated once per process (unknown keys are found by
@@ -250,7 +251,7 @@ fn kind_of(v: &Value) -> &'static str {
 fn parse(text: &str) -> Result<(Value, Vec<Tag>), Report> {
     if text.trim().is_empty() {
         return Err(Report::new(vec![Diagnostic::error(
-            "empty",
+            Code::EMPTY,
             "",
             "the model is empty",
             "start from examples/handbook.yaml",
@@ -258,7 +259,7 @@ fn parse(text: &str) -> Result<(Value, Vec<Tag>), Report> {
     }
     if let Some(line) = nested_too_deep(text) {
         return Err(Report::new(vec![Diagnostic::error(
-            "too-deep",
+            Code::TOO_DEEP,
             "",
             format!(
                 "line {line}: lists and mappings are nested more than {MAX_NESTING} levels deep"
@@ -488,7 +489,7 @@ fn unmark_tags(value: &mut Value, tags: &[Tag], path: &mut Vec<String>, out: &mu
             )
         };
         out.push(Diagnostic::error(
-            "yaml-tag",
+            Code::YAML_TAG,
             shown,
             format!("{what} is not supported: only the core schema's tags (`!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!map`, `!!seq`) are"),
             "remove the tag and write the value itself (decode a `!!binary` value first: the model takes text)",
@@ -802,7 +803,7 @@ fn syntax_message(message: &str) -> String {
 fn syntax(line: usize, column: usize, message: &str) -> Report {
     Report::new(vec![
         Diagnostic::error(
-            "syntax",
+            Code::SYNTAX,
             "",
             format!("line {line} column {column}: {message}"),
             "fix the YAML/JSON syntax at that position",
@@ -1085,7 +1086,7 @@ fn unknown_secret_keys(count: usize, first: &str, known: &[&str], path: &[String
             _ => format!("expected one of: {expected}"),
         },
     };
-    Diagnostic::error("unknown-key", pointer(shown), message, hint)
+    Diagnostic::error(Code::UNKNOWN_KEY, pointer(shown), message, hint)
 }
 
 /// Whether `key` is a setting of another Jitsi tool that [`MIGRATIONS`] knows (a fixed
@@ -1105,7 +1106,7 @@ fn unknown_key(key: &str, known: &[&str], path: String) -> Diagnostic {
         .find(|(names, _)| names.contains(&lower.as_str()))
     {
         return Diagnostic::error(
-            "deprecated-key",
+            Code::DEPRECATED_KEY,
             path,
             format!("`{shown}` is not a setting of this model"),
             *hint,
@@ -1126,7 +1127,12 @@ fn unknown_key(key: &str, known: &[&str], path: String) -> Diagnostic {
                 .join(", ")
         ),
     };
-    Diagnostic::error("unknown-key", path, format!("unknown key `{shown}`"), hint)
+    Diagnostic::error(
+        Code::UNKNOWN_KEY,
+        path,
+        format!("unknown key `{shown}`"),
+        hint,
+    )
 }
 
 #[cfg(test)]

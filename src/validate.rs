@@ -5,6 +5,7 @@
 //! else. Each rule has a stable code; `tests/snapshots` holds the report of every invalid
 //! example in `tests/invalid/`.
 
+use crate::codes::Code;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -41,7 +42,7 @@ pub(crate) fn notes(t: &Topology) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if t.turn.is_none() && t.public_stun {
         out.push(Diagnostic::info(
-            "public-stun",
+            Code::PUBLIC_STUN,
             "/public_stun",
             format!(
                 "without `turn`, browsers use upstream's public STUN server {} for peer-to-peer \
@@ -87,7 +88,7 @@ fn release(t: &Topology, out: &mut Vec<Diagnostic>) {
         let oldest_number = crate::release::number(oldest.name).unwrap_or(0);
         let too_old = crate::release::number(name).is_some_and(|n| n < oldest_number);
         out.push(Diagnostic::error(
-            "release-unsupported",
+            Code::RELEASE_UNSUPPORTED,
             "/release",
             if too_old {
                 format!(
@@ -160,14 +161,14 @@ fn domain(d: &str, out: &mut Vec<Diagnostic>) {
     });
     if let Some(p) = problem {
         out.push(Diagnostic::error(
-            "domain-invalid",
+            Code::DOMAIN_INVALID,
             "/domain",
             format!("domain `{}` {p}", printable(d)),
             "write the fully qualified lower-case name users type in the browser, e.g. meet.example.com",
         ));
     } else if d == "jitmeet.example.com" {
         out.push(Diagnostic::warning(
-            "domain-placeholder",
+            Code::DOMAIN_PLACEHOLDER,
             "/domain",
             "`jitmeet.example.com` is the placeholder of Jitsi's own templates",
             "write your deployment's real domain",
@@ -199,7 +200,7 @@ fn path_problem(p: &str) -> Option<&'static str> {
 fn check_path(path: &str, value: &str, what: &str, out: &mut Vec<Diagnostic>) {
     if let Some(problem) = path_problem(value) {
         out.push(Diagnostic::error(
-            "path-invalid",
+            Code::PATH_INVALID,
             path,
             format!("{what} `{}` {problem}", printable(value)),
             "write an absolute path of letters, digits and `/._-+@`, e.g. /etc/ssl/meet.example.com.crt",
@@ -216,7 +217,7 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
             not_replaced_by_installer(t, "/tls/key", key, out);
             if certificate == key {
                 out.push(Diagnostic::error(
-                    "tls-same-file",
+                    Code::TLS_SAME_FILE,
                     "/tls/key",
                     "the key and the certificate name the same file",
                     "point `key` at the private key and `certificate` at the certificate chain",
@@ -227,7 +228,7 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
             if t.shards.is_some() {
                 out.push(
                     Diagnostic::error(
-                        "letsencrypt-with-shards",
+                        Code::LETSENCRYPT_WITH_SHARDS,
                         "/tls/mode",
                         "with shards the front door hands Let's Encrypt's HTTP-01 request for the \
                      domain to any shard, so no shard's certbot can prove that it holds the \
@@ -242,7 +243,7 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
             if !email.validate_email() || email.chars().any(char::is_whitespace) {
                 out.push(Diagnostic::error(
-                    "email-invalid",
+                    Code::EMAIL_INVALID,
                     "/tls/email",
                     format!("`{}` is not an email address", printable(email)),
                     "Let's Encrypt needs a contact address such as ops@example.com",
@@ -250,7 +251,7 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
         }
         Tls::SelfSigned => out.push(Diagnostic::warning(
-            "tls-self-signed",
+            Code::TLS_SELF_SIGNED,
             "/tls/mode",
             "browsers will warn about the self-signed certificate, and mobile apps refuse it",
             "use `own` with your certificate, or `letsencrypt` with an email",
@@ -258,7 +259,7 @@ fn tls(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     if t.jaas && !matches!(t.tls, Tls::Letsencrypt { .. }) {
         out.push(Diagnostic::error(
-            "jaas-needs-email",
+            Code::JAAS_NEEDS_EMAIL,
             "/jaas",
             "creating a JaaS account needs an email address, which only `tls.mode: letsencrypt` provides",
             "set `jaas: false`, or use `tls: { mode: letsencrypt, email: ... }`",
@@ -305,7 +306,7 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                     // Neither this message nor the next names the variable: a password
                     // written under `env:` would be echoed.
                     out.push(Diagnostic::error(
-                        "env-name-invalid",
+                        Code::ENV_NAME_INVALID,
                         format!("{base}/env"),
                         format!("the {label} secret's `env` is not an environment variable name (not shown: it may be the secret)"),
                         "use letters, digits and `_`, not starting with a digit, e.g. JITSI_JVB_PASSWORD",
@@ -316,7 +317,7 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                         Some(v) => Some((v, format!("{base}/env"))),
                         None => {
                             out.push(Diagnostic::error(
-                                "env-missing",
+                                Code::ENV_MISSING,
                                 format!("{base}/env"),
                                 format!("the environment variable the {label} secret names is not set (its name is at {base}/env; not shown: it may be the secret)"),
                                 "export it before rendering, or use `{file: /path}` to keep the secret on the hosts",
@@ -330,7 +331,7 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                 // Not quoted: a password written under `file:` would be echoed.
                 if let Some(problem) = path_problem(path) {
                     out.push(Diagnostic::error(
-                        "path-invalid",
+                        Code::PATH_INVALID,
                         format!("{base}/file"),
                         format!("the {label} secret's file path {problem} (not shown: it may be the secret)"),
                         "write an absolute path of letters, digits and `/._-+@`, e.g. /etc/jitsi-topology/secrets/jvb",
@@ -353,7 +354,7 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
             // Messages below never include the value.
             if v.chars().any(char::is_control) {
                 out.push(Diagnostic::error(
-                    "secret-invalid",
+                    Code::SECRET_INVALID,
                     path.clone(),
                     format!(
                         "the {label} secret contains a line break or another control character"
@@ -376,14 +377,14 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                 .any(|d| v.eq_ignore_ascii_case(d))
             {
                 out.push(Diagnostic::error(
-                    "secret-default",
+                    Code::SECRET_DEFAULT,
                     path.clone(),
                     format!("the {label} secret is a well-known default password"),
                     "generate one: `jitsi-topology secrets init DIR`, or `openssl rand -hex 24`",
                 ));
             } else if v.chars().count() < MIN_SECRET_LEN {
                 out.push(Diagnostic::error(
-                    "secret-too-short",
+                    Code::SECRET_TOO_SHORT,
                     path.clone(),
                     format!("the {label} secret is shorter than {MIN_SECRET_LEN} characters"),
                     "generate a longer one, e.g. `openssl rand -hex 24`",
@@ -433,7 +434,7 @@ fn account_password(name: &str, label: &str, value: &str, path: &str, out: &mut 
     }
     if let Some(problem) = crate::accepted::password_problem(value) {
         out.push(Diagnostic::error(
-            "secret-saslprep",
+            Code::SECRET_SASLPREP,
             path,
             format!(
                 "the {} password (not shown) {}; prosody would refuse it and the account could not be registered",
@@ -456,19 +457,19 @@ fn heap_size(path: String, value: &str, out: &mut Vec<Diagnostic>) {
     };
     out.push(match problem {
         HeapProblem::Syntax => Diagnostic::error(
-            "jvm-memory-invalid",
+            Code::JVM_MEMORY_INVALID,
             path,
             format!("`{}` is not a heap size the JVM reads (its `-Xmx` would stop the bridge with \"Invalid maximum heap size\")", printable(value)),
             "write a whole number followed by k, m, g or t (either case), e.g. 8g or 6144m",
         ),
         HeapProblem::TooSmall => Diagnostic::error(
-            "jvm-memory-too-small",
+            Code::JVM_MEMORY_TOO_SMALL,
             path,
             format!("{} is less than the 1 GiB a bridge needs to start", printable(value)),
             "give the bridge at least 1g; the package default is 3g and a loaded bridge wants 8g",
         ),
         HeapProblem::TooLarge => Diagnostic::error(
-            "jvm-memory-too-large",
+            Code::JVM_MEMORY_TOO_LARGE,
             path,
             format!("{} is more than 1 TiB: the JVM reserves the whole heap's address space when it starts and fails on hosts whose address space is smaller", printable(value)),
             "give the bridge at most 1t; a loaded bridge wants 8g",
@@ -480,7 +481,7 @@ fn hosts(t: &Topology, out: &mut Vec<Diagnostic>) {
     let mut check = |path: String, name: &str| {
         if let Some(p) = hostname_problem(name) {
             out.push(Diagnostic::error(
-                "hostname-invalid",
+                Code::HOSTNAME_INVALID,
                 path,
                 format!("host name `{}` {p}", printable(name)),
                 "use the host's lower-case DNS or inventory name, e.g. jvb1.example.com; it also names the host's output folder",
@@ -505,7 +506,7 @@ fn hosts(t: &Topology, out: &mut Vec<Diagnostic>) {
 fn reserved(path: String, name: &str, out: &mut Vec<Diagnostic>) {
     if name == crate::bundle::MANIFEST_FILE {
         out.push(Diagnostic::error(
-            "hostname-reserved",
+            Code::HOSTNAME_RESERVED,
             path,
             format!("host name `{name}` is the name of the output's own manifest file"),
             "use the host's DNS or inventory name; every host names a folder beside manifest.json in the output",
@@ -519,7 +520,7 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
     let Some(turn) = &t.turn else {
         if t.secrets.turn.is_some() {
             out.push(Diagnostic::warning(
-                "turn-secret-unused",
+                Code::TURN_SECRET_UNUSED,
                 "/secrets/turn",
                 "`secrets.turn` is set but there is no `turn` server",
                 "add `turn: { host, address, domain }`, or remove the secret",
@@ -529,7 +530,7 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
     };
     if t.secrets.turn.is_none() {
         out.push(Diagnostic::error(
-            "turn-secret-missing",
+            Code::TURN_SECRET_MISSING,
             "/secrets/turn",
             "a TURN server needs the secret prosody and coturn share",
             "add `secrets.turn`, e.g. `{file: /etc/jitsi-topology/secrets/turn}`",
@@ -537,7 +538,7 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     if let Some(p) = hostname_problem(&turn.host) {
         out.push(Diagnostic::error(
-            "hostname-invalid",
+            Code::HOSTNAME_INVALID,
             "/turn/host",
             format!("host name `{}` {p}", printable(&turn.host)),
             "use the host's lower-case DNS or inventory name; it also names the host's output folder",
@@ -549,7 +550,7 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
         .or_else(|| (!turn.domain.contains('.')).then_some("is a single label"))
     {
         out.push(Diagnostic::error(
-            "domain-invalid",
+            Code::DOMAIN_INVALID,
             "/turn/domain",
             format!("`{}` {p}", printable(&turn.domain)),
             "write the DNS name clients reach the TURN server at, e.g. turn.meet.example.com",
@@ -564,7 +565,7 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::error(
-                "host-roles-conflict",
+                Code::HOST_ROLES_CONFLICT,
                 "/turn/host",
                 format!("host `{}` is already a {what}", printable(&turn.host)),
                 "run coturn on a host of its own or on a signalling host",
@@ -579,7 +580,7 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
     {
         out.push(
             Diagnostic::error(
-                "turn-address-mismatch",
+                Code::TURN_ADDRESS_MISMATCH,
                 "/turn/address",
                 format!(
                     "coturn runs on {} but the address differs from that host's {}",
@@ -595,7 +596,7 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     if turn.address.is_loopback() || turn.address.is_unspecified() {
         out.push(Diagnostic::error(
-            "address-not-routable",
+            Code::ADDRESS_NOT_ROUTABLE,
             "/turn/address",
             format!("clients cannot reach TURN at {}", turn.address),
             "use the address coturn listens on",
@@ -608,7 +609,7 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
             "write the public address that forwards to coturn, or leave `public_address` out",
         )),
         None if is_non_public(turn.address) => out.push(Diagnostic::warning(
-            "private-without-public",
+            Code::PRIVATE_WITHOUT_PUBLIC,
             "/turn/address",
             format!(
                 "TURN address {} is {} and has no `public_address`",
@@ -640,7 +641,7 @@ fn turn(t: &Topology, out: &mut Vec<Diagnostic>) {
                 && escape::coturn_problem(key, value) == Some(CoturnProblem::TooLong)
             {
                 out.push(Diagnostic::error(
-                    "coturn-line-too-long",
+                    Code::COTURN_LINE_TOO_LONG,
                     path,
                     format!(
                         "the {what} path is longer than the {} bytes that fit coturn's \
@@ -667,7 +668,7 @@ fn coturn_secret(secret: &str, path: &str, out: &mut Vec<Diagnostic>) {
     match escape::coturn_problem(KEY, secret) {
         None => {}
         Some(CoturnProblem::TooLong) => out.push(Diagnostic::error(
-            "coturn-line-too-long",
+            Code::COTURN_LINE_TOO_LONG,
             path,
             format!(
                 "the turn secret is longer than the {} bytes that fit coturn's \
@@ -678,7 +679,7 @@ fn coturn_secret(secret: &str, path: &str, out: &mut Vec<Diagnostic>) {
             "use a shorter secret, e.g. `openssl rand -hex 24`",
         )),
         Some(CoturnProblem::ReadsDifferently(why)) => out.push(Diagnostic::error(
-            "coturn-reads-differently",
+            Code::COTURN_READS_DIFFERENTLY,
             path,
             format!(
                 "the turn secret {why}: coturn would use another secret than prosody, and \
@@ -694,19 +695,19 @@ fn coturn_secret(secret: &str, path: &str, out: &mut Vec<Diagnostic>) {
 fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
     match (&t.signaling, &t.shards) {
         (None, None) => out.push(Diagnostic::error(
-            "signaling-missing",
+            Code::SIGNALING_MISSING,
             "/signaling",
             "the topology has no signalling host",
             "add `signaling: { host, address }`, or `shards` for several signalling hosts",
         )),
         (Some(_), Some(_)) => out.push(Diagnostic::error(
-            "signaling-and-shards",
+            Code::SIGNALING_AND_SHARDS,
             "/shards",
             "`signaling` and `shards` are two ways to give the signalling hosts; use one",
             "move the top-level `signaling` into `shards` as one more shard, or remove `shards`",
         )),
         (None, Some(s)) if s.is_empty() => out.push(Diagnostic::error(
-            "no-shards",
+            Code::NO_SHARDS,
             "/shards",
             "`shards` is empty",
             "list at least one shard, or use `signaling` for a single signalling host",
@@ -730,7 +731,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
                     .all(|c| c.is_ascii_alphanumeric() || c == b'-')
             {
                 out.push(Diagnostic::error(
-                    "shard-name-invalid",
+                    Code::SHARD_NAME_INVALID,
                     at.clone(),
                     format!("`{}` cannot be a shard name", printable(v.name)),
                     "use 1 to 32 letters, digits and `-`, e.g. shard-a",
@@ -740,7 +741,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
                 names.insert(v.name, first);
                 out.push(
                     Diagnostic::error(
-                        "duplicate-shard",
+                        Code::DUPLICATE_SHARD,
                         at,
                         format!(
                             "shard name `{}` is already used by shards/{first}",
@@ -758,7 +759,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
         if let Some(other) = roles.insert(&sig.host, v.signaling_path("host")) {
             out.push(
                 Diagnostic::error(
-                    "duplicate-host",
+                    Code::DUPLICATE_HOST,
                     v.signaling_path("host"),
                     format!(
                         "host `{}` is already the signalling host at {other}",
@@ -772,7 +773,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
         if let Some(other) = addresses.insert(sig.address, v.signaling_path("address")) {
             out.push(
                 Diagnostic::error(
-                    "duplicate-address",
+                    Code::DUPLICATE_ADDRESS,
                     v.signaling_path("address"),
                     format!("address {} is already used at {other}", sig.address),
                     "every shard needs its own signalling host",
@@ -782,7 +783,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
         if sig.address.is_loopback() || sig.address.is_unspecified() {
             out.push(Diagnostic::error(
-                "signaling-address-local",
+                Code::SIGNALING_ADDRESS_LOCAL,
                 v.signaling_path("address"),
                 format!(
                     "bridges on other hosts cannot reach prosody at {}",
@@ -798,7 +799,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
             .count();
         if serving == 0 && !t.bridges.is_empty() {
             out.push(Diagnostic::error(
-                "shard-without-bridges",
+                Code::SHARD_WITHOUT_BRIDGES,
                 v.signaling_path("host"),
                 format!("no bridge serves shard `{}`, so its jicofo would answer \"no bridge available\"", printable(v.name)),
                 "add the shard to some bridge's `shards`, or leave `shards` out on a bridge to serve every shard",
@@ -807,7 +808,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     match (&t.front_door, views.len()) {
         (None, n) if n > 1 => out.push(Diagnostic::error(
-            "front-door-missing",
+            Code::FRONT_DOOR_MISSING,
             "/front_door",
             "with several shards, a front door must keep every participant of a room on one shard",
             "add `front_door: { host, address, certificate }`",
@@ -816,7 +817,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
             if t.shards.is_none() {
                 out.push(
                     Diagnostic::error(
-                        "front-door-without-shards",
+                        Code::FRONT_DOOR_WITHOUT_SHARDS,
                         "/front_door",
                         "a front door routes rooms between shards, and this topology has a single signalling host",
                         "remove `front_door`, or describe the signalling hosts as `shards`",
@@ -827,7 +828,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
             if let Some(other) = roles.get(door.host.as_str()) {
                 out.push(
                     Diagnostic::error(
-                        "host-roles-conflict",
+                        Code::HOST_ROLES_CONFLICT,
                         "/front_door/host",
                         format!(
                             "host `{}` is already the signalling host at {other}",
@@ -852,7 +853,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
         if let Some(list) = &b.shards {
             if t.shards.is_none() {
                 out.push(Diagnostic::error(
-                    "unknown-shard",
+                    Code::UNKNOWN_SHARD,
                     at.clone(),
                     "this topology has no `shards` for the bridge to choose from",
                     "remove the bridge's `shards`",
@@ -861,7 +862,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
             if list.is_empty() {
                 out.push(Diagnostic::error(
-                    "bridge-without-shards",
+                    Code::BRIDGE_WITHOUT_SHARDS,
                     at.clone(),
                     "the bridge serves no shard",
                     "list the shards it serves, or leave `shards` out to serve every shard",
@@ -871,7 +872,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
                 if !views.iter().any(|v| v.name == name) {
                     out.push(
                         Diagnostic::error(
-                            "unknown-shard",
+                            Code::UNKNOWN_SHARD,
                             pointer(["bridges", &i.to_string(), "shards", &j.to_string()]),
                             format!("there is no shard named `{}`", printable(name)),
                             format!(
@@ -910,7 +911,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
             });
         if let Some((role, other, label)) = other_role {
             out.push(Diagnostic::error(
-                "bridge-on-signaling-host",
+                Code::BRIDGE_ON_SIGNALING_HOST,
                 pointer(["bridges", &i.to_string(), "host"]),
                 format!("bridge host `{}` is {role}", printable(&b.host)),
                 "this tool renders the scalable setup, where bridges run on their own hosts; use another host",
@@ -919,7 +920,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
         if let Some(other) = addresses.get(&b.address) {
             out.push(
                 Diagnostic::error(
-                    "bridge-address-is-signaling",
+                    Code::BRIDGE_ADDRESS_IS_SIGNALING,
                     pointer(["bridges", &i.to_string(), "address"]),
                     format!("address {} is a signalling host's", b.address),
                     "give the bridge its own host and address",
@@ -930,7 +931,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     if views.len() > 1 && matches!(t.trust, Trust::Distribute) {
         out.push(Diagnostic::warning(
-            "trust-distribute-shards",
+            Code::TRUST_DISTRIBUTE_SHARDS,
             "/trust/mode",
             "each shard's prosody makes its own self-signed certificate for the same auth domain, which bridges serving several shards must all trust",
             "use `trust: { mode: ca, ... }` with one CA for every shard",
@@ -945,7 +946,7 @@ fn shards(t: &Topology, out: &mut Vec<Diagnostic>) {
 fn not_public_error(ip: IpAddr, path: String, hint: &str) -> Diagnostic {
     match not_public(ip) {
         Some(NotPublic::Reserved(block)) => Diagnostic::error(
-            "public-address-reserved",
+            Code::PUBLIC_ADDRESS_RESERVED,
             path,
             format!(
                 "{ip} is in {} ({}, {}), which IANA's special-purpose address registry marks as not globally reachable: clients on the internet cannot reach it",
@@ -954,7 +955,7 @@ fn not_public_error(ip: IpAddr, path: String, hint: &str) -> Diagnostic {
             hint,
         ),
         _ => Diagnostic::error(
-            "public-address-not-public",
+            Code::PUBLIC_ADDRESS_NOT_PUBLIC,
             path,
             format!(
                 "{ip} is a private, loopback or link-local address, which clients on the internet cannot reach"
@@ -977,7 +978,7 @@ fn private_or_reserved(ip: IpAddr) -> String {
 fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
     if t.bridges.is_empty() {
         out.push(Diagnostic::error(
-            "no-bridges",
+            Code::NO_BRIDGES,
             "/bridges",
             "the topology has no bridge, so jicofo will answer every conference with \"no bridge available\"",
             "add at least one entry under `bridges`",
@@ -991,7 +992,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
         if let Some(first) = seen_host.insert(&b.host, i) {
             seen_host.insert(&b.host, first);
             out.push(Diagnostic::error(
-                "duplicate-host",
+                Code::DUPLICATE_HOST,
                 at("host"),
                 format!("bridge host `{}` is already used by bridges/{first}", printable(&b.host)),
                 "give every bridge its own host; to run two bridges on one machine, use two inventory names",
@@ -1001,7 +1002,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
             seen_addr.insert(b.address, first);
             out.push(
                 Diagnostic::error(
-                    "duplicate-address",
+                    Code::DUPLICATE_ADDRESS,
                     at("address"),
                     format!("address {} is already used by bridges/{first}", b.address),
                     "give every bridge its own address",
@@ -1014,7 +1015,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
         if b.address.is_loopback() || b.address.is_unspecified() || b.address.is_multicast() {
             out.push(Diagnostic::error(
-                "address-not-routable",
+                Code::ADDRESS_NOT_ROUTABLE,
                 at("address"),
                 format!("{} cannot be a bridge's address", b.address),
                 "use the address the bridge has on the network it shares with the signalling host",
@@ -1030,14 +1031,14 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
                     ));
                 } else if public.is_ipv4() != b.address.is_ipv4() {
                     out.push(Diagnostic::error(
-                        "public-address-family",
+                        Code::PUBLIC_ADDRESS_FAMILY,
                         at("public_address"),
                         format!("{public} and the bridge address {} are of different IP versions", b.address),
                         "a NAT mapping translates within one IP version; give an address of the same version",
                     ).also_at(at("address"), "the bridge's address"));
                 } else if public == b.address {
                     out.push(Diagnostic::warning(
-                        "public-address-redundant",
+                        Code::PUBLIC_ADDRESS_REDUNDANT,
                         at("public_address"),
                         "the public address is the bridge's own address; no NAT mapping is needed",
                         "leave `public_address` out",
@@ -1045,7 +1046,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
                 }
             }
             None if is_non_public(b.address) => out.push(Diagnostic::warning(
-                "private-without-public",
+                Code::PRIVATE_WITHOUT_PUBLIC,
                 at("address"),
                 format!(
                     "bridge address {} is {} and the bridge has no `public_address`",
@@ -1072,7 +1073,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
                     .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c)))
         {
             out.push(Diagnostic::error(
-                "nickname-invalid",
+                Code::NICKNAME_INVALID,
                 nick_path.clone(),
                 format!("`{}` cannot be a brewery nickname", printable(nick)),
                 if b.nickname.is_some() {
@@ -1085,7 +1086,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
         if let Some((first, first_path)) = seen_nick.get(nick) {
             out.push(
                 Diagnostic::error(
-                    "duplicate-nickname",
+                    Code::DUPLICATE_NICKNAME,
                     nick_path,
                     format!(
                         "nickname `{}` is already used by bridges/{first}; jicofo would see one bridge",
@@ -1106,7 +1107,7 @@ fn bridges(t: &Topology, out: &mut Vec<Diagnostic>) {
                     .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c)))
         {
             out.push(Diagnostic::error(
-                "region-invalid",
+                Code::REGION_INVALID,
                 at("region"),
                 format!("`{}` cannot be a region name", printable(region)),
                 "use 1 to 64 letters, digits and `._-`, e.g. eu-central",
@@ -1146,7 +1147,7 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
         if other != r {
             out.push(
                 Diagnostic::warning(
-                    "region-case",
+                    Code::REGION_CASE,
                     pointer(["bridges", &i.to_string(), "region"]),
                     format!(
                         "regions `{}` and `{}` differ only in case; jicofo treats them as two regions",
@@ -1172,14 +1173,14 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
         if let Some(region) = &v.signaling.region {
             if !name_ok(region) {
                 out.push(Diagnostic::error(
-                    "region-invalid",
+                    Code::REGION_INVALID,
                     region_path.clone(),
                     format!("`{}` cannot be a region name", printable(region)),
                     "use 1 to 64 letters, digits and `._-`, e.g. eu-central",
                 ));
             } else if !regions.contains_key(region.as_str()) {
                 out.push(Diagnostic::warning(
-                    "local-region-without-bridges",
+                    Code::LOCAL_REGION_WITHOUT_BRIDGES,
                     region_path.clone(),
                     format!("no bridge is in jicofo's region `{}`", printable(region)),
                     format!("use one of the bridges' regions ({names}), or put a bridge there"),
@@ -1187,7 +1188,7 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
             }
         } else if relays {
             out.push(Diagnostic::error(
-            "region-missing",
+            Code::REGION_MISSING,
             region_path.clone(),
             format!("the bridges are in several regions ({names}), so relays are on and jicofo needs its own region"),
             "set `signaling.region` to the region the signalling host is in",
@@ -1199,7 +1200,7 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
         let at = |field: &str| pointer(["bridges", &i.to_string(), field]);
         if relays && b.region.is_none() {
             out.push(Diagnostic::error(
-                "region-missing",
+                Code::REGION_MISSING,
                 at("region"),
                 format!("the bridges are in several regions ({names}), so relays are on and every bridge needs a region"),
                 "set this bridge's `region`",
@@ -1207,13 +1208,13 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
         }
         match (&b.relay_id, relays) {
             (Some(_), false) => out.push(Diagnostic::warning(
-                "relay-id-unused",
+                Code::RELAY_ID_UNUSED,
                 at("relay_id"),
                 "`relay_id` has no effect: relays are on only when bridges are in more than one region",
                 "remove it, or give the bridges their regions",
             )),
             (Some(id), true) if !name_ok(id) => out.push(Diagnostic::error(
-                "relay-id-invalid",
+                Code::RELAY_ID_INVALID,
                 at("relay_id"),
                 format!("`{}` cannot be a relay id", printable(id)),
                 "use 1 to 64 letters, digits and `._-`",
@@ -1233,7 +1234,7 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
             if let Some((first, first_path)) = relay_ids.get(&id) {
                 out.push(
                     Diagnostic::error(
-                        "duplicate-relay-id",
+                        Code::DUPLICATE_RELAY_ID,
                         id_path,
                         format!(
                             "relay id `{}` is already used by bridges/{first}",
@@ -1261,7 +1262,7 @@ fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
             // Shards sharing the top-level list: report its own problems once.
         } else if nets.is_empty() {
             out.push(Diagnostic::error(
-                "bridge-networks-empty",
+                Code::BRIDGE_NETWORKS_EMPTY,
                 at.clone(),
                 "`bridge_networks` is empty, so no bridge could reach prosody",
                 "list the networks your bridges are in, or leave the key out to allow exactly each bridge's address",
@@ -1269,7 +1270,7 @@ fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
         } else {
             for (path, covers) in posture::everything(&at, nets) {
                 out.push(Diagnostic::warning(
-                    "bridge-network-everything",
+                    Code::BRIDGE_NETWORK_EVERYTHING,
                     path,
                     format!("{covers}, so every address may reach prosody's client port"),
                     "list only the networks your bridges are in",
@@ -1287,7 +1288,7 @@ fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
                     String::new()
                 };
                 out.push(Diagnostic::error(
-                    "address-outside-bridge-networks",
+                    Code::ADDRESS_OUTSIDE_BRIDGE_NETWORKS,
                     pointer(["bridges", &i.to_string(), "address"]),
                     format!("bridge address {} is in none of {whose}`bridge_networks`, so the firewall would shut it out of {}", b.address, if whose.is_empty() { "prosody" } else { "that shard's prosody" }),
                     if whose.is_empty() { "add its network to `bridge_networks`".to_owned() } else { format!("add its network to {at}") },
@@ -1299,7 +1300,7 @@ fn networks(t: &Topology, out: &mut Vec<Diagnostic>) {
     let monitoring = &t.firewall.monitoring_networks;
     for (path, covers) in posture::everything("/firewall/monitoring_networks", monitoring) {
         out.push(Diagnostic::warning(
-            "monitoring-network-everything",
+            Code::MONITORING_NETWORK_EVERYTHING,
             path,
             format!("{covers}, so every address may read the bridges' health and statistics"),
             "list only your monitoring networks",
@@ -1317,7 +1318,7 @@ fn not_replaced_by_installer(t: &Topology, path: &str, value: &str, out: &mut Ve
     {
         let name = value.rsplit('/').next().unwrap_or(value);
         out.push(Diagnostic::error(
-            "path-replaced-by-installer",
+            Code::PATH_REPLACED_BY_INSTALLER,
             path,
             format!(
                 "jitsi-meet-prosody's installer replaces {value} with a link to a self-signed \
@@ -1343,7 +1344,7 @@ fn trust(t: &Topology, out: &mut Vec<Diagnostic>) {
             not_replaced_by_installer(t, "/trust/key", key, out);
         }
         Trust::Insecure => out.push(Diagnostic::warning(
-            "trust-insecure",
+            Code::TRUST_INSECURE,
             "/trust/mode",
             "bridges will not verify prosody's certificate; anyone between them can take the jvb password",
             "use the default `distribute`, or `ca` with your own CA",
@@ -1356,7 +1357,7 @@ fn firewall(t: &Topology, out: &mut Vec<Diagnostic>) {
     let f = &t.firewall;
     if f.enabled && f.default_drop && f.admin_networks.is_empty() {
         out.push(Diagnostic::error(
-            "default-drop-without-admin",
+            Code::DEFAULT_DROP_WITHOUT_ADMIN,
             "/firewall/admin_networks",
             "`default_drop` without `admin_networks` would lock operators out of every host",
             "list the networks you administer from (SSH, monitoring) in `firewall.admin_networks`",

@@ -1,12 +1,13 @@
-//! One registry of diagnostic codes (`src/codes.rs`): every code the crate emits is in it,
-//! every code in it is emitted, and the README's validation table is generated from it.
+//! One registry of diagnostic codes (`src/codes.rs`): diagnostics are made from its typed
+//! constants only (a misspelt code does not compile), every code is in one rule and emitted,
+//! and the README's validation table is generated from it.
 //! `UPDATE_README=1 cargo test --test diagnostic_codes` rewrites the table.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use jitsi_topology::codes::{RULES, readme_table};
+use jitsi_topology::codes::{ALL, RULES, readme_table};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -24,54 +25,69 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The codes the crate's code (not its unit tests) passes to `Diagnostic::error` and
-/// `Diagnostic::warning` and `Diagnostic::info`, the first argument, a string literal on the same or the next line.
+/// The constant of `code` (`duplicate-address` → `DUPLICATE_ADDRESS`).
+fn constant(code: &str) -> String {
+    code.to_uppercase().replace('-', "_")
+}
+
+/// The code constants (`Code::NAME`) the crate's code and the CLI's (not their unit tests)
+/// make diagnostics from, outside src/codes.rs, which declares them.
 fn emitted() -> BTreeSet<String> {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
-    let mut codes = BTreeSet::new();
-    for file in files {
-        let text = fs::read_to_string(&file).unwrap();
+    rust_files(&root().join("cli/src"), &mut files);
+    let mut names = BTreeSet::new();
+    for file in files.iter().filter(|f| !f.ends_with("src/codes.rs")) {
+        let text = fs::read_to_string(file).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap();
-        for call in ["error(", "warning(", "info("] {
-            for (at, _) in code.match_indices(call) {
-                let args = code[at + call.len()..].trim_start();
-                if let Some(rest) = args.strip_prefix('"') {
-                    let literal = &rest[..rest.find('"').unwrap()];
-                    if !literal.is_empty()
-                        && literal
-                            .bytes()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    {
-                        codes.insert(literal.to_owned());
-                    }
-                }
+        for (at, _) in code.match_indices("Code::") {
+            let name: String = code[at + "Code::".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                names.insert(name);
             }
         }
     }
-    codes
+    names
 }
 
 #[test]
-fn every_emitted_code_is_registered_and_every_registered_code_is_emitted() {
-    let registered: Vec<&str> = RULES.iter().flat_map(|r| r.codes.iter().copied()).collect();
+fn every_code_is_in_one_rule_and_emitted() {
+    let registered: Vec<&str> = RULES
+        .iter()
+        .flat_map(|r| r.codes.iter().map(|c| c.as_str()))
+        .collect();
     let unique: BTreeSet<&str> = registered.iter().copied().collect();
-    assert_eq!(unique.len(), registered.len(), "a code is registered twice");
+    assert_eq!(unique.len(), registered.len(), "a code is in two rules");
+    let declared: BTreeSet<&str> = ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(declared.len(), ALL.len(), "a code is declared twice");
+    let without_rule: Vec<&&str> = declared.difference(&unique).collect();
+    assert!(
+        without_rule.is_empty(),
+        "codes declared in src/codes.rs but in no Rule (add one; the README's table follows): \
+         {without_rule:?}"
+    );
+    // Each constant is named after its code, so that the source names which code it emits.
+    let source = fs::read_to_string(root().join("src/codes.rs")).unwrap();
+    for code in &declared {
+        assert!(
+            source.contains(&format!("{} = \"{code}\",", constant(code))),
+            "src/codes.rs: `{code}`'s constant is not {}",
+            constant(code)
+        );
+    }
     let emitted = emitted();
     assert!(
         emitted.len() > 50,
         "found only {} codes in src/",
         emitted.len()
     );
-    let missing: Vec<&String> = emitted
+    let stale: Vec<&&str> = declared
         .iter()
-        .filter(|c| !unique.contains(c.as_str()))
+        .filter(|c| !emitted.contains(&constant(c)))
         .collect();
-    assert!(
-        missing.is_empty(),
-        "codes emitted but not in src/codes.rs (add a Rule; the README's table follows): {missing:?}"
-    );
-    let stale: Vec<&&str> = unique.iter().filter(|c| !emitted.contains(**c)).collect();
     assert!(
         stale.is_empty(),
         "codes in src/codes.rs that nothing emits: {stale:?}"

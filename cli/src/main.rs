@@ -33,6 +33,7 @@ fn emit(line: &str) {
     }
 }
 
+use jitsi_topology::codes::Code;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -285,7 +286,7 @@ fn read_model(model: &str) -> Result<Result<Model, Report>, Failure> {
         Ok(bytes) => bytes,
         Err((e, _)) if e.kind() == std::io::ErrorKind::FileTooLarge => {
             return Ok(Err(Report::new(vec![Diagnostic::error(
-                "too-large",
+                Code::TOO_LARGE,
                 "",
                 format!("the model holds more than {MAX_MODEL_BYTES} bytes, the most accepted"),
                 "a topology of ten thousand bridges needs about 2 MB; check that this is the right file",

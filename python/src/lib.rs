@@ -13,7 +13,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use jitsi_topology::diagnostic::ErrorDocument;
-use jitsi_topology::{Diagnostic, Report};
+use jitsi_topology::{Diagnostic, Report, Severity};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -104,15 +104,26 @@ fn diagnostic_from_json(v: &serde_json::Value) -> PyResult<Diagnostic> {
         field("message")?,
         field("hint")?,
     );
-    Ok(match field("severity")? {
-        "error" => Diagnostic::error(code, path, message, hint),
-        "warning" => Diagnostic::warning(code, path, message, hint),
-        "info" => Diagnostic::info(code, path, message, hint),
+    let severity = match field("severity")? {
+        "error" => Severity::Error,
+        "warning" => Severity::Warning,
+        "info" => Severity::Info,
         other => {
             return Err(PyValueError::new_err(format!(
                 "unknown severity `{other}` (error, warning or info)"
             )));
         }
+    };
+    // Any code: the caller's diagnostic may come from another version of the library.
+    Ok(Diagnostic {
+        severity,
+        code: code.to_owned(),
+        path: path.to_owned(),
+        message: message.to_owned(),
+        hint: hint.to_owned(),
+        line: None,
+        column: None,
+        related: Vec::new(),
     })
 }
 

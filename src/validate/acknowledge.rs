@@ -4,6 +4,7 @@
 //! acknowledgement that matches no warning is reported (`acknowledgement-unused`), so one
 //! left behind after the model changed does not silently hide the next warning of its code.
 
+use crate::codes::Code;
 use crate::diagnostic::{Acknowledged, Diagnostic, Severity, pointer, printable};
 use crate::model::Topology;
 
@@ -34,7 +35,7 @@ pub(crate) fn apply(
         let mut ok = true;
         if NOT_ACKNOWLEDGEABLE.contains(&a.code.as_str()) {
             problems.push(Diagnostic::error(
-                "acknowledgement-invalid",
+                Code::ACKNOWLEDGEMENT_INVALID,
                 at("code"),
                 format!(
                     "`{}` is about acknowledgements themselves and cannot be acknowledged",
@@ -45,7 +46,7 @@ pub(crate) fn apply(
             ok = false;
         } else if crate::codes::rule(&a.code).is_none() {
             problems.push(Diagnostic::error(
-                "acknowledgement-invalid",
+                Code::ACKNOWLEDGEMENT_INVALID,
                 at("code"),
                 format!("`{}` is not a diagnostic code", printable(&a.code)),
                 "write the code of the warning, as `validate` prints it in `warning[CODE]` (the README's validation table lists them)",
@@ -57,7 +58,7 @@ pub(crate) fn apply(
             && !path.starts_with('/')
         {
             problems.push(Diagnostic::error(
-                "acknowledgement-invalid",
+                Code::ACKNOWLEDGEMENT_INVALID,
                 at("path"),
                 format!("`{}` is not a JSON Pointer", printable(path)),
                 "write the path as `validate` prints it, starting with `/`, e.g. /firewall/enabled; or leave `path` out for every warning of the code",
@@ -66,7 +67,7 @@ pub(crate) fn apply(
         }
         if a.reason.trim().is_empty() {
             problems.push(Diagnostic::error(
-                "acknowledgement-invalid",
+                Code::ACKNOWLEDGEMENT_INVALID,
                 at("reason"),
                 "the acknowledgement gives no reason",
                 "say why the warning is accepted here, for whoever reads the model next",
@@ -129,7 +130,7 @@ pub(crate) fn apply(
             )
         };
         problems.push(Diagnostic::warning(
-            "acknowledgement-unused",
+            Code::ACKNOWLEDGEMENT_UNUSED,
             pointer(["acknowledge", &i.to_string()]),
             message,
             hint,

@@ -3,6 +3,7 @@
 //! mode without what it needs, a secret without a mode that uses it, and values prosody,
 //! lualdap or the token library would read otherwise than the operator meant.
 
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, printable};
 use crate::model::{Auth, Topology};
 
@@ -15,7 +16,7 @@ pub(super) fn auth(t: &Topology, out: &mut Vec<Diagnostic>) {
         Auth::Internal { .. } => {
             if t.secrets.accounts.is_empty() {
                 out.push(Diagnostic::error(
-                    "auth-accounts-missing",
+                    Code::AUTH_ACCOUNTS_MISSING,
                     "/auth/mode",
                     "`auth.mode: internal` without accounts: nobody could start a conference",
                     "list the accounts under `secrets.accounts`, e.g. `alice: { file: /etc/jitsi-topology/secrets/alice }`",
@@ -61,7 +62,7 @@ fn unused_secrets(t: &Topology, out: &mut Vec<Diagnostic>) {
     );
     if t.secrets.jwt.is_some() && !jwt_secret_used {
         out.push(Diagnostic::error(
-            "auth-secret-unused",
+            Code::AUTH_SECRET_UNUSED,
             "/secrets/jwt",
             match &t.auth {
                 Auth::Jwt { .. } => "`secrets.jwt` is set but `auth.key_server` is too: prosody checks tokens with one of them".to_owned(),
@@ -79,7 +80,7 @@ fn unused_secrets(t: &Topology, out: &mut Vec<Diagnostic>) {
     );
     if t.secrets.ldap.is_some() && !ldap_secret_used {
         out.push(Diagnostic::error(
-            "auth-secret-unused",
+            Code::AUTH_SECRET_UNUSED,
             "/secrets/ldap",
             match &t.auth {
                 Auth::Ldap { .. } => "`secrets.ldap` is set but `auth.bind_dn` is not: prosody would search anonymously".to_owned(),
@@ -90,7 +91,7 @@ fn unused_secrets(t: &Topology, out: &mut Vec<Diagnostic>) {
     }
     if !t.secrets.accounts.is_empty() && !matches!(&t.auth, Auth::Internal { .. }) {
         out.push(Diagnostic::error(
-            "auth-secret-unused",
+            Code::AUTH_SECRET_UNUSED,
             "/secrets/accounts",
             format!("`secrets.accounts` lists accounts but `auth.mode` is `{mode}`, not `internal`: they would not be created"),
             "set `auth: { mode: internal }`, or remove `secrets.accounts`",
@@ -104,7 +105,7 @@ fn account_names(t: &Topology, out: &mut Vec<Diagnostic>) {
     for (i, user) in t.secrets.accounts.keys().enumerate() {
         if let Some(problem) = crate::accepted::localpart_problem(user) {
             out.push(Diagnostic::error(
-                "account-name-invalid",
+                Code::ACCOUNT_NAME_INVALID,
                 "/secrets/accounts",
                 format!(
                     "account name {} of `secrets.accounts` (in the order of their names; not shown: under `secrets` it may be a password) {problem}",
@@ -144,7 +145,7 @@ fn jwt(
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
     {
         out.push(Diagnostic::error(
-            "jwt-app-id-invalid",
+            Code::JWT_APP_ID_INVALID,
             "/auth/app_id",
             format!(
                 "`{}` is not an application id of letters, digits, `-`, `_` and `.`",
@@ -155,7 +156,7 @@ fn jwt(
     }
     match (key_server, t.secrets.jwt.is_some()) {
         (None, false) => out.push(Diagnostic::error(
-            "jwt-key-missing",
+            Code::JWT_KEY_MISSING,
             "/auth",
             "`auth.mode: jwt` needs a way to check a token's signature: `secrets.jwt` (HS256) or `auth.key_server` (RS256)",
             "add `secrets.jwt: { file: /etc/jitsi-topology/secrets/jwt }` with the secret your web app signs with, or `key_server: https://...` where its public keys are",
@@ -168,7 +169,7 @@ fn jwt(
                 || url.contains(char::is_whitespace)
             {
                 out.push(Diagnostic::error(
-                    "jwt-key-server-invalid",
+                    Code::JWT_KEY_SERVER_INVALID,
                     "/auth/key_server",
                     format!(
                         "`{}` is not an https:// URL: prosody fetches the public keys that check every token from it",
@@ -186,7 +187,7 @@ fn jwt(
     ] {
         if list.is_empty() {
             out.push(Diagnostic::error(
-                "jwt-claims-empty",
+                Code::JWT_CLAIMS_EMPTY,
                 format!("/auth/{field}"),
                 format!(
                     "`auth.{field}` is empty: the token library would accept a token of any {what}"
@@ -206,7 +207,7 @@ fn jwt(
                 .or((v == "*").then_some("is `*`, which the token library reads as any value"));
             if let Some(problem) = problem {
                 out.push(Diagnostic::error(
-                    "jwt-claim-invalid",
+                    Code::JWT_CLAIM_INVALID,
                     format!("/auth/{field}/{i}"),
                     format!("this accepted {what} {problem}"),
                     "write the exact value your web app puts in its tokens",
@@ -233,7 +234,7 @@ fn ldap(
             .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
     if !matches!(scheme, "ldap" | "ldaps") || !host_ok {
         out.push(Diagnostic::error(
-            "ldap-url-invalid",
+            Code::LDAP_URL_INVALID,
             "/auth/url",
             format!(
                 "`{}` is not an LDAP URL of one server (`ldaps://host[:port]` or `ldap://host[:port]`)",
@@ -243,14 +244,14 @@ fn ldap(
         ));
     } else if scheme == "ldaps" && starttls {
         out.push(Diagnostic::error(
-            "ldap-starttls-ldaps",
+            Code::LDAP_STARTTLS_LDAPS,
             "/auth/starttls",
             "`starttls: true` with an `ldaps://` URL: the connection is TLS already, and StartTLS on it fails",
             "remove `starttls`, or use an `ldap://` URL with it",
         ));
     } else if scheme == "ldap" && !starttls {
         out.push(Diagnostic::warning(
-            "ldap-cleartext",
+            Code::LDAP_CLEARTEXT,
             "/auth/url",
             "users' passwords would reach the LDAP server in clear text (`ldap://` without StartTLS)",
             "use `ldaps://`, or set `starttls: true`; acknowledge the warning if the server is on this host",
@@ -261,7 +262,7 @@ fn ldap(
             text_problem(dn).or((!dn.contains('=')).then_some("is not a DN (no `=`)"))
         {
             out.push(Diagnostic::error(
-                "ldap-dn-invalid",
+                Code::LDAP_DN_INVALID,
                 "/auth/bind_dn",
                 format!("`auth.bind_dn` {problem}"),
                 "write the DN prosody binds as, e.g. `cn=jitsi,ou=services,dc=example,dc=com`",
@@ -269,7 +270,7 @@ fn ldap(
         }
         if t.secrets.ldap.is_none() {
             out.push(Diagnostic::error(
-                "ldap-password-missing",
+                Code::LDAP_PASSWORD_MISSING,
                 "/auth/bind_dn",
                 "`auth.bind_dn` needs its password in `secrets.ldap`",
                 "add `secrets.ldap: { file: /etc/jitsi-topology/secrets/ldap }`, or remove `bind_dn` for an anonymous search",
@@ -280,7 +281,7 @@ fn ldap(
         text_problem(base).or((!base.contains('=')).then_some("is not a DN (no `=`)"))
     {
         out.push(Diagnostic::error(
-            "ldap-dn-invalid",
+            Code::LDAP_DN_INVALID,
             "/auth/base",
             format!("`auth.base` {problem}"),
             "write the DN under which users are found, e.g. `ou=people,dc=example,dc=com`",
@@ -295,7 +296,7 @@ fn ldap(
             ));
         if let Some(problem) = problem {
             out.push(Diagnostic::error(
-                "ldap-filter-invalid",
+                Code::LDAP_FILTER_INVALID,
                 "/auth/filter",
                 format!("`auth.filter` {problem}"),
                 "write an LDAP filter with `$user` where the user name goes, e.g. `(uid=$user)`",

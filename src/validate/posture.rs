@@ -9,6 +9,7 @@
 //!   with another host;
 //! - no firewall at all.
 
+use crate::codes::Code;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -61,7 +62,7 @@ pub(super) fn everything(list_path: &str, nets: &[IpNet]) -> Vec<(String, String
 pub(super) fn admin_networks(t: &Topology, out: &mut Vec<Diagnostic>) {
     for (path, covers) in everything("/firewall/admin_networks", &t.firewall.admin_networks) {
         out.push(Diagnostic::warning(
-            "admin-network-everything",
+            Code::ADMIN_NETWORK_EVERYTHING,
             path,
             format!(
                 "{covers}, so every host accepts every port from anyone there (SSH, prosody's component port, jicofo's REST API, the bridges' private API)"
@@ -75,7 +76,7 @@ pub(super) fn admin_networks(t: &Topology, out: &mut Vec<Diagnostic>) {
 pub(super) fn firewall_disabled(t: &Topology, out: &mut Vec<Diagnostic>) {
     if !t.firewall.enabled {
         out.push(Diagnostic::warning(
-            "firewall-disabled",
+            Code::FIREWALL_DISABLED,
             "/firewall/enabled",
             "no host gets a firewall: prosody's client port (5222), its component port (5347), jicofo's REST API and whatever else listens are open to whoever can route to the hosts",
             "remove `enabled: false`; where another firewall (a cloud security group) filters, acknowledge this warning in `acknowledge` with the reason",
@@ -143,7 +144,7 @@ pub(super) fn shared_secrets(
             if let Some((first, second, how)) = shared {
                 out.push(
                     Diagnostic::warning(
-                        "secret-reused",
+                        Code::SECRET_REUSED,
                         second.clone(),
                         format!(
                             "{second} and {first} {how}: {} is {}, so whoever holds one can use the other",
@@ -212,7 +213,7 @@ pub(super) fn public_addresses(t: &Topology, out: &mut Vec<Diagnostic>) {
                 if b.public_address.is_some() || t.bridges[*first].public_address.is_some() =>
             {
                 out.push(Diagnostic::error(
-                    "duplicate-public-address",
+                    Code::DUPLICATE_PUBLIC_ADDRESS,
                     at.clone(),
                     format!(
                         "bridges/{first} already receives media on {ip}: clients would send both bridges' media to one address, and UDP 10000 there reaches only one of them"
@@ -231,7 +232,7 @@ pub(super) fn public_addresses(t: &Topology, out: &mut Vec<Diagnostic>) {
         for (addr, path, what) in &others {
             if *addr == public {
                 out.push(Diagnostic::warning(
-                    "public-address-shared",
+                    Code::PUBLIC_ADDRESS_SHARED,
                     at.clone(),
                     format!(
                         "{public} is also {what} ({path}): clients reach this bridge there only if that address forwards UDP 10000 to it, and the other host's ports there answer for the bridge's address"
