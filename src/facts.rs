@@ -182,16 +182,20 @@ fn rows_table(file: &'static str, rows: Vec<Row>) -> Table {
     Table { file, rows }
 }
 
-/// Every embedded table, parsed once. A table that does not parse is left out here (the
-/// unit tests and [`errors`] report it).
-fn tables() -> &'static BTreeMap<&'static str, Table> {
-    static TABLES: OnceLock<BTreeMap<&'static str, Table>> = OnceLock::new();
-    TABLES.get_or_init(|| {
-        FILES
-            .iter()
-            .filter_map(|(file, text)| parse(file, text).ok().map(|t| (*file, t)))
-            .collect()
-    })
+/// The embedded table `FILES[i]`, parsed at its first use: a render reads the tables of its
+/// release and Prosody series only, not the 850 kB of every release (parsing them all was
+/// three quarters of a CLI run on the handbook). A table that does not parse is `None` here
+/// (the unit tests and [`errors`] report it).
+fn parsed(i: usize) -> Option<&'static Table> {
+    static TABLES: OnceLock<Vec<OnceLock<Option<Table>>>> = OnceLock::new();
+    let slots = TABLES.get_or_init(|| FILES.iter().map(|_| OnceLock::new()).collect());
+    let (file, text) = FILES[i];
+    slots[i].get_or_init(|| parse(file, text).ok()).as_ref()
+}
+
+/// Every embedded table that parses, in `FILES`' order.
+fn tables() -> impl Iterator<Item = &'static Table> {
+    (0..FILES.len()).filter_map(parsed)
 }
 
 /// Every embedded table that does not parse, with why (empty when all parse).
@@ -209,10 +213,10 @@ pub fn files() -> impl Iterator<Item = &'static str> {
 
 /// A table by folder and name, e.g. `table("11146", "prosody-modules.tsv")`.
 pub fn table(folder: &str, name: &str) -> Option<&'static Table> {
-    tables()
+    let i = FILES
         .iter()
-        .find(|(f, _)| f.split_once('/') == Some((folder, name)))
-        .map(|(_, t)| t)
+        .position(|(f, _)| f.split_once('/') == Some((folder, name)))?;
+    parsed(i)
 }
 
 /// The facts folder of a release name (`stable-11146` → `11146`).
@@ -330,7 +334,6 @@ pub fn jvb_package(release: &str, key: &str) -> Option<bool> {
 /// Every unverified fact, as `folder/name.tsv: key (kind): note`.
 pub fn unverified() -> Vec<String> {
     tables()
-        .values()
         .flat_map(|t| {
             t.rows
                 .iter()
@@ -349,7 +352,7 @@ mod tests {
         assert!(FILES.len() >= 5, "no facts tables embedded: {FILES:?}");
         assert_eq!(errors(), Vec::<String>::new());
         for (file, _) in FILES {
-            let t = tables().get(file).expect("parsed");
+            let t = tables().find(|t| t.file == *file).expect("parsed");
             assert!(!t.rows.is_empty(), "{file} has no rows");
             for r in &t.rows {
                 let c = r.citation;
