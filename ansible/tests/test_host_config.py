@@ -28,7 +28,7 @@ JVB_CONF = 'etc/jitsi/videobridge/jvb.conf'
 DRAIN = 'usr/local/libexec/jitsi-topology/drain-videobridge'
 
 
-def host_config(tmp_path, root, *flags, **options):
+def host_config(tmp_path, root, *flags, interpreter=sys.executable, path=None, **options):
     """Runs one host_config task for jvb1 into ``root``; returns (rc, output, result)."""
     args = dict(topology_file=MODEL, host=HOST, dest=str(root), ownership=False)
     args.update(options)
@@ -40,8 +40,11 @@ def host_config(tmp_path, root, *flags, **options):
     ])]))
     env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / 'home'), ANSIBLE_NOCOLOR='1', ANSIBLE_STDOUT_CALLBACK='default',
                ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
+    if path is not None:
+        env['PATH'] = path
     done = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-c', 'local', '-i', 'localhost,',
-                           '-e', json.dumps({'ansible_python_interpreter': sys.executable})] + list(flags) + [str(play)],
+                           '-e', json.dumps({'ansible_python_interpreter': interpreter} if interpreter else {})]
+                          + list(flags) + [str(play)],
                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     result = None
     if (tmp_path / 'result.json').exists():
@@ -149,3 +152,15 @@ def test_backup_keeps_the_replaced_file_and_a_directory_in_the_way_fails(tmp_pat
     assert rc != 0
     assert '%s is a directory on the host' % (root / JVB_CONF) in output, output
     assert state(root) == before
+
+
+def test_without_an_interpreter_ansible_discovers_one(tmp_path):
+    """No ansible_python_interpreter: host_config asks Ansible's interpreter discovery (as any
+    module would) for the Python that runs its host half, and keeps the fact for later tasks.
+    The "host" sees the system's PATH only: discovery takes the first python3.N on it, and a
+    developer's PATH may start with a version manager's shims that cannot run anything."""
+    root = tmp_path / 'root'
+    rc, output, result = host_config(tmp_path, root, interpreter=None, path='/usr/sbin:/usr/bin:/sbin:/bin')
+    assert rc == 0, output
+    assert result['changed'] and os.path.exists(str(root / JVB_CONF))
+    assert os.path.exists(result['ansible_facts']['discovered_interpreter_python']), result.get('ansible_facts')
