@@ -73,7 +73,7 @@ options:
       - Write only the files of these kinds (for example V(debconf), to preseed before the packages are installed).
       - Kinds are V(debconf), V(nginx), V(prosody), V(jicofo), V(jicofo-password), V(jvb), V(jvb-properties), V(web-config), V(firewall),
         V(systemd), V(secret), V(script), V(environment), V(apt-source), V(apt-preferences) (Jitsi's apt source and the release's pins,
-        written before the packages are installed), V(lua-module) (with token authentication: Lua modules made loadable on Lua 5.4);
+        written before the packages are installed), V(lua-module) (with token authentication, the Lua modules it needs made loadable on Lua 5.4);
         later versions may add more.
       - By default every file of the host is written.
     type: list
