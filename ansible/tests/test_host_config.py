@@ -164,3 +164,32 @@ def test_without_an_interpreter_ansible_discovers_one(tmp_path):
     assert rc == 0, output
     assert result['changed'] and os.path.exists(str(root / JVB_CONF))
     assert os.path.exists(result['ansible_facts']['discovered_interpreter_python']), result.get('ansible_facts')
+
+
+def test_check_packages_asks_dpkg_query_in_the_same_transfer(tmp_path):
+    """check_packages: the host's check-packages command runs on the host after the files, in
+    the same round trip. A STAND-IN dpkg-query first on the PATH answers as dpkg-query -W
+    -f='${Status} ${Version}' does for an installed package, with the version given to it."""
+    manifest = dict((h['name'], h) for h in jitsi_topology.render(MODEL)['hosts'])[HOST]
+    [step] = [s for s in manifest['steps'] if s['action'] == 'check-packages']
+    [package] = step['packages']
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    standin = bin_dir / 'dpkg-query'
+    standin.write_text('#!/bin/sh\n# STAND-IN for dpkg-query -W -f=\'${Status} ${Version}\' PACKAGE\nprintf \'install ok installed %%s\' "$(cat %s)"\n'
+                       % (tmp_path / 'version',))
+    standin.chmod(0o755)
+    path = '%s:%s' % (bin_dir, os.environ['PATH'])
+    root = tmp_path / 'root'
+
+    (tmp_path / 'version').write_text(package['version'])
+    rc, output, result = host_config(tmp_path, root, path=path, check_packages=True)
+    assert rc == 0 and result['changed'], output
+
+    (tmp_path / 'version').write_text('2.1-0-old')
+    rc, output, result = host_config(tmp_path, root, path=path, check_packages=True)
+    assert rc != 0
+    assert 'check-packages failed (exit status 1): jitsi-topology: %s is 2.1-0-old on this host, but release %s needs %s' % (
+        package['package'], step['release'], package['version']) in output, output
+    rc, output, result = host_config(tmp_path, root, '--check', path=path, check_packages=True)
+    assert rc == 0, 'check mode ran the check: %s' % output

@@ -286,7 +286,7 @@ def test_ansible_doc_renders_the_module(work):
     data = json.loads(subprocess.run([doc, '--json', 'jitsi_topology.deploy.host_config'], env=env,
                                      stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout)
     module = data['jitsi_topology.deploy.host_config']
-    assert set(module['doc']['options']) == {'topology', 'topology_file', 'host', 'dest', 'backup', 'kinds', 'ownership'}
+    assert set(module['doc']['options']) == {'topology', 'topology_file', 'host', 'dest', 'backup', 'kinds', 'ownership', 'check_packages'}
     assert module['doc']['attributes']['check_mode']['support'] == 'full'
     assert module['doc']['attributes']['diff_mode']['support'] == 'full'
     assert {'changed_files', 'services', 'packages', 'accounts', 'firewall', 'steps'} <= set(module['return'])

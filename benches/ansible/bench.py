@@ -9,7 +9,8 @@ files under its own root:
   ping     ``ansible all -m ansible.builtin.ping``: the floor, one module per host;
   first    host_config as the role jitsi_topology.deploy.host runs it with the apply path off
            (its two tasks: Jitsi's apt source and pins and the debconf answers, then every
-           file), into empty roots;
+           file, here with check_packages: the packages checked with dpkg-query, a stand-in, in
+           the same transfer), into empty roots;
   rerun    the same again, which must change nothing;
   role     the whole role with the apply path off, re-run (its apply tasks are skipped, and
            each skipped task still costs a worker process per host): for information;
@@ -105,6 +106,22 @@ def main():
         with open(os.path.join(host_vars, h['name'] + '.json'), 'w') as out:
             json.dump(dict(bench_files=[dict(path=f['path'], mode=f['mode']) for f in h['files']]), out)
 
+    # The check-packages steps ask dpkg-query, which here knows no Jitsi package: a STAND-IN first
+    # on the PATH of every phase answers as dpkg-query -W -f='${Status} ${Version}' does for
+    # each package at its release's version (from the manifest's check-packages steps).
+    versions = {}
+    for h in hosts:
+        for step in h['steps']:
+            if step['action'] == 'check-packages':
+                versions.update((p['package'], p['version']) for p in step['packages'])
+    bin_dir = os.path.join(work, 'bin')
+    os.makedirs(bin_dir)
+    with open(os.path.join(bin_dir, 'dpkg-query'), 'w') as f:
+        f.write('#!/bin/sh\n# STAND-IN for dpkg-query -W -f=\'${Status} ${Version}\' PACKAGE (benches/ansible/bench.py)\n'
+                'for p; do :; done\ncase "$p" in\n%s\n*) exit 1;;\nesac\n' % '\n'.join(
+                    "%s) printf 'install ok installed %s';;" % (name, version) for name, version in sorted(versions.items())))
+    os.chmod(os.path.join(bin_dir, 'dpkg-query'), 0o755)
+
     role_play = os.path.join(work, 'role.yml')
     with open(role_play, 'w') as f:
         json.dump([dict(name='The role with the apply path off', hosts='all', gather_facts=False,
@@ -117,7 +134,8 @@ def main():
         json.dump([dict(name='host_config as the role runs it, apply path off', hosts='all', gather_facts=False, tasks=[
             dict(name='Write the debconf answers', **{'jitsi_topology.deploy.host_config': dict(
                 write, kinds=['apt-source', 'apt-preferences', 'debconf'])}),
-            dict(name="Write the host's files", **{'jitsi_topology.deploy.host_config': write}),
+            dict(name="Write the host's files, check the packages",
+                 **{'jitsi_topology.deploy.host_config': dict(write, check_packages=True)}),
         ])], f)
     copy_play = os.path.join(work, 'copy.yml')
     with open(copy_play, 'w') as f:
@@ -130,7 +148,8 @@ def main():
                 dest='{{ bench_dest }}/{{ inventory_hostname }}{{ item.path | dirname }}/',
                 mode='{{ item.mode }}')})])], f)
 
-    env = dict(os.environ, ANSIBLE_HOME=os.path.join(work, 'ansible-home'), ANSIBLE_NOCOLOR='1',
+    env = dict(os.environ, PATH=bin_dir + ':' + os.environ['PATH'],
+               ANSIBLE_HOME=os.path.join(work, 'ansible-home'), ANSIBLE_NOCOLOR='1',
                ANSIBLE_FORCE_COLOR='0', ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_STDOUT_CALLBACK='default',
                ANSIBLE_HOST_KEY_CHECKING='0', ANSIBLE_PIPELINING='true' if opts.pipelining else 'false',
                ANSIBLE_REMOTE_TMP=os.path.join(work, 'remote-tmp'),
@@ -195,7 +214,8 @@ def main():
     median = dict((k, statistics.median(v)) for k, v in times.items())
     rows = [
         ('ping', '`ansible all -m ping` (the floor)', 'ping'),
-        ('first', "host_config, the role's two tasks, apply path off: first run", 'first'),
+        ('first', "host_config, the role's two tasks, apply path off (files, debconf answers, packages checked): first run",
+         'first'),
         ('rerun', 'the same, re-run: no change', 'rerun'),
         ('role', 'the whole role, apply path off, re-run (its apply-path tasks skipped)', 'role'),
         ('copy', 'one `ansible.builtin.copy` per file: first run', 'copy'),

@@ -127,7 +127,7 @@ class ActionModule(ActionBase):
         if args['kinds'] is not None:
             files = [f for f in files if f['kind'] in args['kinds']]
 
-        written, diffs, failure, facts = self._write_files(files, args, task_vars)
+        written, diffs, failure, facts = self._write_files(files, host['steps'], args, task_vars)
         if facts:
             result['ansible_facts'] = facts
         changed = [w for w in written if w['changed']]
@@ -168,7 +168,7 @@ class ActionModule(ActionBase):
             return to_bytes(topology)
         raise TypeError('topology must be a dict or YAML text, not %s' % type(topology).__name__)
 
-    def _write_files(self, files, args, task_vars):
+    def _write_files(self, files, steps, args, task_vars):
         """Hands all of the host's files to the host's Python in one transfer (host_files):
         it compares, and unless in check mode writes the files that differ, all staged before
         any is renamed into place. Returns (result, diffs, failure, facts)."""
@@ -181,7 +181,8 @@ class ActionModule(ActionBase):
                 owner=f['owner'], group=f['group'], secret=f['secret'],
                 changed=False, diff_withheld=withheld is not None,
             ))
-        if not files:
+        checks = [step['command'] for step in steps if step['action'] == 'check-packages'] if args['check_packages'] else []
+        if not files and not checks:
             return written, diffs, None, {}
         want_diff = bool(self._task.diff)
         payload = dict(
@@ -193,6 +194,7 @@ class ActionModule(ActionBase):
             files=[dict(dest=target, content=f['content'], mode=f['mode'], owner=f['owner'], group=f['group'],
                         diff=w['diff_withheld'] is False)
                    for f, target, w in zip(files, targets, written)],
+            checks=checks,
         )
         try:
             done, facts = self._run_host_files(to_bytes(json.dumps(payload)), task_vars)
@@ -227,6 +229,10 @@ class ActionModule(ActionBase):
                                   after=dict((k, f[k]) for k in attributes)))
         if done.get('failed'):
             return written, diffs, to_text(done['failed']), facts
+        failed_checks = [c for c in done.get('checks', []) if c.get('rc') != 0]
+        if failed_checks:
+            return written, diffs, 'check-packages failed (exit status %s): %s' % (
+                failed_checks[0].get('rc'), to_text(failed_checks[0].get('stderr', ''))), facts
         return written, diffs, None, facts
 
     def _python(self, task_vars):

@@ -16,6 +16,7 @@ ARGUMENT_SPEC = dict(
     backup=dict(type='bool', default=False),
     kinds=dict(type='list', elements='str'),
     ownership=dict(type='bool', default=True),
+    check_packages=dict(type='bool', default=False),
 )
 
 MUTUALLY_EXCLUSIVE = [('topology', 'topology_file')]

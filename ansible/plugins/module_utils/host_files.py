@@ -20,7 +20,11 @@ phases, so that the host's files are replaced together or not at all:
 2. apply: each staged file is renamed over its target (atomic for readers), and the mode or
    owner of the files whose content already matched is set.
 
-Prints one JSON object: per file whether it changed, what differed, and, in diff mode for the
+Then, unless in check mode, it runs the read-only checks the payload names (the host's
+check-packages commands, which ask dpkg-query), in the same round trip.
+
+Prints one JSON object: per file whether it changed, what differed, each check's exit status
+and error output, and, in diff mode for the
 files the controller allows (``diff``), the old content; ``failed`` names the file and the
 error otherwise. The payload's contents are never printed.
 """
@@ -35,6 +39,7 @@ import os
 import pwd
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -220,7 +225,20 @@ def run(payload):
             return result
         for i, name in backups.items():
             out[i]['backup_file'] = name
+    if not payload['check']:
+        result['checks'] = [check(command) for command in payload.get('checks', [])]
     return result
+
+
+def check(command):
+    """Runs a read-only check (a check-packages step's command): its exit status and the end of its error output."""
+    try:
+        done = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = done.communicate()
+    except OSError as e:
+        return dict(rc=127, stderr=str(e))
+    text = (err or out).decode('utf-8', 'replace').strip()
+    return dict(rc=done.returncode, stderr=text[-2000:])
 
 
 def main():

@@ -85,6 +85,14 @@ options:
         who cannot change owners, or on a machine where the packages that create the C(jitsi) group are not installed.
     type: bool
     default: true
+  check_packages:
+    description:
+      - After the files, run the host's C(check-packages) steps (each Jitsi package at its release's version, asked of
+        C(dpkg-query)) on the host in the same transfer, and fail the task with the first mismatch's message.
+      - Not in check mode. Set it on the task that writes the files after the packages are installed, so that a run
+        checks the packages without one more round trip per host.
+    type: bool
+    default: false
 attributes:
   action:
     support: full
