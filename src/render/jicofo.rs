@@ -3,7 +3,7 @@
 use minijinja::context;
 
 use super::systemd::{SecretInjection, dropin};
-use super::{Result, file, on_change, template, value, with_access};
+use super::{Result, file, on_change, password_config, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{Deployment, SignalingHost};
 
@@ -27,14 +27,13 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             authentication => d.auth.jicofo.as_ref().map(value),
         },
     )?;
-    let mut f = on_change(
-        file(&d.paths.jicofo_config, FileKind::Jicofo, content),
-        d.services.jicofo.name,
-        ServiceAction::Restart,
-    );
-    f = with_access(f, &d.access.jicofo_config);
-    f.secret = secret.inline().is_some();
-    Ok(f)
+    Ok(password_config(
+        (&d.paths.jicofo_config, FileKind::Jicofo),
+        content,
+        (d.services.jicofo.name, ServiceAction::Restart),
+        &d.access.jicofo_config,
+        secret,
+    ))
 }
 
 /// With a file-referenced password: the file jicofo.conf includes, which substitutes the

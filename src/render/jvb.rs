@@ -3,7 +3,7 @@
 use minijinja::{Value, context};
 
 use super::systemd::SecretInjection;
-use super::{Result, file, on_change, template, value, with_access};
+use super::{Result, file, on_change, password_config, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
 use crate::resolve::{BridgeHost, Deployment};
 
@@ -24,14 +24,13 @@ pub(crate) fn config(d: &Deployment, b: &BridgeHost, names: &Value, ports: &Valu
             password_file => secret.file(),
         },
     )?;
-    let mut f = on_change(
-        file(&d.paths.jvb_config, FileKind::Jvb, content),
-        d.services.videobridge.name,
-        ServiceAction::Drain,
-    );
-    f = with_access(f, &d.access.videobridge_config);
-    f.secret = secret.inline().is_some();
-    Ok(f)
+    Ok(password_config(
+        (&d.paths.jvb_config, FileKind::Jvb),
+        content,
+        (d.services.videobridge.name, ServiceAction::Drain),
+        &d.access.videobridge_config,
+        secret,
+    ))
 }
 
 /// The bridge's environment file (JVM heap), when the model sets one.

@@ -237,6 +237,23 @@ pub(crate) fn with_access(mut f: File, access: &crate::resolve::Access) -> File 
     f
 }
 
+/// A service's config that holds its password when the secret is inline: the owner, group
+/// and mode of `access`, flagged secret then, and `action` on `service` when it changes.
+pub(crate) fn password_config(
+    (path, kind): (&str, FileKind),
+    content: String,
+    (service, action): (&str, ServiceAction),
+    access: &crate::resolve::Access,
+    secret: &crate::resolve::Secret,
+) -> File {
+    let mut f = with_access(
+        on_change(file(path, kind, content), service, action),
+        access,
+    );
+    f.secret = secret.inline().is_some();
+    f
+}
+
 /// `service` must get `action` when the file changes.
 pub(crate) fn on_change(mut f: File, service: &str, action: ServiceAction) -> File {
     f.services.push(ServiceRef {

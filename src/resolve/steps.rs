@@ -24,9 +24,21 @@ pub(crate) fn of(
     packages: &[String],
 ) -> Vec<Step> {
     match plan.of {
-        HostOf::FrontDoor => front_door(d, files, packages),
+        HostOf::FrontDoor => one_service(
+            d,
+            files,
+            packages,
+            (d.services.haproxy.name, ServiceAction::Reload),
+            "route rooms to their shards",
+        ),
         HostOf::Signaling(i) => signaling(d, &d.shards[i], files, packages, &plan.accounts),
-        HostOf::Turn => turn(d, files, packages),
+        HostOf::Turn => one_service(
+            d,
+            files,
+            packages,
+            (d.services.coturn.name, ServiceAction::Restart),
+            "relay media for clients behind firewalls",
+        ),
         HostOf::Bridge(i) => bridge(d, &d.bridges[i], files, packages),
     }
 }
@@ -378,27 +390,23 @@ fn signaling(
             "relay media for clients behind firewalls",
         ));
     }
-    steps.push(service(
-        d,
-        d.services.prosody.name,
-        ServiceAction::Restart,
-        true,
-        "start prosody with its config: a restart, since the package's prosody already runs with its own listeners, which a reload keeps; later changes restart it only when its restart marker changed",
-    ));
-    steps.push(service(
-        d,
-        d.services.jicofo.name,
-        ServiceAction::Restart,
-        true,
-        "start jicofo with its config",
-    ));
-    steps.push(service(
-        d,
-        d.services.nginx.name,
-        ServiceAction::Reload,
-        true,
-        "serve the site",
-    ));
+    // In dependency order: jicofo logs in to prosody; nginx proxies both.
+    let s = &d.services;
+    for (unit, action, description) in [
+        (
+            s.prosody.name,
+            ServiceAction::Restart,
+            "start prosody with its config: a restart, since the package's prosody already runs with its own listeners, which a reload keeps; later changes restart it only when its restart marker changed",
+        ),
+        (
+            s.jicofo.name,
+            ServiceAction::Restart,
+            "start jicofo with its config",
+        ),
+        (s.nginx.name, ServiceAction::Reload, "serve the site"),
+    ] {
+        steps.push(service(d, unit, action, true, description));
+    }
     // nginx now answers the HTTP-01 challenge from the webroot on port 80.
     steps.extend(acme.map(|a| Step::AcmeCertificate {
         description: format!(
@@ -493,30 +501,16 @@ fn bridge(d: &Deployment, b: &BridgeHost, files: &[File], packages: &[String]) -
     steps
 }
 
-/// The front door's steps.
-fn front_door(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
+/// A host with one service of its own (the front door's HAProxy, a TURN server's coturn).
+fn one_service(
+    d: &Deployment,
+    files: &[File],
+    packages: &[String],
+    (unit, action): (&str, ServiceAction),
+    description: &str,
+) -> Vec<Step> {
     let mut steps = common_head(d, files, packages);
     steps.extend(firewall_step(d, files));
-    steps.push(service(
-        d,
-        d.services.haproxy.name,
-        ServiceAction::Reload,
-        true,
-        "route rooms to their shards",
-    ));
-    steps
-}
-
-/// A TURN server's steps.
-fn turn(d: &Deployment, files: &[File], packages: &[String]) -> Vec<Step> {
-    let mut steps = common_head(d, files, packages);
-    steps.extend(firewall_step(d, files));
-    steps.push(service(
-        d,
-        d.services.coturn.name,
-        ServiceAction::Restart,
-        true,
-        "relay media for clients behind firewalls",
-    ));
+    steps.push(service(d, unit, action, true, description));
     steps
 }
