@@ -16,6 +16,7 @@ pub(crate) fn config(d: &Deployment, door: &FrontDoorHost) -> Result<File> {
             names => value(&d.names),
             door => value(door),
             ports => value(&d.ports),
+            auth => value(&d.auth),
         },
     )?;
     Ok(on_change(
