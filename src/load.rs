@@ -215,12 +215,16 @@ fn type_error(segments: &[String], inner: &str, model: &Value) -> Diagnostic {
     Diagnostic::error(Code::INVALID_TYPE, pointer(segments), message, hint)
 }
 
-/// The model's JSON schema as a value, generated once per process (unknown keys are found by
-/// walking it).
+/// The model's JSON schema as a value (unknown keys are found by walking it): the checked-in
+/// `schemas/topology.schema.json`, parsed once per process. It is what `schema::topology()`
+/// generates (a unit test below and tests/cli.rs hold them equal); generating it on every run
+/// was a quarter of a CLI render of the handbook.
 fn model_schema() -> &'static Value {
     static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    SCHEMA
-        .get_or_init(|| serde_json::to_value(crate::schema::topology()).expect("schema serializes"))
+    SCHEMA.get_or_init(|| {
+        serde_json::from_str(include_str!("../schemas/topology.schema.json"))
+            .expect("the checked-in schema is JSON")
+    })
 }
 
 fn type_hint(message: &str) -> String {
@@ -1137,6 +1141,15 @@ fn unknown_key(key: &str, known: &[&str], path: String) -> Diagnostic {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_schema_unknown_keys_are_checked_against_is_the_generated_one() {
+        assert_eq!(
+            *model_schema(),
+            serde_json::to_value(crate::schema::topology()).unwrap(),
+            "schemas/topology.schema.json is stale: run `cargo run -- schema --write schemas`"
+        );
+    }
     use super::*;
 
     #[test]
