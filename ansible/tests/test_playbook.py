@@ -148,7 +148,7 @@ def test_the_first_run_renders_every_host(work):
     assert plays == ['Check the model and the variables on every host, before any host is touched', 'Signalling hosts'] + [
         'Bridges, jitsi_topology_serial at a time'] * 3 + ['TURN', 'Front door'], plays
     # The handlers were notified by the files; they act only with jitsi_topology_apply.
-    for handler in ('Reload or restart prosody', 'Restart jicofo', 'Reload nginx', 'Drain and restart jitsi-videobridge2'):
+    for handler in ('Reload or restart prosody', 'Restart jicofo', 'Reload nginx'):
         assert 'RUNNING HANDLER [%s%s]' % (ROLE, handler) in output
 
     # One render for the whole run, shared by every host_config task of every host.
