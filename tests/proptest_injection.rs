@@ -15,7 +15,7 @@
 //! | file | real parser (one long-lived process for all cases) |
 //! |---|---|
 //! | prosody config | prosody's own config loader, `core.configmanager`, in `lua5.4` (`tests/consumers/prosody_config_server.lua`); duplicate-option warnings fail |
-//! | jicofo.conf, jvb.conf | Debian's Typesafe Config in one JVM (`tests/consumers/HoconServer.java`) |
+//! | jicofo.conf, jvb.conf | Debian's Typesafe Config in one JVM (`tests/consumers/Hocon.java`) |
 //! | config.js | node, after nginx-style SSI (`tests/consumers/configjs_server.js`) |
 //! | nginx site | `nginx -T` (test and dump) per case: no error or warning, each directive line as expected, as many lines as the unmodified site |
 //! | debconf selections | `debconf-set-selections` into a private database (`DEBCONF_SYSTEMRC`), read back with `debconf-communicate`, batched after the cases |
@@ -197,7 +197,7 @@ impl Parsers {
                 .arg("-XX:TieredStopAtLevel=1")
                 .arg("-cp")
                 .arg(TYPESAFE_JAR)
-                .arg(consumers.join("HoconServer.java"))
+                .arg(consumers.join("Hocon.java"))
                 .env("JITSI_TOPOLOGY_FOCUS_PASSWORD", FOCUS_FROM_ENV)
                 .env("JITSI_TOPOLOGY_JVB_PASSWORD", JVB_FROM_ENV),
         );

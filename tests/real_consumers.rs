@@ -10,7 +10,7 @@
 //! |-------------|------------------------------------------------------------------|
 //! | nginx       | `nginx -t` with a minimal top-level nginx.conf                   |
 //! | prosody     | `prosodyctl check config`, included from Debian's prosody.cfg.lua |
-//! | jicofo, jvb | Typesafe Config (`tests/consumers/HoconCheck.java`)              |
+//! | jicofo, jvb | Typesafe Config (`tests/consumers/Hocon.java`)              |
 //! | debconf     | `debconf-set-selections --checkonly`                             |
 //! | web-config  | node (`tests/consumers/configjs.js`), after nginx-style SSI      |
 //! | firewall    | `nft -c -f`                                                      |
@@ -813,7 +813,7 @@ fn hocon(java: &Path) -> &'static Hocon {
                 }
             }
         }
-        let program = Path::new(ROOT).join("tests/consumers/HoconCheck.java");
+        let program = Path::new(ROOT).join("tests/consumers/Hocon.java");
         let jvm = |env_set: bool| {
             let mut cmd = Command::new(java);
             cmd.arg("-cp")
@@ -828,7 +828,7 @@ fn hocon(java: &Path) -> &'static Hocon {
             let out = run(&mut cmd);
             let shown = describe(
                 &format!(
-                    "java -cp {TYPESAFE_JAR} HoconCheck.java <{} files>",
+                    "java -cp {TYPESAFE_JAR} Hocon.java <{} files>",
                     index.len()
                 ),
                 &out,
@@ -838,12 +838,12 @@ fn hocon(java: &Path) -> &'static Hocon {
                 "Typesafe Config rejected a rendered file (environment set: {env_set}):\n{shown}"
             );
             let parsed: BTreeMap<String, Value> = serde_json::from_slice(&out.stdout)
-                .unwrap_or_else(|e| panic!("HoconCheck printed no JSON ({e}):\n{shown}"));
+                .unwrap_or_else(|e| panic!("Hocon.java printed no JSON ({e}):\n{shown}"));
             let mut per_render = vec![Vec::new(); renders.len()];
             for (path, &(ri, fi)) in &index {
                 let v = parsed
                     .get(path)
-                    .unwrap_or_else(|| panic!("HoconCheck left out {path}:\n{shown}"));
+                    .unwrap_or_else(|| panic!("Hocon.java left out {path}:\n{shown}"));
                 per_render[ri].push((fi, v.clone()));
             }
             per_render

@@ -7,7 +7,7 @@
 //!
 //! | file | parser | check |
 //! |---|---|---|
-//! | jicofo.conf, jvb.conf | Typesafe Config (`tests/consumers/HoconCheck.java`) | every leaf path is in the release's `jicofo-hocon.tsv` / `jvb-hocon.tsv` |
+//! | jicofo.conf, jvb.conf | Typesafe Config (`tests/consumers/Hocon.java`) | every leaf path is in the release's `jicofo-hocon.tsv` / `jvb-hocon.tsv` |
 //! | the prosody host file | prosody's config loader (`tests/consumers/prosody_config_server.lua`) | every module in `modules_enabled`, every `Component` module, `authentication` and `storage` provider exists (the release's plugins or the series' core), and none is where the release deprecates it |
 //! | debconf selections | (line format) | every question we preseed is defined by a package of the release, with that type |
 //! | config.js | node (`tests/consumers/configjs.js`) | every key of `config` is in the release's `config-js.tsv` |
@@ -170,7 +170,7 @@ fn check_hocon(
     let out = Command::new(java)
         .arg("-cp")
         .arg(TYPESAFE_JAR)
-        .arg(Path::new(ROOT).join("tests/consumers/HoconCheck.java"))
+        .arg(Path::new(ROOT).join("tests/consumers/Hocon.java"))
         .args(files.iter().map(|f| std::path::absolute(&f.3).unwrap()))
         .output()
         .expect("run java");
