@@ -313,6 +313,46 @@ fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// The whole pipeline on a model's text: `Ok(Err(report))` for an invalid model.
+fn render_text(text: &str) -> Result<Result<jitsi_topology::Rendered, Report>, Failure> {
+    match jitsi_topology::render(text, &process_env) {
+        Ok(rendered) => Ok(Ok(rendered)),
+        Err(jitsi_topology::Error::Invalid(report)) => Ok(Err(report)),
+        Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
+    }
+}
+
+/// Load, validate and resolve on a model's text: `Ok(Err(report))` for an invalid model.
+fn check_text(text: &str) -> Result<Result<jitsi_topology::Checked, Report>, Failure> {
+    Ok(jitsi_topology::check(text, &process_env))
+}
+
+/// Reads `model` and runs `stage` ([`render_text`] or [`check_text`]) on it. An invalid model's
+/// report is printed (on standard output when `to_stdout`, else standard error) and the exit
+/// code 1 returned as `Err`.
+fn valid<T>(
+    model: &str,
+    format: Format,
+    to_stdout: bool,
+    look: Look,
+    stage: fn(&str) -> Result<Result<T, Report>, Failure>,
+) -> Result<Result<(Model, T), ExitCode>, Failure> {
+    let input = match read_model(model)? {
+        Ok(input) => input,
+        Err(report) => {
+            print_report(&report, format, to_stdout, None, look);
+            return Ok(Err(ExitCode::from(1)));
+        }
+    };
+    match stage(&input.text)? {
+        Ok(value) => Ok(Ok((input, value))),
+        Err(report) => {
+            print_report(&report, format, to_stdout, Some(&input), look);
+            Ok(Err(ExitCode::from(1)))
+        }
+    }
+}
+
 /// The warnings and the informational notes of a valid model, in their stable order.
 fn shown(warnings: &[Diagnostic], notes: &[Diagnostic]) -> Vec<Diagnostic> {
     Report::new(warnings.iter().chain(notes).cloned().collect()).diagnostics
@@ -402,85 +442,62 @@ fn run(command: Command, look: Look) -> Result<ExitCode, Failure> {
             format,
             fsync,
         } => {
-            let input = match read_model(&model)? {
-                Ok(input) => input,
-                Err(report) => {
-                    print_report(&report, format, false, None, look);
-                    return Ok(ExitCode::from(1));
-                }
+            let (input, rendered) = match valid(&model, format, false, look, render_text)? {
+                Ok(valid) => valid,
+                Err(code) => return Ok(code),
             };
-            match jitsi_topology::render(&input.text, &process_env) {
-                Ok(rendered) => {
-                    let hosts = rendered.bundle.hosts.len();
-                    let files: usize = rendered.bundle.hosts.iter().map(|h| h.files.len()).sum();
-                    let durability = if fsync {
-                        write::Durability::Durable
-                    } else {
-                        write::Durability::Lazy
-                    };
-                    // On a terminal, the files written so far (a large tree takes a while).
-                    let mut progress = progress::Progress::on_stderr(format == Format::Text, hosts);
-                    write::tree(&rendered.bundle, &out, durability, &mut progress)?;
-                    progress.clear();
-                    print_warnings(
-                        &shown(&rendered.warnings, &rendered.notes),
-                        &rendered.acknowledged,
-                        format,
-                        false,
-                        &input,
-                        look,
-                    );
-                    if format == Format::Text {
-                        eprintln!(
-                            "rendered {hosts} hosts, {files} files into {}",
-                            out.display()
-                        );
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(jitsi_topology::Error::Invalid(report)) => {
-                    print_report(&report, format, false, Some(&input), look);
-                    Ok(ExitCode::from(1))
-                }
-                Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
+            let hosts = rendered.bundle.hosts.len();
+            let files: usize = rendered.bundle.hosts.iter().map(|h| h.files.len()).sum();
+            let durability = if fsync {
+                write::Durability::Durable
+            } else {
+                write::Durability::Lazy
+            };
+            // On a terminal, the files written so far (a large tree takes a while).
+            let mut progress = progress::Progress::on_stderr(format == Format::Text, hosts);
+            write::tree(&rendered.bundle, &out, durability, &mut progress)?;
+            progress.clear();
+            print_warnings(
+                &shown(&rendered.warnings, &rendered.notes),
+                &rendered.acknowledged,
+                format,
+                false,
+                &input,
+                look,
+            );
+            if format == Format::Text {
+                eprintln!(
+                    "rendered {hosts} hosts, {files} files into {}",
+                    out.display()
+                );
             }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Validate { model, format } => {
-            let input = match read_model(&model)? {
-                Ok(input) => input,
-                Err(report) => {
-                    print_report(&report, format, true, None, look);
-                    return Ok(ExitCode::from(1));
-                }
+            let (input, checked) = match valid(&model, format, true, look, check_text)? {
+                Ok(valid) => valid,
+                Err(code) => return Ok(code),
             };
-            match jitsi_topology::check(&input.text, &process_env) {
-                Ok(checked) => {
-                    print_warnings(
-                        &shown(&checked.warnings, &checked.notes),
-                        &checked.acknowledged,
-                        format,
-                        true,
-                        &input,
-                        look,
-                    );
-                    if format == Format::Text {
-                        let acknowledged = match checked.acknowledged.len() {
-                            0 => String::new(),
-                            n => format!(", {n} acknowledged"),
-                        };
-                        outln!(
-                            "{model}: valid ({} bridges, {} warnings{acknowledged})",
-                            checked.deployment.bridges.len(),
-                            checked.warnings.len()
-                        );
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(report) => {
-                    print_report(&report, format, true, Some(&input), look);
-                    Ok(ExitCode::from(1))
-                }
+            print_warnings(
+                &shown(&checked.warnings, &checked.notes),
+                &checked.acknowledged,
+                format,
+                true,
+                &input,
+                look,
+            );
+            if format == Format::Text {
+                let acknowledged = match checked.acknowledged.len() {
+                    0 => String::new(),
+                    n => format!(", {n} acknowledged"),
+                };
+                outln!(
+                    "{model}: valid ({} bridges, {} warnings{acknowledged})",
+                    checked.deployment.bridges.len(),
+                    checked.warnings.len()
+                );
             }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Plan {
             old,
@@ -534,31 +551,20 @@ fn run(command: Command, look: Look) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Resolve { model, format } => {
-            let input = match read_model(&model)? {
-                Ok(input) => input,
-                Err(report) => {
-                    print_report(&report, format, false, None, look);
-                    return Ok(ExitCode::from(1));
-                }
+            let (input, checked) = match valid(&model, format, false, look, check_text)? {
+                Ok(valid) => valid,
+                Err(code) => return Ok(code),
             };
-            match jitsi_topology::check(&input.text, &process_env) {
-                Ok(checked) => {
-                    print_warnings(
-                        &shown(&checked.warnings, &checked.notes),
-                        &checked.acknowledged,
-                        Format::Text,
-                        false,
-                        &input,
-                        look,
-                    );
-                    outln!("{}", serde_json::to_string_pretty(&checked.deployment)?);
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(report) => {
-                    print_report(&report, format, false, Some(&input), look);
-                    Ok(ExitCode::from(1))
-                }
-            }
+            print_warnings(
+                &shown(&checked.warnings, &checked.notes),
+                &checked.acknowledged,
+                Format::Text,
+                false,
+                &input,
+                look,
+            );
+            outln!("{}", serde_json::to_string_pretty(&checked.deployment)?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Schema { manifest, write } => {
             use jitsi_topology::schema;
@@ -644,7 +650,7 @@ fn manifest_of(
         Ok(input) => input,
         Err(report) => return Ok(Err((report, None))),
     };
-    match jitsi_topology::render(&input.text, &process_env) {
+    match render_text(&input.text)? {
         Ok(rendered) => {
             let mut manifest = rendered.bundle.manifest(false).into_owned();
             fill_contents(&mut manifest, |host, file| {
@@ -657,8 +663,7 @@ fn manifest_of(
             });
             Ok(Ok(manifest))
         }
-        Err(jitsi_topology::Error::Invalid(report)) => Ok(Err((report, Some(input)))),
-        Err(e) => Err(Failure(format!("internal error, please report it: {e}"))),
+        Err(report) => Ok(Err((report, Some(input)))),
     }
 }
 
