@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::repo;
+use common::{files_under, repo};
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -27,25 +27,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Every file under `dir`, relative path → bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.insert(
-                    path.strip_prefix(root).unwrap().display().to_string(),
-                    fs::read(&path).unwrap(),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
 
 /// Every file that `out/manifest.json` lists: its manifest entry, and where it is on disk.
 fn listed_files(out: &Path) -> Vec<(serde_json::Value, PathBuf)> {
@@ -183,7 +164,7 @@ fn rendering_twice_gives_identical_bytes() {
             ]);
             assert!(o.status.success(), "{}", text(&o.stderr));
         }
-        assert_eq!(tree(&a), tree(&b), "{example}");
+        assert_eq!(files_under(&a), files_under(&b), "{example}");
     }
 }
 
@@ -216,7 +197,7 @@ fn file_secrets_appear_in_no_rendered_byte() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let files = tree(&out);
+    let files = files_under(&out);
     assert!(files.len() > 20);
     for (path, bytes) in &files {
         let content = text(bytes);
@@ -286,8 +267,8 @@ fn every_file_gets_the_manifests_mode_whatever_the_umask_and_fsync_changes_no_by
         let o = render_with_umask(&model, &out, umask, extra);
         assert!(o.status.success(), "umask {umask}: {}", text(&o.stderr));
         assert_eq!(
-            tree(&out),
-            tree(&reference),
+            files_under(&out),
+            files_under(&reference),
             "umask {umask} {extra:?}: the same bytes"
         );
         let mut files = 0;
@@ -416,7 +397,7 @@ fn a_failed_render_leaves_the_previous_tree_intact_and_no_staging_behind() {
         .status
         .success()
     );
-    let before = tree(&out);
+    let before = files_under(&out);
     // An invalid model: exit 1, old tree untouched.
     let bad = repo("tests/invalid/network.yaml");
     assert_eq!(
@@ -430,7 +411,7 @@ fn a_failed_render_leaves_the_previous_tree_intact_and_no_staging_behind() {
         .code(),
         Some(1)
     );
-    assert_eq!(tree(&out), before);
+    assert_eq!(files_under(&out), before);
     // A parent folder we cannot write to (staging fails): exit 2, old tree untouched.
     if nix_is_root() {
         return; // root writes anyway; the staging cleanup is still covered above
@@ -444,7 +425,7 @@ fn a_failed_render_leaves_the_previous_tree_intact_and_no_staging_behind() {
     ]);
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
-    assert_eq!(tree(&out), before);
+    assert_eq!(files_under(&out), before);
     let leftovers: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())

@@ -28,7 +28,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -381,17 +380,11 @@ fn turn_secrets_with_quotes_and_hashes_inside_read_back() {
 // ---------------------------------------------------------------------------------------------
 
 fn cases_per_field() -> u32 {
-    env::var("JT_COTURN_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(12)
+    common::env_or("JT_COTURN_CASES", 12)
 }
 
 fn seed() -> u64 {
-    env::var("JT_PROPTEST_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x6a69_7473_6931)
+    common::env_or("JT_PROPTEST_SEED", 0x6a69_7473_6931)
 }
 
 /// Secrets as an operator or an attacker might write them: printable ASCII with spaces,

@@ -37,7 +37,6 @@ mod common;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::env;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -1782,17 +1781,11 @@ fn check_debconf(w: &World) -> Vec<String> {
 }
 
 fn cases_per_field() -> u32 {
-    env::var("JT_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(24)
+    common::env_or("JT_PROPTEST_CASES", 24)
 }
 
 fn seed() -> u64 {
-    env::var("JT_PROPTEST_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x6a69_7473_6931)
+    common::env_or("JT_PROPTEST_SEED", 0x6a69_7473_6931)
 }
 
 #[test]

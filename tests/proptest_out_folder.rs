@@ -141,10 +141,6 @@ fn cp(from: &Path, to: &Path) {
     );
 }
 
-fn mkfifo(p: &Path) {
-    assert!(Command::new("mkfifo").arg(p).status().unwrap().success());
-}
-
 struct World {
     model: PathBuf,
     /// A render of the model, never touched: what every successful render must hold.
@@ -179,7 +175,7 @@ fn case(w: &mut World, before: &Before) -> Result<(), TestCaseError> {
         Before::Missing => {}
         Before::EmptyFolder => fs::create_dir(&dir).unwrap(),
         Before::PlainFile => fs::write(&dir, "a file of someone's").unwrap(),
-        Before::Fifo => mkfifo(&dir),
+        Before::Fifo => common::mkfifo(&dir),
         Before::DanglingLink => symlink("nowhere", &dir).unwrap(),
         Before::LinkToVictim => symlink("victim.txt", &dir).unwrap(),
         Before::LinkToForeignFolder => symlink("theirs", &dir).unwrap(),
@@ -194,7 +190,7 @@ fn case(w: &mut World, before: &Before) -> Result<(), TestCaseError> {
                     fs::write(&m, r#"{"name": "My App", "icons": []}"#).unwrap()
                 }
                 Manifest::LinkToOurs => symlink(earlier.join("manifest.json"), &m).unwrap(),
-                Manifest::Fifo => mkfifo(&m),
+                Manifest::Fifo => common::mkfifo(&m),
             }
             if *files {
                 fs::write(dir.join("keep-me.txt"), "precious too").unwrap();

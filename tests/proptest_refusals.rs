@@ -40,10 +40,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
 fn seed() -> u64 {
-    env::var("JT_PROPTEST_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x7361_736c_7072)
+    common::env_or("JT_PROPTEST_SEED", 0x7361_736c_7072)
 }
 
 fn cases(var: &str, default: u32) -> u32 {

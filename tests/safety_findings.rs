@@ -161,11 +161,6 @@ fn cli() -> std::process::Command {
     std::process::Command::new(common::cli())
 }
 
-fn mkfifo(path: &std::path::Path) {
-    let made = std::process::Command::new("mkfifo").arg(path).status();
-    assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", path.display());
-}
-
 /// The CLI with `args` and then `dir`, stopped after 10 s (a write into a FIFO blocks).
 fn within_10_s(args: &[&str], dir: &std::path::Path) -> std::process::Output {
     std::process::Command::new("timeout")
@@ -190,7 +185,7 @@ fn secrets_init_never_takes_a_planted_symlink_or_fifo_for_a_secret() {
     std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o700)).unwrap();
     let victim = dir.path().join("where-the-attacker-reads");
     std::os::unix::fs::symlink(&victim, secrets.join("jvb")).unwrap();
-    mkfifo(&secrets.join("turn"));
+    common::mkfifo(&secrets.join("turn"));
     let out = within_10_s(&["secrets", "init"], &secrets);
     let text = format!(
         "{}{}",
@@ -271,7 +266,7 @@ fn schema_write_never_writes_through_a_planted_symlink_or_into_a_fifo() {
     let victim = dir.path().join("victim");
     std::fs::write(&victim, "precious").unwrap();
     std::os::unix::fs::symlink(&victim, schemas.join("topology.schema.json")).unwrap();
-    mkfifo(&schemas.join("manifest.schema.json"));
+    common::mkfifo(&schemas.join("manifest.schema.json"));
     let out = within_10_s(&["schema", "--write"], &schemas);
     println!(
         "exit {:?}; victim: {:?}",

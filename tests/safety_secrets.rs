@@ -151,24 +151,6 @@ fn invalid_models(source: &str, dir: &Path) -> Vec<(&'static str, String)> {
     out
 }
 
-/// Every file under `dir`, relative path → bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).expect("read_dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, fs::read(&p).expect("read"));
-            }
-        }
-    }
-    out
-}
-
 /// Collects leaks of `values` in a command's output.
 fn check_output(what: &str, out: &Output, values: &[&str], found: &mut Vec<String>) {
     for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
@@ -223,7 +205,7 @@ fn file_secrets_reach_no_output_byte_log_line_or_error_of_the_cli() {
     fs::write(&path, model("file", &secret_dir)).unwrap();
     let out = dir.path().join("out");
     check_cli("{file} secrets", &path, &out, &secrets(), &mut found);
-    let files = tree(&out);
+    let files = common::files_under(&out);
     assert!(files.len() > 20, "the model rendered: {:?}", files.keys());
     for (name, bytes) in &files {
         for v in leaks(&String::from_utf8_lossy(bytes), &secrets()) {

@@ -470,6 +470,22 @@ def tail(path, n=3):
         return ""
 
 
+def probe_verdicts(run):
+    """The verdicts on the two probes every XMPP scenario runs: a bridge client with a wrong
+    password and one that trusts only an unrelated CA must both be refused."""
+    out = []
+    for name, want_st, text in (("probe-password", "auth-refused", "a bridge client with a wrong password is refused (SASL failure)"),
+                                ("probe-tls", "tls-refused", "a bridge client that trusts only an unrelated CA fails TLS "
+                                                            "verification (so verification is on)")):
+        r = read_json(os.path.join(run, name + ".json"))
+        st = r.get("status") if r else None
+        if st == want_st:
+            out.append(("ok", f"xmpp: {text}"))
+        else:
+            out.append(("bad", f"xmpp: {name}: {st} {(r or {}).get('detail', tail(os.path.join(run, name + '.console')))}"))
+    return out
+
+
 def cmd_xmpp_verdict(a):
     """Every XMPP agent's result as lines KIND<TAB>TEXT for the driver (ok, bad, joined, focus_saw, refused)."""
     out = []
@@ -519,15 +535,7 @@ def cmd_xmpp_verdict(a):
                               f"with subscription {sub}"))
         else:
             out.append(("bad", f"xmpp: focus's roster lacks the client_proxy subscription: {f.get('roster')}"))
-    for name, want_st, text in (("probe-password", "auth-refused", "a bridge client with a wrong password is refused (SASL failure)"),
-                                ("probe-tls", "tls-refused", "a bridge client that trusts only an unrelated CA fails TLS "
-                                                            "verification (so verification is on)")):
-        r = read_json(os.path.join(a.run, name + ".json"))
-        st = r.get("status") if r else None
-        if st == want_st:
-            out.append(("ok", f"xmpp: {text}"))
-        else:
-            out.append(("bad", f"xmpp: {name}: {st} {(r or {}).get('detail', tail(os.path.join(a.run, name + '.console')))}"))
+    out.extend(probe_verdicts(a.run))
     for kind, text in out:
         print(f"{kind}\t{text}")
 
@@ -610,15 +618,7 @@ def cmd_shards_verdict(a):
             out.append(("bad", f"xmpp: {name}'s focus ({f.get('status')} {f.get('detail', '')}) sees {occ}, expected exactly {want}"))
         if f.get("client_proxy_subscription") not in ("from", "both"):
             out.append(("bad", f"xmpp: {name}: focus's roster lacks the client_proxy subscription: {f.get('roster')}"))
-    for name, want_st, text in (("probe-password", "auth-refused", "a bridge client with a wrong password is refused (SASL failure)"),
-                                ("probe-tls", "tls-refused", "a bridge client that trusts only an unrelated CA fails TLS "
-                                                            "verification (so verification is on)")):
-        r = read_json(os.path.join(a.run, name + ".json"))
-        st = r.get("status") if r else None
-        if st == want_st:
-            out.append(("ok", f"xmpp: {text}"))
-        else:
-            out.append(("bad", f"xmpp: {name}: {st} {(r or {}).get('detail', tail(os.path.join(a.run, name + '.console')))}"))
+    out.extend(probe_verdicts(a.run))
     for kind, text in out:
         print(f"{kind}\t{text}")
 
