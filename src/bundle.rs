@@ -20,8 +20,9 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub struct Bundle {
     /// The Jitsi Meet release rendered for.
     pub release: String,
-    /// The hosts in deployment order: the front door (with shards), the signalling hosts in
-    /// model order, a TURN server on a host of its own, then the bridges in model order.
+    /// The hosts in deployment order, as resolve orders them: the front door (with shards),
+    /// the signalling hosts in model order, a TURN server on a host of its own, then the
+    /// bridges in model order.
     pub hosts: Vec<Host>,
 }
 

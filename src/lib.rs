@@ -13,8 +13,8 @@
 //! ## Pipeline
 //! Data flows one way: [`load()`] (text to typed [`Topology`]) → [`validate()`] (every problem
 //! at once, as [`Diagnostic`]s with JSON Pointer paths) → resolve (every name and version
-//! choice made once, into a [`Deployment`]) → render (templates with format-aware escaping;
-//! [`render_deployment()`]) → [`Bundle`]. [`check()`] runs the first three, [`render()`] the
+//! choice, each host's packages, firewall rules and steps, made once, into a [`Deployment`])
+//! → render (templates with format-aware escaping; [`render_deployment()`]) → [`Bundle`]. [`check()`] runs the first three, [`render()`] the
 //! whole pipeline.
 //!
 //! ```

@@ -1,5 +1,6 @@
-//! Rendering: the resolved [`Deployment`] into each host's files, packages, accounts,
-//! firewall and steps.
+//! Rendering: the resolved [`Deployment`] into each host's files, assembled with what resolve
+//! decided for the host ([`Deployment::hosts`]: roles, packages, accounts, firewall) and the
+//! steps it decides from the files ([`steps::of`]).
 //!
 //! One module per output family; each reads the deployment and prints through one
 //! template in `templates/` (embedded at build time). Model values reach a template only
