@@ -79,19 +79,19 @@ pub const TRUST_DIR: &str = "/usr/local/share/ca-certificates/jitsi-topology";
 /// The well-known ports our files name, for templates (each is a constant above).
 #[derive(Debug, Clone, Serialize)]
 pub struct Ports {
-    /// [`HTTP_PORT`].
+    /// HTTP: nginx's redirect and ACME (`HTTP_PORT`).
     pub http: u16,
-    /// [`HTTPS_PORT`].
+    /// HTTPS: the site (`HTTPS_PORT`).
     pub https: u16,
-    /// [`XMPP_C2S_PORT`].
+    /// prosody's client-to-server port (`XMPP_C2S_PORT`).
     pub c2s: u16,
-    /// [`PROSODY_HTTP_PORT`].
+    /// prosody's HTTP port (`PROSODY_HTTP_PORT`).
     pub prosody_http: u16,
-    /// [`JICOFO_REST_PORT`].
+    /// jicofo's REST port (`JICOFO_REST_PORT`).
     pub jicofo_rest: u16,
-    /// [`MEDIA_UDP_PORT`].
+    /// the videobridge's media port (`MEDIA_UDP_PORT`).
     pub media_udp: u16,
-    /// [`JVB_PUBLIC_HTTP_PORT`].
+    /// the videobridge's public HTTP server (`JVB_PUBLIC_HTTP_PORT`).
     pub jvb_public_http: u16,
 }
 
