@@ -162,10 +162,16 @@ pub fn check(text: &str, env: &dyn SecretEnv) -> Result<Checked, Report> {
     let (problems, secrets) = validate::validate_and_read(&loaded.topology, env);
     diagnostics.extend(problems);
     diagnostic::sort(&mut diagnostics);
+    // Positions only when there is something to place: a valid model pays nothing for them.
+    // Placed before the acknowledgements take theirs out, so that those keep their places.
+    if !diagnostics.is_empty() {
+        locate::locate(text, &mut diagnostics);
+    }
     let (diagnostics, acknowledged) = validate::acknowledge::apply(&loaded.topology, diagnostics);
     let mut report = Report::new(diagnostics);
-    // Positions only when there is something to place: a valid model pays nothing for them.
-    if !report.diagnostics.is_empty() {
+    // The problems of the acknowledgements themselves: only a model with acknowledgements
+    // parses its text a second time.
+    if !loaded.topology.acknowledge.is_empty() {
         locate::locate(text, &mut report.diagnostics);
     }
     match secrets {

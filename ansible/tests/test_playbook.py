@@ -117,12 +117,15 @@ def tree(root):
 
 def model_b(work):
     """The handbook with a change: jvb1's heap, and the bridges' password from the environment
-    (so jvb.conf and a secret file on the signalling host hold it)."""
+    (so jvb.conf and a secret file on the signalling host hold it); and a warning that changes
+    no file (a relay id without regions), which the model acknowledges."""
     os.makedirs(work['models'], exist_ok=True)
     with open(os.path.join(EXAMPLE, 'handbook.yaml')) as f:
         text = f.read()
     text = text.replace('jvb: { file: /etc/jitsi-topology/secrets/jvb }', 'jvb: { env: JT_TEST_JVB_PASSWORD }')
-    text = text.replace('public_address: 198.51.100.11, jvm_max_memory: 8g', 'public_address: 198.51.100.11, jvm_max_memory: 6g')
+    text = text.replace('public_address: 198.51.100.11, jvm_max_memory: 8g',
+                        'public_address: 198.51.100.11, jvm_max_memory: 6g, relay_id: r1')
+    text += 'acknowledge:\n  - { code: relay-id-unused, reason: relays come with the second region }\n'
     path = os.path.join(work['models'], 'changed.yaml')
     with open(path, 'w') as f:
         f.write(text)
@@ -156,6 +159,13 @@ def test_the_first_run_renders_every_host(work):
     assert sorted(r['render_cached'] for r in results.values()) == [False] + [True] * 11
     assert all(results[(VALIDATE_TASK, h)]['changed_files'] == [] for h in HOSTS)
     assert len(set(r['topology_sha256'] for r in results.values())) == 1
+    # The handbook draws no warning but a note (browsers contact upstream's STUN server): every
+    # result carries it as data, and the run shows it once, as the CLI prints it.
+    checked = jitsi_topology.check(os.path.join(EXAMPLE, 'handbook.yaml'))
+    assert [(d['severity'], d['code']) for d in checked['diagnostics']] == [('info', 'public-stun')]
+    for r in results.values():
+        assert (r['diagnostics'], r['acknowledged']) == (checked['diagnostics'], [])
+    assert output.count('info[public-stun]: /public_stun: ') == 1, output
     meet = results[(FILES_TASK, 'meet.example.com')]
     assert [(s['name'], s['action']) for s in meet['services']] == [
         ('jitsi-topology-firewall', 'restart'), ('prosody', 'restart'), ('jicofo', 'restart'), ('nginx', 'reload')]
@@ -229,6 +239,15 @@ def test_check_diff_shows_a_model_change_hides_secrets_and_writes_nothing(work):
     assert [(s['name'], s['action']) for s in jvb1['services']] == [('jitsi-videobridge2', 'drain')]
     secret_files = [f for f in meet['files'] if f['secret']]
     assert secret_files and all(f['diff_withheld'] for f in secret_files)
+    # The acknowledged warning is no warning, but every result lists it with its reason, and
+    # the run shows it once.
+    for r in results.values():
+        assert [(a['code'], a['path'], a['acknowledged_by'], a['reason']) for a in r['acknowledged']] == [
+            ('relay-id-unused', '/bridges/0/relay_id', '/acknowledge/0', 'relays come with the second region')]
+        assert [d['code'] for d in r['diagnostics']] == ['public-stun']
+    assert 'warning[relay-id-unused]: /bridges/0/relay_id' not in output.replace(
+        'acknowledged (/acknowledge/0: relays come with the second region): warning[relay-id-unused]', '')
+    assert output.count('acknowledged (/acknowledge/0: relays come with the second region): warning[relay-id-unused]') == 1, output
     assert SECRET not in json.dumps(list(results.values()))
 
 

@@ -84,11 +84,13 @@ jt_status jt_render(const char *model, char **out_json, char **err_json);
  * `model` is the model as NUL-terminated UTF-8 text, YAML or JSON. `{env}` secrets are read
  * from the process environment during the call (a missing variable is an error).
  *
- * On `JT_OK` (the model renders), `*out_json` is `{"diagnostics": [...]}` with the model's
- * warnings (possibly none), and `*err_json` is NULL. On any other status, `*out_json` is NULL
- * and `*err_json` is the error document `{"kind", "message", "diagnostics"}` (unless
- * `err_json` itself is NULL); for `JT_INVALID_MODEL` its diagnostics hold every error and
- * warning at once.
+ * On `JT_OK` (the model renders), `*out_json` is `{"diagnostics": [...], "acknowledged":
+ * [...]}`, as the CLI's `validate --format json` prints it: `diagnostics` holds the model's
+ * warnings and its notes (severity `info`), sorted, and `acknowledged` the warnings the model
+ * acknowledges, each with `acknowledged_by` and `reason` (both lists possibly empty);
+ * `*err_json` is NULL. On any other status, `*out_json` is NULL and `*err_json` is the error
+ * document `{"kind", "message", "diagnostics"}` (unless `err_json` itself is NULL); for
+ * `JT_INVALID_MODEL` its diagnostics hold every error and warning at once.
  *
  * Ownership: as `jt_render()`: free both out-strings with `jt_string_free()`.
  *

@@ -7,7 +7,7 @@
 //! | function | on success, `*out_json` is |
 //! |---|---|
 //! | `jt_render()` | the manifest (`schemas/manifest.schema.json`) with each file's `content` |
-//! | `jt_validate()` | `{"diagnostics": [...]}`, the model's warnings |
+//! | `jt_validate()` | `{"diagnostics": [...], "acknowledged": [...]}`: the model's warnings and notes, and the warnings it acknowledges |
 //! | `jt_schema()` | the model's JSON Schema (`schemas/topology.schema.json`, byte for byte) |
 //! | `jt_manifest_schema()` | the manifest's JSON Schema (`schemas/manifest.schema.json`) |
 //!
@@ -16,7 +16,10 @@
 //! "path", "message", "hint", "line", "column", "related"}]}`, where `path` is a JSON Pointer
 //! into the model, `line` and `column` (1-based; absent when the text does not hold the path)
 //! where it is in the model's text, and `related` (absent when empty) the other places the
-//! problem involves, each `{"path", "label", "line", "column"}`.
+//! problem involves, each `{"path", "label", "line", "column"}`. `severity` is `error`,
+//! `warning` or `info` (a note: nothing is wrong, but an operator should know, e.g.
+//! `public-stun`). An acknowledged warning (the model's `acknowledge` list) is a diagnostic
+//! with `acknowledged_by` (the JSON Pointer of the acknowledgement) and `reason`.
 //!
 //! ## Ownership
 //! Every `char *` the library hands out is owned by the caller and freed with
@@ -157,11 +160,13 @@ pub unsafe extern "C" fn jt_render(
 /// `model` is the model as NUL-terminated UTF-8 text, YAML or JSON. `{env}` secrets are read
 /// from the process environment during the call (a missing variable is an error).
 ///
-/// On `JT_OK` (the model renders), `*out_json` is `{"diagnostics": [...]}` with the model's
-/// warnings (possibly none), and `*err_json` is NULL. On any other status, `*out_json` is NULL
-/// and `*err_json` is the error document `{"kind", "message", "diagnostics"}` (unless
-/// `err_json` itself is NULL); for `JT_INVALID_MODEL` its diagnostics hold every error and
-/// warning at once.
+/// On `JT_OK` (the model renders), `*out_json` is `{"diagnostics": [...], "acknowledged":
+/// [...]}`, as the CLI's `validate --format json` prints it: `diagnostics` holds the model's
+/// warnings and its notes (severity `info`), sorted, and `acknowledged` the warnings the model
+/// acknowledges, each with `acknowledged_by` and `reason` (both lists possibly empty);
+/// `*err_json` is NULL. On any other status, `*out_json` is NULL and `*err_json` is the error
+/// document `{"kind", "message", "diagnostics"}` (unless `err_json` itself is NULL); for
+/// `JT_INVALID_MODEL` its diagnostics hold every error and warning at once.
 ///
 /// Ownership: as `jt_render()`: free both out-strings with `jt_string_free()`.
 ///
@@ -301,7 +306,15 @@ fn render(text: &str) -> Result<String, Failure> {
 
 fn validate(text: &str) -> Result<String, Failure> {
     match topology::check(text, &process_env) {
-        Ok(checked) => to_json(&serde_json::json!({ "diagnostics": checked.warnings })),
+        Ok(checked) => {
+            let mut diagnostics = checked.warnings;
+            diagnostics.extend(checked.notes);
+            topology::diagnostic::sort(&mut diagnostics);
+            to_json(&serde_json::json!({
+                "diagnostics": diagnostics,
+                "acknowledged": checked.acknowledged,
+            }))
+        }
         Err(report) => Err(Failure::invalid_model(&report)),
     }
 }
@@ -544,13 +557,18 @@ mod tests {
     }
 
     #[test]
-    fn a_valid_model_validates_with_its_warnings() {
+    fn a_valid_model_validates_with_its_warnings_and_notes() {
         let (status, out, err) = call(jt_validate, &c(HANDBOOK));
         assert_eq!((status, err), (JT_OK, None));
-        assert_eq!(
-            json(&out.unwrap()),
-            serde_json::json!({ "diagnostics": [] })
-        );
+        let out = json(&out.unwrap());
+        assert_eq!(out["acknowledged"], serde_json::json!([]));
+        let shown: Vec<_> = out["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["severity"].as_str().unwrap(), d["code"].as_str().unwrap()))
+            .collect();
+        assert_eq!(shown, [("info", "public-stun")]);
 
         let self_signed = HANDBOOK.replace(
             "  mode: own\n  certificate: /etc/ssl/meet.example.com.crt\n  key: /etc/ssl/meet.example.com.key\n",

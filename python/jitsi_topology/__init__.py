@@ -18,6 +18,7 @@ writes into ``DIR/manifest.json`` and ``DIR/<host>/<path>``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import warnings
 from pathlib import Path
@@ -25,13 +26,14 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import _native
 from ._errors import TopologyError, TopologyWarning
-from .types import Diagnostic, Host, Manifest, ServiceCommand
+from .types import Checked, Diagnostic, Host, Manifest, ServiceCommand
 
 __all__ = [
     "ModelInput",
     "TopologyError",
     "TopologyWarning",
     "__version__",
+    "check",
     "render",
     "schema",
     "service_actions",
@@ -46,6 +48,9 @@ ModelInput = Union[Mapping[str, Any], str, bytes, "os.PathLike[str]"]
 
 _MODEL_SUFFIXES = (".yaml", ".yml", ".json")
 
+#: Where :func:`render` logs the model's notes and acknowledged warnings (level ``INFO``).
+_log = logging.getLogger("jitsi_topology")
+
 
 def render(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> Manifest:
     """Validate ``model`` and render every host's files.
@@ -54,7 +59,9 @@ def render(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> Man
     ``roles``, ``packages``, ``files`` (each with ``path``, ``kind``, ``mode``, ``owner``,
     ``group``, ``sha256`` (absent for files flagged secret), ``secret``, ``services`` and
     ``content``), ``accounts``, ``firewall`` and ordered ``steps``. Each warning about the model is emitted as a
-    :class:`TopologyWarning`.
+    :class:`TopologyWarning`. The model's notes (severity ``info``: nothing is wrong, e.g.
+    ``public-stun``) and the warnings it acknowledges are logged at level ``INFO`` on the
+    logger ``jitsi_topology``, as the CLI prints them; :func:`check` returns them as data.
 
     :param model: a dict, YAML or JSON text, or a path (see the module's documentation).
     :param env: where ``{env: NAME}`` secrets are read; ``None`` means ``os.environ``.
@@ -62,10 +69,17 @@ def render(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> Man
         :meth:`TopologyError.errors` the diagnostics.
     :raises OSError: a model path cannot be read.
     """
-    manifest_json, warnings_json = _native.render(_model_text(model), _env(env), _model_name(model))
-    for diagnostic in json.loads(warnings_json):
+    manifest_json, checked_json = _native.render(_model_text(model), _env(env), _model_name(model))
+    checked: Checked = json.loads(checked_json)
+    for diagnostic in checked["diagnostics"]:
         text = _native.format_diagnostic(json.dumps(diagnostic))
-        warnings.warn(TopologyWarning(text, diagnostic), stacklevel=2)
+        if diagnostic["severity"] == "warning":
+            warnings.warn(TopologyWarning(text, diagnostic), stacklevel=2)
+        else:
+            _log.info("%s", text)
+    for acknowledged in checked["acknowledged"]:
+        text = _native.format_diagnostic(json.dumps(acknowledged))
+        _log.info("acknowledged (%s: %s): %s", acknowledged["acknowledged_by"], acknowledged["reason"], text)
     result: Manifest = json.loads(manifest_json)
     return result
 
@@ -74,12 +88,29 @@ def validate(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> L
     """Check ``model`` without rendering it.
 
     Returns the warnings (a valid model may still draw some), each a dict with ``severity``,
-    ``code``, ``path`` (a JSON Pointer), ``message`` and ``hint``.
+    ``code``, ``path`` (a JSON Pointer), ``message`` and ``hint`` (and ``line``, ``column`` and
+    ``related`` where the text holds them). Notes and acknowledged warnings: :func:`check`.
 
     :raises TopologyError: the model has at least one error (it reports every problem at once).
     :raises OSError: a model path cannot be read.
     """
-    result: List[Diagnostic] = json.loads(_native.validate(_model_text(model), _env(env), _model_name(model)))
+    return [d for d in check(model, env=env)["diagnostics"] if d["severity"] == "warning"]
+
+
+def check(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> Checked:
+    """Check ``model`` without rendering it, and return everything validation found.
+
+    Returns ``{"diagnostics", "acknowledged"}``, the document ``jitsi-topology validate
+    --format json`` prints and the C ABI's ``jt_validate`` returns: ``diagnostics`` holds the
+    warnings and the notes (severity ``info``: nothing is wrong, but an operator should know,
+    e.g. ``public-stun``), sorted by path; ``acknowledged`` the warnings the model's
+    ``acknowledge`` list acknowledges, each diagnostic with ``acknowledged_by`` (the JSON
+    Pointer of the acknowledgement) and ``reason``.
+
+    :raises TopologyError: the model has at least one error (it reports every problem at once).
+    :raises OSError: a model path cannot be read.
+    """
+    result: Checked = json.loads(_native.validate(_model_text(model), _env(env), _model_name(model)))
     return result
 
 

@@ -5,10 +5,11 @@ from typing import Any, List, Mapping, Optional, Tuple
 __version__: str
 
 def render(text: str, env: Mapping[str, Any], name: Optional[str] = None, /) -> Tuple[str, str]:
-    """``(manifest JSON with contents, warnings JSON)``; raises ``TopologyError``."""
+    """``(manifest JSON with contents, {"diagnostics", "acknowledged"} JSON)``; raises ``TopologyError``."""
 
 def validate(text: str, env: Mapping[str, Any], name: Optional[str] = None, /) -> str:
-    """The warnings as JSON; raises ``TopologyError``."""
+    """``{"diagnostics", "acknowledged"}`` as JSON (warnings and notes, acknowledged warnings);
+    raises ``TopologyError``."""
 
 def schema(manifest: bool = False) -> str:
     """The model's (or the manifest's) JSON Schema as JSON text."""

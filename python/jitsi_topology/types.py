@@ -11,6 +11,8 @@ from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
 __all__ = [
     "Account",
+    "Acknowledged",
+    "Checked",
     "Diagnostic",
     "RelatedPlace",
     "ErrorDocument",
@@ -55,7 +57,8 @@ class _DiagnosticPlace(TypedDict, total=False):
 
 
 class Diagnostic(_DiagnosticPlace):
-    """One problem with a model."""
+    """One problem with a model, or (severity ``info``) a note: nothing is wrong, but an
+    operator should know (e.g. ``public-stun``: browsers contact a third party)."""
 
     severity: Severity
     #: Stable code, e.g. ``duplicate-address``.
@@ -64,6 +67,26 @@ class Diagnostic(_DiagnosticPlace):
     path: str
     message: str
     hint: str
+
+
+class Acknowledged(Diagnostic):
+    """A warning the model acknowledges (its ``acknowledge`` list): the diagnostic as it would
+    have been reported, and the acknowledgement that matched it."""
+
+    #: JSON Pointer of the acknowledgement, e.g. ``/acknowledge/0``.
+    acknowledged_by: str
+    #: The acknowledgement's reason.
+    reason: str
+
+
+class Checked(TypedDict):
+    """What :func:`jitsi_topology.check` returns for a valid model: the same document as
+    ``jitsi-topology validate --format json`` prints and the C ABI's ``jt_validate`` returns."""
+
+    #: The warnings and the notes (severity ``info``), sorted by path.
+    diagnostics: List[Diagnostic]
+    #: The warnings the model acknowledges, each with its reason.
+    acknowledged: List[Acknowledged]
 
 
 class ErrorDocument(TypedDict):

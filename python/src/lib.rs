@@ -13,13 +13,13 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use jitsi_topology::diagnostic::ErrorDocument;
-use jitsi_topology::{Diagnostic, Report, Severity};
+use jitsi_topology::{Acknowledged, Diagnostic, Report, Severity};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 /// Renders model `text`; `env` is a mapping read for `{env}` secrets (only the names the model
-/// uses). Returns `(manifest, warnings)` as JSON texts: the manifest with each file's
-/// `content`, and the model's warnings.
+/// uses). Returns `(manifest, checked)` as JSON texts: the manifest with each file's
+/// `content`, and `{"diagnostics", "acknowledged"}` as [`validate`] returns it.
 /// `name` is what the report calls the model (its path; `<model>` when it has none).
 #[pyfunction]
 #[pyo3(signature = (text, env, name = None))]
@@ -33,7 +33,7 @@ fn render(
     match jitsi_topology::render(text, &lookup) {
         Ok(rendered) => Ok((
             rendered.bundle.manifest_json(true, false),
-            to_json(&rendered.warnings)?,
+            checked_json(rendered.warnings, rendered.notes, &rendered.acknowledged)?,
         )),
         Err(jitsi_topology::Error::Invalid(report)) => Err(topology_error(py, &report, text, name)),
         Err(e) => Err(PyRuntimeError::new_err(format!(
@@ -42,8 +42,10 @@ fn render(
     }
 }
 
-/// Checks model `text`. Returns the warnings as JSON text; raises `TopologyError` when the
-/// model has an error (`name`: as for [`render`]).
+/// Checks model `text`. Returns `{"diagnostics", "acknowledged"}` as JSON text, as the CLI's
+/// `validate --format json` prints it: the warnings and the notes (severity `info`), sorted,
+/// and the warnings the model acknowledges, each with `acknowledged_by` and `reason`. Raises
+/// `TopologyError` when the model has an error (`name`: as for [`render`]).
 #[pyfunction]
 #[pyo3(signature = (text, env, name = None))]
 fn validate(
@@ -54,7 +56,7 @@ fn validate(
 ) -> PyResult<String> {
     let lookup = |name: &str| secret_from(env, name);
     match jitsi_topology::check(text, &lookup) {
-        Ok(checked) => to_json(&checked.warnings),
+        Ok(checked) => checked_json(checked.warnings, checked.notes, &checked.acknowledged),
         Err(report) => Err(topology_error(py, &report, text, name)),
     }
 }
@@ -135,6 +137,17 @@ fn secret_from(env: &Bound<'_, PyAny>, name: &str) -> Option<String> {
         return None;
     }
     value.extract::<String>().ok()
+}
+
+/// `{"diagnostics": warnings and notes, sorted, "acknowledged"}` as JSON text.
+fn checked_json(
+    mut warnings: Vec<Diagnostic>,
+    notes: Vec<Diagnostic>,
+    acknowledged: &[Acknowledged],
+) -> PyResult<String> {
+    warnings.extend(notes);
+    jitsi_topology::diagnostic::sort(&mut warnings);
+    to_json(&serde_json::json!({ "diagnostics": warnings, "acknowledged": acknowledged }))
 }
 
 fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> PyResult<String> {

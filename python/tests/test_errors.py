@@ -125,6 +125,39 @@ def test_the_handbook_renders_without_warnings() -> None:
         jitsi_topology.render(HANDBOOK)
 
 
+@pytest.mark.parametrize("model", [p for p in sorted((ROOT / "examples").glob("*.yaml"))], ids=lambda p: p.name)
+def test_check_returns_what_the_cli_prints_for_a_valid_model(cli: Path, model: Path, example_env: dict[str, str]) -> None:
+    """Warnings, notes and acknowledged warnings: the same document as `validate --format json`."""
+    shown = subprocess.run([str(cli), "validate", "--format", "json", str(model)], capture_output=True, text=True, check=True)
+    assert jitsi_topology.check(model) == json.loads(shown.stdout)
+
+
+def test_a_note_is_returned_by_check_and_logged_by_render(caplog: pytest.LogCaptureFixture) -> None:
+    """The public-stun note (severity info) is no warning: `validate` and the warnings leave it
+    out, `check` returns it at its place, and `render` logs it as the CLI prints it."""
+    checked = jitsi_topology.check(HANDBOOK)
+    notes = [d for d in checked["diagnostics"] if d["severity"] == "info"]
+    assert [(d["code"], d["path"]) for d in notes] == [("public-stun", "/public_stun")]
+    assert jitsi_topology.validate(HANDBOOK) == []
+    with caplog.at_level("INFO", logger="jitsi_topology"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        jitsi_topology.render(HANDBOOK)
+    assert any(r.getMessage().startswith("info[public-stun]: /public_stun: ") for r in caplog.records), caplog.text
+
+
+def test_an_acknowledged_warning_comes_back_from_check_with_its_reason(caplog: pytest.LogCaptureFixture) -> None:
+    model = self_signed() + "acknowledge:\n  - { code: tls-self-signed, reason: a lab without a certificate }\n"
+    checked = jitsi_topology.check(model)
+    assert [d["code"] for d in checked["diagnostics"] if d["severity"] == "warning"] == []
+    [acknowledged] = checked["acknowledged"]
+    assert (acknowledged["code"], acknowledged["path"], acknowledged["severity"]) == ("tls-self-signed", "/tls/mode", "warning")
+    assert (acknowledged["acknowledged_by"], acknowledged["reason"]) == ("/acknowledge/0", "a lab without a certificate")
+    assert (acknowledged["line"], acknowledged["column"]) == (10, 9)
+    with caplog.at_level("INFO", logger="jitsi_topology"):
+        jitsi_topology.render(model)
+    assert "acknowledged (/acknowledge/0: a lab without a certificate): warning[tls-self-signed]" in caplog.text
+
+
 def test_an_acknowledged_warning_reaches_python_as_no_warning() -> None:
     """A pipeline that turns warnings into errors still renders a model that acknowledges its
     warning; `validate` no longer returns it."""

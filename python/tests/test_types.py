@@ -82,3 +82,30 @@ def consts(defn: dict) -> set[str]:
 def test_roles_and_service_actions_are_the_schema_ones() -> None:
     assert set(typing.get_args(types.Role)) == consts(DEFS["Role"])
     assert set(typing.get_args(types.ServiceAction)) == consts(DEFS["ServiceAction"])
+
+
+def test_what_check_returns_has_the_keys_of_its_typed_dicts() -> None:
+    """`Checked`, `Diagnostic`, `RelatedPlace` and `Acknowledged` name every key `check`
+    returns (a note with its place, a warning with a related place, an acknowledged one)."""
+    import jitsi_topology
+
+    model = (ROOT / "examples" / "handbook.yaml").read_text(encoding="utf-8").replace(
+        "  mode: own\n  certificate: /etc/ssl/meet.example.com.crt\n  key: /etc/ssl/meet.example.com.key\n",
+        "  mode: self-signed\n",
+    ).replace("admin_networks: [192.0.2.0/24]", "admin_networks: [0.0.0.0/0]") + (
+        "acknowledge:\n  - { code: tls-self-signed, reason: a lab }\n"
+    )
+    checked = jitsi_topology.check(model)
+    have, required = fields(types.Checked)
+    assert set(checked) == have == required
+    assert {d["severity"] for d in checked["diagnostics"]} == {"warning", "info"}
+    for d in checked["diagnostics"]:
+        have, required = fields(types.Diagnostic)
+        assert required <= set(d) <= have, d
+        for r in d.get("related", []):
+            assert set(r) <= fields(types.RelatedPlace)[0], r
+    assert checked["acknowledged"], checked
+    for a in checked["acknowledged"]:
+        have, required = fields(types.Acknowledged)
+        assert required <= set(a) <= have, a
+        assert {"acknowledged_by", "reason"} <= required

@@ -24,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shlex
 import warnings
@@ -115,6 +116,12 @@ class ActionModule(ActionBase):
 
         for warning in entry['warnings']:
             display.warning(warning)
+        if not cached:
+            # Notes and acknowledged warnings are no warnings: shown once a run, by the task
+            # that rendered, as the CLI prints them.
+            for line in entry['notes']:
+                display.display(line)
+        result.update(diagnostics=entry['diagnostics'], acknowledged=entry['acknowledged'])
 
         host = entry['host']
         if host is None:
@@ -352,14 +359,38 @@ def _store(folder, summary, entry):
     write(summary, entry)
 
 
+class _Lines(logging.Handler):
+    """Collects what the jitsi_topology package logs (its notes and acknowledged warnings)."""
+
+    def __init__(self):
+        super(_Lines, self).__init__(logging.INFO)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
 def _render(text):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always', jitsi_topology.TopologyWarning)
-        try:
+    try:
+        # The data: warnings and notes, and the acknowledged warnings with their reasons.
+        checked = jitsi_topology.check(text)
+    except jitsi_topology.TopologyError as e:
+        return dict(error=dict(report=str(e), document=e.document()))
+    logger = logging.getLogger('jitsi_topology')
+    lines, level = _Lines(), logger.level
+    logger.addHandler(lines)
+    logger.setLevel(logging.INFO)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', jitsi_topology.TopologyWarning)
             manifest = jitsi_topology.render(text)
-        except jitsi_topology.TopologyError as e:
-            return dict(error=dict(report=str(e), document=e.document()))
+    finally:
+        logger.removeHandler(lines)
+        logger.setLevel(level)
     return dict(
         manifest=manifest,
         warnings=[str(w.message) for w in caught if issubclass(w.category, jitsi_topology.TopologyWarning)],
+        notes=lines.lines,
+        diagnostics=checked['diagnostics'],
+        acknowledged=checked['acknowledged'],
     )

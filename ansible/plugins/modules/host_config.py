@@ -332,11 +332,15 @@ render_cached:
   sample: true
 diagnostics:
   description:
-    - When the model is invalid, every problem found, each with C(severity), C(code), C(path) (a JSON Pointer into the
-      model), C(message) and C(hint), and C(line) and C(column) (1-based) where the model's text holds the path, and
+    - When the model is invalid, every problem found (errors and the warnings the model does not acknowledge); when it
+      is valid, its warnings and its notes (severity V(info) - nothing is wrong, but an operator should know, e.g.
+      V(public-stun)), as C(jitsi-topology validate --format json) prints them.
+    - Each with C(severity) (V(error), V(warning) or V(info)), C(code), C(path) (a JSON Pointer into the model),
+      C(message) and C(hint), and C(line) and C(column) (1-based) where the model's text holds the path, and
       C(related) (other places the problem involves, each with C(path), C(label), C(line), C(column)) when there are any.
-      The task's C(msg) is the same as the C(jitsi-topology validate) report.
-  returned: failure
+    - For an invalid model the task's C(msg) is the same as the C(jitsi-topology validate) report. Warnings are also
+      shown as Ansible warnings, and notes once a run.
+  returned: when the model was read
   type: list
   elements: dict
   sample:
@@ -349,6 +353,24 @@ diagnostics:
       column: 40
       related:
         - {path: /bridges/0/address, label: first used here, line: 23, column: 40}
+acknowledged:
+  description:
+    - The warnings the model acknowledges (its C(acknowledge) list), which are no longer warnings; each is the
+      diagnostic as it would have been reported, with C(acknowledged_by) (the JSON Pointer of the acknowledgement) and
+      C(reason).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - severity: warning
+      code: firewall-disabled
+      path: /firewall/enabled
+      message: "no host gets a firewall: prosody's client port (5222), ..."
+      hint: list the ports ...
+      line: 30
+      column: 22
+      acknowledged_by: /acknowledge/0
+      reason: the provider's security group admits only 443/tcp and 10000/udp
 kind:
   description: What failed, V(invalid-model) for a model with errors.
   returned: failure
