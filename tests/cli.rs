@@ -27,7 +27,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-
 /// Every file that `out/manifest.json` lists: its manifest entry, and where it is on disk.
 fn listed_files(out: &Path) -> Vec<(serde_json::Value, PathBuf)> {
     let manifest: serde_json::Value =

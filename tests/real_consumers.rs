@@ -827,10 +827,7 @@ fn hocon(java: &Path) -> &'static Hocon {
             }
             let out = run(&mut cmd);
             let shown = describe(
-                &format!(
-                    "java -cp {TYPESAFE_JAR} Hocon.java <{} files>",
-                    index.len()
-                ),
+                &format!("java -cp {TYPESAFE_JAR} Hocon.java <{} files>", index.len()),
                 &out,
             );
             assert!(
