@@ -13,6 +13,20 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+/// The invalid-model corpus, `tests/invalid/*.yaml`, in name order: each path and file name.
+fn corpus() -> Vec<(std::path::PathBuf, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(common::repo("tests/invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (p, name)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 /// The segments of a JSON Pointer, unescaped.
 fn segments(pointer: &str) -> Vec<String> {
     pointer
@@ -115,14 +129,8 @@ fn every_diagnostic_of_the_invalid_models_is_at_its_line_and_column_in_yaml_and_
     let env = BTreeMap::<String, String>::new();
     let mut wrong = Vec::new();
     let mut placed = 0;
-    let mut files: Vec<_> = std::fs::read_dir(common::repo("tests/invalid"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for path in files {
+    for (path, name) in corpus() {
         let yaml = std::fs::read_to_string(&path).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         // A model the YAML reader refuses (a syntax error, a tag) has no JSON twin.
         let model: Option<Value> = serde_norway::from_str(&yaml).ok();
         let mut texts = vec![(format!("{name} (YAML)"), yaml.clone())];
@@ -243,14 +251,8 @@ fn every_diagnostic_about_two_places_names_both_with_their_positions() {
     let env = BTreeMap::<String, String>::new();
     let mut seen = std::collections::BTreeSet::new();
     let mut wrong = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(common::repo("tests/invalid"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for path in files {
+    for (path, name) in corpus() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let report = jitsi_topology::check(&text, &env).unwrap_err();
         let model: Value = serde_norway::from_str(&text).unwrap_or(Value::Null);
         for d in &report.diagnostics {
