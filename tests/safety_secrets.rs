@@ -736,6 +736,7 @@ fn the_c_abi_shows_no_file_secret_and_no_secret_in_an_error() {
             .env("JT_SAFETY_FOCUS", FOCUS)
             .env("JT_SAFETY_JVB", JVB)
             .env("JT_SAFETY_TURN", TURN)
+            .env("JT_SAFETY_ALICE", ALICE)
             .output()
             .expect("run the C program");
         assert!(
