@@ -26,6 +26,7 @@ rustPlatform.buildRustPackage {
 
   meta = {
     description = "One typed model of a scalable Jitsi Meet deployment in, every host's checked config files out";
+    homepage = "https://github.com/jitsi-topology/jitsi-topology";
     license = lib.licenses.asl20;
     mainProgram = "jitsi-topology";
   };

@@ -14,7 +14,7 @@ module: host_config
 short_description: Write one host's files of a scalable Jitsi Meet topology
 version_added: 0.1.0
 description:
-  - Renders a L(jitsi-topology,https://example.invalid/jitsi-topology) model (one signalling host running nginx,
+  - Renders a L(jitsi-topology,https://github.com/jitsi-topology/jitsi-topology) model (one signalling host running nginx,
     jitsi-meet web, prosody and jicofo, and N hosts running jitsi-videobridge2) on the controller, and writes the
     files of this host (the one named O(host)) under O(dest) with the modes, owners and groups of the manifest.
   - Everything that several hosts must agree on (the brewery JID, the bridges' password, C(auth.DOMAIN), prosody's
