@@ -244,7 +244,7 @@ class Renderer:
         self._debconf(out, d, shard["host"], d["debconf"]["signaling"])
         out[web["nginx_site"]] = self._tpl(
             "nginx-site.conf", release=d["release"], names=names, tls=tls,
-            config_js=web["config_js"], shard=shard, ports=d["ports"], paths=d["paths"],
+            config_js=web["config_js"], web=web, shard=shard, ports=d["ports"], paths=d["paths"],
             web_root=d["paths"]["web_root"], auth=d["auth"], access_log=d["auth"]["access_log"])
         paths = d["paths"]
 

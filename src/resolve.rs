@@ -816,6 +816,15 @@ pub struct Web {
     /// Whether config.js turns on the multistream flags old mobile clients need
     /// ([`crate::release::Release::multistream_flags`]).
     pub multistream_flags: bool,
+    /// What the site's `/_unlock` (config.js's `websocketKeepAliveUrl`) answers: the body of
+    /// upstream's `_unlock` file (jitsi-meet c4fcfb86, 2025-03-28, which added the location
+    /// to doc/debian/jitsi-meet/jitsi-meet.example, l.172-176 at Pie-D/jitsi-meet@abf901a),
+    /// with a 200 and the location's headers.
+    pub keep_alive_body: &'static str,
+    /// The request headers browsers may send to `conferenceRequestUrl` (CORS
+    /// `Access-Control-Allow-Headers`): upstream's list (jitsi-meet 79322f6a, 2024-09-03;
+    /// jitsi-meet.example l.182 at Pie-D/jitsi-meet@abf901a).
+    pub conference_request_headers: Vec<&'static str>,
     /// The nginx site's path.
     pub nginx_site: String,
     /// The prosody config's path.
@@ -1339,6 +1348,16 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
                 Vec::new()
             },
             multistream_flags: features.multistream_flags,
+            keep_alive_body: "OK",
+            conference_request_headers: vec![
+                "DNT",
+                "X-CustomHeader",
+                "Keep-Alive",
+                "User-Agent",
+                "X-Requested-With",
+                "If-Modified-Since",
+                "Content-Type",
+            ],
             nginx_site: format!("/etc/nginx/sites-available/{}.conf", t.domain),
             prosody_config: format!("/etc/prosody/conf.avail/{}.cfg.lua", t.domain),
             config_js: format!("/etc/jitsi/meet/{}-config.js", t.domain),

@@ -15,6 +15,7 @@ pub(crate) fn site(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             names => value(&d.names),
             tls => value(&d.web.web_tls),
             config_js => &d.web.config_js,
+            web => value(&d.web),
             shard => value(shard),
             ports => value(&d.ports),
             paths => value(&d.paths),

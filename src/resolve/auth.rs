@@ -28,6 +28,10 @@ const LUA54_LOCAL: &str = "/usr/local/share/lua/5.4";
 /// and the handbook's secure-domain page name it.
 const GUEST_PREFIX: &str = "guest.";
 
+/// The query parameters that carry a token: `jwt` (the web app's page URL) and `token` (the
+/// BOSH and WebSocket URLs lib-jitsi-meet builds), the two upstream's nginx site redacts.
+const REDACTED_PARAMETERS: &[&str] = &["jwt", "token"];
+
 /// Who may start a conference, resolved.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuthPlan {
@@ -62,16 +66,20 @@ pub struct AuthPlan {
     /// With `jwt`: the Lua modules Debian packages for older Lua versions only, made
     /// loadable on Lua 5.4 (see [`LuaShim`]).
     pub lua_shims: Vec<LuaShim>,
-    /// Whether a token reaches nginx in a URL (`?jwt=` on the page, `?token=` on BOSH and
-    /// WebSocket): then nginx's access log writes those URLs with the token replaced.
+    /// Whether nginx's access log (and the front door's) writes URLs with their tokens
+    /// removed. Always, in every mode, as upstream's nginx site does since jitsi-meet
+    /// c4472ec0 (2026-03-03; doc/debian/jitsi-meet/jitsi-meet.example l.29-42 at
+    /// Pie-D/jitsi-meet@abf901a): a token reaches nginx in a URL (`?jwt=` on the page,
+    /// `?token=` on BOSH and WebSocket) whatever prosody does with it.
     pub redact_tokens: bool,
-    /// The query parameters nginx redacts from its access log.
+    /// The query parameters whose presence makes nginx write a URL's query as
+    /// `?[params_redacted]` (upstream's marker; the front door replaces each one's value).
     pub redacted_parameters: Vec<&'static str>,
-    /// The nginx `map`s that redact them, in order: each replaces one parameter's value in
-    /// the variable `from` (nginx's `request` or `http_referer`, or the map before it) and
-    /// sets `to`.
+    /// The nginx `map`s that redact them, in order: each replaces the whole query of the
+    /// variable `from` (nginx's `request_uri` or `http_referer`, or the map before it) when
+    /// it carries the parameter, and sets `to`.
     pub redaction_maps: Vec<RedactionMap>,
-    /// The variable the access log writes for the request line: the last map's.
+    /// The variable the access log writes for the request's URI: the last map's.
     pub redacted_request: String,
     /// The variable the access log writes for the Referer: the last map's.
     pub redacted_referer: String,
@@ -94,7 +102,7 @@ pub struct RedactionMap {
 /// the variable each chain ends in.
 fn redaction(parameters: &[&'static str]) -> (Vec<RedactionMap>, String, String) {
     let mut maps = Vec::new();
-    let mut ends = ["request", "http_referer"].map(|what| {
+    let mut ends = ["request_uri", "http_referer"].map(|what| {
         let mut from = what.to_owned();
         for (i, parameter) in parameters.iter().enumerate() {
             let to = format!("jitsi_{what}_{}", i + 1);
@@ -221,6 +229,7 @@ fn secret(read: &ReadSecret, file: String) -> Secret {
 
 /// Resolves the model's `auth` for a model that validated without errors.
 pub(super) fn resolve(t: &Topology, read: &ReadSecrets, names: &Names) -> AuthPlan {
+    let (redaction_maps, redacted_request, redacted_referer) = redaction(REDACTED_PARAMETERS);
     let mut plan = AuthPlan {
         mode: t.auth.mode(),
         authentication: ANONYMOUS,
@@ -237,11 +246,11 @@ pub(super) fn resolve(t: &Topology, read: &ReadSecrets, names: &Names) -> AuthPl
         disabled_sasl_mechanisms: Vec::new(),
         packages: Vec::new(),
         lua_shims: Vec::new(),
-        redact_tokens: false,
-        redacted_parameters: Vec::new(),
-        redaction_maps: Vec::new(),
-        redacted_request: String::new(),
-        redacted_referer: String::new(),
+        redact_tokens: true,
+        redacted_parameters: REDACTED_PARAMETERS.to_vec(),
+        redaction_maps,
+        redacted_request,
+        redacted_referer,
         access_log: "/var/log/nginx/access.log",
     };
     let jicofo = |kind| JicofoAuthentication {
@@ -302,13 +311,6 @@ pub(super) fn resolve(t: &Topology, read: &ReadSecrets, names: &Names) -> AuthPl
                     package: "lua-inspect",
                 },
             ];
-            plan.redact_tokens = true;
-            plan.redacted_parameters = vec!["jwt", "token"];
-            (
-                plan.redaction_maps,
-                plan.redacted_request,
-                plan.redacted_referer,
-            ) = redaction(&plan.redacted_parameters);
         }
         Auth::Ldap {
             url,

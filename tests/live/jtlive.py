@@ -816,7 +816,8 @@ def cmd_door_verdict(a):
     hap = {}
     if a.haproxy_log:
         deadline = time.monotonic() + 3
-        pat = re.compile(r" shards/(\S+) .*\"(?:GET|POST) /(?:http-bind|xmpp-websocket)\?room=([^ &\"]+)")
+        # httplog's request line, or the redacting log-format's method and URI, each quoted
+        pat = re.compile(r" shards/(\S+) .*\"(?:GET|POST)\"? \"?/(?:http-bind|xmpp-websocket)\?room=([^ &\"]+)")
         while True:
             hap = {}
             with open(a.haproxy_log, "rb") as f:
