@@ -251,7 +251,7 @@ class Renderer:
         def prosody(tls):
             auth_certificate, auth_key, domain_certificate, domain_key = tls
             return self._tpl(
-                "prosody.cfg.lua", release=d["release"], prosody=d["prosody"], names=names,
+                "prosody.cfg.lua", release=d["release"], prosody=d["prosody"], names=names, shard=shard,
                 ports=d["ports"], plugin_paths=paths["prosody_plugins"],
                 auth_certificate=auth_certificate, auth_key=auth_key,
                 domain_certificate=domain_certificate, domain_key=domain_key,

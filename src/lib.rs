@@ -78,9 +78,9 @@ pub mod deployment {
         HostPlan, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT,
         JicofoAuthentication, JitsiApt, LIBEXEC_DIR, LdapPlan, LuaShim, MEDIA_UDP_PORT, Names,
         PACKAGE_DEFAULT_STUN, PROSODY_HTTP_PORT, PROSODY_HTTPS_PORT, Packages, Paths, Ports,
-        RUNTIME_DIR, RedactionMap, Secret, Secrets, Service, Services, SignalingHost, TRUST_DIR,
-        TURN_PORT, TURN_RELAY_PORTS, TURN_TLS_PORT, TokenPlan, TrustPlan, TurnHost, WEB_ROOT, Web,
-        WebTls, XMPP_C2S_PORT,
+        RUNTIME_DIR, RedactionMap, Secret, Secrets, Service, Services, ShardAnnouncement,
+        SignalingHost, TRUST_DIR, TURN_PORT, TURN_RELAY_PORTS, TURN_TLS_PORT, TokenPlan, TrustPlan,
+        TurnHost, WEB_ROOT, Web, WebTls, XMPP_C2S_PORT,
     };
 }
 

@@ -885,6 +885,34 @@ pub struct SignalingHost {
     pub front_door: Option<IpAddr>,
     /// With colibri websockets: each serving bridge's server id and where nginx reaches it.
     pub colibri: Vec<ColibriBackend>,
+    /// With shards: how a client learns the shard it reached and notices a move.
+    pub announcement: Option<ShardAnnouncement>,
+}
+
+/// How a client notices that the front door moved its room to another shard (issue 21).
+///
+/// lib-jitsi-meet (tag jitsi-meet_11146, f9c1a436) compares the `x-jitsi-shard` header of each
+/// keep-alive answer (a GET of config.js's `websocketKeepAliveUrl`, to which jitsi-meet appends
+/// `?room=`) with the shard it knows and reloads when they differ
+/// (modules/xmpp/XmppConnection.ts l.569-597); the shard it knows is config.js's
+/// `deploymentInfo.shard` until the XMPP server announces a server identity of type `shard`,
+/// which replaces it (modules/xmpp/xmpp.ts l.674-675). The page may come from another shard
+/// than the room's (the front door sends requests without a room anywhere), so the shard's
+/// prosody announces itself: jitsi-meet's mod_jiconop adds the identity from its `shard_name`
+/// (and `region`, from `region_name`) and sends it after resource binding
+/// (resources/prosody-plugins/mod_jiconop.lua l.14-22, 33-71 at Pie-D/jitsi-meet@abf901a); it
+/// loads prosody's mod_external_services (l.2) and needs `muc_mapper_domain_base` (l.8-12).
+#[derive(Debug, Clone, Serialize)]
+pub struct ShardAnnouncement {
+    /// The prosody module on the domain's VirtualHost: `jiconop`.
+    pub module: &'static str,
+    /// Its `shard_name`: the shard's name.
+    pub shard_name: String,
+    /// Its `region_name`: the shard's region, when it has one.
+    pub region_name: Option<String>,
+    /// The header nginx adds to BOSH, WebSocket and keep-alive (`/_unlock`) answers with the
+    /// shard's name: `X-Jitsi-Shard`.
+    pub header: &'static str,
 }
 
 /// A bridge's colibri websocket endpoint, as nginx routes to it.
@@ -1288,6 +1316,12 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
                         })
                     })
                     .collect(),
+                announcement: sharded.then(|| ShardAnnouncement {
+                    module: "jiconop",
+                    shard_name: v.name.to_owned(),
+                    region_name: v.signaling.region.clone(),
+                    header: "X-Jitsi-Shard",
+                }),
             }
         })
         .collect();

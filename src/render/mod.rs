@@ -343,8 +343,8 @@ fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<Vec<File>> {
     let mut files = vec![
         debconf::signaling(d, shard)?,
         nginx::site(d, shard)?,
-        prosody::config(d)?,
-        prosody::restart_marker(d)?,
+        prosody::config(d, shard)?,
+        prosody::restart_marker(d, shard)?,
         jicofo::config(d, shard)?,
         webconfig::config_js(d, shard)?,
     ];

@@ -5,11 +5,11 @@ use minijinja::context;
 use super::systemd::{SecretInjection, dropins};
 use super::{Result, file, on_change, template, value, with_access};
 use crate::bundle::{File, FileKind, ServiceAction};
-use crate::resolve::{Deployment, Secret};
+use crate::resolve::{Deployment, Secret, SignalingHost};
 
 /// The prosody config's text, with these TLS paths (auth certificate and key, domain
 /// certificate and key) and, with `secret`, an inline TURN secret (else a placeholder).
-fn text(d: &Deployment, tls: [&str; 4], secret: bool) -> Result<String> {
+fn text(d: &Deployment, shard: &SignalingHost, tls: [&str; 4], secret: bool) -> Result<String> {
     let [auth_certificate, auth_key, domain_certificate, domain_key] = tls;
     template(
         "prosody.cfg.lua",
@@ -17,6 +17,7 @@ fn text(d: &Deployment, tls: [&str; 4], secret: bool) -> Result<String> {
             release => d.release,
             prosody => d.prosody.to_string(),
             names => value(&d.names),
+            shard => value(shard),
             ports => value(&d.ports),
             plugin_paths => &d.paths.prosody_plugins,
             auth_certificate,
@@ -43,9 +44,10 @@ fn text(d: &Deployment, tls: [&str; 4], secret: bool) -> Result<String> {
 /// applies new TLS certificates (the reload handlers of prosody 0.12's core/portmanager.lua
 /// and modules/mod_tls.lua) and reopens the logs (util/startup.lua), nothing else; see
 /// [`restart_marker`].
-pub(crate) fn config(d: &Deployment) -> Result<File> {
+pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
     let content = text(
         d,
+        shard,
         [
             &d.web.auth_certificate,
             &d.web.auth_key,
@@ -84,8 +86,8 @@ pub(crate) fn config(d: &Deployment) -> Result<File> {
 /// evidence-prosody-0.12.3-sighup.log). So prosody restarts, which drops every XMPP session of
 /// the shard, exactly when this file changes: on a first deployment (the package's prosody runs
 /// with its own listeners on 5280 and 5281) and when anything but the TLS paths changes.
-pub(crate) fn restart_marker(d: &Deployment) -> Result<File> {
-    let startup = text(d, ["(TLS path)"; 4], false)?;
+pub(crate) fn restart_marker(d: &Deployment, shard: &SignalingHost) -> Result<File> {
+    let startup = text(d, shard, ["(TLS path)"; 4], false)?;
     let digest = file("", FileKind::Prosody, startup).sha256();
     let content = template(
         "prosody-restart",
