@@ -17,6 +17,7 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 
 /// Everything rendered from one model.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Bundle {
     /// The Jitsi Meet release rendered for.
     pub release: String,
@@ -28,6 +29,7 @@ pub struct Bundle {
 
 /// What one host needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Host {
     /// The host's name in the model (and its folder in the output tree).
     pub name: String,
@@ -48,6 +50,7 @@ pub struct Host {
 /// A host's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Role {
     /// nginx, jitsi-meet web, prosody and jicofo.
     Signaling,
@@ -64,6 +67,7 @@ pub enum Role {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum FileKind {
     /// `debconf-set-selections` input.
     Debconf,
@@ -115,6 +119,7 @@ pub enum FileKind {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum ServiceAction {
     /// Re-read the configuration without dropping connections.
     Reload,
@@ -128,6 +133,7 @@ pub enum ServiceAction {
 
 /// A service to act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ServiceRef {
     /// The systemd unit name without `.service`.
     pub name: String,
@@ -137,6 +143,7 @@ pub struct ServiceRef {
 
 /// One rendered file.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct File {
     /// Absolute target path on the host.
     pub path: String,
@@ -188,6 +195,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A Debian package at a version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct PackagePin {
     /// The package.
     pub package: String,
@@ -197,6 +205,7 @@ pub struct PackagePin {
 
 /// A prosody account to register on the signalling host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct Account {
     /// The local part, e.g. `jvb`.
     pub user: String,
@@ -213,6 +222,7 @@ pub struct Account {
 
 /// The firewall of one host as data: our own nftables table, replaced as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct FirewallPlan {
     /// The nftables table (`inet jitsi_topology`).
     pub table: String,
@@ -224,6 +234,7 @@ pub struct FirewallPlan {
 
 /// One inbound rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct FirewallRule {
     /// `tcp`, `udp` or `any`.
     pub protocol: String,
@@ -245,6 +256,7 @@ pub struct FirewallRule {
 /// list instead of inventing their own order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "action", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Step {
     /// Load the debconf answers before any package is installed.
     Preseed {
@@ -445,6 +457,7 @@ pub enum Step {
 /// Bridge.kt l.338-353 (the fields); the key is the brewery occupant JID,
 /// BridgeMucDetector.kt l.49-50).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct JicofoListing {
     /// The shard.
     pub shard: String,
@@ -463,6 +476,7 @@ pub struct JicofoListing {
 /// `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "jitsi-topology manifest")]
+#[non_exhaustive]
 pub struct Manifest<'a> {
     /// The manifest format version (1).
     pub format: u32,
@@ -476,6 +490,7 @@ pub struct Manifest<'a> {
 
 /// One host in the manifest.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ManifestHost<'a> {
     /// The host's name; its files are under `<name>/` beside the manifest.
     pub name: Cow<'a, str>,
@@ -495,6 +510,7 @@ pub struct ManifestHost<'a> {
 
 /// One file in the manifest.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ManifestFile<'a> {
     /// Absolute target path on the host.
     pub path: Cow<'a, str>,
@@ -690,6 +706,9 @@ mod tests {
         let mut seen = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue; // examples/*.rs: the library's example programs
+            }
             let text = std::fs::read_to_string(&path).unwrap();
             let b = crate::render(&text, &env)
                 .expect("every example renders")

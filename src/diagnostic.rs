@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Severity {
     /// The model cannot be rendered.
     Error,
@@ -37,6 +38,7 @@ pub enum Severity {
 
 /// One problem found in a model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// `error`, `warning` or `info`.
     pub severity: Severity,
@@ -64,6 +66,7 @@ pub struct Diagnostic {
 
 /// Another place a diagnostic involves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Related {
     /// JSON Pointer to the field.
     pub path: String,
@@ -126,6 +129,28 @@ impl Diagnostic {
         hint: impl Into<String>,
     ) -> Self {
         Self::new(Severity::Info, code, path, message, hint)
+    }
+
+    /// A diagnostic with any code, e.g. one read back from the JSON of another version of
+    /// this library (whose codes this one may not know); the diagnostics this library makes
+    /// come from [`Diagnostic::error`], [`Diagnostic::warning`] and [`Diagnostic::info`].
+    pub fn with_any_code(
+        severity: Severity,
+        code: impl Into<String>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity,
+            code: code.into(),
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+            line: None,
+            column: None,
+            related: Vec::new(),
+        }
     }
 
     /// The same diagnostic, naming `path` as another place it involves (`label`: what is
@@ -204,6 +229,7 @@ impl fmt::Display for Controls<'_> {
 /// A warning the model acknowledges (its `acknowledge` list): not a warning any more, but
 /// still shown, with the reason, where the CLI lists what a model draws.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Acknowledged {
     /// The warning, as it would have been reported.
     #[serde(flatten)]
@@ -268,6 +294,7 @@ where
 
 /// A set of diagnostics that stopped the pipeline (at least one is an error).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// Every diagnostic found, sorted.
     pub diagnostics: Vec<Diagnostic>,
@@ -363,6 +390,7 @@ mod tests {
 /// The error document every surface returns when it fails (CLI `--format json`, the C ABI's
 /// `err_json`, Python's `TopologyError`): `{"kind", "message", "diagnostics"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorDocument {
     /// What failed: `invalid-model`, `io`, `usage`, `invalid-utf8`, `null-argument`,
     /// `panic` or `internal`.

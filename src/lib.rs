@@ -35,6 +35,16 @@
 //! - [`diagnostic`] ([`Diagnostic`], [`Report`]) and [`codes`] (every diagnostic code and its
 //!   rule), [`schema`] (the JSON Schemas), [`release`] (the supported Jitsi releases).
 //!
+//! ## Stability
+//! What comes out may grow in any release: [`Bundle`], its hosts, files, steps and file kinds,
+//! the [`Manifest`], [`plan::Plan`], [`Diagnostic`], [`Report`], [`Checked`], [`Rendered`] and
+//! the [`Deployment`] are `#[non_exhaustive]` (read their fields; match their enums with a
+//! `_` arm). What goes in, the [`model`], stays exhaustive so that it can be built with struct
+//! literals; a new model key is therefore a breaking change for Rust callers and comes only
+//! with a new minor version while the crate is 0.x ([`model`] says the whole rule).
+//! `examples/library.rs` and `examples/plan.rs` in the repository use the API
+//! (`cargo run --example library`).
+//!
 //! ## Secrets
 //! `{value}` and `{env}` secrets render into files flagged `secret` (mode 0640 or stricter);
 //! `{file}` secrets are paths on the hosts and never appear in any rendered byte. The core
@@ -135,6 +145,7 @@ pub fn validate(topology: &Topology, env: &dyn SecretEnv) -> Vec<Diagnostic> {
 
 /// A model that passed validation: its deployment, and the warnings it drew.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Checked {
     /// The resolved deployment.
     pub deployment: Deployment,
@@ -194,6 +205,7 @@ pub fn check(text: &str, env: &dyn SecretEnv) -> Result<Checked, Report> {
 
 /// What [`render()`] produced.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Rendered {
     /// Every host's files, packages, accounts, firewall and steps.
     pub bundle: Bundle,

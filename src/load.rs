@@ -20,6 +20,7 @@ pub const MAX_MODEL_BYTES: usize = 16 * 1024 * 1024;
 
 /// A model that could be typed, with the problems found while loading it (unknown keys).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Loaded {
     /// The typed model.
     pub topology: Topology,

@@ -6,6 +6,18 @@
 //! policy: the two forms of shards are read through the `shards` module (which names the
 //! single shard), and names and version choices are made once, in resolve (the
 //! [`Deployment`](crate::Deployment)).
+//!
+//! ## Compatibility (semver)
+//! The model's types are exhaustive on purpose: a Rust caller may build a [`Topology`] with
+//! struct literals and match every variant of an enum such as [`Tls`] or [`Auth`]. The rule
+//! that comes with it: a new model key is a new field (or variant) here, so for Rust code it
+//! is a breaking change, released only with a new minor version while the crate is 0.x (a new
+//! major version from 1.0 on) and named in the changelog. For a model written as YAML or JSON
+//! and read with [`load()`](crate::load()), nothing breaks: a new key is optional, with a
+//! default. Within one minor version (0.x.y → 0.x.z) no field or variant is added, renamed or
+//! removed. The output types ([`bundle`](crate::bundle), [`plan`](crate::plan),
+//! [`diagnostic`](crate::diagnostic), [`deployment`](crate::deployment)) are the opposite:
+//! `#[non_exhaustive]`, so they may gain fields and variants in any release.
 
 use std::fmt;
 use std::net::IpAddr;

@@ -19,6 +19,7 @@ use crate::bundle::{
 
 /// A service to act on, and the command that does it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ServiceCommand {
     /// The systemd unit without `.service`.
     pub name: String,
@@ -69,6 +70,7 @@ pub fn service_actions(host: &ManifestHost<'_>, changed: &[&str]) -> Vec<Service
 
 /// What changes between two manifests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct Plan {
     /// True when anything differs.
     pub changes: bool,
@@ -79,6 +81,7 @@ pub struct Plan {
 /// What happens to a host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum HostStatus {
     /// New in the topology: deploy it from scratch.
     Added,
@@ -92,6 +95,7 @@ pub enum HostStatus {
 
 /// The plan for one host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct HostPlan {
     /// The host's name.
     pub name: String,
@@ -115,6 +119,7 @@ pub struct HostPlan {
 /// What a changed file's entry shows of its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum ContentChange {
     /// The unified diff is in `diff`.
     Diff,
@@ -132,6 +137,7 @@ pub enum ContentChange {
 
 /// How one changed file changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct FileDiff {
     /// Absolute target path on the host.
     pub path: String,

@@ -88,6 +88,7 @@ pub const JITSI_PACKAGES: &[&str] = &[
 
 /// One Jitsi package at the version of a release.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct PackageVersion {
     /// The Debian package.
     pub package: &'static str,

@@ -78,6 +78,7 @@ pub const TRUST_DIR: &str = "/usr/local/share/ca-certificates/jitsi-topology";
 
 /// The well-known ports our files name, for templates (each is a constant above).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Ports {
     /// HTTP: nginx's redirect and ACME (`HTTP_PORT`).
     pub http: u16,
@@ -108,6 +109,7 @@ pub const PORTS: Ports = Ports {
 
 /// A systemd service we configure: its unit, and where our own pieces for it go.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Service {
     /// The unit's name, without `.service`.
     pub name: &'static str,
@@ -288,6 +290,7 @@ impl Debconf {
 
 /// The services of a deployment, each named once.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Services {
     /// prosody, on the signalling hosts.
     pub prosody: Service,
@@ -309,6 +312,7 @@ pub struct Services {
 /// config, config.js and the account secrets are in [`Web`] and [`Secret`]), and the other
 /// paths our files name. Decided here only.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Paths {
     /// The debconf answers, on every host.
     pub debconf: String,
@@ -414,6 +418,7 @@ impl Paths {
 
 /// The Debian packages each role installs. Decided here only.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Packages {
     /// A signalling host's: the web server, prosody, jicofo and the jitsi-meet packages that
     /// configure them.
@@ -545,6 +550,7 @@ impl JicofoApi {
 
 /// A fully resolved deployment.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Deployment {
     /// The Jitsi Meet release.
     pub release: &'static str,
@@ -626,6 +632,7 @@ pub struct Deployment {
 /// `facts/<release>/packages.tsv`). The key is not ours to ship: the operator puts it at
 /// `keyring` (the README says how); apt refuses the repository without it.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct JitsiApt {
     /// The deb822 source file.
     pub source: String,
@@ -677,6 +684,7 @@ impl JitsiApt {
 
 /// A coturn TURN server.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct TurnHost {
     /// Its host (a signalling host's name when co-located).
     pub host: String,
@@ -708,6 +716,7 @@ fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S:
 
 /// The XMPP names, derived from the domain as the Debian packages derive them.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Names {
     /// The public domain (the anonymous VirtualHost).
     pub domain: String,
@@ -799,6 +808,7 @@ impl Names {
 
 /// What every signalling host serves alike: they all serve one domain.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Web {
     /// nginx's certificate.
     pub web_tls: WebTls,
@@ -866,6 +876,7 @@ pub struct JaasConfig {
 
 /// A signalling host: one shard.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct SignalingHost {
     /// The shard's name (`shard` in the single-shard form).
     pub shard: String,
@@ -917,6 +928,7 @@ pub struct ShardAnnouncement {
 
 /// A bridge's colibri websocket endpoint, as nginx routes to it.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ColibriBackend {
     /// The bridge's `websockets.server-id`, the path segment after `/colibri-ws/`.
     pub server_id: String,
@@ -926,6 +938,7 @@ pub struct ColibriBackend {
 
 /// A shard a bridge serves: one XMPP connection in its jvb.conf.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct BridgeShard {
     /// The connection's id in jvb.conf (the shard's name).
     pub id: String,
@@ -940,6 +953,7 @@ pub struct BridgeShard {
 
 /// The front door of a sharded deployment.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct FrontDoorHost {
     /// Its name.
     pub host: String,
@@ -963,6 +977,7 @@ pub struct FrontDoorHost {
 
 /// A shard as the front door reaches it.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct FrontDoorBackend {
     /// The shard's name.
     pub name: String,
@@ -972,6 +987,7 @@ pub struct FrontDoorBackend {
 
 /// nginx's certificate and the matching debconf answers.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct WebTls {
     /// The exact `jitsi-meet/cert-choice` string.
     pub cert_choice: &'static str,
@@ -1002,6 +1018,7 @@ pub struct WebTls {
 /// renewal (certbot.timer). Before the first issuance the same hook writes a self-signed
 /// placeholder if there is no pair at all.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Acme {
     /// The Debian package of the ACME client.
     pub package: &'static str,
@@ -1023,6 +1040,7 @@ pub struct Acme {
 
 /// One bridge.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct BridgeHost {
     /// Its name.
     pub host: String,
@@ -1053,6 +1071,7 @@ pub struct BridgeHost {
 
 /// A resolved secret: either rendered inline, or referenced by a file on the hosts.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Secret {
     /// Rendered into files flagged secret, and into `file` for the account step.
     Inline {
@@ -1107,6 +1126,7 @@ impl Secret {
 /// The two secrets, with the environment variables that carry them into services when they
 /// are referenced by file.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Secrets {
     /// jicofo's password.
     pub focus: Secret,
@@ -1125,6 +1145,7 @@ pub struct Secrets {
 /// How bridges trust prosody's certificate.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "mode", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum TrustPlan {
     /// Copy each shard's prosody certificate to the bridges serving it.
     Distribute,
@@ -1148,6 +1169,7 @@ impl TrustPlan {
 
 /// Firewall settings.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct FirewallSettings {
     /// Render firewall files at all.
     pub enabled: bool,

@@ -7,9 +7,11 @@
 use schemars::generate::SchemaSettings;
 
 /// The `$id` of the topology schema.
-pub const TOPOLOGY_ID: &str = "https://github.com/jitsi-topology/jitsi-topology/raw/main/schemas/topology.schema.json";
+pub const TOPOLOGY_ID: &str =
+    "https://github.com/jitsi-topology/jitsi-topology/raw/main/schemas/topology.schema.json";
 /// The `$id` of the manifest schema.
-pub const MANIFEST_ID: &str = "https://github.com/jitsi-topology/jitsi-topology/raw/main/schemas/manifest.schema.json";
+pub const MANIFEST_ID: &str =
+    "https://github.com/jitsi-topology/jitsi-topology/raw/main/schemas/manifest.schema.json";
 
 /// The JSON Schema (2020-12) of the topology model.
 pub fn topology() -> schemars::Schema {

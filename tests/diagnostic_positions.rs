@@ -164,12 +164,8 @@ fn every_diagnostic_of_the_invalid_models_is_at_its_line_and_column_in_yaml_and_
                 }
                 placed += usize::from(d.line.is_some());
                 for r in &d.related {
-                    let twin = jitsi_topology::Diagnostic {
-                        path: r.path.clone(),
-                        line: r.line,
-                        column: r.column,
-                        ..d.clone()
-                    };
+                    let mut twin = d.clone();
+                    (twin.path, twin.line, twin.column) = (r.path.clone(), r.line, r.column);
                     if let Some(problem) = misplaced(&text, m, &twin) {
                         wrong.push(format!("{what}: related {problem}"));
                     }

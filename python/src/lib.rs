@@ -117,16 +117,9 @@ fn diagnostic_from_json(v: &serde_json::Value) -> PyResult<Diagnostic> {
         }
     };
     // Any code: the caller's diagnostic may come from another version of the library.
-    Ok(Diagnostic {
-        severity,
-        code: code.to_owned(),
-        path: path.to_owned(),
-        message: message.to_owned(),
-        hint: hint.to_owned(),
-        line: None,
-        column: None,
-        related: Vec::new(),
-    })
+    Ok(Diagnostic::with_any_code(
+        severity, code, path, message, hint,
+    ))
 }
 
 /// One `{env}` secret from the caller's mapping; absent, `None` or not a string means unset

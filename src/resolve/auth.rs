@@ -34,6 +34,7 @@ const REDACTED_PARAMETERS: &[&str] = &["jwt", "token"];
 
 /// Who may start a conference, resolved.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct AuthPlan {
     /// The model's mode: `none`, `internal`, `jwt` or `ldap`.
     pub mode: &'static str,
@@ -89,6 +90,7 @@ pub struct AuthPlan {
 
 /// One nginx `map` of the access log's redaction (variable names without `$`).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct RedactionMap {
     /// The variable read.
     pub from: String,
@@ -122,6 +124,7 @@ fn redaction(parameters: &[&'static str]) -> (Vec<RedactionMap>, String, String)
 /// jicofo's `authentication` block: jicofo lets a participant start a conference only when
 /// that participant is authenticated by this rule.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct JicofoAuthentication {
     /// `XMPP` (a participant logged in on `login_url`'s domain is authenticated) or `JWT`
     /// (likewise, for users prosody authenticated with a token).
@@ -135,6 +138,7 @@ pub struct JicofoAuthentication {
 /// names jitsi-meet's token/util.lib.lua reads (Pie-D/jitsi-meet@abf901a l.61-135,
 /// catFurr/jitsi-meet@23be1469 l.59-133).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct TokenPlan {
     /// `app_id`.
     pub app_id: String,
@@ -155,6 +159,7 @@ pub struct TokenPlan {
 /// prosody's `mod_auth_ldap` options (prosody 0.12's plugins/mod_auth_ldap.lua l.12-19; the
 /// same names in 13).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct LdapPlan {
     /// `ldap_server`: the model's URL (lualdap hands it to OpenLDAP's `ldap_initialize`).
     pub server: String,
@@ -174,6 +179,7 @@ pub struct LdapPlan {
 
 /// An account of the model on the public domain.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct DomainAccount {
     /// The user name.
     pub user: String,
@@ -195,6 +201,7 @@ pub struct DomainAccount {
 /// (jitsi/jitsi-meet#14918, jitsi/docker-jitsi-meet#1359). Both are plain Lua that runs
 /// unchanged on 5.4.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct LuaShim {
     /// The module's name (`require "basexx"`).
     pub module: &'static str,

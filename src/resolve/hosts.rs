@@ -9,6 +9,7 @@ use crate::bundle::{Account, FirewallPlan, Role};
 /// Which of the deployment's hosts a [`HostPlan`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "index", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum HostOf {
     /// [`Deployment::front_door`].
     FrontDoor,
@@ -34,6 +35,7 @@ impl HostOf {
 
 /// One host: its roles, packages, prosody accounts and firewall.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct HostPlan {
     /// Which host.
     pub of: HostOf,
