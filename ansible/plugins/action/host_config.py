@@ -32,7 +32,6 @@ import warnings
 from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
-from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible_collections.jitsi_topology.deploy.plugins.module_utils import host_files
@@ -170,7 +169,7 @@ class ActionModule(ActionBase):
         topology = args['topology']
         if isinstance(topology, dict):
             return to_bytes(json.dumps(topology, sort_keys=True, ensure_ascii=False))
-        if isinstance(topology, string_types):
+        if isinstance(topology, str):
             # Always text here (never a path): topology_file is the option for paths.
             return to_bytes(topology)
         raise TypeError('topology must be a dict or YAML text, not %s' % type(topology).__name__)
