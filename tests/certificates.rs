@@ -121,10 +121,10 @@ fn walk_signaling_steps(host: &jitsi_topology::bundle::Host, root: &Path, domain
     let mut log = String::new();
     for step in &host.steps {
         match step {
-            Step::InstallPackages { packages, .. } => {
-                if packages.iter().any(|p| p == "jitsi-meet-prosody") {
-                    log += &postinst(root, domain);
-                }
+            Step::InstallPackages { packages, .. }
+                if packages.iter().any(|p| p == "jitsi-meet-prosody") =>
+            {
+                log += &postinst(root, domain);
             }
             Step::WriteFiles { files, .. } => {
                 for path in files {

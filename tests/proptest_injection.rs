@@ -109,11 +109,21 @@ impl Drop for Server {
 }
 
 thread_local! {
-    static TIMES: RefCell<BTreeMap<&'static str, (u32, f64)>> = RefCell::new(BTreeMap::new());
+    static TIMES: RefCell<BTreeMap<&'static str, (u32, f64)>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// Time spent per parser (printed at the end), to keep the test within its budget.
 struct Timer(&'static str, Instant);
+
+/// A bridge's host, nickname, region, relay id, memory and shards, as the checks read them.
+type BridgeFields = (
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<Vec<String>>,
+);
 
 impl Timer {
     fn new(name: &'static str) -> Timer {
@@ -1019,14 +1029,7 @@ fn check_rendered(case: &mut Case, p: &mut Parsers) {
     let secret_files = e.secret_files.clone();
     let auth_host = e.auth_host.clone();
     let auth_global = e.auth_global.clone();
-    let bridges: Vec<(
-        String,
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<Vec<String>>,
-    )> = e
+    let bridges: Vec<BridgeFields> = e
         .bridges
         .iter()
         .map(|b| {

@@ -446,7 +446,7 @@ fn nginx_runs(nginx: &Path, openssl: &Path) -> &'static [NginxRun] {
         fs::create_dir(&renders.tls_dir).expect("create the certificate folder");
         let _remove = Remove(&renders.tls_dir);
         let mut openssl_cmd = common::self_signed_certificate(
-            &openssl,
+            openssl,
             &renders.tls_dir.join("web.crt"),
             &renders.tls_dir.join("web.key"),
         );

@@ -46,20 +46,18 @@ fn a_jvm_heap_size_ending_in_a_non_ascii_character_is_a_diagnostic() {
 /// deserializer. Editors and tools that follow the JSON Pointer land one level too high.
 #[test]
 fn a_bad_network_is_reported_at_its_element() {
-    for (list, pointer) in [("bridge_networks: [10.0.0.0/24]", "/bridge_networks/1")] {
-        let model = common::example("handbook").replace(
-            list,
-            "bridge_networks: [10.0.0.0/24, \"10.0.0.0/24; evil\"]",
-        );
-        let report = check(&model).expect_err("not a network");
-        assert!(
-            report
-                .diagnostics
-                .iter()
-                .any(|d| d.is_error() && d.path == pointer),
-            "{report}"
-        );
-    }
+    let model = common::example("handbook").replace(
+        "bridge_networks: [10.0.0.0/24]",
+        "bridge_networks: [10.0.0.0/24, \"10.0.0.0/24; evil\"]",
+    );
+    let report = check(&model).expect_err("not a network");
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.is_error() && d.path == "/bridge_networks/1"),
+        "{report}"
+    );
 }
 
 /// Found by `tests/proptest_injection.rs` (field `/tls/certificate`): a certificate or key

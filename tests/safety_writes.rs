@@ -83,23 +83,22 @@ fn failing_render_leaves_the_previous_tree(limit: &str) {
     let second_path = dir.path().join("second.yaml");
     fs::write(&second_path, &second).expect("write");
 
-    let script = format!(
-        r#"
+    let script = r#"
 mount -t tmpfs -o size=4m,nr_inodes=4096,mode=0755 jt-safety-writes "$OUT_FS"
 "$CLI" render "$FIRST" --out "$OUT_FS/out" 2>/dev/null
-snapshot() {{ (cd "$OUT_FS/out" && find . -mindepth 1 | LC_ALL=C sort | while read -r p; do
+snapshot() { (cd "$OUT_FS/out" && find . -mindepth 1 | LC_ALL=C sort | while read -r p; do
   if [ -f "$p" ]; then printf '%s\t%s %s\n' "$p" "$(sha256sum < "$p" | cut -c1-64)" "$(stat -c %a "$p")";
-  else printf '%s\t%s %s\n' "$p" dir "$(stat -c %a "$p")"; fi; done); }}
+  else printf '%s\t%s %s\n' "$p" dir "$(stat -c %a "$p")"; fi; done); }
 echo "== before"; snapshot
 # Shrink the filesystem to what the first tree uses plus a third: staging the second fails.
 used_kb=$(df -k --output=used "$OUT_FS" | tail -n 1 | tr -d ' ')
-used_inodes=$(stat -f -c '%c %d' "$OUT_FS" | awk '{{ print $1 - $2 }}')
+used_inodes=$(stat -f -c '%c %d' "$OUT_FS" | awk '{ print $1 - $2 }')
 [ -n "$used_kb" ] && [ "$used_inodes" -gt 0 ]
 case "$LIMIT" in
   bytes) mount -o remount,size=$((used_kb * 4 / 3 + 8))k "$OUT_FS" ;;
   inodes) mount -o remount,nr_inodes=$((used_inodes * 4 / 3)) "$OUT_FS" ;;
 esac
-echo "== limit $LIMIT: used ${{used_kb}} kB, ${{used_inodes}} inodes"
+echo "== limit $LIMIT: used ${used_kb} kB, ${used_inodes} inodes"
 set +e
 "$CLI" render "$SECOND" --out "$OUT_FS/out" 2>"$OUT_FS.err"
 rc=$?
@@ -109,10 +108,9 @@ echo "== stderr"; cat "$OUT_FS.err"
 echo "== after"; snapshot
 echo "== beside"; ls -A "$OUT_FS" | grep -v '[.]jitsi-topology[.]lock$'
 echo "== end"
-"#
-    );
+"#;
     let Some((ok, stdout, stderr)) = in_private_mount_namespace(
-        &script,
+        script,
         &[
             ("OUT_FS", &fs_dir),
             ("FIRST", &first),
@@ -219,7 +217,9 @@ fn render_replaces_only_a_folder_it_can_prove_is_its_own() {
     let model = repo("examples/handbook.yaml");
     let earlier = dir.path().join("earlier");
     assert_eq!(render(&model, &earlier, &[]).0, Some(0));
-    let cases: [(&str, &dyn Fn(&Path), &str); 6] = [
+    // (what is planted, how, what render says)
+    type Case<'a> = (&'a str, &'a dyn Fn(&Path), &'a str);
+    let cases: [Case; 6] = [
         (
             "an empty manifest.json",
             &|d| fs::write(d.join("manifest.json"), "").unwrap(),

@@ -317,17 +317,18 @@ fn check_prosody(
                         ));
                     }
                 }
-                if component.is_none() && host != "*" {
-                    if let Some(row) = facts::deprecated_on_virtual_host(&r.release, &m) {
-                        findings.insert((
-                            r.release.clone(),
-                            format!(
-                                "prosody: module `{m}` on a VirtualHost is deprecated ({}:{})",
-                                row.citation.path,
-                                row.citation.line.unwrap_or(0)
-                            ),
-                        ));
-                    }
+                if component.is_none()
+                    && host != "*"
+                    && let Some(row) = facts::deprecated_on_virtual_host(&r.release, &m)
+                {
+                    findings.insert((
+                        r.release.clone(),
+                        format!(
+                            "prosody: module `{m}` on a VirtualHost is deprecated ({}:{})",
+                            row.citation.path,
+                            row.citation.line.unwrap_or(0)
+                        ),
+                    ));
                 }
             }
         }
