@@ -55,6 +55,9 @@
       # lib.resolve { pkgs, topology, package? } -> the resolved deployment, as Nix data
       # lib.hostConfig { resolved, host }        -> what the NixOS module sets for one host
       # lib.checkTopology topology               -> topology, or an error for inline secrets
+      # lib.fromResolved file                    -> lib.resolve's data from the checked-in output
+      #                                             of `jitsi-topology resolve --with-manifest` (pure)
+      # lib.checkResolved { pkgs, topology, resolved, package? } -> a check: that file is current
       lib = jitsiTopology;
 
       packages = forAllSystems (
@@ -70,7 +73,7 @@
 
       overlays.default = final: _prev: { jitsi-topology = packageFor final; };
 
-      # services.jitsi-topology = { enable; topology; host; package; trustedCertificate; ... }
+      # services.jitsi-topology = { enable; resolved | topology; host; firewall; trustedCertificate; ... }
       nixosModules.default = import ./nix/module.nix { inherit jitsiTopology packageFor; };
 
       checks = forAllSystems (
@@ -83,6 +86,13 @@
           render-handbook = jitsiTopology.render {
             inherit pkgs;
             topology = import ./nix/examples/handbook.nix;
+          };
+          # The pure path's file is current: what `jitsi-topology resolve --with-manifest`
+          # prints for the same topology (a build, not an import from derivation).
+          resolved-handbook = jitsiTopology.checkResolved {
+            inherit pkgs;
+            topology = import ./nix/examples/handbook.nix;
+            resolved = ./nix/examples/handbook.resolved.json;
           };
         }
         // (

@@ -174,6 +174,86 @@ let
       }
     );
 
+  # The shape lib.resolve returns, from the CLI's document: its own per-host decisions as
+  # `resolved_hosts`, and `hosts.<name>` = that host's entry of manifest.json.
+  shape =
+    document: manifestHosts:
+    (removeAttrs document [
+      "hosts"
+      "manifest_hosts"
+    ])
+    // {
+      resolved_hosts = document.hosts or [ ];
+      hosts = listToAttrs (
+        map (h: {
+          inherit (h) name;
+          value = h;
+        }) manifestHosts
+      );
+    };
+
+  # lib.fromResolved file: the pure path. `file` is what `jitsi-topology resolve MODEL
+  # --with-manifest` printed, checked in beside the model (a Nix path, or the document already
+  # read as an attribute set): reading a file of the configuration's own source is no import
+  # from derivation, so this evaluates with `allow-import-from-derivation = false`, on Hydra
+  # and on a machine that cannot build for the hosts. lib.checkResolved keeps it current.
+  fromResolved =
+    file:
+    let
+      document = if isAttrs file then file else fromJSON (readFile file);
+    in
+    if !(isAttrs document) || !(document ? names) || !(document ? shards) then
+      throw "jitsi-topology: the resolved deployment must be the JSON document `jitsi-topology resolve MODEL --with-manifest` prints"
+    else if !(document ? manifest_hosts) then
+      throw "jitsi-topology: the resolved deployment has no `manifest_hosts`: write it with `jitsi-topology resolve MODEL --with-manifest > resolved.json` (the flag adds each host's manifest entry, which the NixOS module reads)"
+    else
+      shape document document.manifest_hosts;
+
+  # The CLI's `resolve --with-manifest` document (never a secret value), as a store file.
+  resolveWithManifestFile =
+    {
+      pkgs,
+      topology,
+      ...
+    }@args:
+    runCli (
+      args
+      // {
+        name = "jitsi-topology-${domainOf topology}-resolved.json";
+        script = ''
+          "$jitsiTopology" resolve --with-manifest "$modelPath" > "$out"
+        '';
+      }
+    );
+
+  # lib.checkResolved { pkgs, topology, resolved, package? }: a derivation (for a flake's
+  # `checks`) that builds only when `resolved` (the checked-in file of the pure path) is
+  # exactly what `jitsi-topology resolve --with-manifest` prints for `topology` now; else its
+  # log shows the difference and the command that writes the file again. It is built, not
+  # evaluated: `nix flake check` runs it without import from derivation.
+  checkResolved =
+    {
+      pkgs,
+      topology,
+      resolved,
+      ...
+    }@args:
+    pkgs.runCommand "jitsi-topology-${domainOf topology}-resolved-check"
+      {
+        inherit resolved;
+        expected = resolveWithManifestFile (removeAttrs args [ "resolved" ]);
+      }
+      ''
+        if cmp -s "$expected" "$resolved"; then
+          echo "$resolved is current" > "$out"
+        else
+          echo "jitsi-topology: $resolved is not what \`jitsi-topology resolve --with-manifest\` prints for the topology now:" >&2
+          diff -u "$resolved" "$expected" >&2 || true
+          echo "write it again: jitsi-topology resolve --with-manifest MODEL > resolved.json (the model as JSON: nix eval --json -f topology.nix)" >&2
+          exit 1
+        fi
+      '';
+
   # lib.resolve { pkgs, topology, package? }: the validated, resolved deployment as Nix data:
   # the CLI's `resolve` document (names, brewery, shards and their signalling hosts, bridges
   # with addresses, nicknames and shards, trust, firewall settings, secret file paths) plus
@@ -203,26 +283,18 @@ let
     in
     # The CLI's document has a `hosts` list of its own (resolve's per-host decisions, issue 13),
     # kept as `resolved_hosts`; `hosts` here is the manifest's view by name, which host.nix reads.
-    (removeAttrs resolved [ "hosts" ])
-    // {
-      resolved_hosts = resolved.hosts or [ ];
-    }
-    // {
-        hosts = listToAttrs (
-          map (h: {
-            inherit (h) name;
-            value = h;
-          }) manifest.hosts
-        );
-      };
+    shape resolved manifest.hosts;
 in
 {
   inherit
+    checkResolved
     checkTopology
+    fromResolved
     modelJSON
     render
     resolve
     resolveFile
+    resolveWithManifestFile
     ;
 
   # hostConfig { resolved, host }: what the NixOS module sets for one host, as plain data

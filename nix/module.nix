@@ -3,9 +3,13 @@
 # services.prosody) and networking.firewall, instead of writing the Debian paths that NixOS
 # never reads.
 #
-# The topology is validated and resolved by the CLI in a derivation (lib.resolve, import from
-# derivation); nix/host.nix turns this host's part into plain settings, placed here. Secrets
-# stay files on the host: nothing here reads them.
+# Two ways in. Pure: `resolved` is the document `jitsi-topology resolve --with-manifest` printed,
+# checked in beside the model (lib.fromResolved reads it; no import from derivation, so it
+# evaluates with allow-import-from-derivation = false and on Hydra); lib.checkResolved, a
+# flake check, keeps it current. Convenient: `topology` is validated and resolved by the CLI in
+# a derivation while evaluating (lib.resolve, import from derivation). nix/host.nix turns this
+# host's part into plain settings, placed here. Secrets stay files on the host: nothing here
+# reads them.
 #
 # Not evaluated against nixpkgs where it was written (no nixpkgs offline): nix/tests/vm.nix
 # is the NixOS test that runs it (see nix/README.md).
@@ -34,10 +38,17 @@ let
 
   cfg = config.services.jitsi-topology;
 
-  resolved = jitsiTopology.resolve {
-    inherit pkgs;
-    inherit (cfg) topology package;
-  };
+  # Exactly one of the two is set (an assertion below says so otherwise).
+  resolved =
+    if cfg.resolved != null then
+      jitsiTopology.fromResolved cfg.resolved
+    else if cfg.topology != null then
+      jitsiTopology.resolve {
+        inherit pkgs;
+        inherit (cfg) topology package;
+      }
+    else
+      throw "jitsi-topology: set services.jitsi-topology.resolved (the pure path: the file `jitsi-topology resolve --with-manifest MODEL` writes) or services.jitsi-topology.topology";
   this = jitsiTopology.hostConfig {
     inherit resolved;
     inherit (cfg) host;
@@ -48,7 +59,15 @@ let
   # Conditions, each evaluated only when the module is enabled (mkIf cfg.enable outside).
   signaling = s != null;
   bridge = b != null;
-  firewall = this.firewall.enable;
+  firewall = this.firewall.enable && cfg.firewall;
+  # networking.firewall.backend (nixpkgs 25.11: iptables, nftables or firewalld); older
+  # nixpkgs has no such option and chooses by networking.nftables.enable.
+  backend =
+    config.networking.firewall.backend
+      or (if config.networking.nftables.enable then "nftables" else "iptables");
+  # The rules open to some sources only (5222 from the bridges, admin networks): iptables and
+  # nftables take them as extra rules; firewalld has no such option in nixpkgs.
+  restricted = this.firewall.iptables != "";
 
   # The Prosody series nixpkgs runs against the one the topology was rendered for.
   prosodyVersion = config.services.prosody.package.version or null;
@@ -68,14 +87,33 @@ in
   options.services.jitsi-topology = {
     enable = mkEnableOption "this host's part of a jitsi-topology deployment, through nixpkgs' Jitsi modules";
 
+    resolved = mkOption {
+      type = types.nullOr (types.either types.path (types.attrsOf types.anything));
+      default = null;
+      example = literalExpression "./resolved.json";
+      description = ''
+        The pure path: the whole deployment as `jitsi-topology resolve --with-manifest MODEL`
+        prints it (every derived name, each host's manifest entry; never a secret value),
+        checked in beside the model. Reading it needs no import from derivation, so the
+        configuration evaluates with `allow-import-from-derivation = false` (Hydra's default)
+        and on a machine that cannot build for the hosts. Keep it current with a flake check:
+        `checks.''${system}.jitsi-resolved = jitsi-topology.lib.checkResolved { inherit pkgs;
+        topology = import ./topology.nix; resolved = ./resolved.json; }`. Set this or
+        `topology`, not both.
+      '';
+    };
+
     topology = mkOption {
-      type = types.attrsOf types.anything;
+      type = types.nullOr (types.attrsOf types.anything);
+      default = null;
       example = literalExpression "import ./handbook.nix";
       description = ''
-        The whole deployment (every host), as the attribute set that `builtins.toJSON` turns
-        into the jitsi-topology model: the same keys as the YAML model
+        The convenient path: the whole deployment (every host), as the attribute set that
+        `builtins.toJSON` turns into the jitsi-topology model: the same keys as the YAML model
         (`schemas/topology.schema.json`). Every host gets the same value; the CLI validates it
-        across hosts while this configuration is evaluated.
+        across hosts while this configuration is evaluated, in a derivation whose output is
+        read back (import from derivation: it needs `allow-import-from-derivation`, and a
+        builder for the host's system while evaluating). Set this or `resolved`, not both.
 
         Secrets must be `{ file = "/path/on/the/hosts"; }`: inline values would land in the
         world-readable Nix store and are refused. Write paths on the hosts as strings, not Nix
@@ -97,7 +135,7 @@ in
       type = types.package;
       default = packageFor pkgs;
       defaultText = literalExpression "jitsi-topology built from this flake with the system's nixpkgs";
-      description = "The jitsi-topology CLI that validates and resolves the topology while the configuration is evaluated.";
+      description = "The jitsi-topology CLI that validates and resolves `topology` while the configuration is evaluated (unused with `resolved`).";
     };
 
     trustedCertificate = mkOption {
@@ -111,6 +149,20 @@ in
         certificate prosody presents for `auth.<domain>` from the signalling host (with
         nixpkgs' jitsi-meet module, `/var/lib/jitsi-meet/jitsi-meet.crt`; it is public).
         Unused with `trust.mode = "insecure"`, where bridges do not verify it.
+      '';
+    };
+
+    firewall = mkOption {
+      type = types.bool;
+      default = true;
+      description = ''
+        Open this host's ports in `networking.firewall` as the topology's firewall says (when
+        the topology has one): the public ports in `allowedTCPPorts`/`allowedUDPPorts`, the
+        ports open to some sources only (5222 from the bridges, the admin networks) as
+        `extraCommands` with `networking.firewall.backend = "iptables"` or `extraInputRules`
+        with `"nftables"`. nixpkgs' firewalld backend has no option for such rules: with
+        `"firewalld"` an assertion lists them; add them to a firewalld zone yourself and set
+        this to false (the public ports too then).
       '';
     };
 
@@ -139,6 +191,17 @@ in
         }) this.unsupported
         ++ [
           {
+            assertion = (cfg.resolved == null) != (cfg.topology == null);
+            message = "jitsi-topology: set exactly one of services.jitsi-topology.resolved (the pure path: the file `jitsi-topology resolve --with-manifest MODEL` writes, checked in) and services.jitsi-topology.topology (import from derivation)";
+          }
+          {
+            assertion = !firewall || backend != "firewalld" || !restricted;
+            message = ''
+              jitsi-topology: networking.firewall.backend is "firewalld", which has no option for rules open to some sources only; ${cfg.host} needs these (iptables form):
+              ${this.firewall.iptables}
+              Add them to a firewalld zone (services.firewalld.zones) with the public ports (TCP ${toString this.firewall.allowedTCPPorts}, UDP ${toString this.firewall.allowedUDPPorts}) and set services.jitsi-topology.firewall = false, or use networking.firewall.backend = "nftables" or "iptables".'';
+          }
+          {
             assertion = !bridge || !b.verifiesProsody || trustedCertificate != null;
             message = ''
               jitsi-topology: the bridge ${cfg.host} verifies prosody's certificate (trust.mode = "${resolved.trust.mode}") but has none to trust. Set services.jitsi-topology.trustedCertificate to the certificate prosody presents for ${resolved.names.auth_domain} (with nixpkgs' jitsi-meet module: /var/lib/jitsi-meet/jitsi-meet.crt of the signalling host, copied here), or use trust.mode = "ca" in the topology.'';
@@ -163,11 +226,13 @@ in
 
       networking.firewall.allowedTCPPorts = mkIf firewall this.firewall.allowedTCPPorts;
       networking.firewall.allowedUDPPorts = mkIf firewall this.firewall.allowedUDPPorts;
+      # Each backend gets only its own form: nixpkgs' nftables firewall asserts that
+      # extraCommands is empty, and the iptables one never reads extraInputRules.
       networking.firewall.extraCommands = mkIf (
-        firewall && !config.networking.nftables.enable && this.firewall.iptables != ""
+        firewall && backend == "iptables" && restricted
       ) this.firewall.iptables;
       networking.firewall.extraInputRules = mkIf (
-        firewall && config.networking.nftables.enable && this.firewall.nftables != ""
+        firewall && backend == "nftables" && this.firewall.nftables != ""
       ) this.firewall.nftables;
     }
 

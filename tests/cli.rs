@@ -970,6 +970,41 @@ fn resolve_prints_the_deployment_without_secret_values() {
 }
 
 #[test]
+fn resolve_with_manifest_adds_each_hosts_manifest_entry_for_the_nix_module_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fs::read_to_string(repo("examples/handbook.yaml"))
+        .unwrap()
+        .replace(
+            "jvb: { file: /etc/jitsi-topology/secrets/jvb }",
+            "jvb: { value: resolve-secret-0123456789abc }",
+        );
+    fs::write(dir.path().join("m.yaml"), model).unwrap();
+    let path = dir.path().join("m.yaml");
+    let plain = run(&["resolve", path.to_str().unwrap()]);
+    let o = run(&["resolve", "--with-manifest", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rendered = run(&[
+        "render",
+        path.to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert!(rendered.status.success(), "{}", text(&rendered.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("out/manifest.json")).unwrap()).unwrap();
+    // The NixOS module's pure path reads exactly the manifest's hosts (roles, firewall rules,
+    // the account steps) from this document.
+    assert_eq!(d["manifest_hosts"], manifest["hosts"]);
+    // The rest is the plain `resolve` document, unchanged.
+    let mut without = d.clone();
+    without.as_object_mut().unwrap().remove("manifest_hosts");
+    let plain: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert_eq!(without, plain);
+    assert!(!text(&o.stdout).contains("resolve-secret-0123456789abc"));
+}
+
+#[test]
 fn a_reader_that_stops_early_does_not_make_the_tool_panic() {
     use std::io::Read;
     // More output than a pipe holds, so that the writer meets the closed pipe.

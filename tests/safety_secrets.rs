@@ -173,6 +173,7 @@ fn cli_runs(model: &Path, out_dir: &Path, other: &Path) -> Vec<(String, Output)>
     let mut runs = vec![
         vec!["validate", "--verbose", "--color", "always", m],
         vec!["resolve", m],
+        vec!["resolve", "--with-manifest", m],
         vec!["render", m, "--out", o],
         vec!["plan", m, other],
     ];

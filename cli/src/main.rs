@@ -177,6 +177,12 @@ enum Command {
         /// How to print diagnostics of an invalid model.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Add `manifest_hosts`: each host's entry of manifest.json (roles, packages, files by
+        /// hash, accounts, firewall rules, ordered steps; never a secret value). The NixOS
+        /// module's pure path reads this document from a file checked in beside the model
+        /// (nix/README.md).
+        #[arg(long)]
+        with_manifest: bool,
     },
     /// Print the JSON Schema of the model (or of manifest.json).
     Schema {
@@ -550,7 +556,11 @@ fn run(command: Command, look: Look) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Resolve { model, format } => {
+        Command::Resolve {
+            model,
+            format,
+            with_manifest,
+        } => {
             let (input, checked) = match valid(&model, format, false, look, check_text)? {
                 Ok(valid) => valid,
                 Err(code) => return Ok(code),
@@ -563,7 +573,13 @@ fn run(command: Command, look: Look) -> Result<ExitCode, Failure> {
                 &input,
                 look,
             );
-            outln!("{}", serde_json::to_string_pretty(&checked.deployment)?);
+            let mut document = serde_json::to_value(&checked.deployment)?;
+            if with_manifest {
+                let bundle = jitsi_topology::render_deployment(&checked.deployment)?;
+                let manifest = bundle.manifest(false);
+                document["manifest_hosts"] = serde_json::to_value(&manifest.hosts)?;
+            }
+            outln!("{}", serde_json::to_string_pretty(&document)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema { manifest, write } => {

@@ -211,6 +211,49 @@ in
     topology = handbook;
   };
 
+  # issue 22: the pure path (the checked-in output of `jitsi-topology resolve --with-manifest`,
+  # no import from derivation) and both firewall backends, every value typed as nixpkgs types it.
+  module-claims-backends = import ./module-stub.nix {
+    inherit jitsiTopology package pkgs check hasInfix;
+    topology = handbook;
+    want = "backends";
+  };
+  module-claims-pure = import ./module-stub.nix {
+    inherit jitsiTopology package pkgs check hasInfix;
+    resolvedFile = ../examples/handbook.resolved.json;
+    want = "backends";
+  };
+  # The pure path sets exactly what the convenient one does (evaluated with IFD allowed).
+  module-pure-equals-ifd =
+    let
+      settings =
+        args:
+        import ./module-stub.nix (
+          {
+            inherit jitsiTopology package pkgs check hasInfix;
+            want = "settings";
+          }
+          // args
+        );
+    in
+    settings { topology = handbook; } == settings { resolvedFile = ../examples/handbook.resolved.json; };
+  # lib.checkResolved: builds while the checked-in file is current; fails, with the difference
+  # and the command to run, once the topology changed.
+  resolved-check-handbook = jitsiTopology.checkResolved {
+    inherit pkgs package;
+    topology = handbook;
+    resolved = ../examples/handbook.resolved.json;
+  };
+  resolved-check-stale = jitsiTopology.checkResolved {
+    inherit pkgs package;
+    topology = handbook // {
+      signaling = handbook.signaling // {
+        address = "10.0.0.9";
+      };
+    };
+    resolved = ../examples/handbook.resolved.json;
+  };
+
   # issue 19: `auth: { mode: internal, guests: true }` maps onto nixpkgs' secureDomain; JWT does
   # not map (an assertion says where its settings go instead).
   module-claims-secure = import ./module-stub.nix {

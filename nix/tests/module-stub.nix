@@ -1,13 +1,18 @@
 # nix/module.nix evaluated without nixpkgs: a stand-in `lib` whose mkIf, mkMerge, mkForce,
 # mkDefault and mkAfter are plain markers, a `config` holding what nixpkgs' modules would
-# provide, and a discharge that keeps the definitions whose conditions hold. It proves the
-# module's own code paths and values, not nixpkgs' option types or merging (the VM test,
-# nix/tests/vm.nix, does that where nixpkgs is available).
+# provide, and a discharge that keeps the definitions whose conditions hold. Every value the
+# module sets is then checked against the type nixpkgs declares for its option
+# (nixpkgs-options.nix: stubs citing the nixpkgs file and commit each mirrors); an option the
+# stubs do not declare fails too. It proves the module's own code paths, values and types, not
+# nixpkgs' merging (the VM test, nix/tests/vm.nix, does that where nixpkgs is available).
 {
   jitsiTopology,
   package,
   pkgs,
-  topology,
+  # The convenient path (a topology, resolved by the CLI while evaluating: import from
+  # derivation) or the pure one (the file `jitsi-topology resolve --with-manifest` wrote).
+  topology ? null,
+  resolvedFile ? null,
   check,
   hasInfix,
   # What to return: the claims' verdict, or one value for nix/tests/run to use.
@@ -113,6 +118,8 @@ let
     {
       host,
       nftables ? false,
+      # networking.firewall.backend; null: a nixpkgs without the option (nftables.enable decides).
+      backend ? null,
       trustedCertificate ? null,
       prosody ? "/nix/store/00000000000000000000000000000000-prosody",
     }:
@@ -120,9 +127,12 @@ let
       services.jitsi-topology = {
         enable = true;
         inherit topology host package trustedCertificate;
+        resolved = resolvedFile;
+        firewall = true;
         manageSecretPermissions = true;
       };
       networking.nftables.enable = nftables;
+      networking.firewall = if backend == null then { } else { inherit backend; };
       networking.fqdnOrHostName = host;
       services.jitsi-meet = {
         videobridge.enable = false;
@@ -143,7 +153,15 @@ let
     let
       result = module {
         config = configFor args;
-        inherit lib pkgs;
+        inherit lib;
+        # What the module takes from nixpkgs' pkgs, as stand-ins (only their type is checked).
+        pkgs = pkgs // {
+          jre_headless = {
+            type = "derivation";
+            name = "jre-headless";
+            outPath = "/nix/store/00000000000000000000000000000000-jre-headless";
+          };
+        };
       };
     in
     {
@@ -175,8 +193,35 @@ let
     }).config;
   options = (evalHost { host = "meet.example.com"; }).options.services.jitsi-topology;
 
+  # The values the module sets, each against the type nixpkgs declares for its option.
+  stubs = import ./nixpkgs-options.nix;
+  typed =
+    config:
+    let
+      found = stubs.problems "" stubs.options config;
+    in
+    if found == [ ] then true else throw "values that nixpkgs' option types refuse: ${concatStringsSep "; " found}";
+
   holds = config: all (a: a.assertion) config.assertions;
   failing = config: map (a: a.message) (filter (a: !a.assertion) config.assertions);
+  # Both firewall backends (and firewalld) on the signalling host and a bridge.
+  withBackend =
+    backend: host:
+    (evalHost (
+      {
+        inherit backend host;
+      }
+      // (
+        if host == "meet.example.com" then { } else { trustedCertificate = "/etc/jitsi-topology/prosody-auth.crt"; }
+      )
+    )).config;
+  backends = {
+    signalingIptables = withBackend "iptables" "meet.example.com";
+    signalingNftables = withBackend "nftables" "meet.example.com";
+    signalingFirewalld = withBackend "firewalld" "meet.example.com";
+    bridgeIptables = withBackend "iptables" "jvb1.meet.example.com";
+    bridgeNftables = withBackend "nftables" "jvb1.meet.example.com";
+  };
 in
 if want == "truststore-script" then
   bridge.systemd.services.jitsi-topology-truststore.script
@@ -191,6 +236,48 @@ else if want == "secure" then
     "the account's file becomes readable by group jitsi-meet" =
       builtins.elem "z /etc/jitsi-topology/secrets/alice 0640 root jitsi-meet - -" signaling.systemd.tmpfiles.rules;
   }
+else if want == "settings" then
+  # What the module sets on the signalling host and a bridge with each backend, to compare the
+  # pure path with the convenient one.
+  backends
+else if want == "backends" then
+  check {
+    "every value set with either backend has nixpkgs' type" = all typed (builtins.attrValues backends);
+    "the type stubs refuse what nixpkgs refuses: a port as a string, a misspelt submodule option, an undeclared option" =
+      stubs.problems "" stubs.options { networking.firewall.allowedTCPPorts = [ "5222" ]; } == [
+        "networking.firewall.allowedTCPPorts.0: not a 16 bit unsigned integer; between 0 and 65535 (both inclusive)"
+      ]
+      && stubs.problems "" stubs.options { services.jitsi-videobridge.xmppConfigs.shard.hostname = "x"; } == [
+        "services.jitsi-videobridge.xmppConfigs.\"shard\".hostname: no such option in nixpkgs"
+      ]
+      && stubs.problems "" stubs.options { services.jicofo.bridgeMUC = "x"; } == [
+        "services.jicofo.bridgeMUC: no such option in the stubs of nixpkgs' options"
+      ];
+    "the signalling host's assertions hold with iptables and with nftables" =
+      holds backends.signalingIptables && holds backends.signalingNftables;
+    "the bridge's assertions hold with iptables and with nftables" =
+      holds backends.bridgeIptables && holds backends.bridgeNftables;
+    "iptables: 5222 from the bridges as extraCommands, no nftables rules" =
+      hasInfix "iptables -A nixos-fw -s 10.0.0.0/24 -p tcp --dport 5222 -j nixos-fw-accept" backends.signalingIptables.networking.firewall.extraCommands
+      && !(backends.signalingIptables.networking.firewall ? extraInputRules);
+    "nftables: 5222 from the bridges as extraInputRules, and no extraCommands (nixpkgs' nftables firewall asserts it is empty)" =
+      hasInfix "ip saddr { 10.0.0.0/24 } tcp dport { 5222 } accept" backends.signalingNftables.networking.firewall.extraInputRules
+      && !(backends.signalingNftables.networking.firewall ? extraCommands)
+      && !(backends.bridgeNftables.networking.firewall ? extraCommands);
+    "both backends open the same public ports" =
+      backends.signalingIptables.networking.firewall.allowedTCPPorts == backends.signalingNftables.networking.firewall.allowedTCPPorts
+      && backends.bridgeIptables.networking.firewall.allowedUDPPorts == [ 10000 ]
+      && backends.bridgeNftables.networking.firewall.allowedUDPPorts == [ 10000 ];
+    "firewalld: an assertion lists the source-restricted rules and says what to do" =
+      let
+        messages = failing backends.signalingFirewalld;
+      in
+      messages != [ ]
+      && all (hasInfix "services.jitsi-topology.firewall = false") messages
+      && all (hasInfix "--dport 5222") messages
+      && !(backends.signalingFirewalld.networking.firewall ? extraCommands)
+      && !(backends.signalingFirewalld.networking.firewall ? extraInputRules);
+  }
 else if want == "jwt" then
   check {
     "JWT is not mapped: an assertion names where its settings go" =
@@ -203,6 +290,7 @@ else if want == "jwt" then
 else
 check {
   "every option has a description" = all (name: options.${name} ? description) (attrNames options);
+  "every value the module sets has nixpkgs' type" = all typed [ signaling bridge bridgeNft bridgeWithoutTrust ];
   "the signalling host's assertions hold" = holds signaling;
   "the signalling host runs nixpkgs' jitsi-meet for the domain, without a local bridge" =
     signaling.services.jitsi-meet.enable
