@@ -1212,3 +1212,169 @@ fn render_shows_its_progress_on_a_terminal_and_nowhere_else() {
         .expect("the summary");
     assert!(erased < summary, "{shown:?}");
 }
+
+/// `-h`, `--help` and `plan --help` say the exit codes, `plan`'s 3 for changes among them
+/// (a script that runs `plan` needs it: 3 is not a failure).
+#[test]
+fn help_says_the_exit_codes_and_plans_exit_3() {
+    for args in [
+        &["-h"][..],
+        &["--help"],
+        &["plan", "-h"],
+        &["plan", "--help"],
+    ] {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+        let help = text(&o.stdout).replace('\n', " ");
+        assert!(
+            help.contains("3 (`plan` only) changes found") || help.contains("3 changes found"),
+            "{args:?} does not say plan's exit 3:\n{help}"
+        );
+        assert!(help.contains("Exit codes: 0"), "{args:?}:\n{help}");
+    }
+}
+
+/// The completion scripts generated from the clap definitions complete in the real shells:
+/// bash (`plan --f<TAB>` gives --format, `render M --format <TAB>` its values), fish
+/// (`complete -C`), zsh (compinit registers `_jitsi-topology` for the command).
+#[test]
+fn shell_completions_complete_commands_and_options_in_the_real_shells() {
+    let script = |shell: &str| {
+        let o = run(&["generate", "completions", shell]);
+        assert!(o.status.success(), "{shell}: {}", text(&o.stderr));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(format!("jitsi-topology.{shell}"));
+        fs::write(&path, &o.stdout).expect("write the script");
+        (dir, path)
+    };
+    let shell = |program: &Path, args: &[&str]| {
+        let o = Command::new(program)
+            .args(args)
+            .output()
+            .expect("run the shell");
+        assert!(
+            o.status.success(),
+            "{} {args:?}: {}",
+            program.display(),
+            text(&o.stderr)
+        );
+        text(&o.stdout)
+    };
+
+    if let Some(bash) = common::tool("bash") {
+        let (_dir, path) = script("bash");
+        let out = shell(
+            &bash,
+            &[
+                "-c",
+                r#"source "$1"
+                complete -p jitsi-topology
+                COMP_WORDS=(jitsi-topology pl); COMP_CWORD=1
+                _jitsi__topology jitsi-topology pl jitsi-topology; echo "top: ${COMPREPLY[*]}"
+                COMP_WORDS=(jitsi-topology plan --f); COMP_CWORD=2
+                _jitsi__topology jitsi-topology --f plan; echo "plan: ${COMPREPLY[*]}"
+                COMP_WORDS=(jitsi-topology render m.yaml --format ''); COMP_CWORD=4
+                _jitsi__topology jitsi-topology '' --format; echo "format: ${COMPREPLY[*]}""#,
+                "bash",
+                path.to_str().unwrap(),
+            ],
+        );
+        for line in [
+            "-F _jitsi__topology jitsi-topology",
+            "top: plan\n",
+            "plan: --format\n",
+            "format: text json\n",
+        ] {
+            assert!(out.contains(line), "bash: no {line:?} in\n{out}");
+        }
+    }
+    if let Some(fish) = common::tool("fish") {
+        let (_dir, path) = script("fish");
+        let out = shell(
+            &fish,
+            &[
+                "--no-config",
+                "-c",
+                "source $argv[1]; complete -C 'jitsi-topology pl'; complete -C 'jitsi-topology plan --f'",
+                path.to_str().unwrap(),
+            ],
+        );
+        assert!(out.contains("plan\tShow what changes"), "fish:\n{out}");
+        assert!(
+            out.contains("--format\tHow to print the plan"),
+            "fish:\n{out}"
+        );
+    }
+    if let Some(zsh) = common::tool("zsh") {
+        let (dir, path) = script("zsh");
+        let dump = dir.path().join("zcompdump");
+        let out = shell(
+            &zsh,
+            &[
+                "-f",
+                "-c",
+                r#"autoload -Uz compinit && compinit -u -d "$2" && source "$1"
+                whence -w _jitsi-topology; echo "registered: $_comps[jitsi-topology]""#,
+                "zsh",
+                path.to_str().unwrap(),
+                dump.to_str().unwrap(),
+            ],
+        );
+        assert!(out.contains("_jitsi-topology: function"), "zsh:\n{out}");
+        assert!(out.contains("registered: _jitsi-topology"), "zsh:\n{out}");
+    }
+}
+
+/// `generate man DIR` writes a page per visible command (not `generate`'s own), and the real
+/// groff renders each without a warning; plan's page says exit 3.
+#[test]
+fn man_pages_are_written_for_every_command_and_groff_renders_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("man/man1");
+    let o = run(&["generate", "man", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut pages: Vec<String> = fs::read_dir(&out)
+        .expect("the man folder")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    assert_eq!(
+        pages,
+        [
+            "jitsi-topology-plan.1",
+            "jitsi-topology-render.1",
+            "jitsi-topology-resolve.1",
+            "jitsi-topology-schema.1",
+            "jitsi-topology-secrets-init.1",
+            "jitsi-topology-secrets.1",
+            "jitsi-topology-validate.1",
+            "jitsi-topology.1",
+        ]
+    );
+    let Some(groff) = common::tool("groff") else {
+        return;
+    };
+    for page in &pages {
+        let o = Command::new(&groff)
+            // -P-cbou: plain text, no overstrike or escapes for bold and underline.
+            .args(["-man", "-Tutf8", "-ww", "-P-cbou"])
+            .arg(out.join(page))
+            .env("LC_ALL", "C.UTF-8")
+            .output()
+            .expect("run groff");
+        assert!(
+            o.status.success() && o.stderr.is_empty(),
+            "groff {page}: {}",
+            text(&o.stderr)
+        );
+        let shown = text(&o.stdout);
+        let name = page.trim_end_matches(".1");
+        assert!(shown.contains("NAME"), "{page}:\n{shown}");
+        assert!(shown.contains(name), "{page}:\n{shown}");
+        if page == "jitsi-topology-plan.1" {
+            // groff hyphenates and breaks lines: compare words.
+            let words = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(words.contains("3 changes found"), "{page}:\n{shown}");
+        }
+    }
+}
