@@ -60,6 +60,8 @@ pub enum Role {
     FrontDoor,
     /// coturn.
     Turn,
+    /// jibri (recording and live streaming).
+    Jibri,
 }
 
 /// The family of a rendered file: which program reads it.
@@ -112,6 +114,10 @@ pub enum FileKind {
     /// A Lua module of ours on Lua 5.4's path, which runs a Debian package's copy of a module
     /// packaged for older Lua versions only (the token library's `basexx` and `inspect`).
     LuaModule,
+    /// jibri.conf (HOCON).
+    Jibri,
+    /// A systemd modules-load.d file: kernel modules loaded at boot, one per line.
+    KernelModules,
 }
 
 /// What to do to a service when a file changes.
@@ -408,6 +414,35 @@ pub enum Step {
         /// Where jicofo lists the bridge: one entry per shard it serves. The bridge serves
         /// again when each of them lists it as operational and not draining.
         listed_by: Vec<JicofoListing>,
+    },
+    /// Let jibri finish the recording or stream it runs before anything stops it (a Jitsi
+    /// package's installer, changed files): jibri's graceful shutdown, then a wait until it
+    /// exited. Comes right before `install-packages` on jibri hosts; `restart` starts it again
+    /// after the packages and files. jibri cannot be told to take sessions again without a
+    /// restart, so there is no `undrain`.
+    DrainJibri {
+        /// What it does.
+        description: String,
+        /// The systemd unit without `.service`.
+        service: String,
+        /// Drain only: asks for jibri's graceful shutdown (it exits once its session ended,
+        /// and its unit does not restart it), waits until the unit is inactive, exits 0 (also
+        /// when jibri is not running). Gives up after `JITSI_TOPOLOGY_DRAIN_TIMEOUT` seconds
+        /// with exit 75 (jibri still exits when its session ends), or with
+        /// `JITSI_TOPOLOGY_DRAIN_ON_TIMEOUT=force` exits 0 (the restart then ends the session).
+        /// Exit 69 when jibri's internal API does not answer.
+        command: Vec<String>,
+        /// Starts the drained jibri again.
+        restart: Vec<String>,
+        /// jibri's busy status: `GET` returns JSON whose `busy_field` is `busy_value` while a
+        /// recording or stream runs.
+        health_url: String,
+        /// The field of the health that carries the busy status (a dotted path).
+        busy_field: String,
+        /// Its value while a session runs.
+        busy_value: String,
+        /// jibri's graceful shutdown (`POST`), which `command` uses.
+        graceful_shutdown_url: String,
     },
     /// Take a shard out of the front door (HAProxy's runtime API) before anything restarts its
     /// prosody or jicofo (a package upgrade or changed files), and put it back once jicofo is

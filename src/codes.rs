@@ -137,6 +137,11 @@ codes! {
     COTURN_LINE_TOO_LONG = "coturn-line-too-long",
     COTURN_READS_DIFFERENTLY = "coturn-reads-differently",
     PUBLIC_STUN = "public-stun",
+    COMPONENT_SECRET_MISSING = "component-secret-missing",
+    COMPONENT_SECRET_UNUSED = "component-secret-unused",
+    RECORDING_WITHOUT_JIBRI = "recording-without-jibri",
+    JIBRI_WITHOUT_RECORDING = "jibri-without-recording",
+    TRANSCRIPTION_UNSUPPORTED = "transcription-unsupported",
 }
 
 /// One row of the validation table: related codes and the rule they enforce.
@@ -234,7 +239,7 @@ pub const RULES: &[Rule] = &[
         ],
         warnings: false,
         info: false,
-        rule: "bridges are distinct: own host, own address, own address for clients (`public_address`, else `address`: UDP 10000 of one address reaches one bridge); nicknames unique and MUC-safe",
+        rule: "bridges are distinct: own host, own address, own address for clients (`public_address`, else `address`: UDP 10000 of one address reaches one bridge); nicknames unique and MUC-safe. Hosts, addresses and nicknames are unique across bridges, jibris and jigasis alike",
         pain: "P5, P8: two bridges seen as one",
     },
     Rule {
@@ -287,7 +292,7 @@ pub const RULES: &[Rule] = &[
         ],
         warnings: false,
         info: false,
-        rule: "every bridge may reach prosody through the firewall; `bridge_networks` (top-level and per shard) do not let every address in (`bridge-network-everything`, a warning: a `/0`, or networks whose union covers all of IPv4 or IPv6, such as `0.0.0.0/1` + `128.0.0.0/1`)",
+        rule: "every bridge, jibri and jigasi may reach prosody through the firewall (its address lies inside the `bridge_networks` of each shard it serves); `bridge_networks` (top-level and per shard) do not let every address in (`bridge-network-everything`, a warning: a `/0`, or networks whose union covers all of IPv4 or IPv6, such as `0.0.0.0/1` + `128.0.0.0/1`)",
         pain: "P7",
     },
     Rule {
@@ -449,7 +454,7 @@ pub const RULES: &[Rule] = &[
         ],
         warnings: false,
         info: false,
-        rule: "several shards need a front door; a host has one role",
+        rule: "several shards need a front door; a host has one role (a jibri or jigasi has neither the host nor the address of a signalling host, the front door or the TURN server)",
         pain: "",
     },
     Rule {
@@ -460,7 +465,7 @@ pub const RULES: &[Rule] = &[
         ],
         warnings: false,
         info: false,
-        rule: "every bridge serves existing shards, every shard has bridges",
+        rule: "every bridge, jibri and jigasi serves existing shards, every shard has bridges",
         pain: "\"no bridge available\" on one shard",
     },
     Rule {
@@ -531,6 +536,37 @@ pub const RULES: &[Rule] = &[
         info: false,
         rule: "coturn reads back every value of its config as written: a line fits the 1023 bytes coturn reads at once (a TURN secret at most 1004 bytes, `turn.tls` paths at most 1018), since coturn reads the rest as a line, an option, of its own; the TURN secret does not start with a space, `=` or `\"` nor end in a space, which coturn strips (prosody would keep them)",
         pain: "P14: TURN credentials that do not match; an option smuggled into coturn's config",
+    },
+    Rule {
+        codes: &[
+            Code::COMPONENT_SECRET_MISSING,
+            Code::COMPONENT_SECRET_UNUSED,
+        ],
+        warnings: false,
+        info: false,
+        rule: "with `jibris`, `secrets.jibri` (`jibri@auth.DOMAIN`, the brewery login) and `secrets.recorder` (`recorder@recorder.DOMAIN`, Chrome's hidden login) are given; without, neither is",
+        pain: "a jibri that cannot log in, so jicofo never sees it",
+    },
+    Rule {
+        codes: &[Code::RECORDING_WITHOUT_JIBRI],
+        warnings: false,
+        info: false,
+        rule: "config.js offers recording (`recording.file`) or live streaming (`recording.streaming`) only when a jibri serves every shard",
+        pain: "a record button that always answers \"no recorder available\"",
+    },
+    Rule {
+        codes: &[Code::JIBRI_WITHOUT_RECORDING],
+        warnings: true,
+        info: false,
+        rule: "jibris while config.js offers neither recording nor live streaming are never asked for anything",
+        pain: "an idle recording host",
+    },
+    Rule {
+        codes: &[Code::TRANSCRIPTION_UNSUPPORTED],
+        warnings: false,
+        info: false,
+        rule: "`recording.transcription` is refused with a hint: transcription needs jigasi with a speech-to-text backend, which this tool does not render yet",
+        pain: "",
     },
     Rule {
         codes: &[Code::PUBLIC_STUN],

@@ -2,7 +2,7 @@
 //! are on at all). Decided here once; validation checks them (unique, well-formed) and
 //! resolve carries them into the deployment.
 
-use crate::model::{Bridge, Topology};
+use crate::model::{Bridge, Topology, XmppComponent};
 
 /// Relays are on when the bridges are in more than one region.
 pub(crate) fn relays(t: &Topology) -> bool {
@@ -23,4 +23,10 @@ pub(crate) fn nickname(b: &Bridge) -> &str {
 /// A bridge's relay id: the model's, or its nickname.
 pub(crate) fn relay_id(b: &Bridge) -> String {
     b.relay_id.clone().unwrap_or_else(|| nickname(b).to_owned())
+}
+
+/// The brewery nickname of any host that joins a brewery (a bridge, a jibri, a jigasi): the
+/// model's, or else its host name.
+pub(crate) fn component_nickname(c: &dyn XmppComponent) -> &str {
+    c.nickname().unwrap_or(c.host())
 }

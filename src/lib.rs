@@ -83,14 +83,16 @@ mod validate;
 /// once from a valid model; what every renderer reads (and `jitsi-topology resolve` prints).
 pub mod deployment {
     pub use crate::resolve::{
-        Acme, AuthPlan, BridgeHost, BridgeShard, CONFIG_DIR, ColibriBackend, Deployment,
-        DomainAccount, FirewallSettings, FrontDoorBackend, FrontDoorHost, HTTPS_PORT, HostOf,
-        HostPlan, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT,
-        JicofoAuthentication, JitsiApt, LIBEXEC_DIR, LdapPlan, LuaShim, MEDIA_UDP_PORT, Names,
-        PACKAGE_DEFAULT_STUN, PROSODY_HTTP_PORT, PROSODY_HTTPS_PORT, Packages, Paths, Ports,
-        RUNTIME_DIR, RedactionMap, Secret, Secrets, Service, Services, ShardAnnouncement,
-        SignalingHost, TRUST_DIR, TURN_PORT, TURN_RELAY_PORTS, TURN_TLS_PORT, TokenPlan, TrustPlan,
-        TurnHost, WEB_ROOT, Web, WebTls, XMPP_C2S_PORT,
+        Acme, AuthPlan, BridgeHost, BridgeShard, CONFIG_DIR, ColibriBackend, ComponentShard,
+        Deployment, DomainAccount, FirewallSettings, FrontDoorBackend, FrontDoorHost, HTTPS_PORT,
+        HostOf, HostPlan, JIBRI_EXTERNAL_API_PORT, JIBRI_INTERNAL_API_PORT,
+        JIBRI_RECORDINGS_FOLDER, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT,
+        JibriApi, JibriHost, JibriSetup, JicofoAuthentication, JitsiApt, LIBEXEC_DIR, LdapPlan,
+        LuaShim, MEDIA_UDP_PORT, Names, PACKAGE_DEFAULT_STUN, PROSODY_HTTP_PORT,
+        PROSODY_HTTPS_PORT, Packages, Paths, Ports, RUNTIME_DIR, RedactionMap, Secret, Secrets,
+        Service, Services, ShardAnnouncement, SignalingHost, TRUST_DIR, TURN_PORT,
+        TURN_RELAY_PORTS, TURN_TLS_PORT, TokenPlan, TrustPlan, TurnHost, WEB_ROOT, Web, WebTls,
+        XMPP_C2S_PORT,
     };
 }
 

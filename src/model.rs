@@ -89,9 +89,22 @@ pub struct Topology {
     #[schemars(length(min = 1))]
     pub bridges: Vec<Bridge>,
 
+    /// The jibri hosts (recording and live streaming, as `recording` offers them: one Chrome, and
+    /// so one recording or stream, at a time per host). Like a bridge, each logs in to the prosody of every shard
+    /// it serves on TCP 5222 (as `jibri@auth.<domain>`) and joins the brewery jicofo watches
+    /// (`JibriBrewery@internal.auth.<domain>`); its Chrome joins the conference as
+    /// `recorder@recorder.<domain>`, a hidden participant.
+    #[serde(default)]
+    pub jibris: Vec<Jibri>,
+
+    /// What the web app (config.js) offers users: recording to a file and live streaming, each
+    /// needing a jibri that does it on every shard. Default: neither.
+    #[serde(default)]
+    pub recording: Recording,
+
     /// The networks allowed to reach prosody's client port (TCP 5222) on the signalling host.
-    /// Every bridge address must lie inside one of them. Default: exactly each bridge's own
-    /// address.
+    /// Every bridge, jibri and jigasi address must lie inside one of them. Default: exactly
+    /// each such host's own address.
     #[serde(default, deserialize_with = "networks::optional")]
     #[schemars(with = "Option<Vec<crate::net::IpNetwork>>", example = vec!["10.0.0.0/24"])]
     pub bridge_networks: Option<Vec<IpNet>>,
@@ -268,6 +281,14 @@ pub struct Secrets {
     #[serde(default)]
     #[schemars(example = accounts_example())]
     pub accounts: std::collections::BTreeMap<String, SecretSource>,
+    /// With `jibris`: the password of `jibri@auth.<domain>`, the one account every jibri logs
+    /// in with to join the brewery (jibri.conf's `control-login`). prosody applies SASLprep to it.
+    #[serde(default)]
+    pub jibri: Option<SecretSource>,
+    /// With `jibris`: the password of `recorder@recorder.<domain>`, the hidden account jibri's
+    /// Chrome joins conferences with (jibri.conf's `call-login`). prosody applies SASLprep to it.
+    #[serde(default)]
+    pub recorder: Option<SecretSource>,
 }
 
 fn accounts_example() -> serde_json::Value {
@@ -528,6 +549,123 @@ pub struct Bridge {
         regex(pattern = r"^(0[xX][0-9a-fA-F]+|[0-9]+)[kKmMgGtT]?$")
     )]
     pub jvm_max_memory: Option<String>,
+}
+
+/// A host that logs in to prosody from another host the way a bridge does: an account on
+/// `auth.<domain>`, one XMPP connection per shard it serves, a brewery nickname. Validation
+/// checks these across every such host (unique hosts, addresses and nicknames; addresses
+/// inside the networks allowed to reach prosody; known shards); resolve connects each to the
+/// shards it serves.
+pub trait XmppComponent {
+    /// The model's list of these hosts (`bridges`, `jibris`, `jigasis`).
+    fn list(&self) -> &'static str;
+    /// What the host is, in words (`bridge`, `jibri`).
+    fn role(&self) -> &'static str;
+    /// Its `host`.
+    fn host(&self) -> &str;
+    /// Its `address`.
+    fn address(&self) -> IpAddr;
+    /// Its `nickname`, when set.
+    fn nickname(&self) -> Option<&str>;
+    /// Its `shards`, when set.
+    fn shards(&self) -> Option<&[String]>;
+}
+
+impl XmppComponent for Bridge {
+    fn list(&self) -> &'static str {
+        "bridges"
+    }
+    fn role(&self) -> &'static str {
+        "bridge"
+    }
+    fn host(&self) -> &str {
+        &self.host
+    }
+    fn address(&self) -> IpAddr {
+        self.address
+    }
+    fn nickname(&self) -> Option<&str> {
+        self.nickname.as_deref()
+    }
+    fn shards(&self) -> Option<&[String]> {
+        self.shards.as_deref()
+    }
+}
+
+/// One jibri host (recording and live streaming).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Jibri {
+    /// The host's name in your inventory; it also names its output folder.
+    #[schemars(example = "jibri1.example.com")]
+    pub host: String,
+    /// The host's own address: its source address towards prosody.
+    #[schemars(example = "10.0.0.21")]
+    pub address: IpAddr,
+    /// Its MUC nickname in the jibri brewery, its identity for jicofo. Unique among bridges,
+    /// jibris and jigasis. Default: the host name.
+    #[serde(default)]
+    pub nickname: Option<String>,
+    /// The shards this jibri serves (one XMPP environment each in jibri.conf). Default: every
+    /// shard.
+    #[serde(default)]
+    pub shards: Option<Vec<String>>,
+    /// Absolute path of the folder recordings are written to (`jibri.recording.recordings-directory`;
+    /// jibri's own default is `/tmp/recordings`). Default: `/srv/recordings`.
+    #[serde(default)]
+    #[schemars(example = "/srv/recordings")]
+    pub recordings_folder: Option<String>,
+    /// Absolute path of a program jibri runs on each finished recording, with its folder as
+    /// the argument (`jibri.recording.finalize-script`), e.g. to upload it. Default: none.
+    #[serde(default)]
+    #[schemars(example = "/usr/local/bin/upload-recording")]
+    pub finalize_script: Option<String>,
+    /// How many minutes a recording or stream may last before jibri stops it (the
+    /// environments' `usage-timeout`); 0 means no limit. Default: 0.
+    #[serde(default)]
+    pub usage_timeout_minutes: u32,
+}
+
+impl XmppComponent for Jibri {
+    fn list(&self) -> &'static str {
+        "jibris"
+    }
+    fn role(&self) -> &'static str {
+        "jibri"
+    }
+    fn host(&self) -> &str {
+        &self.host
+    }
+    fn address(&self) -> IpAddr {
+        self.address
+    }
+    fn nickname(&self) -> Option<&str> {
+        self.nickname.as_deref()
+    }
+    fn shards(&self) -> Option<&[String]> {
+        self.shards.as_deref()
+    }
+}
+
+/// What the web app offers users (config.js), each needing a jibri on every shard. jicofo
+/// hands each request to any idle jibri of the shard's brewery, so every jibri does what is
+/// offered: with `streaming`, jibri.conf allows every RTMP URL (jibri's default); without, it
+/// allows none (`jibri.streaming.rtmp-allow-list = []`), so a stream is refused even if a
+/// client asks for one.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recording {
+    /// Recording to a file (config.js `recordingService.enabled`). Needs a jibri serving every
+    /// shard.
+    #[serde(default)]
+    pub file: bool,
+    /// Live streaming (config.js `liveStreaming.enabled`). Needs a jibri serving every shard.
+    #[serde(default)]
+    pub streaming: bool,
+    /// Transcription is not supported yet (it needs jigasi with a speech-to-text backend):
+    /// `true` is refused.
+    #[serde(default)]
+    pub transcription: bool,
 }
 
 /// How bridges trust the certificate prosody presents for `auth.<domain>` on TCP 5222.

@@ -435,7 +435,9 @@ fn steps_to_rerun(
                 Step::Service { service, .. } => services.iter().any(|s| &s.name == service),
                 // Drained when what they guard restarts (package installs come on top, as the
                 // host finds them).
-                Step::DrainBridge { service, .. } => services.iter().any(|s| &s.name == service),
+                Step::DrainBridge { service, .. } | Step::DrainJibri { service, .. } => {
+                    services.iter().any(|s| &s.name == service)
+                }
                 Step::DrainShard { .. } => services
                     .iter()
                     .any(|s| s.name == "prosody" || s.name == "jicofo"),

@@ -55,6 +55,12 @@ pub const JVB_PUBLIC_HTTP_PORT: u16 = 9090;
 /// on loopback; with `monitoring_networks` our monitoring proxy listens on the same port on the
 /// bridge's own address.
 pub const JVB_PRIVATE_HTTP_PORT: u16 = 8080;
+/// jibri's external HTTP API (`jibri.api.http.external-api-port`: health, start and stop of a
+/// session), on loopback.
+pub const JIBRI_EXTERNAL_API_PORT: u16 = 2222;
+/// jibri's internal HTTP API (`jibri.api.http.internal-api-port`: graceful shutdown), on
+/// loopback.
+pub const JIBRI_INTERNAL_API_PORT: u16 = 3333;
 /// How long the drain waits for a bridge's conferences to end before it gives up (without
 /// restarting); `JITSI_TOPOLOGY_DRAIN_TIMEOUT` overrides it where the step runs.
 pub const DRAIN_TIMEOUT_SECONDS: u32 = 3600;
@@ -175,6 +181,11 @@ pub const PLAIN_ACCESS: Access = Access {
 const ROOT: &str = "root";
 /// The group Debian's prosody package runs prosody in.
 const PROSODY_GROUP: &str = "prosody";
+/// The group jibri's package creates for its user (`useradd --system --create-home jibri`,
+/// debian/postinst of jitsi/jibri 82e70339 l.18) and its unit runs jibri in (`Group=jibri`).
+const JIBRI_GROUP: &str = "jibri";
+/// The user jibri's package creates and its unit runs jibri as (`User=jibri`).
+const JIBRI_USER_ON_HOST: &str = "jibri";
 /// The group Debian's coturn package runs turnserver in.
 const TURNSERVER_GROUP: &str = "turnserver";
 
@@ -195,6 +206,9 @@ pub struct FileAccess {
     pub turn_config: Access,
     /// prosody's config when it holds an inline TURN secret: readable by prosody's group only.
     pub prosody_secret_config: Access,
+    /// jibri.conf: root's, readable by the group the jibri package runs jibri in (it may hold
+    /// the jibri and recorder passwords).
+    pub jibri_config: Access,
 }
 
 impl FileAccess {
@@ -217,6 +231,7 @@ impl FileAccess {
             videobridge_config: secret_config(owners.videobridge.user, owners.videobridge.group),
             turn_config: secret_config(ROOT, TURNSERVER_GROUP),
             prosody_secret_config: secret_config(ROOT, PROSODY_GROUP),
+            jibri_config: secret_config(ROOT, JIBRI_GROUP),
         }
     }
 }
@@ -300,6 +315,8 @@ pub struct Services {
     pub nginx: Service,
     /// The videobridge, on the bridges.
     pub videobridge: Service,
+    /// jibri, on the jibri hosts.
+    pub jibri: Service,
     /// coturn, on the TURN server.
     pub coturn: Service,
     /// HAProxy, on the front door.
@@ -329,6 +346,16 @@ pub struct Paths {
     pub jvb_properties: String,
     /// A bridge's environment file (JVM heap).
     pub jvb_environment: String,
+    /// jibri.conf (the jibri package's, which ships it as `jibri {}`).
+    pub jibri_config: String,
+    /// The kernel modules a jibri host loads at boot (systemd's modules-load.d): the ALSA
+    /// loopback jibri captures the conference's audio from.
+    pub jibri_modules: String,
+    /// Debian's Chromium, which jibri drives through chromedriver.
+    pub chromium_binary: String,
+    /// The NSS database of the jibri user, where Chromium looks for certificates the user
+    /// trusts (with the installer's self-signed web certificate).
+    pub jibri_nss_database: String,
     /// HAProxy's config on the front door.
     pub haproxy_config: String,
     /// coturn's config.
@@ -361,6 +388,8 @@ pub struct Paths {
     pub prosody_plugins: String,
     /// The helper that drains a bridge, then restarts it (the videobridge's service step).
     pub drain_helper: String,
+    /// The helper that lets jibri finish its session, then restarts it (jibri's service step).
+    pub jibri_drain_helper: String,
     /// The digest of what prosody reads only when it starts: prosody restarts when it changes,
     /// and only reloads for the rest of its config.
     pub prosody_restart_marker: String,
@@ -393,6 +422,10 @@ impl Paths {
             jvb_config: format!("{VIDEOBRIDGE_CONFIG_DIR}/jvb.conf"),
             jvb_properties: format!("{VIDEOBRIDGE_CONFIG_DIR}/sip-communicator.properties"),
             jvb_environment: format!("{CONFIG_DIR}/videobridge.env"),
+            jibri_config: "/etc/jitsi/jibri/jibri.conf".into(),
+            jibri_modules: "/etc/modules-load.d/jitsi-topology-jibri.conf".into(),
+            chromium_binary: "/usr/bin/chromium".into(),
+            jibri_nss_database: "sql:/home/jibri/.pki/nssdb".into(),
             haproxy_config: "/etc/haproxy/haproxy.cfg".into(),
             turn_config: "/etc/turnserver.conf".into(),
             turn_default: "/etc/default/coturn".into(),
@@ -409,6 +442,7 @@ impl Paths {
             web_external_api: format!("{WEB_ROOT}/libs/external_api.min.js"),
             prosody_plugins: format!("{WEB_ROOT}/prosody-plugins/"),
             drain_helper: format!("{LIBEXEC_DIR}/drain-videobridge"),
+            jibri_drain_helper: format!("{LIBEXEC_DIR}/drain-jibri"),
             prosody_restart_marker: format!("{CONFIG_DIR}/prosody-restart"),
             domain_certificate: prosody_installer_certificate(domain).0,
             domain_key: prosody_installer_certificate(domain).1,
@@ -425,6 +459,11 @@ pub struct Packages {
     pub signaling: Vec<&'static str>,
     /// A bridge's (curl: the drain helper talks to the bridge's REST API).
     pub bridge: Vec<&'static str>,
+    /// A jibri host's: jibri (which depends on ffmpeg, ALSA's tools, an X server and icewm),
+    /// Debian's Chromium with its chromedriver (built from one source package, so their
+    /// versions always match, which Google Chrome and a separately downloaded chromedriver do
+    /// not guarantee), and NSS's tools for the web certificate a self-signed deployment trusts.
+    pub jibri: Vec<&'static str>,
     /// What a bridge with `monitoring_networks` adds: the proxy that serves monitoring.
     pub monitoring_proxy: Vec<&'static str>,
     /// A TURN server's (also on a signalling host that runs it).
@@ -447,6 +486,7 @@ impl Packages {
                 "jitsi-meet-prosody",
             ],
             bridge: vec!["jitsi-videobridge2", "curl"],
+            jibri: vec!["jibri", "chromium", "chromium-driver", "libnss3-tools"],
             monitoring_proxy: vec!["haproxy"],
             turn: vec!["coturn"],
             front_door: vec!["haproxy"],
@@ -585,6 +625,12 @@ pub struct Deployment {
     pub front_door: Option<FrontDoorHost>,
     /// The bridges, in model order.
     pub bridges: Vec<BridgeHost>,
+    /// The jibri hosts, in model order.
+    pub jibris: Vec<JibriHost>,
+    /// jibri's HTTP APIs on each jibri host.
+    pub jibri_api: JibriApi,
+    /// What every jibri host gets besides jibri.conf.
+    pub jibri_setup: JibriSetup,
     /// The two service-account secrets.
     pub secrets: Secrets,
     /// Every host in deployment order, with its roles, packages, accounts and firewall.
@@ -651,6 +697,10 @@ pub struct JitsiApt {
     pub pin_priority: u32,
     /// Every Jitsi package of the release at its version, sorted by package.
     pub versions: Vec<crate::release::PackageVersion>,
+    /// The packages of Jitsi's repository released on their own, not with the `stable/jitsi-meet_N`
+    /// tags (jitsi-meet-debian-meta's jitsi-meet depends on none of them): a host installing
+    /// one gets the source, and apt installs the repository's newest version (no pin).
+    pub unpinned: Vec<&'static str>,
     /// The facts table the versions come from, e.g. `facts/11146/packages.tsv`.
     pub facts: String,
 }
@@ -667,6 +717,7 @@ impl JitsiApt {
             pin_priority: 1001,
             // a release without its packages.tsv is not found (`release-unsupported`)
             versions: crate::release::package_versions(release).unwrap_or_default(),
+            unpinned: vec!["jibri"],
             facts: crate::release::package_facts_path(release),
         }
     }
@@ -741,6 +792,22 @@ pub struct Names {
     /// The hidden domain jibri's recorders log in on: `recorder.<domain>`. jicofo trusts it
     /// (`trusted-domains`), as the jicofo package's installer sets it.
     pub recorder_domain: String,
+    /// The jibri brewery, where every jibri announces itself and jicofo finds it:
+    /// `JibriBrewery@internal.auth.<domain>` (Debian's name: jibri's and jicofo's docs, and
+    /// jicofo's reference.conf comment for `jicofo.jibri.brewery-jid`).
+    pub jibri_brewery_jid: String,
+    /// The jibri brewery's room name (`JibriBrewery`), the local part of `jibri_brewery_jid`
+    /// (jibri.conf's `control-muc.room-name`).
+    pub jibri_brewery_room: &'static str,
+    /// jibri's control login: `jibri@auth.<domain>`.
+    pub jibri_jid: String,
+    /// Its user name, the local part of `jibri_jid`.
+    pub jibri_user: &'static str,
+    /// The hidden account jibri's Chrome joins conferences with: `recorder@recorder.<domain>`
+    /// (prosody's `recorder_prefixes`; jicofo trusts its domain).
+    pub recorder_jid: String,
+    /// Its user name, the local part of `recorder_jid`.
+    pub recorder_user: &'static str,
     /// The conference MUC: `conference.<domain>`.
     pub conference_muc: String,
     /// What precedes a tenant's subdomain and the domain in the tenant's conference MUC
@@ -770,6 +837,14 @@ const FOCUS_USER: &str = "focus";
 /// The bridges' account on `auth.<domain>`, as jitsi-videobridge2's installer names it.
 const JVB_USER: &str = "jvb";
 
+/// jibri's control account on `auth.<domain>`, as jibri's documentation names it.
+const JIBRI_USER: &str = "jibri";
+/// The hidden account jibri's Chrome uses on `recorder.<domain>`, as jibri's documentation
+/// names it.
+const RECORDER_USER: &str = "recorder";
+/// The jibri brewery's room.
+const JIBRI_BREWERY_ROOM: &str = "JibriBrewery";
+
 /// The VirtualHost of jitsi-meet-prosody's `jaas.cfg.lua` (its JaaS SIP gateway).
 const JAAS_JIGASI_HOST: &str = "jigasi.meet.jitsi";
 
@@ -788,9 +863,15 @@ impl Names {
             focus_user: FOCUS_USER,
             jvb_jid: format!("{JVB_USER}@{auth}"),
             jvb_user: JVB_USER,
-            internal_muc: internal,
-            auth_domain: auth,
+            internal_muc: internal.clone(),
+            auth_domain: auth.clone(),
             focus_component: format!("focus.{domain}"),
+            jibri_brewery_jid: format!("{JIBRI_BREWERY_ROOM}@{internal}"),
+            jibri_brewery_room: JIBRI_BREWERY_ROOM,
+            jibri_jid: format!("{JIBRI_USER}@{auth}"),
+            jibri_user: JIBRI_USER,
+            recorder_jid: format!("{RECORDER_USER}@recorder.{domain}"),
+            recorder_user: RECORDER_USER,
             recorder_domain: format!("recorder.{domain}"),
             conference_muc: format!("{CONFERENCE_MUC_PREFIX}{domain}"),
             conference_muc_prefix: CONFERENCE_MUC_PREFIX,
@@ -823,6 +904,10 @@ pub struct Web {
     /// public one ([`crate::release::UPSTREAM_STUN`]) when the model has no `turn` and
     /// `public_stun` is on, as upstream's config.js does; otherwise none.
     pub p2p_stun_servers: Vec<&'static str>,
+    /// Whether config.js names the recorder domain as `hiddenDomain`, so the web app leaves
+    /// jibri's Chrome out of its participants: where the release's jitsi-meet knows the key
+    /// (`facts/<release>/config-js.tsv`; stable-9646's configType.ts does not list it).
+    pub hidden_domain: bool,
     /// Whether config.js turns on the multistream flags old mobile clients need
     /// ([`crate::release::Release::multistream_flags`]).
     pub multistream_flags: bool,
@@ -892,6 +977,12 @@ pub struct SignalingHost {
     pub xmpp_clients: Vec<IpNet>,
     /// The bridges serving it (host names).
     pub bridges: Vec<String>,
+    /// The jibris serving it (host names).
+    pub jibris: Vec<String>,
+    /// Whether its config.js offers recording to a file (`recording.file`).
+    pub file_recording: bool,
+    /// Whether its config.js offers live streaming (`recording.streaming`).
+    pub live_streaming: bool,
     /// The front door's address, which may check jicofo's health through nginx.
     pub front_door: Option<IpAddr>,
     /// With colibri websockets: each serving bridge's server id and where nginx reaches it.
@@ -935,6 +1026,10 @@ pub struct ColibriBackend {
     /// `address:port` of its public HTTP server.
     pub endpoint: String,
 }
+
+/// A shard a bridge, jibri or jigasi serves: one XMPP connection (jvb.conf's `configs`,
+/// jibri.conf's environments), to the shard's prosody.
+pub type ComponentShard = BridgeShard;
 
 /// A shard a bridge serves: one XMPP connection in its jvb.conf.
 #[derive(Debug, Clone, Serialize)]
@@ -1036,6 +1131,85 @@ pub struct Acme {
     /// Our hook: installs the lineage's pair (or a placeholder) where nginx reads it, then
     /// reloads nginx.
     pub hook: String,
+}
+
+/// Where jibri writes recordings unless the model says otherwise (jibri's own default,
+/// `/tmp/recordings`, is emptied at every boot).
+pub const JIBRI_RECORDINGS_FOLDER: &str = "/srv/recordings";
+
+/// One jibri host.
+#[derive(Debug, Clone, Serialize)]
+pub struct JibriHost {
+    /// Its name.
+    pub host: String,
+    /// Its own address.
+    pub address: IpAddr,
+    /// Its unique nickname in the jibri brewery.
+    pub nickname: String,
+    /// The shards it serves, in model order: one XMPP environment each in jibri.conf.
+    pub shards: Vec<ComponentShard>,
+    /// Whether it accepts live streams (every RTMP URL), as config.js offers them; else it
+    /// accepts none.
+    pub streaming: bool,
+    /// Where recordings go.
+    pub recordings_folder: String,
+    /// The program run on each finished recording.
+    pub finalize_script: Option<String>,
+    /// Minutes a session may last; 0 for no limit.
+    pub usage_timeout_minutes: u32,
+    /// The same as jibri.conf's `usage-timeout` spells it (a HOCON duration jibri reads with
+    /// `getDuration`).
+    pub usage_timeout: String,
+}
+
+/// What every jibri host gets besides jibri.conf: the kernel module, the commands its
+/// drop-in runs before jibri starts.
+#[derive(Debug, Clone, Serialize)]
+pub struct JibriSetup {
+    /// The ALSA loopback module jibri captures the conference's audio from (jibri's README at
+    /// 82e70339 l.34-36: `snd_aloop` in /etc/modules and `modprobe snd_aloop`).
+    pub kernel_module: &'static str,
+    /// Loads it now (the modules-load.d file loads it at every boot).
+    pub load_module: Vec<String>,
+    /// Makes a recordings folder (the folder is appended), writable by jibri only.
+    pub make_recordings_folder: Vec<String>,
+    /// Where the recorder's `{file}` password reaches jibri (jibri's own service's
+    /// environment file holds the jibri password).
+    pub recorder_environment: String,
+}
+
+/// jibri's two HTTP APIs on a jibri host, both on loopback (jibri's reference.conf at
+/// jitsi/jibri 82e70339 l.10-16: `jibri.api.http.external-api-port = 2222`,
+/// `internal-api-port = 3333`, hosts `127.0.0.1`). The drain of a jibri host uses them the way
+/// jibri's own `wait_graceful_shutdown.sh` does (resources/debian-package/opt/jitsi/jibri/, same
+/// commit, l.18, 42, 93): ask for a graceful shutdown, wait while the health's
+/// `status.busyStatus` is `BUSY`, so that a recording in progress is not cut.
+#[derive(Debug, Clone, Serialize)]
+pub struct JibriApi {
+    /// The busy status: `GET`, JSON whose `status.busyStatus` is `IDLE`, `BUSY` or `EXPIRED`
+    /// (HttpApi.kt l.88-97: `jibri/api/v1.0/health` on the external API).
+    pub health_url: String,
+    /// The graceful shutdown: `POST`, jibri finishes its session, takes no new one and exits
+    /// (InternalHttpApi.kt l.49-55: `/jibri/api/internal/v1.0/gracefulShutdown` on the
+    /// internal API; graceful_shutdown.sh l.8 posts it).
+    pub graceful_shutdown_url: String,
+    /// The JSON field of the health that says whether a session runs.
+    pub busy_field: &'static str,
+    /// Its value while a recording or stream runs.
+    pub busy_value: &'static str,
+}
+
+impl JibriApi {
+    fn new() -> Self {
+        Self {
+            health_url: format!("http://127.0.0.1:{JIBRI_EXTERNAL_API_PORT}/jibri/api/v1.0/health"),
+            graceful_shutdown_url: format!(
+                "http://127.0.0.1:{JIBRI_INTERNAL_API_PORT}/jibri/api/internal/v1.0/gracefulShutdown"
+            ),
+            busy_field: "status.busyStatus",
+            busy_value: "BUSY",
+        }
+    }
 }
 
 /// One bridge.
@@ -1140,6 +1314,14 @@ pub struct Secrets {
     pub turn: Option<Secret>,
     /// The variable prosody's config reads a file-referenced TURN secret from.
     pub turn_env: &'static str,
+    /// jibri's control login (`jibri@auth.<domain>`), with jibris.
+    pub jibri: Option<Secret>,
+    /// jibri's call login (`recorder@recorder.<domain>`), with jibris.
+    pub recorder: Option<Secret>,
+    /// The variable jibri.conf substitutes for a file-referenced jibri password.
+    pub jibri_env: &'static str,
+    /// The variable jibri.conf substitutes for a file-referenced recorder password.
+    pub recorder_env: &'static str,
 }
 
 /// How bridges trust prosody's certificate.
@@ -1276,16 +1458,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             } else {
                 vec![PACKAGE_DEFAULT_STUN.to_owned()]
             },
-            shards: views
-                .iter()
-                .filter(|v| crate::shards::serves(t, b, v.name))
-                .map(|v| BridgeShard {
-                    id: v.name.to_owned(),
-                    host: v.signaling.host.clone(),
-                    address: v.signaling.address,
-                    trust_destination: format!("{TRUST_DIR}/{}.crt", v.signaling.host),
-                })
-                .collect(),
+            shards: component_shards(t, &views, b),
             monitored,
             monitoring_proxy: monitored
                 .then(|| std::net::SocketAddr::new(b.address, JVB_PRIVATE_HTTP_PORT).to_string()),
@@ -1321,11 +1494,24 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
                 host: v.signaling.host.clone(),
                 address: v.signaling.address,
                 region: v.signaling.region.clone(),
+                // Every host that logs in like a bridge (bridges, jibris) and serves this shard.
                 xmpp_clients: normalized(match v.bridge_networks {
                     Some(nets) => nets.clone(),
-                    None => serving.iter().map(|b| IpNet::from(b.address)).collect(),
+                    None => crate::validate::component_hosts(t)
+                        .iter()
+                        .filter(|(_, c)| crate::shards::component_serves(t, *c, v.name))
+                        .map(|(_, c)| IpNet::from(c.address()))
+                        .collect(),
                 }),
                 bridges: serving.iter().map(|b| b.host.clone()).collect(),
+                jibris: t
+                    .jibris
+                    .iter()
+                    .filter(|j| crate::shards::component_serves(t, *j, v.name))
+                    .map(|j| j.host.clone())
+                    .collect(),
+                file_recording: t.recording.file,
+                live_streaming: t.recording.streaming,
                 front_door: front_door.as_ref().map(|f| f.address),
                 colibri: bridges
                     .iter()
@@ -1352,6 +1538,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         jicofo: Service::new("jicofo"),
         nginx: Service::new("nginx"),
         videobridge: Service::new("jitsi-videobridge2"),
+        jibri: Service::new("jibri"),
         coturn: Service::new("coturn"),
         haproxy: Service::new("haproxy"),
         firewall: Service::new("jitsi-topology-firewall"),
@@ -1414,6 +1601,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
                 "If-Modified-Since",
                 "Content-Type",
             ],
+            hidden_domain: crate::facts::config_js_key(release, "hiddenDomain").is_some(),
             nginx_site: format!("/etc/nginx/sites-available/{}.conf", t.domain),
             prosody_config: format!("/etc/prosody/conf.avail/{}.cfg.lua", t.domain),
             config_js: format!("/etc/jitsi/meet/{}-config.js", t.domain),
@@ -1423,6 +1611,42 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
         shards,
         front_door,
         bridges,
+        jibris: t
+            .jibris
+            .iter()
+            .map(|j| JibriHost {
+                host: j.host.clone(),
+                address: j.address,
+                nickname: crate::identity::component_nickname(j).to_owned(),
+                shards: component_shards(t, &views, j),
+                streaming: t.recording.streaming,
+                recordings_folder: j
+                    .recordings_folder
+                    .clone()
+                    .unwrap_or_else(|| JIBRI_RECORDINGS_FOLDER.to_owned()),
+                finalize_script: j.finalize_script.clone(),
+                usage_timeout_minutes: j.usage_timeout_minutes,
+                usage_timeout: format!("{} minutes", j.usage_timeout_minutes),
+            })
+            .collect(),
+        jibri_api: JibriApi::new(),
+        jibri_setup: JibriSetup {
+            kernel_module: "snd-aloop",
+            load_module: vec!["/sbin/modprobe".into(), "snd-aloop".into()],
+            make_recordings_folder: [
+                "/usr/bin/install",
+                "-d",
+                "-o",
+                JIBRI_USER_ON_HOST,
+                "-g",
+                JIBRI_GROUP,
+                "-m",
+                "0750",
+            ]
+            .map(String::from)
+            .to_vec(),
+            recorder_environment: format!("{RUNTIME_DIR}/jibri-recorder.env"),
+        },
         secrets: Secrets {
             focus: secret("focus", &read.focus),
             jvb: secret("jvb", &read.jvb),
@@ -1430,6 +1654,10 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             jvb_env: "JITSI_TOPOLOGY_JVB_PASSWORD",
             turn: read.turn.as_ref().map(|s| secret("turn", s)),
             turn_env: "JITSI_TOPOLOGY_TURN_SECRET",
+            jibri: read.jibri.as_ref().map(|s| secret("jibri", s)),
+            recorder: read.recorder.as_ref().map(|s| secret("recorder", s)),
+            jibri_env: "JITSI_TOPOLOGY_JIBRI_PASSWORD",
+            recorder_env: "JITSI_TOPOLOGY_RECORDER_PASSWORD",
         },
         hosts: Vec::new(),
         turn: t.turn.as_ref().map(|turn| TurnHost {
@@ -1478,6 +1706,24 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
     };
     d.hosts = hosts::decide(&d);
     d
+}
+
+/// The shards a host that logs in like a bridge serves, each as its XMPP connection sees it.
+fn component_shards(
+    t: &Topology,
+    views: &[crate::shards::ShardView<'_>],
+    c: &dyn crate::model::XmppComponent,
+) -> Vec<ComponentShard> {
+    views
+        .iter()
+        .filter(|v| crate::shards::component_serves(t, c, v.name))
+        .map(|v| ComponentShard {
+            id: v.name.to_owned(),
+            host: v.signaling.host.clone(),
+            address: v.signaling.address,
+            trust_destination: format!("{TRUST_DIR}/{}.crt", v.signaling.host),
+        })
+        .collect()
 }
 
 /// Networks without host bits, sorted, without duplicates.

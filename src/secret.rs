@@ -54,6 +54,10 @@ pub(crate) struct ReadSecrets {
     pub jwt: Option<ReadSecret>,
     /// The LDAP bind password, when the model has one.
     pub ldap: Option<ReadSecret>,
+    /// jibri's control login (`jibri@auth.<domain>`), when the model has it.
+    pub jibri: Option<ReadSecret>,
+    /// jibri's call login (`recorder@recorder.<domain>`), when the model has it.
+    pub recorder: Option<ReadSecret>,
     /// The passwords of the model's accounts on the public domain, by user name.
     pub accounts: BTreeMap<String, ReadSecret>,
 }

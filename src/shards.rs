@@ -4,7 +4,7 @@
 
 use ipnet::IpNet;
 
-use crate::model::{Bridge, Signaling, Topology};
+use crate::model::{Bridge, Signaling, Topology, XmppComponent};
 
 /// The name of the one shard of the single-shard form (the id Debian's jvb.conf uses for its
 /// XMPP connection).
@@ -68,9 +68,14 @@ pub fn views(t: &Topology) -> Vec<ShardView<'_>> {
 /// Whether `bridge` serves the shard named `shard` (every bridge serves every shard unless
 /// it lists its own).
 pub fn serves(t: &Topology, bridge: &Bridge, shard: &str) -> bool {
+    component_serves(t, bridge, shard)
+}
+
+/// Whether a host that logs in like a bridge (a bridge, a jibri, a jigasi) serves the shard
+/// named `shard`: every shard unless it lists its own.
+pub fn component_serves(t: &Topology, host: &dyn XmppComponent, shard: &str) -> bool {
     t.shards.is_none()
-        || bridge
-            .shards
-            .as_ref()
+        || host
+            .shards()
             .is_none_or(|names| names.iter().any(|n| n == shard))
 }

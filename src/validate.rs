@@ -20,7 +20,10 @@ use crate::secret::{ReadSecret, ReadSecrets, SecretEnv};
 
 pub(crate) mod acknowledge;
 mod auth;
+mod components;
 mod posture;
+
+pub(crate) use components::component_hosts;
 
 /// Passwords that shipped as defaults somewhere (docker-jitsi-meet's `.env`, tutorials) and
 /// so are the first ones an attacker tries.
@@ -69,6 +72,7 @@ pub(crate) fn validate_and_read(
     let read = secrets(t, env, &mut out);
     hosts(t, &mut out);
     bridges(t, &mut out);
+    components::components(t, &mut out);
     posture::public_addresses(t, &mut out);
     shards(t, &mut out);
     turn(t, &mut out);
@@ -275,6 +279,8 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
     sources.extend(t.secrets.turn.as_ref().map(|s| ("turn", s)));
     sources.extend(t.secrets.jwt.as_ref().map(|s| ("jwt", s)));
     sources.extend(t.secrets.ldap.as_ref().map(|s| ("ldap", s)));
+    sources.extend(t.secrets.jibri.as_ref().map(|s| ("jibri", s)));
+    sources.extend(t.secrets.recorder.as_ref().map(|s| ("recorder", s)));
     let account_sources = t.secrets.accounts.iter().filter(|(user, _)| {
         // A name that is no user name is reported by `auth` (without its text: it may be a
         // pasted password); its password is not read.
@@ -414,6 +420,14 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
             Some(_) => Some(read.remove("ldap")?),
             None => None,
         },
+        jibri: match t.secrets.jibri {
+            Some(_) => Some(read.remove("jibri")?),
+            None => None,
+        },
+        recorder: match t.secrets.recorder {
+            Some(_) => Some(read.remove("recorder")?),
+            None => None,
+        },
         accounts,
     })
 }
@@ -421,7 +435,7 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
 /// The secrets that are passwords of the accounts prosody stores (every account the bundle
 /// registers: jicofo's and the bridges'; a unit test below holds the two lists equal). The
 /// TURN secret is a key coturn and prosody share, never SASLprepped.
-const ACCOUNT_SECRETS: &[&str] = &["focus", "jvb"];
+const ACCOUNT_SECRETS: &[&str] = &["focus", "jvb", "jibri", "recorder"];
 
 /// An account password prosody would refuse: it applies SASLprep before it stores one, so the
 /// `register-account` step would fail on the host. Never shows the password or a character of
@@ -1373,11 +1387,11 @@ mod tests {
     fn every_account_the_bundle_registers_has_its_password_checked() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/examples/handbook.yaml"
+            "/examples/recording.yaml"
         ))
-        .expect("the handbook example");
+        .expect("the recording example (every kind of account: jicofo's, the bridges', jibri's)");
         let env = std::collections::BTreeMap::<String, String>::new();
-        let rendered = crate::render(&text, &env).expect("the handbook renders");
+        let rendered = crate::render(&text, &env).expect("the recording example renders");
         let mut registered: Vec<String> = rendered
             .bundle
             .hosts
@@ -1386,7 +1400,9 @@ mod tests {
             .collect();
         registered.sort();
         registered.dedup();
-        assert_eq!(registered, ACCOUNT_SECRETS);
+        let mut checked = ACCOUNT_SECRETS.to_vec();
+        checked.sort();
+        assert_eq!(registered, checked);
     }
 
     #[test]

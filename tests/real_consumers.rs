@@ -44,6 +44,14 @@ const JVB_VAR: &str = "JITSI_TOPOLOGY_JVB_PASSWORD";
 /// What the services find in those variables in the "environment set" run.
 const FOCUS_FROM_ENV: &str = "env-focus-7Qx\"9$Lm\\2#Rt";
 const JVB_FROM_ENV: &str = "env-jvb-Vp4{3}Kw8'zN6%Jd";
+/// jibri's two variables (jibri.conf substitutes them), and their values in that run.
+const JIBRI_VAR: &str = "JITSI_TOPOLOGY_JIBRI_PASSWORD";
+const RECORDER_VAR: &str = "JITSI_TOPOLOGY_RECORDER_PASSWORD";
+const JIBRI_FROM_ENV: &str = "env-jibri-Hx3\"$q{7}#Lp";
+const RECORDER_FROM_ENV: &str = "env-recorder-Wd8'%k\\2Yv";
+/// jibri's inline passwords (in jibri.conf: HOCON's quoting is exercised).
+const JIBRI_INLINE: &str = "jibri-inline-$Tz4\"{w}#9";
+const RECORDER_INLINE: &str = "recorder-inline-\\Qm6'+%3";
 /// The inline secrets of the second render of every example. They hold the characters that
 /// HOCON needs escaped (`"`, `\`, `$`, `#`, `{`, `}`), so the quoting is exercised too.
 const FOCUS_INLINE: &str = "Kq7$vR2\"xW9\\mZ4#tL8{pN3}";
@@ -276,6 +284,13 @@ fn render_examples() -> Result<Renders, String> {
         }
         if written.get("ldap").is_some() {
             model["secrets"]["ldap"] = json!({ "value": LDAP_INLINE });
+        }
+        // jibri's passwords land in jibri.conf.
+        if written.get("jibri").is_some() {
+            model["secrets"]["jibri"] = json!({ "value": JIBRI_INLINE });
+        }
+        if written.get("recorder").is_some() {
+            model["secrets"]["recorder"] = json!({ "value": RECORDER_INLINE });
         }
         if let Some(Value::Object(accounts)) = written.get("accounts") {
             model["secrets"]["accounts"] = accounts
@@ -807,7 +822,7 @@ fn hocon(java: &Path) -> &'static Hocon {
             let dir = tmp.path().join(format!("render-{ri}"));
             r.write(&dir);
             for (fi, f) in r.files.iter().enumerate() {
-                if f.kind == "jicofo" || f.kind == "jvb" || f.kind == "jvb-properties" {
+                if ["jicofo", "jvb", "jvb-properties", "jibri"].contains(&f.kind.as_str()) {
                     let abs = std::path::absolute(Render::local(&dir, f)).expect("absolute path");
                     index.insert(abs.to_string_lossy().into_owned(), (ri, fi));
                 }
@@ -820,10 +835,15 @@ fn hocon(java: &Path) -> &'static Hocon {
                 .arg(TYPESAFE_JAR)
                 .arg(&program)
                 .args(index.keys());
-            cmd.env_remove(FOCUS_VAR).env_remove(JVB_VAR);
+            cmd.env_remove(FOCUS_VAR)
+                .env_remove(JVB_VAR)
+                .env_remove(JIBRI_VAR)
+                .env_remove(RECORDER_VAR);
             if env_set {
                 cmd.env(FOCUS_VAR, FOCUS_FROM_ENV)
-                    .env(JVB_VAR, JVB_FROM_ENV);
+                    .env(JVB_VAR, JVB_FROM_ENV)
+                    .env(JIBRI_VAR, JIBRI_FROM_ENV)
+                    .env(RECORDER_VAR, RECORDER_FROM_ENV);
             }
             let out = run(&mut cmd);
             let shown = describe(
@@ -1018,6 +1038,185 @@ fn typesafe_config_reads_jicofo_and_every_bridge_into_the_same_brewery() {
         }
     }
     assert_no_failures("the parsed jicofo.conf and jvb.conf disagree", failures);
+}
+
+/// Every jibri joins the jibri brewery jicofo watches on each shard it serves: Typesafe Config
+/// (the parser jibri reads jibri.conf with, as jicofo does jicofo.conf) reads back each
+/// environment (jibri's JibriConfig.kt `toXmppEnvironment` reads these keys, jitsi/jibri 82e70339
+/// l.137-162), and the control MUC's `room-name@domain` equals that shard's
+/// `jicofo.jibri.brewery-jid`; the logins are on the domains prosody serves, the passwords
+/// resolve (inline, or from the variables our drop-in sets), the trust is set explicitly.
+#[test]
+fn typesafe_config_reads_every_jibri_conf_into_the_jibri_brewery_jicofo_watches() {
+    let Some(java) = hocon_available() else {
+        return;
+    };
+    let hocon = hocon(&java);
+    let mut failures = Vec::new();
+    let mut environments = 0;
+    for (ri, r) in renders().all.iter().enumerate() {
+        let jibris = r.model["jibris"].as_array().cloned().unwrap_or_default();
+        if jibris.is_empty() {
+            continue;
+        }
+        let mut fail = |msg: String| failures.push(format!("{}: {msg}", r.label));
+        let domain = r.domain();
+        let auth = format!("auth.{domain}");
+        let recorder = format!("recorder.{domain}");
+        let parsed = &hocon.with_env[ri];
+        let of_kind = |kind: &str| {
+            parsed
+                .iter()
+                .filter(|(fi, _)| r.files[*fi].kind == kind)
+                .collect::<Vec<_>>()
+        };
+        let mut breweries: BTreeMap<String, String> = BTreeMap::new();
+        for (fi, jicofo) in of_kind("jicofo") {
+            if let Some(b) = at(jicofo, "jicofo.jibri.brewery-jid").and_then(Value::as_str) {
+                breweries.insert(r.files[*fi].host.clone(), b.to_owned());
+            }
+        }
+        let confs = of_kind("jibri");
+        if confs.len() != jibris.len() {
+            fail(format!(
+                "{} jibris in the model but {} jibri.conf files",
+                jibris.len(),
+                confs.len()
+            ));
+        }
+        let inline = r.label.ends_with("(inline secrets)");
+        let mut nicknames: BTreeMap<(String, String), String> = BTreeMap::new();
+        for (fi, conf) in confs {
+            let f = &r.files[*fi];
+            let where_ = format!("{} {}", f.host, f.path);
+            let jibri = jibris.iter().find(|j| j["host"].as_str() == Some(&f.host));
+            let nickname = jibri.and_then(|j| j["nickname"].as_str().or(j["host"].as_str()));
+            let envs = at(conf, "jibri.api.xmpp.environments")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let mut names: Vec<String> = Vec::new();
+            for e in &envs {
+                environments += 1;
+                let get = |k: &str| at(e, k).and_then(Value::as_str);
+                let name = get("name").unwrap_or("?").to_owned();
+                names.push(name.clone());
+                let Some((_, shard_host, shard_address)) =
+                    r.shards().into_iter().find(|(id, _, _)| *id == name)
+                else {
+                    fail(format!("{where_}: environment {name:?} is no shard"));
+                    continue;
+                };
+                let hosts: Vec<&str> = at(e, "xmpp-server-hosts")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                if hosts != [shard_address.to_string()] {
+                    fail(format!(
+                        "{where_}: {name}.xmpp-server-hosts is {hosts:?}, {shard_host}'s prosody is at {shard_address}"
+                    ));
+                }
+                let muc = format!(
+                    "{}@{}",
+                    get("control-muc.room-name").unwrap_or("?"),
+                    get("control-muc.domain").unwrap_or("?")
+                );
+                match breweries.get(&shard_host) {
+                    Some(b) if *b == muc => {}
+                    other => fail(format!(
+                        "{where_}: {name}'s control MUC is {muc:?}, {shard_host}'s jicofo watches {other:?} (jicofo.jibri.brewery-jid)"
+                    )),
+                }
+                if get("control-muc.nickname") != nickname {
+                    fail(format!(
+                        "{where_}: {name}.control-muc.nickname is {:?}, the model says {nickname:?}",
+                        get("control-muc.nickname")
+                    ));
+                }
+                if let Some(nick) = get("control-muc.nickname")
+                    && let Some(other) =
+                        nicknames.insert((name.clone(), nick.to_owned()), where_.clone())
+                {
+                    fail(format!(
+                        "{where_} and {other} both join the jibri brewery as {nick:?}"
+                    ));
+                }
+                let prosody = &r.on(&shard_host, "prosody").content;
+                for (login, login_domain, password) in [
+                    (
+                        "control-login",
+                        &auth,
+                        if inline { JIBRI_INLINE } else { JIBRI_FROM_ENV },
+                    ),
+                    (
+                        "call-login",
+                        &recorder,
+                        if inline {
+                            RECORDER_INLINE
+                        } else {
+                            RECORDER_FROM_ENV
+                        },
+                    ),
+                ] {
+                    if get(&format!("{login}.domain")) != Some(login_domain.as_str()) {
+                        fail(format!(
+                            "{where_}: {name}.{login}.domain is {:?}, expected {login_domain:?}",
+                            get(&format!("{login}.domain"))
+                        ));
+                    }
+                    if !virtual_hosts(prosody).contains(login_domain) {
+                        fail(format!(
+                            "{shard_host}'s prosody has no VirtualHost {login_domain:?} for {login}"
+                        ));
+                    }
+                    if get(&format!("{login}.password")) != Some(password) {
+                        fail(format!(
+                            "{where_}: {name}.{login}.password does not resolve to the secret"
+                        ));
+                    }
+                }
+                // jibri reads these with getString, getDuration and getBoolean: no default.
+                if get("strip-from-room-domain") != Some("conference.") {
+                    fail(format!(
+                        "{where_}: {name}.strip-from-room-domain is {:?}",
+                        get("strip-from-room-domain")
+                    ));
+                }
+                if get("usage-timeout").is_none_or(|t| !t.ends_with(" minutes")) {
+                    fail(format!(
+                        "{where_}: {name}.usage-timeout is {:?}",
+                        get("usage-timeout")
+                    ));
+                }
+                let insecure = r.model["trust"]["mode"].as_str() == Some("insecure");
+                if at(e, "trust-all-xmpp-certs").and_then(Value::as_bool) != Some(insecure) {
+                    fail(format!(
+                        "{where_}: {name}.trust-all-xmpp-certs is {:?}",
+                        at(e, "trust-all-xmpp-certs")
+                    ));
+                }
+            }
+            let mut expected: Vec<String> = r
+                .shards()
+                .into_iter()
+                .map(|(id, _, _)| id)
+                .filter(|id| match jibri.and_then(|j| j["shards"].as_array()) {
+                    Some(list) => list.iter().any(|s| s.as_str() == Some(id)),
+                    None => true,
+                })
+                .collect();
+            expected.sort();
+            names.sort();
+            if names != expected {
+                fail(format!(
+                    "{where_}: environments {names:?}, but it serves {expected:?}"
+                ));
+            }
+        }
+    }
+    assert!(environments > 0, "no example has a jibri");
+    println!("jibri.conf: {environments} XMPP environments read with Typesafe Config");
+    assert_no_failures("the parsed jibri.conf and jicofo.conf disagree", failures);
 }
 
 #[test]

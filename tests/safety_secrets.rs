@@ -38,9 +38,12 @@ const ALICE: &str = "Al5-alice-SECRET-c8Hn3Rv6Tq1Zm";
 /// The JWT signing secret and the LDAP bind password (`auth_secrets_of_every_mode_...`).
 const JWT: &str = "Jw7-jwt-SECRET-p4Kd9Ls2Xb5Nf";
 const LDAP: &str = "Ld2-ldap-SECRET-g6Vy1Mw8Qc3Hr";
+/// jibri's two passwords (its brewery login and Chrome's hidden login).
+const JIBRI: &str = "Jb4-jibri-SECRET-t9Wm2Kc7Rz5Ev";
+const RECORDER: &str = "Rc8-recorder-SECRET-h3Np6Dx1Lu4Gs";
 
-fn secrets() -> [&'static str; 4] {
-    [FOCUS, JVB, TURN, ALICE]
+fn secrets() -> [&'static str; 6] {
+    [FOCUS, JVB, TURN, ALICE, JIBRI, RECORDER]
 }
 
 /// The places a secret value was found in `text`, by name.
@@ -59,11 +62,17 @@ fn model(source: &str, secret_dir: &Path) -> String {
     // A secure domain with one account, whose password is a secret like the others.
     v["auth"] = serde_json::json!({ "mode": "internal", "guests": true });
     v["secrets"]["accounts"] = serde_json::json!({});
+    // A jibri host, whose jibri.conf holds jibri's two passwords.
+    v["jibris"] =
+        serde_json::json!([{ "host": "jibri1.meet.example.com", "address": "10.0.0.21" }]);
+    v["recording"] = serde_json::json!({ "file": true });
     for (name, value) in [
         ("focus", FOCUS),
         ("jvb", JVB),
         ("turn", TURN),
         ("alice", ALICE),
+        ("jibri", JIBRI),
+        ("recorder", RECORDER),
     ] {
         let slot = if name == "alice" {
             &mut v["secrets"]["accounts"][name]
@@ -91,6 +100,8 @@ fn cli(args: &[&str]) -> Output {
         .env("JT_SAFETY_JVB", JVB)
         .env("JT_SAFETY_TURN", TURN)
         .env("JT_SAFETY_ALICE", ALICE)
+        .env("JT_SAFETY_JIBRI", JIBRI)
+        .env("JT_SAFETY_RECORDER", RECORDER)
         .env("JT_SAFETY_JWT", JWT)
         .env("JT_SAFETY_LDAP", LDAP)
         .output()
@@ -367,6 +378,8 @@ fn debug_output_of_the_model_the_deployment_and_the_bundle_shows_no_secret() {
         ("JT_SAFETY_JVB", JVB),
         ("JT_SAFETY_TURN", TURN),
         ("JT_SAFETY_ALICE", ALICE),
+        ("JT_SAFETY_JIBRI", JIBRI),
+        ("JT_SAFETY_RECORDER", RECORDER),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -738,6 +751,8 @@ fn the_c_abi_shows_no_file_secret_and_no_secret_in_an_error() {
             .env("JT_SAFETY_JVB", JVB)
             .env("JT_SAFETY_TURN", TURN)
             .env("JT_SAFETY_ALICE", ALICE)
+            .env("JT_SAFETY_JIBRI", JIBRI)
+            .env("JT_SAFETY_RECORDER", RECORDER)
             .output()
             .expect("run the C program");
         assert!(
@@ -891,6 +906,8 @@ fn the_python_binding_shows_no_secret_outside_the_files_flagged_secret() {
         .env("JT_SAFETY_JVB", JVB)
         .env("JT_SAFETY_TURN", TURN)
         .env("JT_SAFETY_ALICE", ALICE)
+        .env("JT_SAFETY_JIBRI", JIBRI)
+        .env("JT_SAFETY_RECORDER", RECORDER)
         .env("JT_SAFETY_JWT", JWT)
         .env("JT_SAFETY_LDAP", LDAP)
         .output()

@@ -249,15 +249,17 @@ enum GenerateCommand {
 
 #[derive(Subcommand)]
 enum SecretsCommand {
-    /// Write DIR/focus, DIR/jvb and DIR/turn, each a new random password (32 letters and
-    /// digits from the OS random source), mode 0600, in a folder of mode 0700.
+    /// Write DIR/focus, DIR/jvb, DIR/turn, DIR/jibri and DIR/recorder, each a new random
+    /// password (32 letters and digits from the OS random source), mode 0600, in a folder of
+    /// mode 0700.
     ///
     /// An existing file is never overwritten, so running it again changes nothing. Nothing
     /// secret is printed. Symbolic links and FIFOs are never followed or written into (one at a
     /// secret's name is refused), a DIR of another user is refused, and a DIR others can read
     /// or write is set to 0700, saying so. Copy DIR/focus to the signalling host, DIR/jvb to the signalling
-    /// host and every bridge, and DIR/turn (with a TURN server) to the signalling host and the
-    /// TURN host, at the paths the model's `{file}` secrets name (by default
+    /// host and every bridge, DIR/turn (with a TURN server) to the signalling host and the
+    /// TURN host, and DIR/jibri and DIR/recorder (with jibris) to the signalling hosts and every
+    /// jibri host, at the paths the model's `{file}` secrets name (by default
     /// /etc/jitsi-topology/secrets/), owned by root.
     Init {
         /// The folder to write into (created if missing).

@@ -32,7 +32,7 @@ Model = Dict[str, Any]
 
 Severity = Literal["error", "warning", "info"]
 #: What a host does; more roles may come (extended, never renamed).
-Role = Literal["signaling", "bridge", "front-door", "turn"]
+Role = Literal["signaling", "bridge", "front-door", "turn", "jibri"]
 ServiceAction = Literal["reload", "restart", "drain"]
 
 
@@ -303,6 +303,21 @@ class DrainBridgeStep(_StepBase):
     listed_by: List[JicofoListing]
 
 
+class DrainJibriStep(_StepBase):
+    """Before anything stops jibri: ``command`` asks for its graceful shutdown and waits until
+    its recording or stream ended and it exited (``health_url``'s ``busy_field`` reads
+    ``busy_value`` meanwhile); ``restart`` starts it again."""
+
+    action: Literal["drain-jibri"]
+    service: str
+    command: List[str]
+    restart: List[str]
+    health_url: str
+    busy_field: str
+    busy_value: str
+    graceful_shutdown_url: str
+
+
 class DrainShardStep(_StepBase):
     """Before anything restarts the shard's prosody or jicofo: ``command`` (run on
     ``front_door``) takes it out of HAProxy, ``undrain`` puts it back once ``health_url``
@@ -322,6 +337,7 @@ class DrainShardStep(_StepBase):
 Step = Union[
     PreseedStep,
     DrainBridgeStep,
+    DrainJibriStep,
     DrainShardStep,
     InstallPackagesStep,
     CheckPackagesStep,

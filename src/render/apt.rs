@@ -11,7 +11,11 @@ use crate::resolve::Deployment;
 /// The deb822 source and the preferences file, for a host that installs any of `packages`
 /// that is a Jitsi package; nothing for the others (a front door, a TURN server of its own).
 pub(crate) fn files(d: &Deployment, packages: &[String], memo: &Memo) -> Result<Vec<File>> {
-    if d.apt.of(packages).next().is_none() {
+    if d.apt.of(packages).next().is_none()
+        && !packages
+            .iter()
+            .any(|p| d.apt.unpinned.contains(&p.as_str()))
+    {
         return Ok(Vec::new());
     }
     if let Some(files) = memo.0.get() {

@@ -24,6 +24,7 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             relays => d.relays,
             region => shard.region.as_deref(),
             sharded => shard.sharded,
+            jibri_brewery => (!shard.jibris.is_empty()).then_some(&d.names.jibri_brewery_jid),
             authentication => d.auth.jicofo.as_ref().map(value),
         },
     )?;

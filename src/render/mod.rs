@@ -10,6 +10,7 @@ mod apt;
 mod debconf;
 mod firewall;
 mod haproxy;
+mod jibri;
 mod jicofo;
 mod jvb;
 mod nginx;
@@ -134,6 +135,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "videobridge.env",
         include_str!("../../templates/videobridge.env.j2"),
+    ),
+    ("jibri.conf", include_str!("../../templates/jibri.conf.j2")),
+    (
+        "jibri-dropin.conf",
+        include_str!("../../templates/jibri-dropin.conf.j2"),
+    ),
+    (
+        "drain-jibri.sh",
+        include_str!("../../templates/drain-jibri.sh.j2"),
     ),
     (
         "sip-communicator.properties",
@@ -290,6 +300,7 @@ pub fn render(d: &Deployment) -> Result<Bundle> {
                 };
                 (&d.bridges[i].host, bridge(d, &d.bridges[i], common)?)
             }
+            HostOf::Jibri(i) => (&d.jibris[i].host, jibri::files(d, &d.jibris[i])?),
         };
         hosts.push(host(d, plan, name, files, &mut memo)?);
     }

@@ -27,6 +27,7 @@ fn text(d: &Deployment, shard: &SignalingHost, tls: [&str; 4], secret: bool) -> 
             component_admins_as_room_owners => d.component_admins_as_room_owners,
             polls_component => d.polls_component,
             features_identity => d.features_identity,
+            jibri => !d.jibris.is_empty(),
             turn => d.turn.as_ref().map(value),
             turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline)
                 .map(|s| if secret { s.expose() } else { "(TURN secret)" }),

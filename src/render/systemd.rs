@@ -42,6 +42,14 @@ impl SecretInjection {
     }
 }
 
+impl SecretInjection {
+    /// The same, written to `env_file` (a service with several secrets keeps each apart).
+    pub(crate) fn with_env_file(mut self, env_file: String) -> Self {
+        self.env_file = env_file;
+        self
+    }
+}
+
 /// `service`'s drop-in, or nothing when there is nothing to add to the package's unit.
 pub(crate) fn dropin(
     service: &Service,
@@ -119,6 +127,13 @@ pub(crate) fn secret_config_helper(d: &Deployment) -> Result<File> {
 pub(crate) fn account_secret_files(d: &Deployment) -> Vec<File> {
     [&d.secrets.focus, &d.secrets.jvb]
         .into_iter()
+        // jibri's accounts, registered on every shard with jibris.
+        .chain(
+            [&d.secrets.jibri, &d.secrets.recorder]
+                .into_iter()
+                .flatten()
+                .filter(|_| !d.jibris.is_empty()),
+        )
         .chain(d.auth.accounts.iter().map(|a| &a.secret))
         .filter_map(|s| match s {
             Secret::Inline { value, file: path } => {

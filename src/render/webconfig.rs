@@ -18,6 +18,7 @@ pub(crate) fn config_js(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             jaas => d.web.jaas_config.as_ref().map(value),
             stun_servers => &d.web.p2p_stun_servers,
             multistream_flags => d.web.multistream_flags,
+            hidden_domain => d.web.hidden_domain,
             auth => value(&d.auth),
         },
     )?;

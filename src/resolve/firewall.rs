@@ -5,9 +5,10 @@
 use ipnet::IpNet;
 
 use super::{
-    BridgeHost, FirewallSettings, HTTP_PORT, HTTPS_PORT, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT,
-    JVB_PUBLIC_HTTP_PORT, MEDIA_UDP_PORT, PROSODY_COMPONENT_PORT, PROSODY_HTTP_PORT,
-    PROSODY_HTTPS_PORT, PROSODY_S2S_PORT, SignalingHost, TurnHost, XMPP_C2S_PORT,
+    BridgeHost, FirewallSettings, HTTP_PORT, HTTPS_PORT, JIBRI_EXTERNAL_API_PORT,
+    JIBRI_INTERNAL_API_PORT, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT,
+    JibriHost, MEDIA_UDP_PORT, PROSODY_COMPONENT_PORT, PROSODY_HTTP_PORT, PROSODY_HTTPS_PORT,
+    PROSODY_S2S_PORT, SignalingHost, TurnHost, XMPP_C2S_PORT,
 };
 use crate::bundle::{FirewallPlan, FirewallRule};
 
@@ -71,7 +72,11 @@ pub(super) fn signaling(shard: &SignalingHost, turn: Option<&TurnHost>) -> Vec<F
             &[XMPP_C2S_PORT],
             Some(shard.xmpp_clients.clone()),
             "accept",
-            "bridges log in to prosody",
+            if shard.jibris.is_empty() {
+                "bridges log in to prosody"
+            } else {
+                "bridges and jibris log in to prosody"
+            },
         ),
         rule(
             "tcp",
@@ -123,6 +128,20 @@ pub(super) fn turn_rules(turn: &TurnHost) -> Vec<FirewallRule> {
         udp,
         rule("tcp", &tcp_ports, None, "accept", "TURN over TCP and TLS"),
     ]
+}
+
+/// A jibri host: nothing of Jitsi's listens on it for others. jibri's HTTP APIs (its busy
+/// status, graceful shutdown, starting a recording) listen on loopback by default; the table
+/// keeps them there should a jibri.conf of another origin open them. Its outgoing connections
+/// (5222 to prosody, 443 to the web) are not filtered.
+pub(super) fn jibri(_: &JibriHost) -> Vec<FirewallRule> {
+    vec![rule(
+        "tcp",
+        &[JIBRI_EXTERNAL_API_PORT, JIBRI_INTERNAL_API_PORT],
+        None,
+        "drop",
+        "jibri's HTTP APIs (health, start and stop of recordings, shutdown) stay on loopback",
+    )]
 }
 
 /// The front door: the web, for everyone.

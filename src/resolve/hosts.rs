@@ -19,6 +19,8 @@ pub enum HostOf {
     Turn,
     /// [`Deployment::bridges`]`[i]`.
     Bridge(usize),
+    /// [`Deployment::jibris`]`[i]`.
+    Jibri(usize),
 }
 
 impl HostOf {
@@ -29,6 +31,7 @@ impl HostOf {
             HostOf::Signaling(_) => "signalling host",
             HostOf::Turn => "TURN server",
             HostOf::Bridge(_) => "bridge",
+            HostOf::Jibri(_) => "jibri host",
         }
     }
 }
@@ -50,7 +53,8 @@ pub struct HostPlan {
 }
 
 /// Every host, in deployment order: the front door (with shards), the signalling hosts in
-/// model order, a TURN server on a host of its own, then the bridges in model order.
+/// model order, a TURN server on a host of its own, the bridges in model order, then the
+/// jibris in model order.
 pub(super) fn decide(d: &Deployment) -> Vec<HostPlan> {
     let p = &d.packages;
     let f = &d.firewall;
@@ -117,6 +121,14 @@ pub(super) fn decide(d: &Deployment) -> Vec<HostPlan> {
             vec![Role::Bridge],
             packages,
             firewall::plan(f, firewall::bridge(f, b)),
+        ));
+    }
+    for (i, j) in d.jibris.iter().enumerate() {
+        hosts.push(host(
+            HostOf::Jibri(i),
+            vec![Role::Jibri],
+            p.jibri.clone(),
+            firewall::plan(f, firewall::jibri(j)),
         ));
     }
     hosts

@@ -7,7 +7,7 @@
 //! focus's roster, set up TLS trust between hosts, then start or reload services in
 //! dependency order (the firewall, prosody, jicofo, nginx; on bridges the videobridge).
 
-use super::{BridgeHost, Deployment, HostOf, HostPlan, SignalingHost, TrustPlan};
+use super::{BridgeHost, Deployment, HostOf, HostPlan, JibriHost, SignalingHost, TrustPlan};
 use crate::bundle::{Account, File, FileKind, JicofoListing, PackagePin, ServiceAction, Step};
 use crate::escape::shell;
 
@@ -40,6 +40,7 @@ pub(crate) fn of(
             "relay media for clients behind firewalls",
         ),
         HostOf::Bridge(i) => bridge(d, &d.bridges[i], files, packages),
+        HostOf::Jibri(i) => jibri(d, &d.jibris[i], files, packages),
     }
 }
 
@@ -51,9 +52,29 @@ pub(crate) fn accounts(d: &Deployment) -> Vec<Account> {
         (n.jvb_user, &n.jvb_jid, &d.secrets.jvb),
     ]
     .into_iter()
-    .map(|(user, jid, secret)| Account {
+    .map(|(user, jid, secret)| (user, &n.auth_domain, jid, secret))
+    // jibri's two accounts, with jibris: the brewery login and Chrome's hidden one.
+    .chain(
+        [
+            (n.jibri_user, &n.auth_domain, &n.jibri_jid, &d.secrets.jibri),
+            (
+                n.recorder_user,
+                &n.recorder_domain,
+                &n.recorder_jid,
+                &d.secrets.recorder,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(user, domain, jid, secret)| {
+            secret
+                .as_ref()
+                .filter(|_| !d.jibris.is_empty())
+                .map(|s| (user, domain, jid, s))
+        }),
+    )
+    .map(|(user, domain, jid, secret)| Account {
         user: user.into(),
-        domain: n.auth_domain.clone(),
+        domain: domain.clone(),
         jid: jid.clone(),
         secret: user.into(),
         password_file: secret.file().to_owned(),
@@ -294,6 +315,9 @@ fn service(
     let command = match on_change {
         // Our drain helper lets running conferences end (jvb's drain API: jicofo places no new
         // ones on the bridge), then restarts the bridge with its new files.
+        ServiceAction::Drain if service == d.services.jibri.name => {
+            vec![d.paths.jibri_drain_helper.clone()]
+        }
         ServiceAction::Drain => vec![d.paths.drain_helper.clone()],
         action => systemctl_command(service, action),
     };
@@ -360,11 +384,16 @@ fn signaling(
     match &d.trust {
         TrustPlan::Distribute => steps.push(Step::TrustExport {
             description: format!(
-                "hand prosody's certificate for {} to the bridges",
-                d.names.auth_domain
+                "hand prosody's certificate for {} to the bridges{}",
+                d.names.auth_domain,
+                if shard.jibris.is_empty() {
+                    ""
+                } else {
+                    " and jibris"
+                }
             ),
             certificate: d.web.auth_certificate.clone(),
-            to_hosts: shard.bridges.clone(),
+            to_hosts: shard.bridges.iter().chain(&shard.jibris).cloned().collect(),
         }),
         // jicofo verifies prosody's certificate too: jitsi-meet-prosody's installer makes its
         // own certificate trusted locally, but not an operator's CA.
@@ -379,6 +408,16 @@ fn signaling(
             command: argv(&["update-ca-certificates"]),
         }),
         TrustPlan::Insecure => {}
+    }
+    // The installer's self-signed web certificate, which jibri's Chrome must accept.
+    if let Some(web) = jibri_web_certificate(d)
+        && !shard.jibris.is_empty()
+    {
+        steps.push(Step::TrustExport {
+            description: "hand the installer's self-signed web certificate to the jibris, whose Chrome loads the site".into(),
+            certificate: web.to_owned(),
+            to_hosts: shard.jibris.clone(),
+        });
     }
     steps.extend(firewall_step(d, files));
     if d.turn.as_ref().is_some_and(|t| t.host == shard.host) {
@@ -497,6 +536,96 @@ fn bridge(d: &Deployment, b: &BridgeHost, files: &[File], packages: &[String]) -
         ServiceAction::Drain,
         true,
         "start the bridge (it joins the brewery); on a change, drain it and restart it once its conferences ended",
+    ));
+    steps
+}
+
+/// The web certificate jibri's Chrome must be told to trust: the installer's self-signed one
+/// of a single signalling host (with shards, Chrome meets the front door's certificate).
+fn jibri_web_certificate(d: &Deployment) -> Option<&str> {
+    (d.web.web_tls.self_signed && d.front_door.is_none())
+        .then_some(d.web.web_tls.certificate.as_str())
+}
+
+/// A jibri host's drain: jibri's graceful shutdown before anything stops it.
+fn drain_jibri(d: &Deployment) -> Step {
+    let unit = d.services.jibri.name;
+    let api = &d.jibri_api;
+    Step::DrainJibri {
+        description: format!(
+            "before anything stops {unit} (a package's installer, a restart for changed files): ask for its graceful shutdown and wait until its recording or stream ended and it exited; after the changes start it again"
+        ),
+        service: unit.into(),
+        command: vec![d.paths.jibri_drain_helper.clone(), "drain".into()],
+        restart: systemctl_command(unit, ServiceAction::Restart),
+        health_url: api.health_url.clone(),
+        busy_field: api.busy_field.into(),
+        busy_value: api.busy_value.into(),
+        graceful_shutdown_url: api.graceful_shutdown_url.clone(),
+    }
+}
+
+/// A jibri host's steps: like a bridge's, with jibri's drain, and the web certificate in
+/// Chrome's trust when it is the installer's self-signed one.
+fn jibri(d: &Deployment, j: &JibriHost, files: &[File], packages: &[String]) -> Vec<Step> {
+    let mut steps = common_head(d, files, packages);
+    before_install(&mut steps, drain_jibri(d));
+    let update = argv(&["update-ca-certificates"]);
+    match &d.trust {
+        TrustPlan::Distribute => steps.extend(j.shards.iter().map(|s| Step::TrustImport {
+            description: format!(
+                "trust the certificate {}'s prosody presents for {}",
+                s.host, d.names.auth_domain
+            ),
+            from_host: Some(s.host.clone()),
+            source: d.web.auth_certificate.clone(),
+            destination: s.trust_destination.clone(),
+            command: update.clone(),
+        })),
+        TrustPlan::Ca {
+            ca_certificate,
+            destination,
+        } => steps.push(Step::TrustImport {
+            description: "trust the CA that signed prosody's certificate".into(),
+            from_host: None,
+            source: ca_certificate.clone(),
+            destination: destination.clone(),
+            command: update,
+        }),
+        TrustPlan::Insecure => {}
+    }
+    if let (Some(web), Some(shard)) = (jibri_web_certificate(d), j.shards.first()) {
+        let destination = format!("{}/{}-web.crt", super::TRUST_DIR, shard.host);
+        let db = &d.paths.jibri_nss_database;
+        let folder = db.trim_start_matches("sql:");
+        let script = format!(
+            "set -e; install -d -o jibri -g jibri -m 0700 {parent} {folder}; \
+             [ -f {folder}/cert9.db ] || runuser -u jibri -- certutil -N -d {db} --empty-password; \
+             runuser -u jibri -- certutil -A -d {db} -t P,, -n {name} -i {destination}",
+            parent = shell(folder.trim_end_matches("/nssdb")),
+            folder = shell(folder),
+            db = shell(db),
+            name = shell(&d.names.domain),
+            destination = shell(&destination),
+        );
+        steps.push(Step::TrustImport {
+            description: format!(
+                "make Chromium (the jibri user's NSS database) trust {}'s self-signed web certificate for {}",
+                shard.host, d.names.domain
+            ),
+            from_host: Some(shard.host.clone()),
+            source: web.to_owned(),
+            destination,
+            command: argv(&["/bin/sh", "-c", &script]),
+        });
+    }
+    steps.extend(firewall_step(d, files));
+    steps.push(service(
+        d,
+        d.services.jibri.name,
+        ServiceAction::Drain,
+        true,
+        "start jibri (it joins the jibri brewery of every shard it serves); on a change, let its recording end, then restart it",
     ));
     steps
 }

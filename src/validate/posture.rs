@@ -124,6 +124,8 @@ pub(super) fn shared_secrets(
 ) {
     let mut sources = vec![("focus", &t.secrets.focus), ("jvb", &t.secrets.jvb)];
     sources.extend(t.secrets.turn.as_ref().map(|s| ("turn", s)));
+    sources.extend(t.secrets.jibri.as_ref().map(|s| ("jibri", s)));
+    sources.extend(t.secrets.recorder.as_ref().map(|s| ("recorder", s)));
     for (j, (b, b_source)) in sources.iter().enumerate() {
         for (a, a_source) in &sources[..j] {
             let shared = match (a_source, b_source) {
