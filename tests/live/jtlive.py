@@ -53,6 +53,10 @@ def cmd_model(a):
     first, last = ipaddress.ip_address(bridges[0]["address"]), ipaddress.ip_address(bridges[-1]["address"])
     # exactly the bridges: the outsider (and the signalling host) stay outside
     bridge_networks = [str(n) for n in ipaddress.summarize_address_range(first, last)]
+    # issue 20: jibris (198.18.0.31...), inside the networks allowed to reach prosody too
+    jibris = [{"host": f"jibri{i}.{domain}", "address": str(ipaddress.ip_address("198.18.0.30") + i),
+               "nickname": f"jibri{i}.{domain}"} for i in range(1, a.jibris + 1)]
+    bridge_networks += [f"{j['address']}/32" for j in jibris]
     outsider = "198.18.0.200"
     admin = "198.18.0.250"
     pki, sec = a.pki, a.secrets
@@ -69,6 +73,8 @@ def cmd_model(a):
         f"  focus: {{ file: {sec}/focus }}",
         f"  jvb: {{ file: {sec}/jvb }}",
     ]
+    if jibris:
+        lines += [f"  jibri: {{ file: {sec}/jibri }}", f"  recorder: {{ file: {sec}/recorder }}"]
     if a.auth_internal:
         # issue 19: a secure domain with one account and guests
         lines += [
@@ -104,6 +110,10 @@ def cmd_model(a):
     for b in bridges:
         extra = f", public_address: {b['public_address']}, jvm_max_memory: 8g" if b["public_address"] else ""
         lines.append(f"  - {{ host: {b['host']}, address: {b['address']}{extra} }}")
+    if jibris:
+        lines.append("jibris:")
+        lines += [f"  - {{ host: {j['host']}, address: {j['address']} }}" for j in jibris]
+        lines.append("recording: { file: true, streaming: true }")
     lines += [
         f"bridge_networks: [{', '.join(bridge_networks)}]",
         "trust:",
@@ -136,6 +146,8 @@ def cmd_model(a):
     out.append("BRIDGE_HOSTS=(" + " ".join(shlex.quote(b["host"]) for b in bridges) + ")")
     out.append("BRIDGE_ADDRS=(" + " ".join(shlex.quote(b["address"]) for b in bridges) + ")")
     out.append("BRIDGE_NICKS=(" + " ".join(shlex.quote(b["nickname"]) for b in bridges) + ")")
+    for key, field in (("JIBRI_HOSTS", "host"), ("JIBRI_ADDRS", "address"), ("JIBRI_NICKS", "nickname")):
+        out.append(f"{key}=(" + " ".join(shlex.quote(j[field]) for j in jibris) + ")")
     with open(a.env, "w") as f:
         f.write("\n".join(out) + "\n")
 
@@ -484,6 +496,28 @@ def probe_verdicts(run):
         else:
             out.append(("bad", f"xmpp: {name}: {st} {(r or {}).get('detail', tail(os.path.join(run, name + '.console')))}"))
     return out
+
+
+def cmd_jibri_verdict(a):
+    """Issue 20: one jibri stand-in's result (every environment of its jibri.conf), or the
+    recorder stand-in's, as one line: its status first."""
+    try:
+        with open(a.result) as f:
+            r = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"missing {e}")
+        return
+    if a.recorder:
+        tls = (r.get("tls") or {}).get("version", "no TLS")
+        print(r.get("status"), r.get("jid", "-"), "->", r.get("room", "-"), "over WebSocket through nginx,",
+              tls, "verified for", r.get("domain"), r.get("detail", ""))
+        return
+    parts = []
+    for name, c in sorted(r.get("configs", {}).items()):
+        tls = (c.get("tls") or {}).get("version", "no TLS")
+        parts.append(f"{name}: {c.get('status')} {','.join(c.get('joined', []))} as {c.get('nick')} "
+                     f"({c['settings'].get('username')}@{c['settings'].get('domain')}, {tls}, verified)")
+    print(r.get("status"), "; ".join(parts), r.get("detail", ""))
 
 
 def cmd_xmpp_verdict(a):
@@ -874,6 +908,7 @@ def main():
     m.add_argument("--domain", required=True)
     m.add_argument("--bridges", type=int, required=True)
     m.add_argument("--default-drop", action="store_true")
+    m.add_argument("--jibris", type=int, default=0, help="issue 20: this many jibri hosts, recording and streaming on")
     m.add_argument("--release", default="stable-11146", help="the model's Jitsi Meet release")
     m.add_argument("--handbook", action="store_true", help="the handbook shape: public addresses, 8g heap")
     m.add_argument("--prosody", default="0.12", choices=("0.12", "13"), help="the model's platform.prosody")
@@ -913,6 +948,10 @@ def main():
     k.add_argument("domain")
     k.add_argument("--shard", default="", help="the shard this config.js comes from (deploymentInfo.shard)")
     k.set_defaults(f=cmd_config_js_check)
+    jv = sub.add_parser("jibri-verdict")
+    jv.add_argument("result")
+    jv.add_argument("--recorder", action="store_true")
+    jv.set_defaults(f=cmd_jibri_verdict)
     x = sub.add_parser("xmpp-verdict")
     x.add_argument("--run", required=True)
     x.add_argument("--auth-domain", required=True)

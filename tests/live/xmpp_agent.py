@@ -6,6 +6,15 @@
   xmpp_agent.py focus  --root DIR --conf PATH --dropin PATH --expect NICK... --result FILE --release FILE
   xmpp_agent.py intruder --root DIR --conf JICOFO_CONF --domain DOMAIN --server ADDR --result FILE --release FILE
   xmpp_agent.py login --root / --conf - --domain DOMAIN [--user USER --password-file FILE] --server ADDR --result FILE --release FILE
+  xmpp_agent.py jibri --host NAME --root DIR --conf JIBRI_CONF --dropin PATH --result FILE --release FILE
+
+A jibri (issue 20) is a STAND-IN for jibri's XMPP side: every environment of the rendered
+jibri.conf (jibri.api.xmpp.environments, read with the keys jibri's JibriConfig.kt
+toXmppEnvironment reads, jitsi/jibri 82e70339 l.137-162) is one connection, as XmppApi.kt
+l.147-193 makes them: to each of xmpp-server-hosts, logged in with control-login (domain,
+username, password, port), certificate verified unless trust-all-xmpp-certs, joining
+control-muc's room-name@domain as its nickname. (Its status presence and its IQs are not
+modelled: jicofo's brewery only needs the occupant.)
 
 A login (issue 19) is a web user's login on DOMAIN: with --user, SCRAM-SHA-1 or PLAIN with the
 password from --password-file (as the web app offers them), else SASL ANONYMOUS; status
@@ -102,6 +111,12 @@ def service_env(root, dropin):
     for line in lines:
         if line.startswith("ExecStartPre="):
             words = shlex.split(line.split("=", 1)[1])
+            if not words:
+                continue  # `ExecStartPre=` empties the package's list: nothing to run
+            if os.path.basename(words[0]) != "secret-env":
+                # host setup (jibri's modprobe, its recordings folder): not this test's subject
+                notes.append(f"did not run ExecStartPre {os.path.basename(words[0])} (host setup)")
+                continue
             words[0] = words[0].lstrip("+-@!:")
             argv = [under(root, w) if w.startswith("/") else w for w in words]
             r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
@@ -335,6 +350,38 @@ async def wait_done(done, deadline, finish):
         finish("timeout", "no result before the deadline")
 
 
+async def run_jibri(a, result):
+    """Every environment of jibri.conf: one login and one join of its control MUC, all at once."""
+    env, notes = service_env(a.root, a.dropin)
+    result["service"] = notes
+    conf = load_hocon(a.root, a.conf, env)
+    envs = conf.get_list("jibri.api.xmpp.environments")
+    if not envs:
+        raise RuntimeError("jibri.conf has no XMPP environment")
+    per, jobs = {}, []
+    for e in envs:
+        name = e.get_string("name")
+        login = e.get_config("control-login")
+        muc = e.get_config("control-muc")
+        trust_all = e.get_bool("trust-all-xmpp-certs")
+        s = {"HOSTNAME": e.get_list("xmpp-server-hosts")[0], "PORT": login.get("port", 5222)}
+        r = {"settings": {"xmpp-server-hosts": e.get_list("xmpp-server-hosts"), "domain": login.get_string("domain"),
+                          "username": login.get_string("username"), "control-muc": dict(muc),
+                          "trust-all-xmpp-certs": trust_all}, "status": "error"}
+        per[name] = r
+        password = login.get("password", None)
+        if password in (None, ""):
+            r["status"], r["detail"], r["_done"] = "config-error", "control-login.password is unset after the drop-in's environment", True
+            continue
+        if trust_all:
+            r["status"], r["detail"], r["_done"] = "config-error", "trust-all-xmpp-certs is true although the model's trust verifies", True
+            continue
+        room = f"{muc.get_string('room-name')}@{muc.get_string('domain')}"
+        jid = f"{login.get_string('username')}@{login.get_string('domain')}"
+        jobs.append(attempt(a, s, jid, str(password), a.cafile, None, r, [room], muc.get_string("nickname")))
+    await asyncio.gather(*jobs, all_configs_in(a, list(per), per, result))
+
+
 async def run_focus(a, result):
     from slixmpp import JID
 
@@ -345,8 +392,11 @@ async def run_focus(a, result):
     s = {k: x.get(k, None) for k in ("hostname", "port", "domain", "xmpp-domain", "username", "password",
                                       "client-proxy", "disable-certificate-verification")}
     brewery = conf.get_string("jicofo.bridge.brewery-jid")
+    # issue 20: jicofo watches the jibri brewery too, when jicofo.conf names one
+    jibri_brewery = conf.get_string("jicofo.jibri.brewery-jid", None)
     result["settings"] = {k: v for k, v in s.items() if k != "password"}
     result["settings"]["brewery-jid"] = brewery
+    result["settings"]["jibri-brewery-jid"] = jibri_brewery
     if s["password"] in (None, ""):
         result["status"] = "config-error"
         result["detail"] = "password is unset after the drop-in's environment"
@@ -359,6 +409,11 @@ async def run_focus(a, result):
 
     def others():
         return set(c.plugin["xep_0045"].get_roster(JID(brewery)) or []) - {nick}
+
+    def jibris():
+        return set(c.plugin["xep_0045"].get_roster(JID(jibri_brewery)) or []) - {nick} if jibri_brewery else set()
+
+    expected_jibris = set(a.expect_jibri)
 
     async def on_session(_):
         result["tls"] = tls_facts(c)
@@ -373,6 +428,13 @@ async def run_focus(a, result):
             result["client_proxy_subscription"] = item["subscription"] if item is not None else None
             c.send_presence()
             await c.plugin["xep_0045"].join_muc_wait(JID(brewery), nick, maxstanzas=0, timeout=10)
+            if jibri_brewery:
+                await c.plugin["xep_0045"].join_muc_wait(JID(jibri_brewery), nick, maxstanzas=0, timeout=10)
+            if a.create_room:
+                # jicofo creates each conference room (the conference MUC restricts creation to
+                # its admins); a recorder joins it afterwards
+                await c.plugin["xep_0045"].join_muc_wait(JID(a.create_room), nick, maxstanzas=0, timeout=10)
+                result["room"] = a.create_room
             finish("joined")
         except Exception as e:  # noqa: BLE001
             finish("join-failed", f"{type(e).__name__}: {e}")
@@ -383,14 +445,21 @@ async def run_focus(a, result):
     write_json(a.result + ".ready", {"status": result["status"]})
     if result["status"] == "joined":
         t0 = time.monotonic()
-        while others() != expected and time.monotonic() < a.deadline and not os.path.exists(a.release):
+        while (others() != expected or jibris() != expected_jibris) and time.monotonic() < a.deadline \
+                and not os.path.exists(a.release):
             await asyncio.sleep(0.05)
-        if others() == expected:
+        if others() == expected and jibris() == expected_jibris:
             result["all_seen_after_s"] = round(time.monotonic() - t0, 2)
             write_json(seen_path, sorted(others()))
         await wait_release(a.release, a.deadline)
         await asyncio.sleep(0.3)  # late joiners would show up now: "exactly" is checked at the end
         result["occupants"] = sorted(others())
+        if jibri_brewery:
+            result["jibri_occupants"] = sorted(jibris())
+        if a.create_room:
+            result["room_occupants"] = sorted(
+                str(c.plugin["xep_0045"].get_jid_property(JID(a.create_room), n, "jid") or n)
+                for n in (c.plugin["xep_0045"].get_roster(JID(a.create_room)) or []) if n != nick)
     write_json(a.result, result)
     c.disconnect()
     await asyncio.sleep(0.05)
@@ -476,7 +545,7 @@ async def run_login(a, result):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("role", choices=["bridge", "focus", "intruder", "login"])
+    p.add_argument("role", choices=["bridge", "focus", "intruder", "login", "jibri"])
     p.add_argument("--host", default="")
     p.add_argument("--root", required=True)
     p.add_argument("--conf", required=True)
@@ -494,6 +563,8 @@ def main():
     p.add_argument("--configs", type=int, default=1,
                    help="bridge: how many xmpp-client configs jvb.conf must have (0: any number)")
     p.add_argument("--expect", nargs="*", default=[])
+    p.add_argument("--expect-jibri", nargs="*", default=[], help="focus: the nicknames the jibri brewery must hold")
+    p.add_argument("--create-room", default="", help="focus: also create and join this conference room")
     p.add_argument("--result", required=True)
     p.add_argument("--release", required=True)
     p.add_argument("--timeout", type=float, default=30)
@@ -505,7 +576,8 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        run = {"bridge": run_bridge, "focus": run_focus, "intruder": run_intruder, "login": run_login}[a.role]
+        run = {"bridge": run_bridge, "focus": run_focus, "intruder": run_intruder, "login": run_login,
+               "jibri": run_jibri}[a.role]
         loop.run_until_complete(run(a, result))
     except Exception as e:  # noqa: BLE001 - the driver reads the result file
         result["status"] = "config-error" if result.get("status") == "error" else result["status"]
