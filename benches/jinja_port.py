@@ -233,7 +233,7 @@ class Renderer:
     def front_door(self, d, door):
         out: Dict[str, str] = {}
         out[d["paths"]["haproxy_config"]] = self._tpl(
-            "haproxy.cfg", release=d["release"], names=d["names"], door=door, ports=d["ports"])
+            "haproxy.cfg", release=d["release"], names=d["names"], door=door, ports=d["ports"], auth=d["auth"], regions=d["participant_regions"])
         self._firewall_files(out, d, door["host"], "front door", self._plans[door["host"]])
         return out
 
@@ -244,14 +244,14 @@ class Renderer:
         self._debconf(out, d, shard["host"], d["debconf"]["signaling"])
         out[web["nginx_site"]] = self._tpl(
             "nginx-site.conf", release=d["release"], names=names, tls=tls,
-            config_js=web["config_js"], web=web, shard=shard, ports=d["ports"], paths=d["paths"],
+            config_js=web["config_js"], web=web, regions=d["participant_regions"], shard=shard, ports=d["ports"], paths=d["paths"],
             web_root=d["paths"]["web_root"], auth=d["auth"], access_log=d["auth"]["access_log"])
         paths = d["paths"]
 
         def prosody(tls):
             auth_certificate, auth_key, domain_certificate, domain_key = tls
             return self._tpl(
-                "prosody.cfg.lua", release=d["release"], prosody=d["prosody"], names=names, shard=shard,
+                "prosody.cfg.lua", release=d["release"], prosody=d["prosody"], names=names, shard=shard, regions=d["participant_regions"],
                 ports=d["ports"], plugin_paths=paths["prosody_plugins"],
                 auth_certificate=auth_certificate, auth_key=auth_key,
                 domain_certificate=domain_certificate, domain_key=domain_key,
@@ -276,7 +276,7 @@ class Renderer:
         out[d["paths"]["jicofo_password_config"]] = self._tpl(
             "jicofo-password.conf", release=d["release"], names=names,
             password_env=secrets["focus_env"], password_file=focus["file"])
-        out[web["config_js"]] = self._tpl("config.js", release=d["release"], names=names, shard=shard,
+        out[web["config_js"]] = self._tpl("config.js", release=d["release"], names=names, shard=shard, regions=d["participant_regions"], regions=d["participant_regions"],
                                              colibri_websockets=d["colibri_websockets"],
                                              jaas=web["jaas_config"],
                                              stun_servers=web["p2p_stun_servers"],

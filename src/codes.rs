@@ -102,6 +102,10 @@ codes! {
     REGION_INVALID = "region-invalid",
     REGION_CASE = "region-case",
     LOCAL_REGION_WITHOUT_BRIDGES = "local-region-without-bridges",
+    PARTICIPANT_REGION_MISSING = "participant-region-missing",
+    PARTICIPANT_REGION_HEADER_INVALID = "participant-region-header-invalid",
+    PARTICIPANT_REGION_NETWORKS_EMPTY = "participant-region-networks-empty",
+    PARTICIPANT_REGION_NETWORK_EVERYTHING = "participant-region-network-everything",
     DUPLICATE_RELAY_ID = "duplicate-relay-id",
     RELAY_ID_INVALID = "relay-id-invalid",
     RELAY_ID_UNUSED = "relay-id-unused",
@@ -421,6 +425,30 @@ pub const RULES: &[Rule] = &[
         info: false,
         rule: "with relays every bridge and jicofo have a region; spellings agree",
         pain: "P10",
+    },
+    Rule {
+        codes: &[Code::PARTICIPANT_REGION_MISSING],
+        warnings: true,
+        info: false,
+        rule: "with bridges in several regions, `participant_regions` says where a participant's region comes from (jicofo takes `local-region` for a participant without one)",
+        pain: "every participant counts as local: the other regions' bridges serve only as overflow and relays never follow geography",
+    },
+    Rule {
+        codes: &[
+            Code::PARTICIPANT_REGION_HEADER_INVALID,
+            Code::PARTICIPANT_REGION_NETWORKS_EMPTY,
+        ],
+        warnings: false,
+        info: false,
+        rule: "`participant_regions.header` is a header name (1 to 64 letters, digits and `-`) and `trusted_networks` names at least one network",
+        pain: "",
+    },
+    Rule {
+        codes: &[Code::PARTICIPANT_REGION_NETWORK_EVERYTHING],
+        warnings: true,
+        info: false,
+        rule: "`participant_regions.trusted_networks` does not trust every address (`0.0.0.0/0`, `::/0`, or networks whose union covers all of IPv4 or IPv6)",
+        pain: "any participant picks their own region by sending the header",
     },
     Rule {
         codes: &[

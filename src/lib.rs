@@ -89,10 +89,10 @@ pub mod deployment {
         JIBRI_RECORDINGS_FOLDER, JICOFO_REST_PORT, JVB_PRIVATE_HTTP_PORT, JVB_PUBLIC_HTTP_PORT,
         JibriApi, JibriHost, JibriSetup, JicofoAuthentication, JitsiApt, LIBEXEC_DIR, LdapPlan,
         LuaShim, MEDIA_UDP_PORT, Names, PACKAGE_DEFAULT_STUN, PROSODY_HTTP_PORT,
-        PROSODY_HTTPS_PORT, Packages, Paths, Ports, RUNTIME_DIR, RedactionMap, Secret, Secrets,
-        Service, Services, ShardAnnouncement, SignalingHost, TRUST_DIR, TURN_PORT,
-        TURN_RELAY_PORTS, TURN_TLS_PORT, TokenPlan, TrustPlan, TurnHost, WEB_ROOT, Web, WebTls,
-        XMPP_C2S_PORT,
+        PROSODY_HTTPS_PORT, Packages, ParticipantRegionPlan, Paths, Ports, RUNTIME_DIR,
+        RedactionMap, Secret, Secrets, Service, Services, ShardAnnouncement, SignalingHost,
+        TRUST_DIR, TURN_PORT, TURN_RELAY_PORTS, TURN_TLS_PORT, TokenPlan, TrustPlan, TurnHost,
+        WEB_ROOT, Web, WebTls, XMPP_C2S_PORT,
     };
 }
 

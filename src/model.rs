@@ -84,6 +84,14 @@ pub struct Topology {
     #[serde(default)]
     pub front_door: Option<FrontDoor>,
 
+    /// Where a participant's region comes from, so that jicofo puts each participant on a
+    /// bridge in their region (RegionBasedBridgeSelectionStrategy); without it every
+    /// participant counts as being in jicofo's own region. A request header that a hop you
+    /// run sets or overwrites (an edge proxy or CDN in front of the front door, or of nginx
+    /// without shards) names the region; requests from anywhere else lose that header.
+    #[serde(default)]
+    pub participant_regions: Option<ParticipantRegions>,
+
     /// The videobridge hosts. Each logs in to prosody on TCP 5222 of `signaling.address` and
     /// joins the brewery, where jicofo finds it.
     #[schemars(length(min = 1))]
@@ -504,6 +512,27 @@ pub struct FrontDoor {
     /// one PEM file (HAProxy's `crt`).
     #[schemars(example = "/etc/haproxy/certs/meet.example.com.pem")]
     pub certificate: String,
+}
+
+/// A participant's region, from a request header that an edge you run sets.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantRegions {
+    /// The request header that names the participant's region (letters, digits, `-`).
+    /// Default `X-Proxy-Region`, the header jitsi-meet's mod_jitsi_session reads by default.
+    #[serde(default = "region_header")]
+    #[schemars(example = "X-Proxy-Region")]
+    pub header: String,
+    /// The networks of the hops that set or overwrite the header (your edge proxies or CDN):
+    /// a request from anywhere else loses it at the first hop of this deployment (the front
+    /// door, else nginx), so no participant picks their own region.
+    #[serde(deserialize_with = "networks::list")]
+    #[schemars(with = "Vec<crate::net::IpNetwork>", example = vec!["203.0.113.0/24"])]
+    pub trusted_networks: Vec<IpNet>,
+}
+
+fn region_header() -> String {
+    "X-Proxy-Region".to_owned()
 }
 
 /// One videobridge host.

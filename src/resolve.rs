@@ -18,7 +18,10 @@ pub use auth::{
 };
 mod firewall;
 mod hosts;
+mod regions;
 pub(crate) mod steps;
+
+pub use regions::ParticipantRegionPlan;
 
 pub use hosts::{HostOf, HostPlan};
 
@@ -619,6 +622,8 @@ pub struct Deployment {
     pub jicofo_api: JicofoApi,
     /// What every signalling host serves alike (one domain).
     pub web: Web,
+    /// Where participants' regions come from, and who may set them (issue 21).
+    pub participant_regions: ParticipantRegionPlan,
     /// The signalling hosts, one per shard (one for the single-shard form).
     pub shards: Vec<SignalingHost>,
     /// The front door of a sharded deployment.
@@ -1675,6 +1680,7 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             relay_ports: TURN_RELAY_PORTS,
             denied_peers: coturn_denied_peers(),
         }),
+        participant_regions: regions::resolve(t),
         auth: auth::resolve(t, read, &names),
         trust,
         relays,

@@ -1140,6 +1140,72 @@ fn name_ok(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c))
 }
 
+/// `participant_regions`: a header name nginx, HAProxy and prosody all read alike, networks to
+/// trust, and a source at all when bridges are in several regions (issue 21).
+fn participant_regions(
+    t: &Topology,
+    regions: &BTreeMap<&str, usize>,
+    names: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(p) = &t.participant_regions else {
+        // The first bridge of the second region (by name), and of the first: where the several
+        // regions show.
+        if let Some((_, &i)) = regions.iter().nth(1) {
+            let first = regions.values().next().copied().unwrap_or(0);
+            out.push(
+                Diagnostic::warning(
+                    Code::PARTICIPANT_REGION_MISSING,
+                    pointer(["bridges", &i.to_string(), "region"]),
+                    format!(
+                        "the bridges are in several regions ({names}), but nothing says where a participant is, so jicofo counts every participant as in its own region: the other regions' bridges serve only as overflow"
+                    ),
+                    "set `participant_regions` (the header your edge or CDN sets, and its networks)",
+                )
+                .also_at(
+                    pointer(["bridges", &first.to_string(), "region"]),
+                    "another region",
+                ),
+            );
+        }
+        return;
+    };
+    let header_ok = (1..=64).contains(&p.header.len())
+        && p.header
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        && !p.header.starts_with('-');
+    if !header_ok {
+        out.push(Diagnostic::error(
+            Code::PARTICIPANT_REGION_HEADER_INVALID,
+            pointer(["participant_regions", "header"]),
+            format!(
+                "`{}` cannot be a request header name here",
+                printable(&p.header)
+            ),
+            "use 1 to 64 letters, digits and `-`, e.g. X-Proxy-Region",
+        ));
+    }
+    if p.trusted_networks.is_empty() {
+        out.push(Diagnostic::error(
+            Code::PARTICIPANT_REGION_NETWORKS_EMPTY,
+            pointer(["participant_regions", "trusted_networks"]),
+            "no network may set the participant-region header, so no participant ever has a region",
+            "list the networks of the edge proxies or CDN that set the header",
+        ));
+    }
+    for (path, covers) in
+        posture::everything("/participant_regions/trusted_networks", &p.trusted_networks)
+    {
+        out.push(Diagnostic::warning(
+            Code::PARTICIPANT_REGION_NETWORK_EVERYTHING,
+            path,
+            format!("{covers}, so any participant picks their own region by sending the header"),
+            "list only the networks of the edge that sets the header",
+        ));
+    }
+}
+
 fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
     let relays = relays(t);
     let regions: BTreeMap<&str, usize> = t
@@ -1182,6 +1248,7 @@ fn regions(t: &Topology, out: &mut Vec<Diagnostic>) {
         .map(|r| format!("`{}`", printable(r)))
         .collect::<Vec<_>>()
         .join(", ");
+    participant_regions(t, &regions, &names, out);
     for v in crate::shards::views(t) {
         let region_path = v.signaling_path("region");
         if let Some(region) = &v.signaling.region {

@@ -7,7 +7,8 @@
 //!
 //! The mix, by bridge index `i` (0-based):
 //! - regions: `eu-central`, `eu-west`, `us-east` in turn, so relays are on (every bridge gets
-//!   `relay { … }`, jicofo `RegionBasedBridgeSelectionStrategy` and `local-region`);
+//!   `relay { … }`, jicofo `RegionBasedBridgeSelectionStrategy` and `local-region`), and an
+//!   edge in `192.0.2.64/28` names the participants' regions (`participant_regions`);
 //! - NAT: three bridges in four sit on a private address behind a NAT mapping, each to a
 //!   public address of its own (two bridges on one would be `duplicate-public-address`): the
 //!   first 750 on `10.1.0.0/16` mapped into the IPv4 documentation ranges (which validation
@@ -175,6 +176,8 @@ fn model(spec: Spec, warn_every_bridge: bool) -> String {
             "trust:\n  mode: ca\n  ca_certificate: /etc/ssl/certs/{d}-internal-ca.pem\n  certificate: /etc/ssl/jitsi/auth.{d}.crt\n  key: /etc/ssl/jitsi/auth.{d}.key"
         );
     }
+    // Bridges in several regions: an edge names each participant's region (issue 21).
+    y.push_str("participant_regions: { trusted_networks: [192.0.2.64/28] }\n");
     y.push_str(
         "firewall: { admin_networks: [192.0.2.0/28], monitoring_networks: [10.9.0.0/24] }\n",
     );

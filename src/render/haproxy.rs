@@ -17,6 +17,7 @@ pub(crate) fn config(d: &Deployment, door: &FrontDoorHost) -> Result<File> {
             door => value(door),
             ports => value(&d.ports),
             auth => value(&d.auth),
+            regions => value(&d.participant_regions),
         },
     )?;
     Ok(on_change(

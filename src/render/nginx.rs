@@ -16,6 +16,7 @@ pub(crate) fn site(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             tls => value(&d.web.web_tls),
             config_js => &d.web.config_js,
             web => value(&d.web),
+            regions => value(&d.participant_regions),
             shard => value(shard),
             ports => value(&d.ports),
             paths => value(&d.paths),

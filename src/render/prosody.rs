@@ -18,6 +18,7 @@ fn text(d: &Deployment, shard: &SignalingHost, tls: [&str; 4], secret: bool) -> 
             prosody => d.prosody.to_string(),
             names => value(&d.names),
             shard => value(shard),
+            regions => value(&d.participant_regions),
             ports => value(&d.ports),
             plugin_paths => &d.paths.prosody_plugins,
             auth_certificate,

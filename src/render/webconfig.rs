@@ -14,6 +14,7 @@ pub(crate) fn config_js(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             release => d.release,
             names => value(&d.names),
             shard => value(shard),
+            regions => value(&d.participant_regions),
             colibri_websockets => d.colibri_websockets,
             jaas => d.web.jaas_config.as_ref().map(value),
             stun_servers => &d.web.p2p_stun_servers,

@@ -212,6 +212,8 @@ def model_shards(a):
         "firewall:",
         f"  default_drop: {'true' if a.default_drop else 'false'}",
         "  admin_networks: [198.18.0.250/32]",
+        "# issue 21: the admin host plays the edge that names participants' regions",
+        "participant_regions: { header: X-Proxy-Region, trusted_networks: [198.18.0.250/32] }",
     ]
     with open(a.out, "w") as f:
         f.write("\n".join(lines) + "\n")
