@@ -219,7 +219,9 @@ def model_shards(a):
         f.write("\n".join(lines) + "\n")
     q = shlex.quote
     out = [f"DOMAIN={q(domain)}", f"AUTH_DOMAIN={q('auth.' + domain)}", f"RELEASE={q(a.release)}", "OUT_ADDR=198.18.0.200", "ADM_ADDR=198.18.0.250",
-           f"DOOR_HOST={q(door['host'])}", f"DOOR_ADDR={q(door['address'])}", f"DOOR_CERT={q(door['certificate'])}"]
+           f"DOOR_HOST={q(door['host'])}", f"DOOR_ADDR={q(door['address'])}", f"DOOR_CERT={q(door['certificate'])}",
+           # no jibri in the sharded model (issue 20's functions read these under set -u)
+           "JIBRI_HOSTS=()", "JIBRI_ADDRS=()", "JIBRI_NICKS=()"]
     for key, vals in (("SHARD_NAMES", [s["name"] for s in shards]), ("SHARD_HOSTS", [s["host"] for s in shards]),
                       ("SHARD_ADDRS", [s["address"] for s in shards]),
                       ("BRIDGE_HOSTS", [b["host"] for b in bridges]), ("BRIDGE_ADDRS", [b["address"] for b in bridges]),
