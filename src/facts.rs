@@ -246,6 +246,9 @@ pub fn release_table(release: &str, name: &str) -> Option<&'static Table> {
     table(folder(release), name)
 }
 
+/// The facts folder of jibri (not a release's: jibri is released on its own).
+pub const JIBRI_FOLDER: &str = "jibri";
+
 /// Which program reads a HOCON file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HoconReader {
@@ -253,6 +256,9 @@ pub enum HoconReader {
     Jicofo,
     /// jitsi-videobridge (jvb.conf, with ice4j's and jicoco's keys).
     Jvb,
+    /// jibri (jibri.conf). jibri is released on its own: its table (`facts/jibri/`) is read at
+    /// one pinned commit and holds for every release.
+    Jibri,
 }
 
 /// Splits a HOCON path into its segments (`a."b.c".d` → `a`, `b.c`, `d`).
@@ -280,11 +286,12 @@ pub fn hocon_segments(path: &str) -> Vec<String> {
 /// The row that makes a HOCON leaf (given as segments, a list of objects' items as `name[]`)
 /// known to `reader` in `release`: a row whose path has the same segments, `*` matching any one.
 pub fn hocon_known(release: &str, reader: HoconReader, leaf: &[String]) -> Option<&'static Row> {
-    let name = match reader {
-        HoconReader::Jicofo => "jicofo-hocon.tsv",
-        HoconReader::Jvb => "jvb-hocon.tsv",
+    let table = match reader {
+        HoconReader::Jicofo => release_table(release, "jicofo-hocon.tsv"),
+        HoconReader::Jvb => release_table(release, "jvb-hocon.tsv"),
+        HoconReader::Jibri => table(JIBRI_FOLDER, "jibri-hocon.tsv"),
     };
-    release_table(release, name)?.rows.iter().find(|r| {
+    table?.rows.iter().find(|r| {
         let segs = hocon_segments(r.key);
         segs.len() == leaf.len() && segs.iter().zip(leaf).all(|(s, l)| s == "*" || s == l)
     })

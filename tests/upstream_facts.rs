@@ -166,7 +166,11 @@ fn check_hocon(
         missing("Typesafe Config (libtypesafe-config-java)");
         return;
     }
-    let files = write_files(renders, dir, &[FileKind::Jicofo, FileKind::Jvb]);
+    let files = write_files(
+        renders,
+        dir,
+        &[FileKind::Jicofo, FileKind::Jvb, FileKind::Jibri],
+    );
     let out = Command::new(java)
         .arg("-cp")
         .arg(TYPESAFE_JAR)
@@ -187,6 +191,8 @@ fn check_hocon(
         let v = &parsed[&*abs.to_string_lossy()];
         let reader = if path.ends_with("jicofo.conf") {
             HoconReader::Jicofo
+        } else if path.ends_with("jibri.conf") {
+            HoconReader::Jibri
         } else {
             HoconReader::Jvb
         };
