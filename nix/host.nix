@@ -39,6 +39,7 @@ let
   roles = entry.roles;
   shard = find (s: s.host == host) resolved.shards;
   bridge = find (b: b.host == host) resolved.bridges;
+  jibri = find (j: j.host == host) (resolved.jibris or [ ]);
   bridgeNamed = name: find (b: b.host == name) resolved.bridges;
   trust = resolved.trust;
   webTls = resolved.web.web_tls;
@@ -48,8 +49,8 @@ let
   # What this module cannot map onto nixpkgs' options for this host: the NixOS module turns
   # each into a failed assertion (render those hosts with lib.render instead).
   unsupported =
-    map (role: "the NixOS module configures signalling hosts and bridges; `${host}` is a ${role} host: deploy the files lib.render makes for it") (
-      filter (role: !(elem role [ "signaling" "bridge" ])) roles
+    map (role: "the NixOS module configures signalling hosts, bridges and jibris; `${host}` is a ${role} host: deploy the files lib.render makes for it") (
+      filter (role: !(elem role [ "signaling" "bridge" "jibri" ])) roles
     )
     ++ optional (shard != null && shard.sharded) "`${host}` is the signalling host of shard `${shard.shard}`: nixpkgs' jitsi-meet module has no shard header or front-door health check, so sharded signalling hosts are not mapped (bridges serving several shards are)"
     ++ optional (shard != null && resolved.turn != null) "the topology has a TURN server: handing TURN credentials out through prosody is not mapped onto nixpkgs' jitsi-meet module yet";
@@ -58,6 +59,7 @@ let
   # nixpkgs packages, whatever `release` says.
   warnings =
     optional (resolved.colibri_websockets && (shard != null || bridge != null)) "jitsi-topology: release ${resolved.release} routes colibri websockets through nginx; on NixOS the Jitsi versions of nixpkgs run and its jitsi-meet module routes nothing to the bridges' port 9090"
+    ++ optional (jibri != null && trust.mode == "ca") "jitsi-topology: jibri on ${host} verifies prosody's certificate for ${names.auth_domain}: nixpkgs' services.jibri runs its JVM with the JDK's own trust store, so add the topology's CA (${trust.ca_certificate}) to it, or jibri cannot log in"
     ++ optional (bridge != null && bridge.monitored) "jitsi-topology: monitoring_networks: the bridge's REST API (which also takes drain and debug commands) stays on loopback; on Debian a rendered HAProxy passes the monitoring networks /about/health and /metrics on ${bridge.monitoring_proxy}, which this module does not set up: proxy those two paths to 127.0.0.1:8080 yourself (for example with services.haproxy and the /etc/haproxy/haproxy.cfg lib.render makes for this host)";
 
   signaling =
@@ -183,6 +185,60 @@ let
   # The manifest's firewall rules, as NixOS's firewall takes them. NixOS drops what it does
   # not allow, so the `drop` rules need nothing; `accept` rules open ports to everyone or, with
   # sources, only to those networks.
+  # A jibri host, as nixpkgs' services.jibri takes it (NixOS/nixpkgs 00a1ec1a,
+  # nixos/modules/services/networking/jibri/default.nix): one xmppEnvironments entry per shard
+  # (control.muc, control.login, call.login with password files, stripFromRoomDomain,
+  # usageTimeout, disableCertificateVerification), the recordings folder, the finalize script and
+  # the RTMP allow list through its `config`. That module also loads snd-aloop and runs Chromium
+  # with its chromedriver and ffmpeg. Its names are the caller's: the brewery and the recorder
+  # domain come from the deployment (Debian's internal.auth.DOMAIN and recorder.DOMAIN).
+  jibriSettings =
+    if jibri == null then
+      null
+    else
+      {
+        inherit (jibri) nickname address;
+        xmppEnvironments = listToAttrs (
+          map (s: {
+            name = s.id;
+            value = {
+              xmppServerHosts = [ s.address ];
+              xmppDomain = names.domain;
+              control.muc = {
+                domain = names.internal_muc;
+                roomName = names.jibri_brewery_room;
+                inherit (jibri) nickname;
+              };
+              control.login = {
+                domain = names.auth_domain;
+                username = names.jibri_user;
+                passwordFile = resolved.secrets.jibri.file;
+              };
+              call.login = {
+                domain = names.recorder_domain;
+                username = names.recorder_user;
+                passwordFile = resolved.secrets.recorder.file;
+              };
+              stripFromRoomDomain = names.conference_muc_prefix;
+              usageTimeout = jibri.usage_timeout;
+              disableCertificateVerification = trust.mode == "insecure";
+            };
+          }) jibri.shards
+        );
+        finalizeScript = jibri.finalize_script;
+        # Merged into services.jibri.config (jibri.conf).
+        config = {
+          id = jibri.nickname;
+          recording.recordings-directory = jibri.recordings_folder;
+          streaming.rtmp-allow-list = if jibri.streaming then [ ".*" ] else [ ];
+        };
+        # With the installer's self-signed web certificate, Chromium must accept it: nixpkgs'
+        # module offers only --ignore-certificate-errors for that (on Debian, the certificate goes
+        # into the jibri user's NSS database instead).
+        ignoreCert = webTls.self_signed;
+        caCertificate = if trust.mode == "ca" then trust.ca_certificate else null;
+      };
+
   rules = if resolved.firewall.enabled then entry.firewall.rules else [ ];
   accepts = filter (r: r.action == "accept") rules;
   open = protocol: concatMap (r: r.ports) (filter (r: r.sources == null && r.protocol == protocol) accepts);
@@ -236,6 +292,7 @@ in
     signaling
     ;
   bridge = bridgeSettings;
+  jibri = jibriSettings;
 
   firewall = {
     enable = resolved.firewall.enabled;
@@ -265,5 +322,14 @@ in
       else
         [ ]
     )
-    ++ (if bridgeSettings != null && signaling == null then [ resolved.secrets.jvb.file ] else [ ]);
+    ++ (if bridgeSettings != null && signaling == null then [ resolved.secrets.jvb.file ] else [ ])
+    ++ (
+      if jibriSettings != null then
+        [
+          resolved.secrets.jibri.file
+          resolved.secrets.recorder.file
+        ]
+      else
+        [ ]
+    );
 }

@@ -55,10 +55,12 @@ let
   };
   s = this.signaling;
   b = this.bridge;
+  j = this.jibri;
 
   # Conditions, each evaluated only when the module is enabled (mkIf cfg.enable outside).
   signaling = s != null;
   bridge = b != null;
+  jibri = j != null;
   firewall = this.firewall.enable && cfg.firewall;
   # networking.firewall.backend (nixpkgs 25.11: iptables, nftables or firewalld); older
   # nixpkgs has no such option and chooses by networking.nftables.enable.
@@ -234,6 +236,18 @@ in
       networking.firewall.extraInputRules = mkIf (
         firewall && backend == "nftables" && this.firewall.nftables != ""
       ) this.firewall.nftables;
+    }
+
+    # A jibri host (issue 20): nixpkgs' services.jibri (NixOS/nixpkgs 00a1ec1a,
+    # nixos/modules/services/networking/jibri/default.nix), one XMPP environment per shard it
+    # serves, with the topology's brewery, accounts, password files and trust; that module loads
+    # snd-aloop and runs Chromium with its chromedriver and ffmpeg.
+    {
+      services.jibri = mkIf jibri {
+        enable = true;
+        inherit (j) xmppEnvironments config ignoreCert;
+        finalizeScript = mkIf (j.finalizeScript != null) j.finalizeScript;
+      };
     }
 
     # The signalling host: nginx, jitsi-meet web, prosody and jicofo from nixpkgs' jitsi-meet

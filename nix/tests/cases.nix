@@ -269,6 +269,24 @@ in
     };
     want = "secure";
   };
+  # issue 20: a jibri host maps onto nixpkgs' services.jibri.
+  module-claims-jibri = import ./module-stub.nix {
+    inherit jitsiTopology package pkgs check hasInfix;
+    topology = handbook // {
+      jibris = [
+        {
+          host = "jibri1.meet.example.com";
+          address = "10.0.0.21";
+        }
+      ];
+      recording.file = true;
+      secrets = handbook.secrets // {
+        jibri.file = "/etc/jitsi-topology/secrets/jibri";
+        recorder.file = "/etc/jitsi-topology/secrets/recorder";
+      };
+    };
+    want = "jibri";
+  };
   module-claims-jwt = import ./module-stub.nix {
     inherit jitsiTopology package pkgs check hasInfix;
     topology = handbook // {

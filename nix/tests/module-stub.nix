@@ -278,6 +278,33 @@ else if want == "backends" then
       && !(backends.signalingFirewalld.networking.firewall ? extraCommands)
       && !(backends.signalingFirewalld.networking.firewall ? extraInputRules);
   }
+else if want == "jibri" then
+  let
+    jibri = (evalHost { host = "jibri1.meet.example.com"; }).config;
+    env = jibri.services.jibri.xmppEnvironments.shard;
+  in
+  check {
+    "the jibri host's values have nixpkgs' types and its assertions hold" = typed jibri && holds jibri;
+    "the jibri host runs nixpkgs' services.jibri, and nothing of a signalling host or a bridge" =
+      jibri.services.jibri.enable && !(jibri.services ? jitsi-meet) && !(jibri.services ? jitsi-videobridge);
+    "its one environment joins the brewery jicofo watches (Debian's names, not nixpkgs' example's)" =
+      env.control.muc.domain == "internal.auth.meet.example.com"
+      && env.control.muc.roomName == "JibriBrewery"
+      && env.control.muc.nickname == "jibri1.meet.example.com"
+      && env.xmppServerHosts == [ "10.0.0.10" ];
+    "it logs in as jibri@auth and its Chrome as recorder@recorder, with the password files" =
+      env.control.login.username == "jibri"
+      && env.control.login.domain == "auth.meet.example.com"
+      && env.control.login.passwordFile == "/etc/jitsi-topology/secrets/jibri"
+      && env.call.login.domain == "recorder.meet.example.com"
+      && env.call.login.passwordFile == "/etc/jitsi-topology/secrets/recorder";
+    "it verifies prosody's certificate, strips the conference MUC's label, records to the model's folder" =
+      !env.disableCertificateVerification
+      && env.stripFromRoomDomain == "conference."
+      && jibri.services.jibri.config.recording.recordings-directory == "/srv/recordings";
+    "the jibri host's password files become readable by group jitsi-meet" =
+      builtins.elem "z /etc/jitsi-topology/secrets/recorder 0640 root jitsi-meet - -" jibri.systemd.tmpfiles.rules;
+  }
 else if want == "jwt" then
   check {
     "JWT is not mapped: an assertion names where its settings go" =

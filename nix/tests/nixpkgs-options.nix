@@ -135,6 +135,37 @@ rec {
       extraProperties = attrsOf str;
     };
 
+    # NixOS/nixpkgs 00a1ec1a002eea77d04a338547f9c0c7406823da,
+    # nixos/modules/services/networking/jibri/default.nix (config: pkgs.formats.hocon's type).
+    services.jibri = {
+      enable = bool;
+      config = hocon;
+      finalizeScript = path;
+      ignoreCert = bool;
+      xmppEnvironments = attrsOf (submodule {
+        xmppServerHosts = listOf str;
+        xmppDomain = str;
+        control.muc = {
+          domain = str;
+          roomName = str;
+          nickname = str;
+        };
+        control.login = {
+          domain = str;
+          username = str;
+          passwordFile = str;
+        };
+        call.login = {
+          domain = str;
+          username = str;
+          passwordFile = str;
+        };
+        disableCertificateVerification = bool;
+        stripFromRoomDomain = str;
+        usageTimeout = str;
+      });
+    };
+
     # Same commit, nixos/modules/services/networking/prosody.nix (vHostOpts, sslOpts).
     services.prosody = {
       virtualHosts = attrsOf (submodule {
