@@ -171,6 +171,29 @@ pub fn may_show(file: &ManifestFile<'_>) -> bool {
     showable(file)
 }
 
+/// The manifest of `bundle` the way [`plan()`] compares two renders of models: the content of
+/// every file it may show ([`may_show`]) and of no other, and for each file flagged secret the
+/// SHA-256 of its content (which a manifest leaves out), never the content itself. The CLI's
+/// `plan` of two models, the C ABI's `jt_plan` and Python's `plan()` compare these.
+pub fn comparable(bundle: &crate::bundle::Bundle) -> Manifest<'static> {
+    let mut manifest = bundle.manifest(false).into_owned();
+    for host in &mut manifest.hosts {
+        let Some(rendered) = bundle.host(&host.name) else {
+            continue;
+        };
+        for file in &mut host.files {
+            let Some(content) = rendered.file(&file.path).map(|f| &f.content) else {
+                continue;
+            };
+            if file.secret && file.sha256.is_none() {
+                file.sha256 = Some(sha256_hex(content.as_bytes()));
+            }
+            file.content = may_show(file).then(|| content.clone().into());
+        }
+    }
+    manifest
+}
+
 fn file_diff(old: &ManifestFile<'_>, new: &ManifestFile<'_>, host: &str) -> FileDiff {
     let fingerprint = |f: &ManifestFile<'_>| {
         f.sha256

@@ -656,17 +656,23 @@ const C_PROGRAM: &str = r#"
 #include <stdlib.h>
 #include "jitsi_topology.h"
 
-/* Prints what jt_render and jt_validate return for the model in argv[1]. */
-int main(int argc, char **argv) {
-    if (argc != 2) return 2;
-    FILE *f = fopen(argv[1], "rb");
-    if (!f) return 2;
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) exit(2);
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    char *model = calloc((size_t)n + 1, 1);
-    if (!model || fread(model, 1, (size_t)n, f) != (size_t)n) return 2;
+    char *text = calloc((size_t)n + 1, 1);
+    if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) exit(2);
     fclose(f);
+    return text;
+}
+
+/* Prints what jt_render, jt_validate and jt_resolve return for the model in argv[1], and
+ * jt_plan from the model in argv[2] (when given) to it. */
+int main(int argc, char **argv) {
+    if (argc != 2 && argc != 3) return 2;
+    char *model = slurp(argv[1]);
     char *out = NULL, *err = NULL;
     jt_status s = jt_render(model, &out, &err);
     printf("render %d\nout %s\nerr %s\n", (int)s, out ? out : "(null)", err ? err : "(null)");
@@ -677,13 +683,28 @@ int main(int argc, char **argv) {
     printf("validate %d\nout %s\nerr %s\n", (int)s, out ? out : "(null)", err ? err : "(null)");
     jt_string_free(out);
     jt_string_free(err);
+    out = err = NULL;
+    s = jt_resolve(model, &out, &err);
+    printf("resolve %d\nout %s\nerr %s\n", (int)s, out ? out : "(null)", err ? err : "(null)");
+    jt_string_free(out);
+    jt_string_free(err);
+    if (argc == 3) {
+        char *old = slurp(argv[2]);
+        out = err = NULL;
+        s = jt_plan(old, model, &out, &err);
+        printf("plan %d\nout %s\nerr %s\n", (int)s, out ? out : "(null)", err ? err : "(null)");
+        jt_string_free(out);
+        jt_string_free(err);
+        free(old);
+    }
     free(model);
     return 0;
 }
 "#;
 
 /// Builds `libjitsi_topology.so` (cargo, the same target folder) and the C program, or
-/// `None` when gcc is missing.
+/// `None` when gcc is missing. The program loads the library by its SONAME,
+/// `libjitsi_topology.so.0`, a link in `dir` to cargo's file.
 fn c_program(dir: &Path) -> Option<PathBuf> {
     let gcc = ["/usr/bin/gcc", "/usr/local/bin/gcc"]
         .iter()
@@ -714,6 +735,15 @@ fn c_program(dir: &Path) -> Option<PathBuf> {
         "{}",
         lib_dir.display()
     );
+    // The loader looks for the SONAME, which cargo's target folder does not have.
+    let lib_link = dir.join("lib");
+    fs::create_dir_all(&lib_link).unwrap();
+    let _ = fs::remove_file(lib_link.join("libjitsi_topology.so.0"));
+    std::os::unix::fs::symlink(
+        lib_dir.join("libjitsi_topology.so"),
+        lib_link.join("libjitsi_topology.so.0"),
+    )
+    .unwrap();
     let src = dir.join("secrets.c");
     fs::write(&src, C_PROGRAM).unwrap();
     let bin = dir.join("secrets");
@@ -723,7 +753,7 @@ fn c_program(dir: &Path) -> Option<PathBuf> {
         .arg(&src)
         .arg(format!("-I{ROOT}/ffi/include"))
         .arg(format!("-L{}", lib_dir.display()))
-        .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
+        .arg(format!("-Wl,-rpath,{}", lib_link.display()))
         .arg("-ljitsi_topology")
         .output()
         .expect("run gcc");
@@ -742,11 +772,20 @@ fn the_c_abi_shows_no_file_secret_and_no_secret_in_an_error() {
         return;
     };
     let mut found = Vec::new();
+    // jt_plan's old model: every secret a `{value}`, each the canary with `old-` before it (so
+    // that every file holding one changes, and an old value shown is caught as a leak too).
+    let mut old = model("value", dir.path());
+    for v in secrets() {
+        old = old.replace(v, &format!("old-{v}"));
+    }
+    let old_path = dir.path().join("old.json");
+    fs::write(&old_path, old).unwrap();
     let run = |text: &str| -> String {
         let p = dir.path().join("model.json");
         fs::write(&p, text).unwrap();
         let out = Command::new(&bin)
             .arg(&p)
+            .arg(&old_path)
             .env("JT_SAFETY_FOCUS", FOCUS)
             .env("JT_SAFETY_JVB", JVB)
             .env("JT_SAFETY_TURN", TURN)
@@ -765,12 +804,22 @@ fn the_c_abi_shows_no_file_secret_and_no_secret_in_an_error() {
     // `{file}`: the manifest, every file's content included, holds no secret.
     let shown = run(&model("file", dir.path()));
     assert!(shown.starts_with("render 0\n"), "{shown}");
+    assert!(shown.contains("\nresolve 0\n"), "{shown}");
+    assert!(shown.contains("\nplan 0\n"), "{shown}");
     for v in leaks(&shown, &secrets()) {
-        found.push(format!("{{file}}: jt_render/jt_validate show {v}"));
+        found.push(format!(
+            "{{file}}: jt_render/jt_validate/jt_resolve/jt_plan show {v}"
+        ));
     }
     // `{value}`, `{env}`: the secrets only inside the contents of files flagged secret.
     for source in ["value", "env"] {
         let shown = run(&model(source, dir.path()));
+        // The plan compared the files holding a secret, and withheld their content.
+        assert!(shown.contains("\nplan 0\n"), "{source}: {shown}");
+        assert!(
+            shown.contains("\"content\":\"withheld\""),
+            "{source}: no withheld file in the plan:\n{shown}"
+        );
         let manifest_line = shown.lines().find_map(|l| l.strip_prefix("out ")).unwrap();
         let manifest: Value = serde_json::from_str(manifest_line).expect("a manifest");
         let mut rest = manifest.clone();
@@ -789,7 +838,7 @@ fn the_c_abi_shows_no_file_secret_and_no_secret_in_an_error() {
                 .join("\n");
         for v in leaks(&without_secret_files, &secrets()) {
             found.push(format!(
-                "{{{source}}}: jt_render/jt_validate show {v} outside the files flagged secret"
+                "{{{source}}}: jt_render/jt_validate/jt_resolve/jt_plan show {v} outside the files flagged secret"
             ));
         }
         for (label, bad) in invalid_models(source, dir.path()) {
@@ -825,12 +874,15 @@ fn mistyped_secrets_reach_no_error_document_of_the_c_abi() {
             .expect("run the C program");
         let shown = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
-        // JT_INVALID_MODEL from both calls.
-        if !(shown.starts_with("render 1\n") && shown.contains("\nvalidate 1\n")) {
+        // JT_INVALID_MODEL from every call.
+        if !(shown.starts_with("render 1\n")
+            && shown.contains("\nvalidate 1\n")
+            && shown.contains("\nresolve 1\n"))
+        {
             found.push(format!("{name}: not refused as an invalid model:\n{shown}"));
         }
         for c in canary_leaks(&shown, &canaries) {
-            found.push(format!("{name}: jt_render/jt_validate show {c}"));
+            found.push(format!("{name}: jt_render/jt_validate/jt_resolve show {c}"));
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));

@@ -724,18 +724,7 @@ fn manifest_of(
         Err(report) => return Ok(Err((report, None))),
     };
     match render_text(&input.text)? {
-        Ok(rendered) => {
-            let mut manifest = rendered.bundle.manifest(false).into_owned();
-            fill_contents(&mut manifest, |host, file| {
-                let content = &rendered.bundle.host(host)?.file(file)?.content;
-                Some(content.as_bytes().to_vec())
-            });
-            fingerprint_secret_files(&mut manifest, |host, file| {
-                let content = &rendered.bundle.host(host)?.file(file)?.content;
-                Some(content.as_bytes().to_vec())
-            });
-            Ok(Ok(manifest))
-        }
+        Ok(rendered) => Ok(Ok(jitsi_topology::plan::comparable(&rendered.bundle))),
         Err(report) => Ok(Err((report, Some(input)))),
     }
 }

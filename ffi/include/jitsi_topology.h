@@ -100,6 +100,50 @@ jt_status jt_render(const char *model, char **out_json, char **err_json);
 jt_status jt_validate(const char *model, char **out_json, char **err_json);
 
 /**
+ * Resolves a model: every name, JID, path, port, package and version choice of the
+ * deployment, per host, as `jitsi-topology resolve` prints it (compact here) and never a
+ * secret value (a secret is its reference: `{file}`, `{env}` or `{value}` withheld).
+ *
+ * `model` is the model as NUL-terminated UTF-8 text, YAML or JSON; `{env}` secrets are read
+ * from the process environment during the call (a missing variable is an error).
+ *
+ * On `JT_OK`, `*out_json` is the deployment's JSON and `*err_json` is NULL. On any other
+ * status, `*out_json` is NULL and `*err_json` is the error document, as for `jt_render()`.
+ *
+ * Ownership: as `jt_render()`: free both out-strings with `jt_string_free()`.
+ *
+ * # Safety
+ * As `jt_render()`.
+ */
+jt_status jt_resolve(const char *model, char **out_json, char **err_json);
+
+/**
+ * Plans a change: what differs from the render of `old_model` to the render of `new_model`,
+ * per host, and what must be reloaded, restarted, drained or run again, as `jitsi-topology
+ * plan OLD NEW --format json` prints it for two models (compact here): `{"changes": bool,
+ * "hosts": [{"name", "status", "added", "changed", "diffs", "removed", "services",
+ * "steps"}]}`. A changed file's `diff` is a unified diff, except for a file flagged secret or
+ * unreadable to others on either side, whose content is `withheld` (compared by SHA-256,
+ * never shown).
+ *
+ * Both models are NUL-terminated UTF-8 text, YAML or JSON; `{env}` secrets of both are read
+ * from the process environment during the call.
+ *
+ * On `JT_OK` (whether or not anything changes: see `changes`), `*out_json` is the plan and
+ * `*err_json` is NULL. On any other status, `*out_json` is NULL and `*err_json` is the error
+ * document; for `JT_INVALID_MODEL` its message begins with `old model:` or `new model:` and
+ * its diagnostics are that model's.
+ *
+ * Ownership: as `jt_render()`: free both out-strings with `jt_string_free()`.
+ *
+ * # Safety
+ * `old_model` and `new_model` are each NULL or point to a NUL-terminated string readable for
+ * the whole call. `out_json` and `err_json` are each NULL or point to a `char *` writable for
+ * the whole call.
+ */
+jt_status jt_plan(const char *old_model, const char *new_model, char **out_json, char **err_json);
+
+/**
  * The JSON Schema (draft 2020-12) of the model, byte for byte `schemas/topology.schema.json`.
  *
  * Returns `JT_OK` and sets `*out_json`; `JT_NULL_ARGUMENT` when `out_json` is NULL;

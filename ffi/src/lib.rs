@@ -8,6 +8,8 @@
 //! |---|---|
 //! | `jt_render()` | the manifest (`schemas/manifest.schema.json`) with each file's `content` |
 //! | `jt_validate()` | `{"diagnostics": [...], "acknowledged": [...]}`: the model's warnings and notes, and the warnings it acknowledges |
+//! | `jt_resolve()` | the resolved deployment, as `jitsi-topology resolve` prints it |
+//! | `jt_plan()` | what changes from one model to another, as `jitsi-topology plan --format json` prints it |
 //! | `jt_schema()` | the model's JSON Schema (`schemas/topology.schema.json`, byte for byte) |
 //! | `jt_manifest_schema()` | the manifest's JSON Schema (`schemas/manifest.schema.json`) |
 //!
@@ -182,6 +184,73 @@ pub unsafe extern "C" fn jt_validate(
     unsafe { with_model(model, out_json, err_json, validate) }
 }
 
+/// Resolves a model: every name, JID, path, port, package and version choice of the
+/// deployment, per host, as `jitsi-topology resolve` prints it (compact here) and never a
+/// secret value (a secret is its reference: `{file}`, `{env}` or `{value}` withheld).
+///
+/// `model` is the model as NUL-terminated UTF-8 text, YAML or JSON; `{env}` secrets are read
+/// from the process environment during the call (a missing variable is an error).
+///
+/// On `JT_OK`, `*out_json` is the deployment's JSON and `*err_json` is NULL. On any other
+/// status, `*out_json` is NULL and `*err_json` is the error document, as for `jt_render()`.
+///
+/// Ownership: as `jt_render()`: free both out-strings with `jt_string_free()`.
+///
+/// # Safety
+/// As `jt_render()`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jt_resolve(
+    model: *const c_char,
+    out_json: *mut *mut c_char,
+    err_json: *mut *mut c_char,
+) -> jt_status {
+    // SAFETY: the caller's contract above is exactly what `with_model` needs.
+    unsafe { with_model(model, out_json, err_json, resolve) }
+}
+
+/// Plans a change: what differs from the render of `old_model` to the render of `new_model`,
+/// per host, and what must be reloaded, restarted, drained or run again, as `jitsi-topology
+/// plan OLD NEW --format json` prints it for two models (compact here): `{"changes": bool,
+/// "hosts": [{"name", "status", "added", "changed", "diffs", "removed", "services",
+/// "steps"}]}`. A changed file's `diff` is a unified diff, except for a file flagged secret or
+/// unreadable to others on either side, whose content is `withheld` (compared by SHA-256,
+/// never shown).
+///
+/// Both models are NUL-terminated UTF-8 text, YAML or JSON; `{env}` secrets of both are read
+/// from the process environment during the call.
+///
+/// On `JT_OK` (whether or not anything changes: see `changes`), `*out_json` is the plan and
+/// `*err_json` is NULL. On any other status, `*out_json` is NULL and `*err_json` is the error
+/// document; for `JT_INVALID_MODEL` its message begins with `old model:` or `new model:` and
+/// its diagnostics are that model's.
+///
+/// Ownership: as `jt_render()`: free both out-strings with `jt_string_free()`.
+///
+/// # Safety
+/// `old_model` and `new_model` are each NULL or point to a NUL-terminated string readable for
+/// the whole call. `out_json` and `err_json` are each NULL or point to a `char *` writable for
+/// the whole call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn jt_plan(
+    old_model: *const c_char,
+    new_model: *const c_char,
+    out_json: *mut *mut c_char,
+    err_json: *mut *mut c_char,
+) -> jt_status {
+    let work = || {
+        // SAFETY: the caller's contract above on both models.
+        let (old, new) = unsafe {
+            (
+                model_text(old_model, "old_model")?,
+                model_text(new_model, "new_model")?,
+            )
+        };
+        plan(old, new)
+    };
+    // SAFETY: the caller's contract above on the out-parameters.
+    unsafe { with_work(out_json, err_json, work) }
+}
+
 /// The JSON Schema (draft 2020-12) of the model, byte for byte `schemas/topology.schema.json`.
 ///
 /// Returns `JT_OK` and sets `*out_json`; `JT_NULL_ARGUMENT` when `out_json` is NULL;
@@ -319,6 +388,30 @@ fn validate(text: &str) -> Result<String, Failure> {
     }
 }
 
+fn resolve(text: &str) -> Result<String, Failure> {
+    match topology::check(text, &process_env) {
+        Ok(checked) => to_json(&checked.deployment),
+        Err(report) => Err(Failure::invalid_model(&report)),
+    }
+}
+
+fn plan(old: &str, new: &str) -> Result<String, Failure> {
+    let comparable = |text: &str, which: &str| match topology::render(text, &process_env) {
+        Ok(rendered) => Ok(topology::plan::comparable(&rendered.bundle)),
+        Err(topology::Error::Invalid(report)) => {
+            let mut failure = Failure::invalid_model(&report);
+            failure.document.message = format!("{which} model: {}", failure.document.message);
+            Err(failure)
+        }
+        Err(e) => Err(Failure::new(
+            JT_INTERNAL,
+            format!("internal error, please report it: {e}"),
+        )),
+    };
+    let (old, new) = (comparable(old, "old")?, comparable(new, "new")?);
+    to_json(&topology::plan::plan(&old, &new))
+}
+
 fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
     serde_json::to_string(value).map_err(|e| {
         Failure::new(
@@ -328,13 +421,13 @@ fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> {
     })
 }
 
-/// The model text behind `model`.
+/// The model text behind `model`, the argument called `name`.
 ///
 /// # Safety
 /// `model` is NULL or points to a NUL-terminated string readable for `'a`.
-unsafe fn model_text<'a>(model: *const c_char) -> Result<&'a str, Failure> {
+unsafe fn model_text<'a>(model: *const c_char, name: &str) -> Result<&'a str, Failure> {
     if model.is_null() {
-        return Err(Failure::null_argument("model"));
+        return Err(Failure::null_argument(name));
     }
     // SAFETY: non-NULL, and NUL-terminated and readable for 'a by the caller's contract.
     let bytes = unsafe { CStr::from_ptr(model) };
@@ -342,15 +435,16 @@ unsafe fn model_text<'a>(model: *const c_char) -> Result<&'a str, Failure> {
         Failure::new(
             JT_INVALID_UTF8,
             format!(
-                "the model is not UTF-8 text (invalid byte at offset {})",
+                "the {} is not UTF-8 text (invalid byte at offset {})",
+                name.replace('_', " "),
                 e.valid_up_to()
             ),
         )
     })
 }
 
-/// The boundary of `jt_render` and `jt_validate`: clears the out-parameters, checks the
-/// arguments, runs `work` on the model text under `catch_unwind`, and writes the result.
+/// The boundary of `jt_render`, `jt_validate` and `jt_resolve`: [`with_work`] on the text of
+/// `model`.
 ///
 /// # Safety
 /// `model` is NULL or a NUL-terminated string readable for the call; `out_json` and
@@ -360,6 +454,26 @@ unsafe fn with_model(
     out_json: *mut *mut c_char,
     err_json: *mut *mut c_char,
     work: fn(&str) -> Result<String, Failure>,
+) -> jt_status {
+    let work = || {
+        // SAFETY: the caller's contract on `model`.
+        let text = unsafe { model_text(model, "model") }?;
+        work(text)
+    };
+    // SAFETY: the caller's contract on the out-parameters, passed on.
+    unsafe { with_work(out_json, err_json, work) }
+}
+
+/// The boundary of every function with an error document: clears the out-parameters, checks
+/// them, runs `work` under `catch_unwind` (it reads its own arguments), and writes the result.
+///
+/// # Safety
+/// `out_json` and `err_json` are each NULL or writable; `work` reads only what its caller
+/// vouches for.
+unsafe fn with_work(
+    out_json: *mut *mut c_char,
+    err_json: *mut *mut c_char,
+    work: impl FnOnce() -> Result<String, Failure>,
 ) -> jt_status {
     // SAFETY: each is NULL (skipped) or writable, by the caller's contract.
     unsafe {
@@ -374,9 +488,7 @@ unsafe fn with_model(
         if out_json.is_null() {
             return Err(Failure::null_argument("out_json"));
         }
-        // SAFETY: the caller's contract on `model`.
-        let text = unsafe { model_text(model) }?;
-        work(text)
+        work()
     }));
     let (status, result) = match outcome {
         Ok(Ok(json)) => (JT_OK, Ok(json)),
@@ -539,6 +651,46 @@ mod tests {
                 .as_str()
                 .unwrap()
                 .contains("jvbbrewery@internal.auth.meet.example.com")
+        );
+    }
+
+    #[test]
+    fn resolve_is_the_deployment_the_cli_prints() {
+        let (status, out, err) = call(jt_resolve, &c(HANDBOOK));
+        assert_eq!((status, &err), (JT_OK, &None));
+        let checked = topology::check(HANDBOOK, &std::collections::BTreeMap::new()).unwrap();
+        assert_eq!(
+            json(&out.unwrap()),
+            serde_json::to_value(&checked.deployment).unwrap()
+        );
+    }
+
+    #[test]
+    fn plan_is_the_plan_of_the_two_renders_as_the_cli_compares_them() {
+        let old: String = HANDBOOK
+            .lines()
+            .filter(|l| !l.contains("host: jvb3.meet.example.com"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let (old_c, new_c) = (c(&old), c(HANDBOOK));
+        let mut out = c"garbage".as_ptr().cast_mut();
+        let mut err = c"garbage".as_ptr().cast_mut();
+        let status = unsafe { jt_plan(old_c.as_ptr(), new_c.as_ptr(), &mut out, &mut err) };
+        assert_eq!((status, take(err)), (JT_OK, None));
+        let plan = json(&take(out).unwrap());
+        let comparable = |text: &str| {
+            let env = std::collections::BTreeMap::new();
+            topology::plan::comparable(&topology::render(text, &env).unwrap().bundle)
+        };
+        let expected = topology::plan::plan(&comparable(&old), &comparable(HANDBOOK));
+        assert_eq!(plan, serde_json::to_value(&expected).unwrap());
+        assert_eq!(plan["changes"], true);
+        assert!(
+            plan["hosts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| { h["name"] == "jvb3.meet.example.com" && h["status"] == "added" })
         );
     }
 
