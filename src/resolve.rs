@@ -144,6 +144,7 @@ impl Service {
 /// l.127-131, jitsi/jitsi-videobridge debian/postinst 4bb0aead l.137-141). Our files in that
 /// folder carry the same owner and group, so an upgrade changes nothing the manifest says.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ConfigOwner {
     /// The folder.
     pub folder: &'static str,
@@ -155,6 +156,7 @@ pub struct ConfigOwner {
 
 /// The configuration folders whose owner the packages' installers enforce.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ConfigOwners {
     /// `/etc/jitsi/jicofo`: jicofo.conf and the file it includes.
     pub jicofo: ConfigOwner,
@@ -164,6 +166,7 @@ pub struct ConfigOwners {
 
 /// Who owns a file we render and who may read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Access {
     /// Permission bits.
     pub mode: u32,
@@ -195,6 +198,7 @@ const TURNSERVER_GROUP: &str = "turnserver";
 /// The owner, group and mode of each kind of file we render that is not [`PLAIN_ACCESS`].
 /// Decided here only; renderers apply them.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct FileAccess {
     /// Our helper scripts and the certificate hook: root's, executable by everyone.
     pub script: Access,
@@ -244,6 +248,7 @@ impl FileAccess {
 /// (`facts/<release>/debconf.tsv`; `tests/upstream_facts.rs` holds it). No password is ever
 /// preseeded. `jitsi-meet/jvb-serve` is not preseeded: no package has had its template since 2022.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct DebconfAnswer {
     /// The package asking.
     pub owner: &'static str,
@@ -258,6 +263,7 @@ pub struct DebconfAnswer {
 
 /// The debconf answers loaded before the packages install (the handbook's preseed).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Debconf {
     /// A signalling host's: the XMPP domain for the packages that ask for it, the web
     /// certificate (and its paths for `own`, the email when one is preseeded), JaaS.
@@ -510,6 +516,7 @@ impl Packages {
 /// firewall filters ports, not paths, the server stays on loopback; monitoring hosts read health
 /// and metrics through a proxy that passes only those ([`BridgeHost::monitoring_proxy`]).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct BridgeApi {
     /// Where the server listens (jvb.conf's `http-servers.private.host`): loopback.
     pub host: &'static str,
@@ -557,6 +564,7 @@ impl BridgeApi {
 /// jicofo/src/main/java/org/jitsi/jicofo/rest/Debug.java). jicofo.conf sets the switch
 /// explicitly where the release knows it, since the rolling deployment relies on `/debug`.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct JicofoApi {
     /// Where it listens (`jicofo.rest.host`).
     pub host: &'static str,
@@ -942,6 +950,7 @@ pub struct Web {
 /// at Pie-D/jitsi-meet@abf901a, l.267-268). JaaS checks the domain over HTTPS, so it runs
 /// after the certificate is issued.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct JaasRegistration {
     /// The script (package jitsi-meet-web).
     pub script: String,
@@ -955,6 +964,7 @@ pub struct JaasRegistration {
 /// answer true unless config.js has the line `var enableJaaS = true;`
 /// (debian/jitsi-meet-web-config.postinst l.162-176 there).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct JaasConfig {
     /// `config.dialInNumbersUrl`.
     pub dial_in_numbers_url: &'static str,
@@ -1010,6 +1020,7 @@ pub struct SignalingHost {
 /// (resources/prosody-plugins/mod_jiconop.lua l.14-22, 33-71 at Pie-D/jitsi-meet@abf901a); it
 /// loads prosody's mod_external_services (l.2) and needs `muc_mapper_domain_base` (l.8-12).
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ShardAnnouncement {
     /// The prosody module on the domain's VirtualHost: `jiconop`.
     pub module: &'static str,
@@ -1144,6 +1155,7 @@ pub const JIBRI_RECORDINGS_FOLDER: &str = "/srv/recordings";
 
 /// One jibri host.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct JibriHost {
     /// Its name.
     pub host: String,
@@ -1170,6 +1182,7 @@ pub struct JibriHost {
 /// What every jibri host gets besides jibri.conf: the kernel module, the commands its
 /// drop-in runs before jibri starts.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct JibriSetup {
     /// The ALSA loopback module jibri captures the conference's audio from (jibri's README at
     /// 82e70339 l.34-36: `snd_aloop` in /etc/modules and `modprobe snd_aloop`).
@@ -1190,6 +1203,7 @@ pub struct JibriSetup {
 /// commit, l.18, 42, 93): ask for a graceful shutdown, wait while the health's
 /// `status.busyStatus` is `BUSY`, so that a recording in progress is not cut.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct JibriApi {
     /// The busy status: `GET`, JSON whose `status.busyStatus` is `IDLE`, `BUSY` or `EXPIRED`
     /// (HttpApi.kt l.88-97: `jibri/api/v1.0/health` on the external API).

@@ -32,6 +32,7 @@ const DEFAULT_HEADER: &str = "X-Proxy-Region";
 
 /// Participants' regions, resolved.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ParticipantRegionPlan {
     /// Whether the model configures a source (`participant_regions`); without one the header
     /// is only ever dropped.
