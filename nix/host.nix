@@ -50,8 +50,15 @@ let
   # each into a failed assertion (render those hosts with lib.render instead).
   unsupported =
     map (role: "the NixOS module configures signalling hosts, bridges and jibris; `${host}` is a ${role} host: deploy the files lib.render makes for it") (
-      filter (role: !(elem role [ "signaling" "bridge" "jibri" ])) roles
+      filter (role: !(elem role [ "signaling" "bridge" "jibri" "jigasi" ])) roles
     )
+    # nixpkgs' services.jigasi (nixos/modules/services/networking/jigasi.nix at 48a28d21) does
+    # not fit: one XMPP server (xmppHost) where a jigasi logs in to every shard it serves, a
+    # required component secret (jigasi's old component login: --secret), the SIP account only
+    # from an environment file substituted into upstream's sample with sed and envsubst, and
+    # nixpkgs' jitsi-meet module turns certificate verification off
+    # (ALWAYS_TRUST_MODE_ENABLED) and names the brewery jigasibrewery@internal.<domain>.
+    ++ optional (elem "jigasi" roles) "`${host}` is a jigasi host: nixpkgs' services.jigasi logs in to one XMPP server with a component secret, takes the SIP account from an environment file and (with services.jitsi-meet) trusts every certificate and names the brewery jigasibrewery@internal.<domain>, not ${resolved.jigasi.brewery_jid}; deploy the files lib.render makes for it (sip-communicator.properties, the jigasi drop-in)"
     ++ optional (shard != null && shard.sharded) "`${host}` is the signalling host of shard `${shard.shard}`: nixpkgs' jitsi-meet module has no shard header or front-door health check, so sharded signalling hosts are not mapped (bridges serving several shards are)"
     ++ optional (shard != null && resolved.turn != null) "the topology has a TURN server: handing TURN credentials out through prosody is not mapped onto nixpkgs' jitsi-meet module yet";
 

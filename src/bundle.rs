@@ -62,6 +62,8 @@ pub enum Role {
     Turn,
     /// jibri (recording and live streaming).
     Jibri,
+    /// jigasi (SIP gateway).
+    Jigasi,
 }
 
 /// The family of a rendered file: which program reads it.
@@ -86,6 +88,8 @@ pub enum FileKind {
     Jvb,
     /// sip-communicator.properties of a bridge (older releases only).
     JvbProperties,
+    /// jigasi's sip-communicator.properties (Java properties).
+    JigasiProperties,
     /// jitsi-meet's config.js.
     WebConfig,
     /// An nftables ruleset.

@@ -146,6 +146,9 @@ codes! {
     RECORDING_WITHOUT_JIBRI = "recording-without-jibri",
     JIBRI_WITHOUT_RECORDING = "jibri-without-recording",
     TRANSCRIPTION_UNSUPPORTED = "transcription-unsupported",
+    SIP_ACCOUNT_INVALID = "sip-account-invalid",
+    DIAL_IN_INVALID = "dial-in-invalid",
+    JIGASI_NEEDS_ANONYMOUS = "jigasi-needs-anonymous",
 }
 
 /// One row of the validation table: related codes and the rule they enforce.
@@ -602,6 +605,27 @@ pub const RULES: &[Rule] = &[
         info: true,
         rule: "without `turn`, browsers' peer-to-peer calls use upstream's public STUN server (`stun:meet-jit-si-turnrelay.jitsi.net:443`, as upstream's config.js does), so each browser contacts that third party; `public_stun: false` lists none",
         pain: "a third party the operator did not choose",
+    },
+    Rule {
+        codes: &[Code::SIP_ACCOUNT_INVALID],
+        warnings: false,
+        info: false,
+        rule: "a jigasi's SIP account is `user@domain` (printable, no spaces, one `@`), its `server` a host name or address, its `port` not 0",
+        pain: "jigasi starting without registering, its only clue a stack trace in its log",
+    },
+    Rule {
+        codes: &[Code::DIAL_IN_INVALID],
+        warnings: false,
+        info: false,
+        rule: "`dial_in` (the numbers the web app shows) needs a jigasi, and its pages are `https://` URLs",
+        pain: "a dial-in number shown that nobody answers",
+    },
+    Rule {
+        codes: &[Code::JIGASI_NEEDS_ANONYMOUS],
+        warnings: false,
+        info: false,
+        rule: "jigasis join conferences as anonymous participants on the domain, so only with `auth.mode: none`",
+        pain: "every call dropped when jigasi's anonymous login is refused",
     },
 ];
 

@@ -175,6 +175,64 @@ pub fn shell(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// A key or value of a Java properties file (`java.util.Properties.load(InputStream)`, which
+/// jigasi's configuration service reads sip-communicator.properties with: jitsi/libjitsi
+/// `src/main/java/org/jitsi/impl/configuration/PropertyConfigurationStore.java` at fc2dae73).
+/// That loader reads bytes as ISO 8859-1, ends a key at the first unescaped `=`, `:` or
+/// whitespace, drops leading whitespace of a value, treats a trailing `\` as a line
+/// continuation and a line starting with `#` or `!` as a comment; so every character outside
+/// printable ASCII becomes a `\uXXXX` escape (UTF-16, as Java's own `Properties.store`
+/// writes them), and `\`, `=`, `:`, `#`, `!` and a space that starts the text (or any
+/// space, in a key) are escaped with a backslash. Any text round-trips.
+pub fn properties(s: &str, key: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{c}' => out.push_str("\\f"),
+            '=' | ':' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' if key || i == 0 => out.push_str("\\ "),
+            ' '..='~' => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{u:04X}");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding (RFC 4648), as jitsi's `Base64.decode` reads the passwords of
+/// sip-communicator.properties.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +252,23 @@ mod tests {
     #[test]
     fn hocon_keeps_substitutions_literal_inside_quotes() {
         assert_eq!(hocon("${x}\"\\"), r#""${x}\"\\""#);
+    }
+
+    #[test]
+    fn base64_is_rfc_4648_with_padding() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64("é>?".as_bytes()), "w6k+Pw==");
+    }
+
+    #[test]
+    fn properties_escapes_what_the_java_loader_would_read_differently() {
+        assert_eq!(properties(r"a\b=c:d#e!f", false), r"a\\b\=c\:d\#e\!f");
+        assert_eq!(properties(" a b", false), r"\ a b");
+        assert_eq!(properties("a b", true), r"a\ b");
+        assert_eq!(properties("é😀\n", false), r"\u00E9\uD83D\uDE00\n");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! The tables live in `facts/<folder>/<name>.tsv` (embedded at build time by `build.rs`), one
 //! folder per supported release (`11146`, …, `9646`) and one per Prosody series
-//! (`prosody-0.12`, `prosody-13`: prosody's core modules). They are written by us: key names,
+//! (`prosody-0.12`, `prosody-13`: prosody's core modules), and one per component released on
+//! its own, at one pinned commit (`jigasi`). They are written by us: key names,
 //! module names and question names, each citing the upstream repository, path, commit and line
 //! it comes from; no upstream text. `scripts/facts/extract` writes the rows above a table's
 //! `# -- by hand --` line from the upstream repositories; rows below it are written by hand.
@@ -19,6 +20,7 @@
 //! | `config-js.tsv` | a config.js key, dotted | `leaf`, `object` |
 //! | `jvb-package.tsv` | what jitsi-videobridge2's postinst does (`default-jvb.conf-colibri-websockets`, `sip-communicator.properties`) | `true`, `false` |
 //! | `packages.tsv` | a package | (its version facts) |
+//! | `jigasi/sip-communicator.tsv` | a key of jigasi's sip-communicator.properties (`*` for an account's name) | `code` (the cited line reads it), `sample` (jigasi's own sample sets it) |
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

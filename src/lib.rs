@@ -94,6 +94,9 @@ pub mod deployment {
         TRUST_DIR, TURN_PORT, TURN_RELAY_PORTS, TURN_TLS_PORT, TokenPlan, TrustPlan, TurnHost,
         WEB_ROOT, Web, WebTls, XMPP_C2S_PORT,
     };
+    pub use crate::resolve::{
+        DialInPages, JIGASI_REST_PORT, JigasiHost, JigasiPlan, JigasiShard, SipPassword, SipPlan,
+    };
 }
 
 pub use bundle::{Bundle, Manifest};

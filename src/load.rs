@@ -110,18 +110,35 @@ pub const MAX_QUOTED: usize = 10;
 /// The secrets of the model (`secrets.<name>`) and the keys of a secret's source; under
 /// `/secrets` a diagnostic shows no other key (a key there may be the secret itself, as in
 /// `{value:S}`, which YAML reads as one key).
-const SECRET_NAMES: [&str; 6] = ["focus", "jvb", "turn", "jwt", "ldap", "accounts"];
+const SECRET_NAMES: [&str; 7] = ["focus", "jvb", "turn", "jwt", "ldap", "jigasi", "accounts"];
 const SECRET_SOURCES: [&str; 3] = ["value", "env", "file"];
 
-/// Whether a JSON Pointer's segments lie under `/secrets`.
+/// Whether a JSON Pointer's segments lie under `/secrets`, or under a jigasi's SIP password
+/// (`/jigasis/N/sip/password`), the one secret kept outside `secrets`.
 fn in_secrets<S: AsRef<str>>(segments: &[S]) -> bool {
-    segments.first().is_some_and(|s| s.as_ref() == "secrets")
+    segments.first().is_some_and(|s| s.as_ref() == "secrets") || sip_password(segments)
+}
+
+/// Whether a JSON Pointer's segments lie under `/jigasis/N/sip/password`.
+fn sip_password<S: AsRef<str>>(segments: &[S]) -> bool {
+    let s: Vec<&str> = segments.iter().take(4).map(AsRef::as_ref).collect();
+    matches!(s.as_slice(), ["jigasis", n, "sip", "password"] if n.parse::<usize>().is_ok())
 }
 
 /// The part of a path under `/secrets` that a diagnostic may show: `/secrets`, the secret's
 /// own key (`/secrets/jvb`) and its source (`/secrets/jvb/value`), never a key of the model's
-/// own beyond them.
-fn secret_prefix<S: AsRef<str>>(segments: &[S]) -> Vec<&'static str> {
+/// own beyond them; under a SIP password, `/jigasis/N/sip/password` and its source.
+fn secret_prefix<S: AsRef<str>>(segments: &[S]) -> Vec<&str> {
+    if sip_password(segments) {
+        let mut shown: Vec<&str> = segments.iter().take(4).map(AsRef::as_ref).collect();
+        if let Some(kind) = segments
+            .get(4)
+            .and_then(|s| SECRET_SOURCES.iter().find(|k| **k == s.as_ref()))
+        {
+            shown.push(kind);
+        }
+        return shown;
+    }
     let mut shown = vec!["secrets"];
     if let Some(name) = segments
         .get(1)
@@ -176,6 +193,12 @@ fn type_error(segments: &[String], inner: &str, model: &Value) -> Diagnostic {
     if in_secrets(segments) {
         let shown = secret_prefix(segments);
         let message = match shown.as_slice() {
+            ["jigasis", i, "sip", "password"] => format!(
+                "the SIP password of jigasi {i} must be exactly one of `{{value: TEXT}}`, `{{env: NAME}}` or `{{file: /path}}` (what it holds is not shown: it may be the secret)"
+            ),
+            ["jigasis", i, "sip", "password", kind] => format!(
+                "`{kind}` of the SIP password of jigasi {i} must be text (what it holds is not shown: it may be the secret)"
+            ),
             [_] if inner.starts_with("missing field `") => inner.to_owned(),
             [_] => "`secrets` must be a mapping of `focus`, `jvb` and, with a TURN server, `turn` (with `auth`: `jwt`, `ldap`, `accounts`), each a secret source".to_owned(),
             [_, "accounts"] => "`secrets.accounts` must be a mapping of user names to secret sources, each exactly one of `{value: TEXT}`, `{env: NAME}` or `{file: /path}` (what it holds is not shown: it may be a secret)".to_owned(),
@@ -1066,6 +1089,7 @@ fn unknown_secret_keys(count: usize, first: &str, known: &[&str], path: &[String
         format!("{count} keys")
     };
     let whose = match shown.as_slice() {
+        ["jigasis", i, "sip", "password", ..] => format!("the SIP password of jigasi {i}"),
         [_, name, ..] => format!("the {name} secret"),
         _ => "`secrets`".to_owned(),
     };

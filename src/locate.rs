@@ -423,6 +423,37 @@ impl Document {
                 withheld.extend(scalars.iter().map(|e| (e.start.line, e.end.line)));
             }
         }
+        // Each jigasi's SIP password (`/jigasis/N/sip/password`), the one secret kept outside
+        // `secrets`: from its key to the line before the next key of `sip`.
+        let entry = |node: usize, name: &str| match &self.nodes[node].kind {
+            Kind::Map(entries) => entries
+                .iter()
+                .position(|(k, _, _)| k == name)
+                .map(|i| (entries, i)),
+            _ => None,
+        };
+        if let Some((entries, i)) = entry(root, "jigasis")
+            && let Kind::Seq(items) = &self.nodes[entries[i].2].kind
+        {
+            for item in items {
+                let Some((sip, s)) = entry(*item, "sip") else {
+                    continue;
+                };
+                let Some((fields, p)) = entry(sip[s].2, "password") else {
+                    continue;
+                };
+                let (_, key_extent, value) = &fields[p];
+                let end = self.nodes[*value].extent.end;
+                let last = match fields.get(p + 1) {
+                    Some((_, next, _)) if next.start.line > end.line => next.start.line - 1,
+                    _ => end.line,
+                };
+                withheld.push((key_extent.start.line, last.max(end.line)));
+                let mut scalars = Vec::new();
+                self.collect_aliases(*value, &mut scalars, 0);
+                withheld.extend(scalars.iter().map(|e| (e.start.line, e.end.line)));
+            }
+        }
         let mut masked = Vec::new();
         self.collect_foreign(root, &mut masked, 0);
         self.withheld = withheld;

@@ -130,6 +130,23 @@ pub struct Topology {
     #[serde(default)]
     pub turn: Option<Turn>,
 
+    /// The jigasi hosts (SIP gateways: people call in to a conference by phone, and moderators
+    /// call phone numbers out of one). Like a bridge, each logs in to the prosody of every shard
+    /// it serves on TCP 5222 (as `jigasi@auth.<domain>`, with `secrets.jigasi`) and joins the
+    /// brewery jicofo watches (`JigasiBrewery@internal.auth.<domain>`); the calls themselves
+    /// join their conference over BOSH through the site, as an anonymous participant.
+    /// Transcription is not offered.
+    #[serde(default)]
+    pub jigasis: Vec<Jigasi>,
+
+    /// What the web app shows for calling in by phone: the pages that list the numbers and
+    /// give each conference its code (config.js `dialInNumbersUrl` and `dialInConfCodeUrl`;
+    /// your own services, e.g. on your PBX). Needs a jigasi. Default: none (calling in still
+    /// works when your PBX or IVR names the room in the `Jitsi-Conference-Room` SIP header;
+    /// the web app just does not show numbers).
+    #[serde(default)]
+    pub dial_in: Option<DialIn>,
+
     /// Without `turn`: whether config.js lists upstream's public STUN server
     /// (`stun:meet-jit-si-turnrelay.jitsi.net:443`, run by 8x8 for meet.jit.si) in
     /// `p2p.stunServers`, as upstream's config.js does, so that two participants behind NAT can
@@ -283,6 +300,11 @@ pub struct Secrets {
     /// With `auth.mode: ldap` and a `bind_dn`: its password (prosody's `ldap_password`).
     #[serde(default)]
     pub ldap: Option<SecretSource>,
+    /// With `jigasis`: the password of `jigasi@auth.<domain>`, the one account every jigasi
+    /// logs in with to join the brewery (Debian's account name). prosody applies SASLprep to
+    /// it, so characters SASLprep prohibits are refused.
+    #[serde(default)]
+    pub jigasi: Option<SecretSource>,
     /// With `auth.mode: internal`: the accounts on `domain`, each user name (a lower-case
     /// XMPP local part: letters, digits, `.`, `_`, `-`) with its password. prosody applies
     /// SASLprep to it, so characters SASLprep prohibits are refused.
@@ -676,6 +698,27 @@ impl XmppComponent for Jibri {
     }
 }
 
+impl XmppComponent for Jigasi {
+    fn list(&self) -> &'static str {
+        "jigasis"
+    }
+    fn role(&self) -> &'static str {
+        "jigasi"
+    }
+    fn host(&self) -> &str {
+        &self.host
+    }
+    fn address(&self) -> IpAddr {
+        self.address
+    }
+    fn nickname(&self) -> Option<&str> {
+        self.nickname.as_deref()
+    }
+    fn shards(&self) -> Option<&[String]> {
+        self.shards.as_deref()
+    }
+}
+
 /// What the web app offers users (config.js), each needing a jibri on every shard. jicofo
 /// hands each request to any idle jibri of the shard's brewery, so every jibri does what is
 /// offered: with `streaming`, jibri.conf allows every RTMP URL (jibri's default); without, it
@@ -724,6 +767,95 @@ pub enum Trust {
     /// Bridges do not verify prosody's certificate. Anyone on the path can then read the
     /// bridge password; validation warns.
     Insecure,
+}
+
+/// One jigasi host: a SIP gateway.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Jigasi {
+    /// The host's name in your inventory; it also names its output folder.
+    #[schemars(example = "sip1.example.com")]
+    pub host: String,
+    /// The host's own address: its source address towards prosody.
+    #[schemars(example = "10.0.0.31")]
+    pub address: IpAddr,
+    /// Its MUC nickname in the jigasi brewery (its XMPP resource), its identity for jicofo.
+    /// Unique among bridges, jibris and jigasis. Default: the host name.
+    #[serde(default)]
+    pub nickname: Option<String>,
+    /// The shards this jigasi serves (one XMPP account each in its
+    /// sip-communicator.properties). Default: every shard.
+    #[serde(default)]
+    pub shards: Option<Vec<String>>,
+    /// The SIP account it registers with your SIP provider or PBX, through which calls come
+    /// in and go out.
+    pub sip: SipAccount,
+    /// Whether moderators may call phone numbers out of a conference through it: it then
+    /// joins the jigasi brewery, where jicofo finds it and sends it the calls to place.
+    /// `false`: it only takes calls in (and jicofo does not see it). Default: `true`.
+    #[serde(default = "yes")]
+    pub dial_out: bool,
+}
+
+/// A SIP account of a jigasi.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SipAccount {
+    /// The account's SIP address, `user@domain` (what your provider calls the SIP URI or
+    /// username, without `sip:`).
+    #[schemars(example = "jitsi@sip.example.net")]
+    pub user: String,
+    /// The registrar (host name or address) the account registers with. Default: the domain
+    /// of `user`, as Debian's installer takes it.
+    #[serde(default)]
+    #[schemars(example = "pbx.example.net")]
+    pub server: Option<String>,
+    /// The registrar's port. Default: 5060 (5061 with `transport: tls`).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// The transport to the registrar. Default: the SIP stack's own choice (UDP).
+    #[serde(default)]
+    pub transport: Option<SipTransport>,
+    /// The account's password, issued by your provider: `{value}`, `{env}` or `{file}` like
+    /// the other secrets. Any characters are accepted (jigasi reads it base64-encoded).
+    pub password: SecretSource,
+}
+
+/// A SIP transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SipTransport {
+    /// SIP over UDP.
+    Udp,
+    /// SIP over TCP.
+    Tcp,
+    /// SIP over TLS (the registrar's certificate is verified).
+    Tls,
+}
+
+impl SipTransport {
+    /// The name jigasi's SIP stack reads (`PREFERRED_TRANSPORT`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Udp => "UDP",
+            Self::Tcp => "TCP",
+            Self::Tls => "TLS",
+        }
+    }
+}
+
+/// The pages the web app links for calling in by phone.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DialIn {
+    /// An `https://` URL answering with the phone numbers to call (config.js
+    /// `dialInNumbersUrl`).
+    #[schemars(example = "https://pbx.example.net/jitsi/numbers")]
+    pub numbers_url: String,
+    /// An `https://` URL answering with a conference's code, which callers type after
+    /// dialling (config.js `dialInConfCodeUrl`).
+    #[schemars(example = "https://pbx.example.net/jitsi/code")]
+    pub conference_code_url: String,
 }
 
 /// The nftables table every host gets (`table inet jitsi_topology`, replaced as a whole).

@@ -255,6 +255,8 @@ impl Context<'_> {
             (Some(l), Some(c), Some(doc)) if d.code != "syntax" && !d.path.is_empty() => {
                 if path.starts_with("/secrets") {
                     Err(" (its line is not shown: it is under `secrets`)")
+                } else if is_sip_password(path) {
+                    Err(" (its line is not shown: it is a SIP password)")
                 } else if doc.withheld_line(l) {
                     Err(" (its line is not shown: it shares its line with `secrets`)")
                 } else {
@@ -375,4 +377,13 @@ impl Context<'_> {
         let end = ends[to.saturating_sub(1).clamp(from.min(last), last)].max(start + 1);
         (shown, start, end)
     }
+}
+
+/// Whether a JSON Pointer lies under a jigasi's SIP password (`/jigasis/N/sip/password`).
+fn is_sip_password(path: &str) -> bool {
+    let mut segments = path.split('/').skip(1);
+    segments.next() == Some("jigasis")
+        && segments.next().is_some_and(|n| n.parse::<usize>().is_ok())
+        && segments.next() == Some("sip")
+        && segments.next() == Some("password")
 }

@@ -18,12 +18,16 @@ pub use auth::{
 };
 mod firewall;
 mod hosts;
+mod jigasi;
 mod regions;
 pub(crate) mod steps;
 
 pub use regions::ParticipantRegionPlan;
 
 pub use hosts::{HostOf, HostPlan};
+pub use jigasi::{
+    DialInPages, JIGASI_REST_PORT, JigasiHost, JigasiPlan, JigasiShard, SipPassword, SipPlan,
+};
 
 pub(crate) use steps::systemctl_command;
 
@@ -644,6 +648,10 @@ pub struct Deployment {
     pub jibri_api: JibriApi,
     /// What every jibri host gets besides jibri.conf.
     pub jibri_setup: JibriSetup,
+    /// What every jigasi shares: its brewery, account, service and paths.
+    pub jigasi: JigasiPlan,
+    /// The jigasis, in model order.
+    pub jigasis: Vec<JigasiHost>,
     /// The two service-account secrets.
     pub secrets: Secrets,
     /// Every host in deployment order, with its roles, packages, accounts and firewall.
@@ -730,7 +738,7 @@ impl JitsiApt {
             pin_priority: 1001,
             // a release without its packages.tsv is not found (`release-unsupported`)
             versions: crate::release::package_versions(release).unwrap_or_default(),
-            unpinned: vec!["jibri"],
+            unpinned: vec!["jibri", "jigasi"],
             facts: crate::release::package_facts_path(release),
         }
     }
@@ -994,6 +1002,8 @@ pub struct SignalingHost {
     pub bridges: Vec<String>,
     /// The jibris serving it (host names).
     pub jibris: Vec<String>,
+    /// The jigasis serving it (host names).
+    pub jigasis: Vec<String>,
     /// Whether its config.js offers recording to a file (`recording.file`).
     pub file_recording: bool,
     /// Whether its config.js offers live streaming (`recording.streaming`).
@@ -1341,6 +1351,8 @@ pub struct Secrets {
     pub jibri_env: &'static str,
     /// The variable jibri.conf substitutes for a file-referenced recorder password.
     pub recorder_env: &'static str,
+    /// The jigasis' password (`jigasi@auth.<domain>`), with jigasis.
+    pub jigasi: Option<Secret>,
 }
 
 /// How bridges trust prosody's certificate.
@@ -1529,6 +1541,12 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
                     .filter(|j| crate::shards::component_serves(t, *j, v.name))
                     .map(|j| j.host.clone())
                     .collect(),
+                jigasis: t
+                    .jigasis
+                    .iter()
+                    .filter(|j| crate::shards::component_serves(t, *j, v.name))
+                    .map(|j| j.host.clone())
+                    .collect(),
                 file_recording: t.recording.file,
                 live_streaming: t.recording.streaming,
                 front_door: front_door.as_ref().map(|f| f.address),
@@ -1582,6 +1600,13 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             group: JITSI_GROUP,
         },
     };
+    let (jigasi, jigasis) = jigasi::resolve(
+        t,
+        read,
+        &names.auth_domain,
+        &names.internal_muc,
+        &names.conference_muc,
+    );
     let mut d = Deployment {
         paths: Paths::new(&t.domain, &services.firewall),
         access: FileAccess::new(&config_owners),
@@ -1666,6 +1691,8 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             .to_vec(),
             recorder_environment: format!("{RUNTIME_DIR}/jibri-recorder.env"),
         },
+        jigasi,
+        jigasis,
         secrets: Secrets {
             focus: secret("focus", &read.focus),
             jvb: secret("jvb", &read.jvb),
@@ -1677,6 +1704,11 @@ pub(crate) fn resolve(t: &Topology, read: &ReadSecrets) -> Deployment {
             recorder: read.recorder.as_ref().map(|s| secret("recorder", s)),
             jibri_env: "JITSI_TOPOLOGY_JIBRI_PASSWORD",
             recorder_env: "JITSI_TOPOLOGY_RECORDER_PASSWORD",
+            jigasi: read
+                .jigasi
+                .as_ref()
+                .filter(|_| !t.jigasis.is_empty())
+                .map(|s| secret("jigasi", s)),
         },
         hosts: Vec::new(),
         turn: t.turn.as_ref().map(|turn| TurnHost {

@@ -58,6 +58,10 @@ pub(crate) struct ReadSecrets {
     pub jibri: Option<ReadSecret>,
     /// jibri's call login (`recorder@recorder.<domain>`), when the model has it.
     pub recorder: Option<ReadSecret>,
+    /// The jigasis' password, when the model has one.
+    pub jigasi: Option<ReadSecret>,
     /// The passwords of the model's accounts on the public domain, by user name.
     pub accounts: BTreeMap<String, ReadSecret>,
+    /// Each jigasi's SIP password, in model order.
+    pub sip: Vec<ReadSecret>,
 }

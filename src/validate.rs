@@ -21,6 +21,7 @@ use crate::secret::{ReadSecret, ReadSecrets, SecretEnv};
 pub(crate) mod acknowledge;
 mod auth;
 mod components;
+mod jigasi;
 mod posture;
 
 pub(crate) use components::component_hosts;
@@ -81,6 +82,7 @@ pub(crate) fn validate_and_read(
     trust(t, &mut out);
     firewall(t, &mut out);
     auth::auth(t, &mut out);
+    jigasi::jigasis(t, &mut out);
     (out, read)
 }
 
@@ -125,7 +127,7 @@ fn label_ok(label: &str) -> bool {
 }
 
 /// Why `name` is not a valid lower-case DNS host name, if it is not.
-fn hostname_problem(name: &str) -> Option<&'static str> {
+pub(crate) fn hostname_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         return Some("is empty");
     }
@@ -281,10 +283,25 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
     sources.extend(t.secrets.ldap.as_ref().map(|s| ("ldap", s)));
     sources.extend(t.secrets.jibri.as_ref().map(|s| ("jibri", s)));
     sources.extend(t.secrets.recorder.as_ref().map(|s| ("recorder", s)));
+    sources.extend(t.secrets.jigasi.as_ref().map(|s| ("jigasi", s)));
     let account_sources = t.secrets.accounts.iter().filter(|(user, _)| {
         // A name that is no user name is reported by `auth` (without its text: it may be a
         // pasted password); its password is not read.
         crate::accepted::localpart_problem(user).is_none()
+    });
+    // A jigasi's SIP password: its provider's, so neither SASLprepped nor shared.
+    let sip_labels: Vec<String> = t
+        .jigasis
+        .iter()
+        .map(|j| format!("jigasi `{}`'s SIP", printable(&j.host)))
+        .collect();
+    let sip_sources = t.jigasis.iter().enumerate().map(|(i, j)| {
+        (
+            "sip",
+            format!("/jigasis/{i}/sip/password"),
+            Some(&sip_labels[i]),
+            &j.sip.password,
+        )
     });
     let sources = sources
         .into_iter()
@@ -296,9 +313,12 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                 Some(user),
                 source,
             )
-        }));
+        }))
+        .chain(sip_sources);
+    let mut sip: Vec<ReadSecret> = Vec::new();
     for (name, base, user, source) in sources {
         let label = match user {
+            Some(label) if name == "sip" => label.clone(),
             Some(user) => format!("account `{user}`'s"),
             None => name.to_owned(),
         };
@@ -350,7 +370,10 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
         if let Some((v, _)) = &value {
             read.insert(name, ReadSecret::Value(SecretString::new(v.clone())));
         }
-        if let Some(user) = user {
+        if name == "sip" {
+            // in model order, one per jigasi (a missing one is among the errors)
+            sip.extend(read.remove("sip"));
+        } else if let Some(user) = user {
             // the loop's `read` holds the last account's; each is kept apart here
             if let Some(r) = read.remove("account") {
                 accounts.insert(user.clone(), r);
@@ -365,11 +388,19 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
                     format!(
                         "the {label} secret contains a line break or another control character"
                     ),
-                    "use printable characters only; prosody reads passwords one line at a time",
+                    if name == "sip" {
+                        "use printable characters only; a SIP password kept in a file is its first line"
+                    } else {
+                        "use printable characters only; prosody reads passwords one line at a time"
+                    },
                 ));
             }
             account_password(
-                if user.is_some() { "account" } else { name },
+                if user.is_some() && name != "sip" {
+                    "account"
+                } else {
+                    name
+                },
                 &label,
                 &v,
                 &path,
@@ -402,7 +433,7 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
         }
     }
     posture::shared_secrets(t, &values, out);
-    if accounts.len() != t.secrets.accounts.len() {
+    if accounts.len() != t.secrets.accounts.len() || sip.len() != t.jigasis.len() {
         return None;
     }
     Some(ReadSecrets {
@@ -428,14 +459,19 @@ fn secrets(t: &Topology, env: &dyn SecretEnv, out: &mut Vec<Diagnostic>) -> Opti
             Some(_) => Some(read.remove("recorder")?),
             None => None,
         },
+        jigasi: match t.secrets.jigasi {
+            Some(_) => Some(read.remove("jigasi")?),
+            None => None,
+        },
         accounts,
+        sip,
     })
 }
 
 /// The secrets that are passwords of the accounts prosody stores (every account the bundle
 /// registers: jicofo's and the bridges'; a unit test below holds the two lists equal). The
 /// TURN secret is a key coturn and prosody share, never SASLprepped.
-const ACCOUNT_SECRETS: &[&str] = &["focus", "jvb", "jibri", "recorder"];
+const ACCOUNT_SECRETS: &[&str] = &["focus", "jibri", "jigasi", "jvb", "recorder"];
 
 /// An account password prosody would refuse: it applies SASLprep before it stores one, so the
 /// `register-account` step would fail on the host. Never shows the password or a character of

@@ -292,6 +292,16 @@ fn render_examples() -> Result<Renders, String> {
         if written.get("recorder").is_some() {
             model["secrets"]["recorder"] = json!({ "value": RECORDER_INLINE });
         }
+        // jigasi's passwords (its brewery login, each SIP account's) land in its
+        // sip-communicator.properties, base64-encoded.
+        if written.get("jigasi").is_some() {
+            model["secrets"]["jigasi"] = json!({ "value": JIGASI_XMPP });
+        }
+        if let Some(Value::Array(jigasis)) = model.get_mut("jigasis") {
+            for j in jigasis {
+                j["sip"]["password"] = json!({ "value": SIP_AWKWARD[0] });
+            }
+        }
         if let Some(Value::Object(accounts)) = written.get("accounts") {
             model["secrets"]["accounts"] = accounts
                 .keys()
@@ -2102,5 +2112,343 @@ fn the_token_librarys_lua_modules_load_on_lua_5_4_through_the_rendered_shims() {
         out.status.success(),
         "Lua 5.4 found basexx without the shims: {}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Java properties (jigasi's sip-communicator.properties)
+// ---------------------------------------------------------------------------------------------
+
+/// SIP passwords with what a properties file treats specially (`\`, `=`, `:`, `#`, `!`, a
+/// leading space) and characters beyond ASCII and the BMP, and the jigasis' XMPP password.
+const SIP_AWKWARD: [&str; 2] = [" sip\\pa=ss:wo#rd!-\\u0041-x", "sïp-pässwörd-😀-ü\\\\-2#="];
+const JIGASI_XMPP: &str = "jigasi-xmpp-\\=:#!-Zq7vR2xW9";
+
+/// The handbook with two jigasis: their SIP passwords and the brewery password given by
+/// `sip(i)` and `xmpp`, YAML flow mappings.
+fn jigasi_model(sip: impl Fn(usize) -> String, xmpp: &str) -> String {
+    let text =
+        fs::read_to_string(Path::new(ROOT).join("examples/handbook.yaml")).expect("handbook");
+    let text = text.replace(
+        "  jvb: { file: /etc/jitsi-topology/secrets/jvb }\n",
+        &format!("  jvb: {{ file: /etc/jitsi-topology/secrets/jvb }}\n  jigasi: {xmpp}\n"),
+    );
+    format!(
+        "{text}jigasis:\n\
+         \x20 - {{ host: sip1.meet.example.com, address: 10.0.0.31, sip: {{ user: jitsi@sip.example.net, password: {} }} }}\n\
+         \x20 - {{ host: sip2.meet.example.com, address: 10.0.0.32, nickname: sip-two, sip: {{ user: gw2@sip.example.net, server: pbx.example.net, port: 5061, transport: tls, password: {} }} }}\n",
+        sip(0),
+        sip(1)
+    )
+}
+
+#[test]
+fn java_reads_every_value_of_jigasis_properties_back_as_the_model_says() {
+    let Some(java) = tool("java") else {
+        return;
+    };
+    let json = |s: &str| serde_json::to_string(s).unwrap();
+    let inline = jigasi_model(
+        |i| format!("{{ value: {} }}", json(SIP_AWKWARD[i])),
+        &format!("{{ value: {} }}", json(JIGASI_XMPP)),
+    );
+    let from_files = jigasi_model(
+        |i| format!("{{ file: /etc/jitsi-topology/secrets/sip{i} }}"),
+        "{ file: /etc/jitsi-topology/secrets/jigasi }",
+    );
+    let env = BTreeMap::<String, String>::new();
+    let tmp = tempdir();
+    // (file handed to Java, jigasi host, whether it holds the passwords)
+    let mut read: Vec<(PathBuf, String, bool)> = Vec::new();
+    let mut locale: Option<String> = None;
+    for (label, text) in [("inline", &inline), ("file", &from_files)] {
+        let rendered = jitsi_topology::render(text, &env)
+            .unwrap_or_else(|e| panic!("the {label} jigasi model renders: {e:?}"));
+        for host in rendered
+            .bundle
+            .hosts
+            .iter()
+            .filter(|h| h.name.starts_with("sip"))
+        {
+            let file = |p: &str| host.files.iter().find(|f| f.path == p);
+            let props = file("/etc/jitsi/jigasi/sip-communicator.properties")
+                .expect("jigasi's properties are rendered");
+            assert_eq!(
+                (
+                    props.mode,
+                    props.owner.as_str(),
+                    props.group.as_str(),
+                    props.secret
+                ),
+                (0o640, "jigasi", "jitsi", label == "inline"),
+                "{label} {}: mode, owner (jigasi's installer re-owns the folder) and secret flag",
+                host.name
+            );
+            let dropin = file("/etc/systemd/system/jigasi.service.d/jitsi-topology.conf")
+                .expect("jigasi's drop-in is rendered");
+            for line in dropin.content.lines() {
+                if let Some(v) = line.strip_prefix("Environment=LC_ALL=") {
+                    locale = Some(v.to_owned());
+                }
+            }
+            let local = tmp.path().join(format!("{label}-{}.properties", host.name));
+            fs::write(&local, &props.content).unwrap();
+            if label == "inline" {
+                read.push((local, host.name.clone(), true));
+                continue;
+            }
+            for secret in SIP_AWKWARD.iter().chain([&JIGASI_XMPP]) {
+                assert!(
+                    !props.content.contains(secret),
+                    "a {{file}} password is rendered"
+                );
+            }
+            assert!(!props.content.contains(".PASSWORD="), "{}", props.content);
+            // The drop-in's helper completes the file under /run from the secret files (here:
+            // temporary ones holding the same passwords; the group is the test's own, as this
+            // machine has no `jitsi` group).
+            let pre: Vec<&str> = dropin
+                .content
+                .lines()
+                .find_map(|l| l.strip_prefix("ExecStartPre=+"))
+                .expect("a {file} password is completed at start")
+                .split(' ')
+                .collect();
+            let [helper, base, output, _group, pairs @ ..] = &pre[..] else {
+                panic!("unexpected ExecStartPre: {pre:?}");
+            };
+            assert_eq!(*base, props.path);
+            assert!(
+                dropin.content.contains(&format!(
+                    "--configdir={} --configdirname={} ",
+                    Path::new(output)
+                        .parent()
+                        .unwrap()
+                        .parent()
+                        .unwrap()
+                        .display(),
+                    Path::new(output)
+                        .parent()
+                        .unwrap()
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                )),
+                "jigasi is started on the completed copy:\n{}",
+                dropin.content
+            );
+            let helper_local = tmp.path().join("secret-properties");
+            fs::write(
+                &helper_local,
+                &file(helper).expect("the helper is rendered").content,
+            )
+            .unwrap();
+            let mut cmd = Command::new("sh");
+            let completed = tmp
+                .path()
+                .join(format!("run-{}/sip-communicator.properties", host.name));
+            let group = String::from_utf8(run(Command::new("id").arg("-gn")).stdout).unwrap();
+            cmd.arg(&helper_local)
+                .arg(&local)
+                .arg(&completed)
+                .arg(group.trim());
+            for pair in pairs.chunks(2) {
+                let secret = match pair[1] {
+                    "/etc/jitsi-topology/secrets/jigasi" => JIGASI_XMPP,
+                    "/etc/jitsi-topology/secrets/sip0" => SIP_AWKWARD[0],
+                    "/etc/jitsi-topology/secrets/sip1" => SIP_AWKWARD[1],
+                    other => panic!("an unexpected secret file {other}"),
+                };
+                let path = tmp
+                    .path()
+                    .join(pair[1].trim_start_matches('/').replace('/', "-"));
+                fs::write(&path, format!("{secret}\n")).unwrap();
+                cmd.arg(pair[0]).arg(path);
+            }
+            let out = run(&mut cmd);
+            assert!(
+                out.status.success(),
+                "{}",
+                describe("secret-properties", &out)
+            );
+            let mode = fs::metadata(&completed).unwrap().permissions().mode() & 0o777;
+            assert_eq!(
+                mode, 0o640,
+                "the completed copy is readable by jigasi's group only"
+            );
+            read.push((completed, host.name.clone(), true));
+        }
+    }
+    // The examples' jigasis too (examples/recording.yaml), as written and with inline secrets.
+    let mut examples: Vec<(PathBuf, String, bool)> = Vec::new();
+    for (ri, r) in renders().all.iter().enumerate() {
+        for f in r.files.iter().filter(|f| f.kind == "jigasi-properties") {
+            let local = tmp
+                .path()
+                .join(format!("example-{ri}-{}.properties", f.host));
+            fs::write(&local, &f.content).unwrap();
+            let inline = r.model["secrets"]["jigasi"].get("value").is_some();
+            examples.push((local, format!("{} ({})", f.host, r.label), inline));
+        }
+    }
+    assert!(
+        !examples.is_empty(),
+        "an example has a jigasi (examples/recording.yaml)"
+    );
+    let locale = locale.expect("the drop-in sets jigasi's locale");
+    let mut cmd = Command::new(&java);
+    cmd.arg(Path::new(ROOT).join("tests/consumers/JavaProperties.java"))
+        .args(read.iter().chain(&examples).map(|(p, _, _)| p))
+        .env("LC_ALL", &locale);
+    let out = run(&mut cmd);
+    let shown = describe("java JavaProperties.java", &out);
+    assert!(out.status.success(), "{shown}");
+    let parsed: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {shown}"));
+    let domain = "meet.example.com";
+    let brewery = format!("JigasiBrewery@internal.auth.{domain}");
+    // Every key is one jigasi reads (an account's own name is `*` in the table).
+    let facts = jitsi_topology::facts::table("jigasi", "sip-communicator.tsv")
+        .expect("facts/jigasi/sip-communicator.tsv");
+    let known = |key: &str| {
+        let generic = ["sip.", "jabber."].iter().find_map(|p| {
+            let prefix = format!("net.java.sip.communicator.impl.protocol.{p}");
+            let rest = key.strip_prefix(&prefix)?;
+            let (_, tail) = rest.split_once('.').map_or((rest, ""), |(a, t)| (a, t));
+            Some(if tail.is_empty() {
+                format!("{prefix}*")
+            } else {
+                format!("{prefix}*.{tail}")
+            })
+        });
+        !facts.rows_for(generic.as_deref().unwrap_or(key)).is_empty()
+    };
+    for (path, host, _) in &read {
+        let v = &parsed[path.to_string_lossy().as_ref()];
+        let unknown: Vec<&String> = v["properties"]
+            .as_object()
+            .expect("the file's properties")
+            .keys()
+            .filter(|k| !known(k))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "{host}: keys jigasi does not read (facts/jigasi/sip-communicator.tsv): {unknown:?}"
+        );
+        let p = |k: &str| v["properties"][k].as_str().map(str::to_owned);
+        let i = usize::from(host.starts_with("sip2"));
+        let sip = "net.java.sip.communicator.impl.protocol.sip.acc-sip";
+        let shard = "net.java.sip.communicator.impl.protocol.jabber.acc-shard";
+        let (user, server, port, transport, nickname) = [
+            (
+                "jitsi@sip.example.net",
+                "sip.example.net",
+                None,
+                None,
+                host.as_str(),
+            ),
+            (
+                "gw2@sip.example.net",
+                "pbx.example.net",
+                Some("5061"),
+                Some("TLS"),
+                "sip-two",
+            ),
+        ][i];
+        let expected = [
+            (format!("{sip}.USER_ID"), Some(user.to_owned())),
+            (format!("{sip}.ACCOUNT_UID"), Some(format!("SIP:{user}"))),
+            (format!("{sip}.SERVER_ADDRESS"), Some(server.to_owned())),
+            (format!("{sip}.SERVER_PORT"), port.map(str::to_owned)),
+            (
+                format!("{sip}.SERVER_TRANSPORT"),
+                transport.map(str::to_owned),
+            ),
+            (format!("{sip}.DOMAIN_BASE"), Some(domain.to_owned())),
+            (
+                format!("{shard}.USER_ID"),
+                Some(format!("jigasi@auth.{domain}")),
+            ),
+            (
+                format!("{shard}.SERVER_ADDRESS"),
+                Some("10.0.0.10".to_owned()),
+            ),
+            (format!("{shard}.SERVER_PORT"), Some("5222".to_owned())),
+            (format!("{shard}.RESOURCE"), Some(nickname.to_owned())),
+            (format!("{shard}.BREWERY"), Some(brewery.clone())),
+            (
+                "org.jitsi.jigasi.ALLOWED_JID".to_owned(),
+                Some(brewery.clone()),
+            ),
+            (
+                "org.jitsi.jigasi.xmpp.acc.BOSH_URL_PATTERN".to_owned(),
+                Some("https://{host}{subdomain}/http-bind?room={roomName}".to_owned()),
+            ),
+            (
+                "org.jitsi.jigasi.MUC_SERVICE_ADDRESS".to_owned(),
+                Some(format!("conference.{domain}")),
+            ),
+        ];
+        for (key, want) in expected {
+            assert_eq!(
+                p(&key),
+                want,
+                "{host}: {key} as Java reads it ({})",
+                path.display()
+            );
+        }
+        let passwords = &v["passwords"];
+        assert_eq!(
+            passwords[format!("{sip}.PASSWORD")].as_str(),
+            Some(SIP_AWKWARD[i]),
+            "{host}: the SIP password as jigasi decodes it ({})",
+            path.display()
+        );
+        assert_eq!(
+            passwords[format!("{shard}.PASSWORD")].as_str(),
+            Some(JIGASI_XMPP),
+            "{host}: the brewery password as jigasi decodes it ({})",
+            path.display()
+        );
+    }
+    for (path, label, inline) in &examples {
+        let v = &parsed[path.to_string_lossy().as_ref()];
+        let unknown: Vec<&String> = v["properties"]
+            .as_object()
+            .expect("the file's properties")
+            .keys()
+            .filter(|k| !known(k))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "{label}: keys jigasi does not read: {unknown:?}"
+        );
+        let passwords: Vec<&str> = v["passwords"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(Value::as_str)
+            .collect();
+        if *inline {
+            assert!(
+                passwords.contains(&SIP_AWKWARD[0]) && passwords.contains(&JIGASI_XMPP),
+                "{label}: the inline passwords as jigasi decodes them"
+            );
+        } else {
+            assert!(
+                passwords.is_empty(),
+                "{label}: {{file}} passwords are not rendered"
+            );
+        }
+        assert_eq!(
+            v["properties"]["org.jitsi.jigasi.ALLOWED_JID"].as_str(),
+            Some(brewery.as_str()),
+            "{label}: calls out are taken from the brewery only"
+        );
+    }
+    println!(
+        "java.util.Properties read {} jigasi files back (inline and {{file}} passwords, LC_ALL={locale}), and the examples' {}",
+        read.len(),
+        examples.len()
     );
 }

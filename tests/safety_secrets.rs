@@ -41,6 +41,13 @@ const LDAP: &str = "Ld2-ldap-SECRET-g6Vy1Mw8Qc3Hr";
 /// jibri's two passwords (its brewery login and Chrome's hidden login).
 const JIBRI: &str = "Jb4-jibri-SECRET-t9Wm2Kc7Rz5Ev";
 const RECORDER: &str = "Rc8-recorder-SECRET-h3Np6Dx1Lu4Gs";
+/// A jigasi's SIP password (with what its properties file escapes) and the jigasis' password
+/// (`jigasi_passwords_appear_only_in_files_flagged_secret`).
+const SIP: &str = "Sp4-sip-SECRET-w7=Ty:3Fz#k9Ub";
+const JIGASI: &str = "Jg8-jigasi-SECRET-d2Xn5Wq7Lc4";
+/// Both as jigasi's properties file holds them: base64 (`printf %s SECRET | base64 -w0`).
+const SIP_BASE64: &str = "U3A0LXNpcC1TRUNSRVQtdzc9VHk6M0Z6I2s5VWI=";
+const JIGASI_BASE64: &str = "Smc4LWppZ2FzaS1TRUNSRVQtZDJYbjVXcTdMYzQ=";
 
 fn secrets() -> [&'static str; 6] {
     [FOCUS, JVB, TURN, ALICE, JIBRI, RECORDER]
@@ -104,6 +111,8 @@ fn cli(args: &[&str]) -> Output {
         .env("JT_SAFETY_RECORDER", RECORDER)
         .env("JT_SAFETY_JWT", JWT)
         .env("JT_SAFETY_LDAP", LDAP)
+        .env("JT_SAFETY_SIP", SIP)
+        .env("JT_SAFETY_JIGASI", JIGASI)
         .output()
         .expect("run the CLI")
 }
@@ -1176,53 +1185,7 @@ fn auth_secrets_of_every_mode_appear_only_in_files_flagged_secret() {
             let path = dir.path().join("model.json");
             let text = auth_model(mode, source, dir.path());
             fs::write(&path, &text).unwrap();
-            let out = dir.path().join("out");
-            check_cli(&label, &path, &out, &values, &mut found);
-            let manifest: Value =
-                serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
-            let mut seen = false;
-            for host in manifest["hosts"].as_array().unwrap() {
-                for f in host["files"].as_array().unwrap() {
-                    let rel = format!(
-                        "{}/{}",
-                        host["name"].as_str().unwrap(),
-                        f["path"].as_str().unwrap().trim_start_matches('/')
-                    );
-                    let here = leaks(&fs::read_to_string(out.join(&rel)).unwrap(), &values);
-                    if here.is_empty() {
-                        continue;
-                    }
-                    let mode_bits = u32::from_str_radix(f["mode"].as_str().unwrap(), 8).unwrap();
-                    if source == "file" {
-                        found.push(format!("{label}: {rel} holds {here:?}"));
-                    } else if !f["secret"].as_bool().unwrap() || mode_bits & 0o007 != 0 {
-                        found.push(format!(
-                            "{label}: {rel} holds {here:?} but is not a secret file ({mode_bits:04o})"
-                        ));
-                    } else {
-                        seen = true;
-                    }
-                }
-            }
-            // The search is not blind: an inline secret is in prosody's config.
-            assert_eq!(seen, source != "file", "{label}: where the secret went");
-            let rendered = jitsi_topology::render(&text, &env).expect("renders");
-            let checked = jitsi_topology::check(&text, &env).expect("valid");
-            for (what, shown) in [
-                ("Debug of the bundle", format!("{rendered:?}")),
-                (
-                    "Debug of the deployment",
-                    format!("{:#?}", checked.deployment),
-                ),
-                (
-                    "the deployment as JSON",
-                    serde_json::to_string(&checked.deployment).unwrap(),
-                ),
-            ] {
-                for v in leaks(&shown, &values) {
-                    found.push(format!("{label}: {what} shows {v}"));
-                }
-            }
+            check_secret_model(&label, &path, &text, source, &values, &env, &mut found);
             // Invalid: the secret left over beside another mode, and written twice.
             let other = text.replacen(
                 &format!("\"mode\": \"{mode}\""),
@@ -1234,6 +1197,129 @@ fn auth_secrets_of_every_mode_appear_only_in_files_flagged_secret() {
                 fs::write(&p, bad).unwrap();
                 check_cli(&label, &p, &dir.path().join("never"), &values, &mut found);
             }
+        }
+    }
+    assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n"));
+}
+
+/// Every CLI command on the valid model at `path` (`text`, its secrets given as `source`):
+/// `values` appear only in files flagged secret and unreadable by others (with `{file}`
+/// secrets: nowhere), never in an output, nor in `Debug` or JSON of the bundle and the
+/// deployment. An inline secret must be found in some file: the search is not blind.
+fn check_secret_model(
+    label: &str,
+    path: &Path,
+    text: &str,
+    source: &str,
+    values: &[&str],
+    env: &BTreeMap<String, String>,
+    found: &mut Vec<String>,
+) {
+    let out = path.parent().expect("the model's folder").join("out");
+    check_cli(label, path, &out, values, found);
+    let manifest: Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let mut seen = false;
+    for host in manifest["hosts"].as_array().unwrap() {
+        for f in host["files"].as_array().unwrap() {
+            let rel = format!(
+                "{}/{}",
+                host["name"].as_str().unwrap(),
+                f["path"].as_str().unwrap().trim_start_matches('/')
+            );
+            let here = leaks(&fs::read_to_string(out.join(&rel)).unwrap(), values);
+            if here.is_empty() {
+                continue;
+            }
+            let mode_bits = u32::from_str_radix(f["mode"].as_str().unwrap(), 8).unwrap();
+            if source == "file" {
+                found.push(format!("{label}: {rel} holds {here:?}"));
+            } else if !f["secret"].as_bool().unwrap() || mode_bits & 0o007 != 0 {
+                found.push(format!(
+                    "{label}: {rel} holds {here:?} but is not a secret file ({mode_bits:04o})"
+                ));
+            } else {
+                seen = true;
+            }
+        }
+    }
+    assert_eq!(seen, source != "file", "{label}: where the secret went");
+    let rendered = jitsi_topology::render(text, env).expect("renders");
+    let checked = jitsi_topology::check(text, env).expect("valid");
+    for (what, shown) in [
+        ("Debug of the bundle", format!("{rendered:?}")),
+        (
+            "Debug of the deployment",
+            format!("{:#?}", checked.deployment),
+        ),
+        (
+            "the deployment as JSON",
+            serde_json::to_string(&checked.deployment).unwrap(),
+        ),
+    ] {
+        for v in leaks(&shown, values) {
+            found.push(format!("{label}: {what} shows {v}"));
+        }
+    }
+}
+
+/// The handbook with a jigasi whose SIP password and the jigasis' password are given as
+/// `source`.
+fn jigasi_model(source: &str, secret_dir: &Path) -> String {
+    let text = common::example("handbook");
+    let mut v: Value = serde_norway::from_str(&text).expect("YAML");
+    let slot = |name: &str, value: &str| match source {
+        "file" => {
+            let path = secret_dir.join(name);
+            fs::write(&path, format!("{value}\n")).expect("write a secret file");
+            serde_json::json!({ "file": path })
+        }
+        "value" => serde_json::json!({ "value": value }),
+        _ => serde_json::json!({ "env": format!("JT_SAFETY_{}", name.to_uppercase()) }),
+    };
+    v["secrets"]["jigasi"] = slot("jigasi", JIGASI);
+    v["jigasis"] = serde_json::json!([{
+        "host": "sip1.meet.example.com", "address": "10.0.0.31",
+        "sip": { "user": "jitsi@sip.example.net", "password": slot("sip", SIP) },
+    }]);
+    serde_json::to_string_pretty(&v).expect("JSON")
+}
+
+#[test]
+fn jigasi_passwords_appear_only_in_files_flagged_secret() {
+    let values = [SIP, JIGASI, SIP_BASE64, JIGASI_BASE64];
+    let env: BTreeMap<String, String> = [("JT_SAFETY_SIP", SIP), ("JT_SAFETY_JIGASI", JIGASI)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let mut found = Vec::new();
+    for source in ["file", "value", "env"] {
+        let label = format!("a jigasi with {{{source}}} passwords");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.json");
+        let text = jigasi_model(source, dir.path());
+        fs::write(&path, &text).unwrap();
+        check_secret_model(&label, &path, &text, source, &values, &env, &mut found);
+        // Invalid: another field wrong; the SIP password a bare string, a number, a key.
+        let quoted = |v: &str| format!("\"{v}\"");
+        let mut bad = vec![text.replacen("\"domain\"", "\"domian\"", 1)];
+        if source == "value" {
+            bad.extend([
+                text.replacen(
+                    &format!("{{\n          \"value\": {}\n        }}", quoted(SIP)),
+                    &quoted(SIP),
+                    1,
+                ),
+                text.replacen(&quoted(SIP), &format!("{{{}: 1}}", quoted(SIP)), 1),
+                text.replacen(&quoted(SIP), &format!("{} }}}}", quoted(SIP)), 1),
+                text.replacen(&quoted(SIP), &quoted(&format!("{SIP}\\n{SIP}")), 1),
+            ]);
+        }
+        for (i, bad) in bad.into_iter().enumerate() {
+            assert_ne!(bad, text, "{label}: invalid model {i} differs");
+            let p = dir.path().join(format!("invalid-{i}.json"));
+            fs::write(&p, bad).unwrap();
+            check_cli(&label, &p, &dir.path().join("never"), &values, &mut found);
         }
     }
     assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n"));

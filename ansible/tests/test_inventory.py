@@ -25,7 +25,7 @@ EXAMPLES = os.path.join(REPOSITORY, 'examples')
 # nat.yaml reads its secrets from the environment.
 ENV_SECRETS = dict(JITSI_FOCUS_PASSWORD='focus-password-0123456789', JITSI_JVB_PASSWORD='jvb-password-0123456789',
                    JITSI_TURN_SECRET='turn-secret-0123456789')
-ROLE_GROUPS = dict(signaling='signaling', bridge='bridges', turn='turn', jibri='jibris')
+ROLE_GROUPS = dict(signaling='signaling', bridge='bridges', turn='turn', jibri='jibris', jigasi='jigasis')
 ROLE_GROUPS['front-door'] = 'front_door'
 
 
@@ -92,6 +92,7 @@ def test_every_example_yields_its_hosts_and_groups(home, tmp_path, example):
         model = yaml.safe_load(f)
     entries = [model.get('signaling'), model.get('front_door'), model.get('turn')] + list(model.get('bridges') or [])
     entries += list(model.get('jibris') or [])
+    entries += list(model.get('jigasis') or [])
     entries += [s['signaling'] for s in model.get('shards') or []]
     address = {}
     for entry in entries:

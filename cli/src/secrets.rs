@@ -11,7 +11,7 @@ use rustix::io::Errno;
 use crate::Failure;
 
 /// The secrets a model names (`turn` only with a TURN server, but harmless without).
-const NAMES: [&str; 5] = ["focus", "jvb", "turn", "jibri", "recorder"];
+const NAMES: [&str; 6] = ["focus", "jvb", "turn", "jibri", "recorder", "jigasi"];
 /// Letters and digits: safe in every config format and shell, 5.95 bits each.
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /// 32 characters, about 190 bits.

@@ -195,6 +195,22 @@ in
     "a front door and sharded signalling hosts are not mapped, and say so" = all (
       name: (shardedHost name).unsupported != [ ]
     ) [ "door.meet.example.com" "shard-a.meet.example.com" ];
+    "a jigasi host is not mapped onto services.jigasi, and says why" =
+      let
+        unsupported = (jitsiTopology.hostConfig {
+          resolved = resolve (handbook // {
+            secrets = handbook.secrets // { jigasi.file = "/etc/jitsi-topology/secrets/jigasi"; };
+            jigasis = [ {
+              host = "sip1.meet.example.com";
+              address = "10.0.0.31";
+              sip = { user = "jitsi@sip.example.net"; password.file = "/etc/jitsi-topology/secrets/sip"; };
+            } ];
+          });
+          host = "sip1.meet.example.com";
+        }).unsupported;
+      in
+      length unsupported == 1 && hasInfix "services.jigasi" (builtins.head unsupported)
+      && hasInfix "JigasiBrewery@internal.auth.meet.example.com" (builtins.head unsupported);
     "a bridge serving two shards keeps one connection to each" =
       attrNames (shardedHost "jvb1.meet.example.com").bridge.xmppConfigs == [ "shard-a" "shard-b" ]
       && attrNames (shardedHost "jvb2.meet.example.com").bridge.xmppConfigs == [ "shard-b" ]

@@ -32,7 +32,7 @@ Model = Dict[str, Any]
 
 Severity = Literal["error", "warning", "info"]
 #: What a host does; more roles may come (extended, never renamed).
-Role = Literal["signaling", "bridge", "front-door", "turn", "jibri"]
+Role = Literal["signaling", "bridge", "front-door", "turn", "jibri", "jigasi"]
 ServiceAction = Literal["reload", "restart", "drain"]
 
 

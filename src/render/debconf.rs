@@ -21,6 +21,11 @@ pub(crate) fn signaling(d: &Deployment, shard: &SignalingHost) -> Result<File> {
     render(d, &shard.host, &d.debconf.signaling)
 }
 
+/// A jigasi's answers.
+pub(crate) fn jigasi(d: &Deployment, host: &str) -> Result<File> {
+    render(d, host, &d.jigasi.debconf)
+}
+
 /// A bridge's answers.
 pub(crate) fn bridge(d: &Deployment) -> Result<File> {
     render(d, "a bridge", &d.debconf.bridge)

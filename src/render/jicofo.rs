@@ -25,6 +25,7 @@ pub(crate) fn config(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             region => shard.region.as_deref(),
             sharded => shard.sharded,
             jibri_brewery => (!shard.jibris.is_empty()).then_some(&d.names.jibri_brewery_jid),
+            jigasi_brewery => (!shard.jigasis.is_empty()).then_some(&d.jigasi.brewery_jid),
             authentication => d.auth.jicofo.as_ref().map(value),
         },
     )?;

@@ -12,6 +12,7 @@ mod firewall;
 mod haproxy;
 mod jibri;
 mod jicofo;
+mod jigasi;
 mod jvb;
 mod nginx;
 mod prosody;
@@ -146,6 +147,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/drain-jibri.sh.j2"),
     ),
     (
+        "jigasi-sip-communicator.properties",
+        include_str!("../../templates/jigasi-sip-communicator.properties.j2"),
+    ),
+    (
+        "jigasi-dropin.conf",
+        include_str!("../../templates/jigasi-dropin.conf.j2"),
+    ),
+    (
+        "secret-properties.sh",
+        include_str!("../../templates/secret-properties.sh.j2"),
+    ),
+    (
         "sip-communicator.properties",
         include_str!("../../templates/sip-communicator.properties.j2"),
     ),
@@ -183,6 +196,10 @@ fn environment() -> &'static Environment<'static> {
             crate::escape::coturn(s, key).map_err(invalid)
         });
         env.add_filter("shell", |s: &str| crate::escape::shell(s));
+        env.add_filter("properties", |s: &str| crate::escape::properties(s, false));
+        env.add_filter("properties_key", |s: &str| {
+            crate::escape::properties(s, true)
+        });
         env
     })
 }
@@ -301,6 +318,12 @@ pub fn render(d: &Deployment) -> Result<Bundle> {
                 (&d.bridges[i].host, bridge(d, &d.bridges[i], common)?)
             }
             HostOf::Jibri(i) => (&d.jibris[i].host, jibri::files(d, &d.jibris[i])?),
+            HostOf::Jigasi(i) => {
+                let j = &d.jigasis[i];
+                let mut files = jigasi::files(d, j)?;
+                files.push(debconf::jigasi(d, &j.host)?);
+                (&j.host, files)
+            }
         };
         hosts.push(host(d, plan, name, files, &mut memo)?);
     }

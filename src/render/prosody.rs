@@ -29,6 +29,7 @@ fn text(d: &Deployment, shard: &SignalingHost, tls: [&str; 4], secret: bool) -> 
             polls_component => d.polls_component,
             features_identity => d.features_identity,
             jibri => !d.jibris.is_empty(),
+            jigasi_jid => d.secrets.jigasi.as_ref().map(|_| &d.jigasi.jid),
             turn => d.turn.as_ref().map(value),
             turn_secret => d.secrets.turn.as_ref().and_then(Secret::inline)
                 .map(|s| if secret { s.expose() } else { "(TURN secret)" }),

@@ -122,7 +122,7 @@ pub(crate) fn secret_config_helper(d: &Deployment) -> Result<File> {
     Ok(with_access(f, &d.access.script))
 }
 
-/// For each inline account password (jicofo's, the bridges', the model's accounts on the
+/// For each inline account password (jicofo's, the bridges', the jigasis', the model's accounts on the
 /// public domain), the root-only file its account step reads on the signalling host.
 pub(crate) fn account_secret_files(d: &Deployment) -> Vec<File> {
     [&d.secrets.focus, &d.secrets.jvb]
@@ -134,6 +134,7 @@ pub(crate) fn account_secret_files(d: &Deployment) -> Vec<File> {
                 .flatten()
                 .filter(|_| !d.jibris.is_empty()),
         )
+        .chain(&d.secrets.jigasi)
         .chain(d.auth.accounts.iter().map(|a| &a.secret))
         .filter_map(|s| match s {
             Secret::Inline { value, file: path } => {

@@ -21,6 +21,7 @@ pub(crate) fn config_js(d: &Deployment, shard: &SignalingHost) -> Result<File> {
             multistream_flags => d.web.multistream_flags,
             hidden_domain => d.web.hidden_domain,
             auth => value(&d.auth),
+            dial_in => d.jigasi.dial_in.as_ref().map(value),
         },
     )?;
     Ok(file(&d.web.config_js, FileKind::WebConfig, content))

@@ -12,6 +12,17 @@ use super::{
 };
 use crate::bundle::{FirewallPlan, FirewallRule};
 
+/// SIP's port (jitsi's SIP stack listens on it for calls in).
+const SIP_PORT: u16 = 5060;
+/// SIP over TLS.
+const SIP_TLS_PORT: u16 = 5061;
+/// jigasi's media ports: its `--min-port` and `--max-port` defaults (jitsi/jigasi
+/// `src/main/java/org/jitsi/jigasi/Main.java` l.87, l.101 at 6fbf4f27).
+const JIGASI_MEDIA_PORTS: (u16, u16) = (10000, 20000);
+/// jigasi's REST API over TLS (`src/main/resources/reference.conf` l.5 at 6fbf4f27; off
+/// without a key store, dropped all the same).
+const JIGASI_REST_TLS_PORT: u16 = 8743;
+
 fn rule(
     protocol: &str,
     ports: &[u16],
@@ -145,6 +156,38 @@ pub(super) fn jibri(_: &JibriHost) -> Vec<FirewallRule> {
 }
 
 /// The front door: the web, for everyone.
+/// A jigasi's: SIP and the media ports open (the media comes from the SIP side and from the
+/// bridges, from addresses no model knows), its REST API kept on loopback.
+pub(super) fn jigasi() -> Vec<FirewallRule> {
+    let mut media = rule(
+        "udp",
+        &[SIP_PORT],
+        None,
+        "accept",
+        "SIP over UDP, and the calls' media (RTP from the SIP side, ICE with the bridges)",
+    );
+    media
+        .port_ranges
+        .push([JIGASI_MEDIA_PORTS.0, JIGASI_MEDIA_PORTS.1]);
+    vec![
+        media,
+        rule(
+            "tcp",
+            &[SIP_PORT, SIP_TLS_PORT],
+            None,
+            "accept",
+            "SIP over TCP and TLS",
+        ),
+        rule(
+            "tcp",
+            &[super::JIGASI_REST_PORT, JIGASI_REST_TLS_PORT],
+            None,
+            "drop",
+            "jigasi's REST API (statistics, graceful shutdown) stays on loopback",
+        ),
+    ]
+}
+
 pub(super) fn front_door() -> Vec<FirewallRule> {
     vec![rule(
         "tcp",

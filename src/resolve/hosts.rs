@@ -21,6 +21,8 @@ pub enum HostOf {
     Bridge(usize),
     /// [`Deployment::jibris`]`[i]`.
     Jibri(usize),
+    /// [`Deployment::jigasis`]`[i]`.
+    Jigasi(usize),
 }
 
 impl HostOf {
@@ -32,6 +34,7 @@ impl HostOf {
             HostOf::Turn => "TURN server",
             HostOf::Bridge(_) => "bridge",
             HostOf::Jibri(_) => "jibri host",
+            HostOf::Jigasi(_) => "jigasi host",
         }
     }
 }
@@ -53,8 +56,8 @@ pub struct HostPlan {
 }
 
 /// Every host, in deployment order: the front door (with shards), the signalling hosts in
-/// model order, a TURN server on a host of its own, the bridges in model order, then the
-/// jibris in model order.
+/// model order, a TURN server on a host of its own, the bridges in model order, the jibris
+/// in model order, then the jigasis in model order.
 pub(super) fn decide(d: &Deployment) -> Vec<HostPlan> {
     let p = &d.packages;
     let f = &d.firewall;
@@ -75,7 +78,7 @@ pub(super) fn decide(d: &Deployment) -> Vec<HostPlan> {
                 firewall,
             }
         };
-    let mut hosts = Vec::with_capacity(d.shards.len() + d.bridges.len() + 2);
+    let mut hosts = Vec::with_capacity(d.shards.len() + d.bridges.len() + d.jigasis.len() + 2);
     if d.front_door.is_some() {
         hosts.push(host(
             HostOf::FrontDoor,
@@ -129,6 +132,14 @@ pub(super) fn decide(d: &Deployment) -> Vec<HostPlan> {
             vec![Role::Jibri],
             p.jibri.clone(),
             firewall::plan(f, firewall::jibri(j)),
+        ));
+    }
+    for i in 0..d.jigasis.len() {
+        hosts.push(host(
+            HostOf::Jigasi(i),
+            vec![Role::Jigasi],
+            d.jigasi.packages.clone(),
+            firewall::plan(f, firewall::jigasi()),
         ));
     }
     hosts

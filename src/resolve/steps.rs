@@ -7,7 +7,9 @@
 //! focus's roster, set up TLS trust between hosts, then start or reload services in
 //! dependency order (the firewall, prosody, jicofo, nginx; on bridges the videobridge).
 
-use super::{BridgeHost, Deployment, HostOf, HostPlan, JibriHost, SignalingHost, TrustPlan};
+use super::{
+    BridgeHost, Deployment, HostOf, HostPlan, JibriHost, JigasiHost, SignalingHost, TrustPlan,
+};
 use crate::bundle::{Account, File, FileKind, JicofoListing, PackagePin, ServiceAction, Step};
 use crate::escape::shell;
 
@@ -41,6 +43,7 @@ pub(crate) fn of(
         ),
         HostOf::Bridge(i) => bridge(d, &d.bridges[i], files, packages),
         HostOf::Jibri(i) => jibri(d, &d.jibris[i], files, packages),
+        HostOf::Jigasi(i) => jigasi(d, &d.jigasis[i], files, packages),
     }
 }
 
@@ -71,6 +74,13 @@ pub(crate) fn accounts(d: &Deployment) -> Vec<Account> {
                 .filter(|_| !d.jibris.is_empty())
                 .map(|s| (user, domain, jid, s))
         }),
+    )
+    // jigasi's account, with jigasis: its brewery login.
+    .chain(
+        d.secrets
+            .jigasi
+            .as_ref()
+            .map(|s| (d.jigasi.user, &n.auth_domain, &d.jigasi.jid, s)),
     )
     .map(|(user, domain, jid, secret)| Account {
         user: user.into(),
@@ -384,16 +394,23 @@ fn signaling(
     match &d.trust {
         TrustPlan::Distribute => steps.push(Step::TrustExport {
             description: format!(
-                "hand prosody's certificate for {} to the bridges{}",
+                "hand prosody's certificate for {} to the {}",
                 d.names.auth_domain,
-                if shard.jibris.is_empty() {
-                    ""
-                } else {
-                    " and jibris"
+                match (shard.jibris.is_empty(), shard.jigasis.is_empty()) {
+                    (true, true) => "bridges",
+                    (false, true) => "bridges and jibris",
+                    (true, false) => "bridges and jigasis",
+                    (false, false) => "bridges, jibris and jigasis",
                 }
             ),
             certificate: d.web.auth_certificate.clone(),
-            to_hosts: shard.bridges.iter().chain(&shard.jibris).cloned().collect(),
+            to_hosts: shard
+                .bridges
+                .iter()
+                .chain(&shard.jibris)
+                .chain(&shard.jigasis)
+                .cloned()
+                .collect(),
         }),
         // jicofo verifies prosody's certificate too: jitsi-meet-prosody's installer makes its
         // own certificate trusted locally, but not an operator's CA.
@@ -409,7 +426,8 @@ fn signaling(
         }),
         TrustPlan::Insecure => {}
     }
-    // The installer's self-signed web certificate, which jibri's Chrome must accept.
+    // The installer's self-signed web certificate, which jibri's Chrome must accept, and
+    // jigasi's Java for the BOSH connections its calls join conferences over.
     if let Some(web) = jibri_web_certificate(d)
         && !shard.jibris.is_empty()
     {
@@ -417,6 +435,15 @@ fn signaling(
             description: "hand the installer's self-signed web certificate to the jibris, whose Chrome loads the site".into(),
             certificate: web.to_owned(),
             to_hosts: shard.jibris.clone(),
+        });
+    }
+    if let Some(web) = jibri_web_certificate(d)
+        && !shard.jigasis.is_empty()
+    {
+        steps.push(Step::TrustExport {
+            description: "hand the installer's self-signed web certificate to the jigasis, whose calls join conferences over BOSH through the site".into(),
+            certificate: web.to_owned(),
+            to_hosts: shard.jigasis.clone(),
         });
     }
     steps.extend(firewall_step(d, files));
@@ -627,6 +654,62 @@ fn jibri(d: &Deployment, j: &JibriHost, files: &[File], packages: &[String]) -> 
         true,
         "start jibri (it joins the jibri brewery of every shard it serves); on a change, let its recording end, then restart it",
     ));
+    steps
+}
+
+/// A jigasi's steps: like a bridge's, it trusts the certificate of each shard's prosody it
+/// logs in to (when it joins the brewery at all).
+fn jigasi(d: &Deployment, j: &JigasiHost, files: &[File], packages: &[String]) -> Vec<Step> {
+    let mut steps = common_head(d, files, packages);
+    let update = argv(&["update-ca-certificates"]);
+    match &d.trust {
+        TrustPlan::Distribute if j.dial_out => {
+            steps.extend(j.shards.iter().map(|s| Step::TrustImport {
+                description: format!(
+                    "trust the certificate {}'s prosody presents for {}",
+                    s.host, d.names.auth_domain
+                ),
+                from_host: Some(s.host.clone()),
+                source: d.web.auth_certificate.clone(),
+                destination: s.trust_destination.clone(),
+                command: update.clone(),
+            }));
+        }
+        TrustPlan::Ca {
+            ca_certificate,
+            destination,
+        } if j.dial_out => steps.push(Step::TrustImport {
+            description: "trust the CA that signed prosody's certificate".into(),
+            from_host: None,
+            source: ca_certificate.clone(),
+            destination: destination.clone(),
+            command: update,
+        }),
+        _ => {}
+    }
+    // The installer's self-signed web certificate (a single shard), for jigasi's BOSH
+    // connections to the site.
+    if let (Some(web), Some(shard)) = (jibri_web_certificate(d), j.shards.first()) {
+        steps.push(Step::TrustImport {
+            description: format!(
+                "trust {}'s self-signed web certificate for {} (the site calls join over BOSH)",
+                shard.host, d.names.domain
+            ),
+            from_host: Some(shard.host.clone()),
+            source: web.to_owned(),
+            destination: format!("{}/{}-web.crt", super::TRUST_DIR, shard.host),
+            command: argv(&["update-ca-certificates"]),
+        });
+    }
+    steps.extend(firewall_step(d, files));
+    let unit = d.jigasi.service.name;
+    steps.push(Step::Service {
+        description: "start jigasi (it registers its SIP account and joins the jigasi brewery); on a change, its graceful shutdown first: it takes no new call and exits once the last one ended, then it starts again".into(),
+        service: unit.into(),
+        enable: true,
+        on_change: ServiceAction::Drain,
+        command: d.jigasi.graceful_restart.clone(),
+    });
     steps
 }
 

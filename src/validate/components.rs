@@ -15,7 +15,7 @@ use crate::model::{Topology, XmppComponent};
 use crate::shards::component_serves;
 
 /// Every host that logs in like a bridge, in model order with its index in its own list:
-/// the bridges, then the jibris. A new kind of such host is one more `chain` here.
+/// the bridges, the jibris, then the jigasis. A new kind of such host is one more `chain` here.
 pub(crate) fn component_hosts(t: &Topology) -> Vec<(usize, &dyn XmppComponent)> {
     let bridges = t
         .bridges
@@ -27,7 +27,12 @@ pub(crate) fn component_hosts(t: &Topology) -> Vec<(usize, &dyn XmppComponent)> 
         .iter()
         .enumerate()
         .map(|(i, j)| (i, j as &dyn XmppComponent));
-    bridges.chain(jibris).collect()
+    let jigasis = t
+        .jigasis
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (i, j as &dyn XmppComponent));
+    bridges.chain(jibris).chain(jigasis).collect()
 }
 
 fn at(c: &dyn XmppComponent, i: usize, field: &str) -> String {
@@ -285,38 +290,50 @@ fn shards_of(
     }
 }
 
-/// The accounts of jibri: both passwords with jibris, neither without.
+/// The accounts of jibri and jigasi: each password with the hosts that log in with it, none
+/// without.
 fn secrets(t: &Topology, out: &mut Vec<Diagnostic>) {
     let s = &t.secrets;
-    for (name, secret, what) in [
+    for (name, secret, what, list, none) in [
         (
             "jibri",
             &s.jibri,
             "jibri@auth.<domain>, the account jibris join the brewery with",
+            "jibris",
+            t.jibris.is_empty(),
         ),
         (
             "recorder",
             &s.recorder,
             "recorder@recorder.<domain>, the hidden account jibri's Chrome joins conferences with",
+            "jibris",
+            t.jibris.is_empty(),
+        ),
+        (
+            "jigasi",
+            &s.jigasi,
+            "jigasi@auth.<domain>, the account jigasis join the brewery with",
+            "jigasis",
+            t.jigasis.is_empty(),
         ),
     ] {
-        match (t.jibris.is_empty(), secret) {
+        match (none, secret) {
             (false, None) => out.push(
                 Diagnostic::error(
                     Code::COMPONENT_SECRET_MISSING,
                     "/secrets",
-                    format!("with `jibris`, `secrets.{name}` is needed: the password of {what}"),
+                    format!("with `{list}`, `secrets.{name}` is needed: the password of {what}"),
                     format!(
                         "add `{name}: {{ file: /etc/jitsi-topology/secrets/{name} }}` under `secrets` (`jitsi-topology secrets init DIR` writes one)"
                     ),
                 )
-                .also_at("/jibris", "the jibris"),
+                .also_at(format!("/{list}"), &format!("the {list}")),
             ),
             (true, Some(_)) => out.push(Diagnostic::error(
                 Code::COMPONENT_SECRET_UNUSED,
                 format!("/secrets/{name}"),
-                format!("`secrets.{name}` is the password of {what}, and the topology has no `jibris`"),
-                format!("remove `secrets.{name}`, or add the jibris that use it"),
+                format!("`secrets.{name}` is the password of {what}, and the topology has no `{list}`"),
+                format!("remove `secrets.{name}`, or add the {list} that use it"),
             )),
             _ => {}
         }

@@ -16,6 +16,12 @@ username, password, port), certificate verified unless trust-all-xmpp-certs, joi
 control-muc's room-name@domain as its nickname. (Its status presence and its IQs are not
 modelled: jicofo's brewery only needs the occupant.)
 
+  xmpp_agent.py jigasi --host NAME --root DIR --conf - --dropin PATH --result FILE --release FILE
+
+A jigasi (issue 20) is a STAND-IN (run_jigasi): it reads the rendered sip-communicator.properties with
+Java's own java.util.Properties, after carrying out jigasi's drop-in, and joins the brewery of
+every account there.
+
 A login (issue 19) is a web user's login on DOMAIN: with --user, SCRAM-SHA-1 or PLAIN with the
 password from --password-file (as the web app offers them), else SASL ANONYMOUS; status
 session (with the bound JID) or auth-refused. Over STARTTLS when prosody offers it for DOMAIN
@@ -465,6 +471,82 @@ async def run_focus(a, result):
     await asyncio.sleep(0.05)
 
 
+# jigasi (a stand-in: jigasi cannot run here). It acts on exactly the keys jitsi/jigasi reads at
+# 6fbf4f2769bd686d24ebab86cda6906a7c7dde68 (facts/jigasi/sip-communicator.tsv): jitsi's account
+# manager loads every net.java.sip.communicator.impl.protocol.jabber.acc* account
+# (jitsi/jitsi AccountManager.java l.150 at 129b23b8), decodes its base64 PASSWORD (l.193);
+# jigasi's CallControlMucActivator keeps the accounts with a BREWERY (l.226), logs them in and
+# joins the brewery with the connection's resource as nickname (l.316).
+JIGASI_PROPERTIES = "/etc/jitsi/jigasi/sip-communicator.properties"  # debian/jigasi.service l.15
+JABBER = "net.java.sip.communicator.impl.protocol.jabber."
+
+
+def jigasi_properties(a):
+    """Carries out jigasi's drop-in as systemd would (its ExecStartPre completes a copy of the
+    properties with the passwords kept in files; its ExecStart names the copy's folder and its
+    Environment= the locale), then reads the file jigasi reads with Java's own
+    java.util.Properties (tests/consumers/JavaProperties.java). The helper's group argument
+    becomes this process's group: the test machine has no `jitsi` group."""
+    import grp
+    with open(under(a.root, a.dropin)) as f:
+        lines = f.read().splitlines()
+    path, env, notes = JIGASI_PROPERTIES, dict(os.environ), []
+    for line in lines:
+        if line.startswith("Environment="):
+            k, v = line.split("=", 1)[1].split("=", 1)
+            env[k] = v
+        elif line.startswith("ExecStartPre="):
+            words = shlex.split(line.split("=", 1)[1])
+            words[0] = words[0].lstrip("+-@!:")
+            words[3] = grp.getgrgid(os.getgid()).gr_name
+            argv = [under(a.root, w) if w.startswith("/") else w for w in words]
+            r = subprocess.run(["sh"] + argv, capture_output=True, text=True, timeout=10)
+            if r.returncode != 0:
+                raise RuntimeError(f"ExecStartPre {os.path.basename(words[0])} failed: {r.stderr.strip()}")
+            notes.append(f"ran ExecStartPre {os.path.basename(words[0])}")
+        elif line.startswith("ExecStart=") and "--configdir=" in line:
+            words = dict(w.split("=", 1) for w in shlex.split(line.split("=", 1)[1])[-1].split()
+                         if w.startswith("--configdir"))
+            path = f"{words['--configdir']}/{words['--configdirname']}/sip-communicator.properties"
+    program = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "consumers", "JavaProperties.java")
+    r = subprocess.run(["java", program, under(a.root, path)], capture_output=True, text=True, env=env, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"java.util.Properties refused {path}: {r.stderr.strip()}")
+    parsed = json.loads(r.stdout)[under(a.root, path)]
+    notes.append(f"read {path} with java.util.Properties (LC_ALL={env.get('LC_ALL', '')})")
+    return parsed["properties"], parsed["passwords"], notes
+
+
+async def run_jigasi(a, result):
+    """Every brewery account of jigasi's properties is one connection: it logs in to its
+    SERVER_ADDRESS:SERVER_PORT as USER_ID (STARTTLS verified: ALLOW_NON_SECURE must be false)
+    with the resource RESOURCE and joins BREWERY as that resource, all at once."""
+    props, passwords, notes = jigasi_properties(a)
+    result["service"] = notes
+    result["standin"] = ("a stand-in for jigasi: it acts on the keys jitsi/jigasi reads at 6fbf4f27 "
+                         "(CallControlMucActivator.java l.226, l.316; jitsi AccountManager.java l.150, l.193)")
+    accounts = sorted({k[len(JABBER):].split(".")[0] for k in props if k.startswith(JABBER + "acc")})
+    per, jobs = {}, []
+    for acc in accounts:
+        s = {k: props.get(f"{JABBER}{acc}.{k}") for k in ("USER_ID", "SERVER_ADDRESS", "SERVER_PORT", "RESOURCE",
+                                                           "AUTO_GENERATE_RESOURCE", "BREWERY", "ALLOW_NON_SECURE")}
+        r = {"settings": s, "status": "error"}
+        per[acc] = r
+        password = passwords.get(f"{JABBER}{acc}.PASSWORD")
+        why = ("no BREWERY" if not s["BREWERY"] else "no PASSWORD" if not password
+               else "ALLOW_NON_SECURE is not false" if s["ALLOW_NON_SECURE"] != "false"
+               else "AUTO_GENERATE_RESOURCE is not false" if s["AUTO_GENERATE_RESOURCE"] != "false" else None)
+        if why:
+            r["status"], r["detail"], r["_done"] = "config-error", why, True
+            continue
+        jid = f"{s['USER_ID']}/{s['RESOURCE']}"
+        conn = {"HOSTNAME": s["SERVER_ADDRESS"], "PORT": s["SERVER_PORT"]}
+        jobs.append(attempt(a, conn, jid, password, a.cafile, None, r, [s["BREWERY"]], s["RESOURCE"]))
+    if not accounts:
+        raise RuntimeError("jigasi's properties have no XMPP account")
+    await asyncio.gather(*jobs, all_configs_in(a, accounts, per, result))
+
+
 async def run_intruder(a, result):
     """Logs in anonymously on DOMAIN at --server:5222 and asks to join the brewery."""
     from slixmpp import JID
@@ -545,7 +627,7 @@ async def run_login(a, result):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("role", choices=["bridge", "focus", "intruder", "login", "jibri"])
+    p.add_argument("role", choices=["bridge", "focus", "intruder", "login", "jibri", "jigasi"])
     p.add_argument("--host", default="")
     p.add_argument("--root", required=True)
     p.add_argument("--conf", required=True)
@@ -577,7 +659,7 @@ def main():
     asyncio.set_event_loop(loop)
     try:
         run = {"bridge": run_bridge, "focus": run_focus, "intruder": run_intruder, "login": run_login,
-               "jibri": run_jibri}[a.role]
+               "jibri": run_jibri, "jigasi": run_jigasi}[a.role]
         loop.run_until_complete(run(a, result))
     except Exception as e:  # noqa: BLE001 - the driver reads the result file
         result["status"] = "config-error" if result.get("status") == "error" else result["status"]

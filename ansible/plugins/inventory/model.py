@@ -21,9 +21,9 @@ description:
     C(host_vars/) files, override it anyway (Ansible's variable precedence). Connection details
     (C(ansible_user), C(ansible_port), C(ansible_python_interpreter)) belong in your own
     sources or C(group_vars/jitsi.yml).
-  - "Groups: C(jitsi) (every host of the model), C(signaling), C(bridges), C(jibris), C(front_door),
+  - "Groups: C(jitsi) (every host of the model), C(signaling), C(bridges), C(jibris), C(jigasis), C(front_door),
     C(turn) (by the host's roles in the manifest; a host with two roles is in both groups),
-    C(shard_<name>) (a shard's signalling host and every bridge and jibri that serves the shard) and
+    C(shard_<name>) (a shard's signalling host and every bridge, jibri and jigasi that serves the shard) and
     C(region_<name>) (the signalling hosts and bridges with that C(region)). Shard and region
     names keep letters, digits and C(_); any other character becomes C(_) (shard C(shard-a) is
     group C(shard_shard_a)), so every group name is a valid Ansible group name."
@@ -104,7 +104,7 @@ else:
 
 # The manifest's role names and the groups they make.
 ROLE_GROUPS = (('signaling', 'signaling'), ('bridge', 'bridges'), ('front-door', 'front_door'), ('turn', 'turn'),
-               ('jibri', 'jibris'))
+               ('jibri', 'jibris'), ('jigasi', 'jigasis'))
 
 
 def group_suffix(name):
@@ -221,8 +221,8 @@ def _placement(model):
             all_shards.append(shard['name'])
             place(shard.get('signaling'), [shard['name']])
     place(model.get('signaling'))
-    # Bridges and jibris (hosts that log in to prosody like a bridge) serve their shards.
-    for bridge in list(model.get('bridges') or []) + list(model.get('jibris') or []):
+    # Bridges, jibris and jigasis (hosts that log in to prosody like a bridge) serve their shards.
+    for bridge in list(model.get('bridges') or []) + list(model.get('jibris') or []) + list(model.get('jigasis') or []):
         served = bridge.get('shards') if isinstance(bridge, dict) and bridge.get('shards') is not None else all_shards
         place(bridge, [s for s in served if isinstance(s, str)])
     place(model.get('front_door'), region=False)
