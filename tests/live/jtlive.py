@@ -57,6 +57,10 @@ def cmd_model(a):
     jibris = [{"host": f"jibri{i}.{domain}", "address": str(ipaddress.ip_address("198.18.0.30") + i),
                "nickname": f"jibri{i}.{domain}"} for i in range(1, a.jibris + 1)]
     bridge_networks += [f"{j['address']}/32" for j in jibris]
+    # issue 20: jigasis (198.18.0.41...), likewise
+    jigasis = [{"host": f"sip{i}.{domain}", "address": str(ipaddress.ip_address("198.18.0.40") + i),
+                "nickname": f"sip{i}.{domain}"} for i in range(1, a.jigasis + 1)]
+    bridge_networks += [f"{j['address']}/32" for j in jigasis]
     outsider = "198.18.0.200"
     admin = "198.18.0.250"
     pki, sec = a.pki, a.secrets
@@ -75,6 +79,8 @@ def cmd_model(a):
     ]
     if jibris:
         lines += [f"  jibri: {{ file: {sec}/jibri }}", f"  recorder: {{ file: {sec}/recorder }}"]
+    if jigasis:
+        lines += [f"  jigasi: {{ file: {sec}/jigasi }}"]
     if a.auth_internal:
         # issue 19: a secure domain with one account and guests
         lines += [
@@ -114,6 +120,10 @@ def cmd_model(a):
         lines.append("jibris:")
         lines += [f"  - {{ host: {j['host']}, address: {j['address']} }}" for j in jibris]
         lines.append("recording: { file: true, streaming: true }")
+    if jigasis:
+        lines.append("jigasis:")
+        lines += [f"  - {{ host: {j['host']}, address: {j['address']}, "
+                  f"sip: {{ user: jitsi@sip.example.net, password: {{ file: {sec}/sip }} }} }}" for j in jigasis]
     lines += [
         f"bridge_networks: [{', '.join(bridge_networks)}]",
         "trust:",
@@ -148,6 +158,8 @@ def cmd_model(a):
     out.append("BRIDGE_NICKS=(" + " ".join(shlex.quote(b["nickname"]) for b in bridges) + ")")
     for key, field in (("JIBRI_HOSTS", "host"), ("JIBRI_ADDRS", "address"), ("JIBRI_NICKS", "nickname")):
         out.append(f"{key}=(" + " ".join(shlex.quote(j[field]) for j in jibris) + ")")
+    for key, field in (("JIGASI_HOSTS", "host"), ("JIGASI_ADDRS", "address"), ("JIGASI_NICKS", "nickname")):
+        out.append(f"{key}=(" + " ".join(shlex.quote(j[field]) for j in jigasis) + ")")
     with open(a.env, "w") as f:
         f.write("\n".join(out) + "\n")
 
@@ -221,7 +233,8 @@ def model_shards(a):
     out = [f"DOMAIN={q(domain)}", f"AUTH_DOMAIN={q('auth.' + domain)}", f"RELEASE={q(a.release)}", "OUT_ADDR=198.18.0.200", "ADM_ADDR=198.18.0.250",
            f"DOOR_HOST={q(door['host'])}", f"DOOR_ADDR={q(door['address'])}", f"DOOR_CERT={q(door['certificate'])}",
            # no jibri in the sharded model (issue 20's functions read these under set -u)
-           "JIBRI_HOSTS=()", "JIBRI_ADDRS=()", "JIBRI_NICKS=()"]
+           "JIBRI_HOSTS=()", "JIBRI_ADDRS=()", "JIBRI_NICKS=()",
+           "JIGASI_HOSTS=()", "JIGASI_ADDRS=()", "JIGASI_NICKS=()"]
     for key, vals in (("SHARD_NAMES", [s["name"] for s in shards]), ("SHARD_HOSTS", [s["host"] for s in shards]),
                       ("SHARD_ADDRS", [s["address"] for s in shards]),
                       ("BRIDGE_HOSTS", [b["host"] for b in bridges]), ("BRIDGE_ADDRS", [b["address"] for b in bridges]),
@@ -522,6 +535,26 @@ def cmd_jibri_verdict(a):
         parts.append(f"{name}: {c.get('status')} {','.join(c.get('joined', []))} as {c.get('nick')} "
                      f"({c['settings'].get('username')}@{c['settings'].get('domain')}, {tls}, verified)")
     print(r.get("status"), "; ".join(parts), r.get("detail", ""))
+
+
+def cmd_jigasi_verdict(a):
+    """Issue 20: one jigasi stand-in's result (every brewery account of its
+    sip-communicator.properties, as Java's Properties loader read it), as one line: its status first."""
+    try:
+        with open(a.result) as f:
+            r = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"missing {e}")
+        return
+    parts = []
+    for name, c in sorted(r.get("configs", {}).items()):
+        tls = (c.get("tls") or {}).get("version", "no TLS")
+        s = c.get("settings") or {}
+        parts.append(f"{name}: {c.get('status')} {','.join(c.get('joined', []))} as {c.get('nick')} "
+                     f"({s.get('USER_ID')} at {s.get('SERVER_ADDRESS')}:{s.get('SERVER_PORT')}, {tls}, verified) "
+                     f"{c.get('detail', '')}".strip())
+    notes = "; ".join(r.get("service", []))
+    print(r.get("status"), "; ".join(parts), f"[{notes}]" if notes else "", r.get("detail", ""))
 
 
 def cmd_xmpp_verdict(a):
@@ -913,6 +946,7 @@ def main():
     m.add_argument("--bridges", type=int, required=True)
     m.add_argument("--default-drop", action="store_true")
     m.add_argument("--jibris", type=int, default=0, help="issue 20: this many jibri hosts, recording and streaming on")
+    m.add_argument("--jigasis", type=int, default=0, help="issue 20: this many jigasi hosts")
     m.add_argument("--release", default="stable-11146", help="the model's Jitsi Meet release")
     m.add_argument("--handbook", action="store_true", help="the handbook shape: public addresses, 8g heap")
     m.add_argument("--prosody", default="0.12", choices=("0.12", "13"), help="the model's platform.prosody")
@@ -956,6 +990,9 @@ def main():
     jv.add_argument("result")
     jv.add_argument("--recorder", action="store_true")
     jv.set_defaults(f=cmd_jibri_verdict)
+    gv = sub.add_parser("jigasi-verdict")
+    gv.add_argument("result")
+    gv.set_defaults(f=cmd_jigasi_verdict)
     x = sub.add_parser("xmpp-verdict")
     x.add_argument("--run", required=True)
     x.add_argument("--auth-domain", required=True)

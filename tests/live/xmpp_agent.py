@@ -400,9 +400,12 @@ async def run_focus(a, result):
     brewery = conf.get_string("jicofo.bridge.brewery-jid")
     # issue 20: jicofo watches the jibri brewery too, when jicofo.conf names one
     jibri_brewery = conf.get_string("jicofo.jibri.brewery-jid", None)
+    # and the jigasi brewery, when jicofo.conf names one
+    jigasi_brewery = conf.get_string("jicofo.jigasi.brewery-jid", None)
     result["settings"] = {k: v for k, v in s.items() if k != "password"}
     result["settings"]["brewery-jid"] = brewery
     result["settings"]["jibri-brewery-jid"] = jibri_brewery
+    result["settings"]["jigasi-brewery-jid"] = jigasi_brewery
     if s["password"] in (None, ""):
         result["status"] = "config-error"
         result["detail"] = "password is unset after the drop-in's environment"
@@ -421,6 +424,11 @@ async def run_focus(a, result):
 
     expected_jibris = set(a.expect_jibri)
 
+    def jigasis():
+        return set(c.plugin["xep_0045"].get_roster(JID(jigasi_brewery)) or []) - {nick} if jigasi_brewery else set()
+
+    expected_jigasis = set(a.expect_jigasi)
+
     async def on_session(_):
         result["tls"] = tls_facts(c)
         if result["tls"] is None:
@@ -436,6 +444,8 @@ async def run_focus(a, result):
             await c.plugin["xep_0045"].join_muc_wait(JID(brewery), nick, maxstanzas=0, timeout=10)
             if jibri_brewery:
                 await c.plugin["xep_0045"].join_muc_wait(JID(jibri_brewery), nick, maxstanzas=0, timeout=10)
+            if jigasi_brewery:
+                await c.plugin["xep_0045"].join_muc_wait(JID(jigasi_brewery), nick, maxstanzas=0, timeout=10)
             if a.create_room:
                 # jicofo creates each conference room (the conference MUC restricts creation to
                 # its admins); a recorder joins it afterwards
@@ -451,10 +461,10 @@ async def run_focus(a, result):
     write_json(a.result + ".ready", {"status": result["status"]})
     if result["status"] == "joined":
         t0 = time.monotonic()
-        while (others() != expected or jibris() != expected_jibris) and time.monotonic() < a.deadline \
-                and not os.path.exists(a.release):
+        while (others() != expected or jibris() != expected_jibris or jigasis() != expected_jigasis) \
+                and time.monotonic() < a.deadline and not os.path.exists(a.release):
             await asyncio.sleep(0.05)
-        if others() == expected and jibris() == expected_jibris:
+        if others() == expected and jibris() == expected_jibris and jigasis() == expected_jigasis:
             result["all_seen_after_s"] = round(time.monotonic() - t0, 2)
             write_json(seen_path, sorted(others()))
         await wait_release(a.release, a.deadline)
@@ -462,6 +472,8 @@ async def run_focus(a, result):
         result["occupants"] = sorted(others())
         if jibri_brewery:
             result["jibri_occupants"] = sorted(jibris())
+        if jigasi_brewery:
+            result["jigasi_occupants"] = sorted(jigasis())
         if a.create_room:
             result["room_occupants"] = sorted(
                 str(c.plugin["xep_0045"].get_jid_property(JID(a.create_room), n, "jid") or n)
@@ -490,7 +502,7 @@ def jigasi_properties(a):
     import grp
     with open(under(a.root, a.dropin)) as f:
         lines = f.read().splitlines()
-    path, env, notes = JIGASI_PROPERTIES, dict(os.environ), []
+    path, env, notes, files = JIGASI_PROPERTIES, dict(os.environ), [], {}
     for line in lines:
         if line.startswith("Environment="):
             k, v = line.split("=", 1)[1].split("=", 1)
@@ -499,6 +511,7 @@ def jigasi_properties(a):
             words = shlex.split(line.split("=", 1)[1])
             words[0] = words[0].lstrip("+-@!:")
             words[3] = grp.getgrgid(os.getgid()).gr_name
+            files.update(zip(words[4::2], words[5::2]))
             argv = [under(a.root, w) if w.startswith("/") else w for w in words]
             r = subprocess.run(["sh"] + argv, capture_output=True, text=True, timeout=10)
             if r.returncode != 0:
@@ -514,6 +527,13 @@ def jigasi_properties(a):
         raise RuntimeError(f"java.util.Properties refused {path}: {r.stderr.strip()}")
     parsed = json.loads(r.stdout)[under(a.root, path)]
     notes.append(f"read {path} with java.util.Properties (LC_ALL={env.get('LC_ALL', '')})")
+    # every password as jigasi decodes it equals the first line of the file it came from
+    for key, secret in files.items():
+        with open(under(a.root, secret), encoding="utf-8") as f:
+            if parsed["passwords"].get(key) != f.readline().rstrip("\n"):
+                raise RuntimeError(f"{key} does not decode to the first line of {secret}")
+    if files:
+        notes.append(f"{len(files)} password(s) decode to their files' first lines")
     return parsed["properties"], parsed["passwords"], notes
 
 
@@ -646,6 +666,7 @@ def main():
                    help="bridge: how many xmpp-client configs jvb.conf must have (0: any number)")
     p.add_argument("--expect", nargs="*", default=[])
     p.add_argument("--expect-jibri", nargs="*", default=[], help="focus: the nicknames the jibri brewery must hold")
+    p.add_argument("--expect-jigasi", nargs="*", default=[], help="focus: the nicknames the jigasi brewery must hold")
     p.add_argument("--create-room", default="", help="focus: also create and join this conference room")
     p.add_argument("--result", required=True)
     p.add_argument("--release", required=True)
