@@ -575,7 +575,7 @@ pub const RULES: &[Rule] = &[
         ],
         warnings: false,
         info: false,
-        rule: "with `jibris`, `secrets.jibri` (`jibri@auth.DOMAIN`, the brewery login) and `secrets.recorder` (`recorder@recorder.DOMAIN`, Chrome's hidden login) are given; without, neither is",
+        rule: "with `jibris`, `secrets.jibri` (`jibri@auth.DOMAIN`, the brewery login) and `secrets.recorder` (`recorder@recorder.DOMAIN`, Chrome's hidden login) are given, with `jigasis` `secrets.jigasi` (`jigasi@auth.DOMAIN`, the brewery login); without them, none is",
         pain: "a jibri that cannot log in, so jicofo never sees it",
     },
     Rule {
