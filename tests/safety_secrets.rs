@@ -914,10 +914,28 @@ for path in sys.argv[1:]:
                     f["content"] = None
         shown.append(json.dumps(m))
         shown.append(repr(jitsi_topology.validate(text)))
+        # resolve() and plan(): the resolved deployment, and the plan from a render of the
+        # model to the same model with a changed bridge heap (its secret files are compared,
+        # never shown), and back, each also with `stat`.
+        shown.append(json.dumps(jitsi_topology.resolve(text)))
+        other = json.loads(text) if text.lstrip().startswith("{") else None
+        if other is not None and other.get("bridges"):
+            other["bridges"][0]["jvm_max_memory"] = "3g"
+            full = jitsi_topology.render(text)
+            for old, new in ((full, other), (other, text)):
+                for stat in (False, True):
+                    shown.append(json.dumps(jitsi_topology.plan(old, new, stat=stat)))
     except jitsi_topology.TopologyError as e:
         shown += [str(e), repr(e), json.dumps(e.errors()), repr(e.args), repr(vars(e))]
         shown += traceback.format_exception(type(e), e, e.__traceback__)
         shown.append("refused " + path)
+        # The same model refused by resolve() and plan(): their errors show no secret either.
+        for call in (lambda: jitsi_topology.resolve(text), lambda: jitsi_topology.plan(text, text)):
+            try:
+                call()
+            except jitsi_topology.TopologyError as again:
+                shown += [str(again), repr(again), json.dumps(again.errors()), repr(again.args)]
+                shown += traceback.format_exception(type(again), again, again.__traceback__)
 print("\n".join(shown))
 "#;
 

@@ -20,21 +20,25 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat as _stat
 import warnings
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import _native
 from ._errors import TopologyError, TopologyWarning
-from .types import Checked, Diagnostic, Host, Manifest, ServiceCommand
+from .types import Checked, Deployment, Diagnostic, Host, Manifest, Plan, ServiceCommand
 
 __all__ = [
     "ModelInput",
+    "PlanInput",
     "TopologyError",
     "TopologyWarning",
     "__version__",
     "check",
+    "plan",
     "render",
+    "resolve",
     "schema",
     "service_actions",
     "validate",
@@ -45,6 +49,11 @@ __version__: str = _native.__version__
 
 #: What :func:`render` and :func:`validate` accept as a model.
 ModelInput = Union[Mapping[str, Any], str, bytes, "os.PathLike[str]"]
+
+#: What :func:`plan` compares: a model (as :data:`ModelInput`), a manifest :func:`render`
+#: returned (a dict with ``format`` and ``hosts``), or the folder ``jitsi-topology render``
+#: wrote (an :class:`os.PathLike` or ``str`` naming a directory that holds ``manifest.json``).
+PlanInput = Union[ModelInput, Manifest]
 
 _MODEL_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -70,18 +79,23 @@ def render(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> Man
     :raises OSError: a model path cannot be read.
     """
     manifest_json, checked_json = _native.render(_model_text(model), _env(env), _model_name(model))
-    checked: Checked = json.loads(checked_json)
+    _report(json.loads(checked_json), stacklevel=3)
+    result: Manifest = json.loads(manifest_json)
+    return result
+
+
+def _report(checked: Checked, stacklevel: int = 3) -> None:
+    """Each warning as a :class:`TopologyWarning` (pointing at the caller's caller), each note
+    and acknowledged warning logged at ``INFO`` on the logger ``jitsi_topology``."""
     for diagnostic in checked["diagnostics"]:
         text = _native.format_diagnostic(json.dumps(diagnostic))
         if diagnostic["severity"] == "warning":
-            warnings.warn(TopologyWarning(text, diagnostic), stacklevel=2)
+            warnings.warn(TopologyWarning(text, diagnostic), stacklevel=stacklevel)
         else:
             _log.info("%s", text)
     for acknowledged in checked["acknowledged"]:
         text = _native.format_diagnostic(json.dumps(acknowledged))
         _log.info("acknowledged (%s: %s): %s", acknowledged["acknowledged_by"], acknowledged["reason"], text)
-    result: Manifest = json.loads(manifest_json)
-    return result
 
 
 def validate(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> List[Diagnostic]:
@@ -114,6 +128,56 @@ def check(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> Chec
     return result
 
 
+def resolve(model: ModelInput, *, env: Optional[Mapping[str, str]] = None) -> Deployment:
+    """Validate ``model`` and return the resolved deployment, without rendering a file.
+
+    The result is the document ``jitsi-topology resolve`` prints, the one every renderer reads:
+    every derived name (``names``: the auth domain, the internal MUC, the brewery, focus and jvb
+    JIDs), the shards and their signalling hosts, the bridges with their addresses, nicknames,
+    NAT mappings and shards, ``trust``, ``firewall`` and the release's choices. A secret appears
+    as its source and the file on the hosts that holds it (``{"source": "file", "file":
+    "/etc/jitsi-topology/secrets/jvb"}``), never as its value, so the document may be logged,
+    diffed and checked in (Nix's pure path reads it; see nix/README.md). Warnings are emitted
+    and notes logged as :func:`render` does.
+
+    :param model: a dict, YAML or JSON text, or a path (see the module's documentation).
+    :param env: where ``{env: NAME}`` secrets are read; ``None`` means ``os.environ``.
+    :raises TopologyError: the model is invalid.
+    :raises OSError: a model path cannot be read.
+    """
+    deployment_json, checked_json = _native.resolve(_model_text(model), _env(env), _model_name(model))
+    _report(json.loads(checked_json))
+    result: Deployment = json.loads(deployment_json)
+    return result
+
+
+def plan(
+    old: PlanInput,
+    new: PlanInput,
+    *,
+    env: Optional[Mapping[str, str]] = None,
+    stat: bool = False,
+) -> Plan:
+    """What changes between two renders, per host, and what must be reloaded, restarted, drained
+    or run again: the document ``jitsi-topology plan OLD NEW --format json`` prints.
+
+    ``old`` (what is deployed now) and ``new`` (what to deploy) are each a model (rendered
+    here, with ``env`` for its ``{env}`` secrets), a manifest :func:`render` returned, or the
+    folder ``jitsi-topology render`` wrote (its ``manifest.json`` and the files beside it).
+    Files are compared by SHA-256, mode and owner; a changed file carries its unified ``diff``,
+    except a file flagged secret or unreadable to others on either side, whose entry says
+    ``"content": "withheld"`` and shows nothing of it. ``plan["changes"]`` is true when
+    anything differs (the CLI exits 3 then). ``stat=True`` leaves the ``diff`` texts out.
+
+    :raises TopologyError: a model is invalid.
+    :raises ValueError: a dict or a folder's ``manifest.json`` is not a manifest of this
+        library (the message quotes none of its values).
+    :raises OSError: a model path or a folder's ``manifest.json`` cannot be read.
+    """
+    result: Plan = json.loads(_native.plan(_manifest_text(old, env), _manifest_text(new, env), stat))
+    return result
+
+
 def schema(*, manifest: bool = False) -> Dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the model, or with ``manifest=True`` of the manifest
     (``schemas/*.schema.json``)."""
@@ -132,6 +196,84 @@ def service_actions(host: Host, changed: Iterable[str]) -> List[ServiceCommand]:
     """
     result: List[ServiceCommand] = json.loads(_native.service_actions(json.dumps(host), list(changed)))
     return result
+
+
+def _is_manifest(value: object) -> bool:
+    """A manifest :func:`render` returned: a model never has ``format`` and ``hosts``."""
+    return isinstance(value, Mapping) and "format" in value and "hosts" in value
+
+
+def _manifest_text(side: PlanInput, env: Optional[Mapping[str, str]]) -> str:
+    """One side of :func:`plan` as manifest JSON, with the contents known of its files."""
+    if _is_manifest(side):
+        try:
+            return json.dumps(side, ensure_ascii=False)
+        except (TypeError, ValueError):
+            # The message would quote the value (a file's content may be a secret).
+            raise ValueError("a manifest must hold only JSON data, as render() returns it") from None
+    if isinstance(side, (str, os.PathLike)) and "\n" not in os.fspath(side) and _is_dir(os.fspath(side)):
+        return _folder_manifest(Path(os.fspath(side)))
+    model: ModelInput = side  # not a manifest: a model
+    manifest_json, _checked = _native.render(_model_text(model), _env(env), _model_name(model))
+    return manifest_json
+
+
+def _folder_manifest(folder: Path) -> str:
+    """The manifest of a folder ``jitsi-topology render`` wrote, each file's ``content`` read
+    from beside it (as the CLI's ``plan`` does): the core keeps only what it may show and
+    fingerprints files flagged secret, whose manifest entry carries no SHA-256."""
+    text = _read(folder / "manifest.json")
+    try:
+        manifest = json.loads(text)
+        hosts = manifest["hosts"]
+    except (ValueError, TypeError, KeyError):
+        raise ValueError(f"{folder / 'manifest.json'} is not a manifest of this tool (is {folder} an output of render?)") from None
+    for host in hosts if isinstance(hosts, list) else []:
+        for file in host.get("files", []) if isinstance(host, dict) else []:
+            beside = _beside_manifest(host.get("name"), file.get("path") if isinstance(file, dict) else None)
+            if beside is None:
+                continue
+            content = _read_plain(folder / beside)
+            if content is None:
+                file.pop("content", None)
+            else:
+                file["content"] = content
+    return json.dumps(manifest, ensure_ascii=False)
+
+
+def _beside_manifest(host: object, path: object) -> Optional[Path]:
+    """Where an output folder holds a host's file (``<host>/<path without its leading />``);
+    ``None`` for names a manifest of this tool never has (``..``, a relative path)."""
+    if not isinstance(host, str) or not isinstance(path, str) or not path.startswith("/"):
+        return None
+    parts = [host, *path[1:].split("/")]
+    if any(p in ("", ".", "..") or "\0" in p for p in parts) or "/" in host:
+        return None
+    return Path(*parts)
+
+
+def _read_plain(path: Path) -> Optional[str]:
+    """A plain file's UTF-8 text, never through a symbolic link or from a FIFO (as the CLI
+    reads the files beside a manifest); ``None`` when it cannot be had."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        if not _stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = f.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _is_dir(name: str) -> bool:
+    try:
+        return os.path.isdir(name)
+    except (OSError, ValueError):
+        return False
 
 
 def _env(env: Optional[Mapping[str, str]]) -> Mapping[str, str]:

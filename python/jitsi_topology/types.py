@@ -13,7 +13,13 @@ __all__ = [
     "Account",
     "Acknowledged",
     "Checked",
+    "ContentChange",
+    "Deployment",
     "Diagnostic",
+    "FileDiff",
+    "HostPlan",
+    "HostStatus",
+    "Plan",
     "RelatedPlace",
     "ErrorDocument",
     "File",
@@ -381,3 +387,68 @@ class Manifest(TypedDict):
     generator: str
     #: The signalling host first, then the bridges in model order.
     hosts: List[Host]
+
+
+#: The resolved deployment (:func:`jitsi_topology.resolve`), the document ``jitsi-topology
+#: resolve`` prints: every derived name (``names``: auth domain, internal MUC, brewery, focus
+#: and jvb JIDs), the shards and their signalling hosts, the bridges with their addresses,
+#: nicknames, NAT and shards, ``trust``, ``firewall``, ``secrets`` (each ``{source, file}``,
+#: never a value), ``hosts`` and the release's choices. Its keys follow the core's
+#: ``Deployment``; they may grow in later versions.
+Deployment = Dict[str, Any]
+
+#: What happens to a host between two renders.
+HostStatus = Literal["added", "removed", "changed", "unchanged"]
+#: What a changed file's entry shows of its content: ``diff`` (in ``diff``), ``withheld`` (the
+#: file is flagged secret or unreadable to others), ``withheld-may-differ``, ``same`` (only the
+#: mode or owner differ) or ``unknown`` (a side had no content).
+ContentChange = Literal["diff", "withheld", "withheld-may-differ", "same", "unknown"]
+
+
+class _FileDiffOptional(TypedDict, total=False):
+    #: The unified diff (3 lines of context), when ``content`` is ``diff`` and not ``stat``.
+    diff: str
+    #: ``[old, new]`` permission bits, when they differ.
+    mode: List[str]
+    #: ``[old, new]`` ``owner:group``, when they differ.
+    owner: List[str]
+
+
+class FileDiff(_FileDiffOptional):
+    """How one changed file changes."""
+
+    path: str
+    content: ContentChange
+    #: Lines added, when ``content`` is ``diff``.
+    insertions: int
+    #: Lines removed, when ``content`` is ``diff``.
+    deletions: int
+
+
+class HostPlan(TypedDict):
+    """The plan for one host."""
+
+    name: str
+    status: HostStatus
+    #: Files to create.
+    added: List[str]
+    #: Files whose content, mode or owner differs.
+    changed: List[str]
+    #: How each changed file changes, in the order of ``changed``.
+    diffs: List[FileDiff]
+    #: Files no longer rendered (remove them from the host).
+    removed: List[str]
+    #: Services to act on, each once with the strongest action, in the host's order.
+    services: List[ServiceRef]
+    #: The steps that must run (again), in the host's order: all of them for a new host.
+    steps: List[Step]
+
+
+class Plan(TypedDict):
+    """What :func:`jitsi_topology.plan` returns: the document ``jitsi-topology plan --format
+    json`` prints."""
+
+    #: True when anything differs (the CLI then exits 3).
+    changes: bool
+    #: Every host of either side, in the new side's order, then removed hosts.
+    hosts: List[HostPlan]

@@ -7,6 +7,9 @@
 //! raised from here with the CLI's text report and the shared error document
 //! (`{kind, message, diagnostics}`).
 
+// A deprecated pyo3 API fails the build (pyo3 marks what it will remove as deprecated).
+#![deny(deprecated)]
+
 /// mimalloc: rendering makes many small strings, which glibc's malloc served slowly
 /// (`benches/profile`; the README's Performance section).
 #[global_allocator]
@@ -58,6 +61,87 @@ fn validate(
     match jitsi_topology::check(text, &lookup) {
         Ok(checked) => checked_json(checked.warnings, checked.notes, &checked.acknowledged),
         Err(report) => Err(topology_error(py, &report, text, name)),
+    }
+}
+
+/// Checks and resolves model `text` (`name`: as for [`render`]). Returns `(deployment,
+/// checked)` as JSON texts: the resolved deployment exactly as `jitsi-topology resolve` prints
+/// it (every derived name, address, nickname and port choice, and each secret as its source
+/// and file, never its value), and `{"diagnostics", "acknowledged"}` as [`validate`] returns it.
+#[pyfunction]
+#[pyo3(signature = (text, env, name = None))]
+fn resolve(
+    py: Python<'_>,
+    text: &str,
+    env: &Bound<'_, PyAny>,
+    name: Option<&str>,
+) -> PyResult<(String, String)> {
+    let lookup = |name: &str| secret_from(env, name);
+    match jitsi_topology::check(text, &lookup) {
+        Ok(checked) => Ok((
+            to_json(&checked.deployment)?,
+            checked_json(checked.warnings, checked.notes, &checked.acknowledged)?,
+        )),
+        Err(report) => Err(topology_error(py, &report, text, name)),
+    }
+}
+
+/// What changes between two manifests (JSON texts, each with the `content` of its files where
+/// known), as `jitsi-topology plan --format json` prints it (without the `diff` texts with
+/// `stat`). A file flagged secret is compared by the SHA-256 of its content, computed here;
+/// the content of a file flagged secret or unreadable to others is dropped before planning,
+/// so the plan shows "content differs (withheld)" for it, never a diff (as the CLI does).
+#[pyfunction]
+#[pyo3(signature = (old, new, stat = false))]
+fn plan(old: &str, new: &str, stat: bool) -> PyResult<String> {
+    let (old, new) = (plannable("old", old)?, plannable("new", new)?);
+    let mut plan = jitsi_topology::plan::plan(&old, &new);
+    if stat {
+        for host in &mut plan.hosts {
+            host.diffs.iter_mut().for_each(|d| d.diff = None);
+        }
+    }
+    to_json(&plan)
+}
+
+/// A manifest ready for [`jitsi_topology::plan::plan`]: each file flagged secret gets the
+/// SHA-256 of its content (in memory only), then only the contents `plan` may show stay.
+fn plannable(which: &str, text: &str) -> PyResult<jitsi_topology::Manifest<'static>> {
+    let mut manifest: jitsi_topology::Manifest<'static> =
+        serde_json::from_str(text).map_err(|e| {
+            PyValueError::new_err(format!(
+                "the {which} manifest is not a manifest of this library: {} at line {} column {}",
+                unquoted(&e),
+                e.line(),
+                e.column()
+            ))
+        })?;
+    for file in manifest.hosts.iter_mut().flat_map(|h| h.files.iter_mut()) {
+        if file.secret && file.sha256.is_none() {
+            file.sha256 = file
+                .content
+                .as_deref()
+                .map(|c| jitsi_topology::bundle::sha256_hex(c.as_bytes()));
+        }
+        if !jitsi_topology::plan::may_show(file) {
+            file.content = None;
+        }
+    }
+    Ok(manifest)
+}
+
+/// What serde_json says is wrong with a manifest, without the value it quotes (`invalid type:
+/// string "…"`): a manifest [`render`] returned holds every file's content, secrets included.
+/// The same rule as the CLI's `plan` reading a manifest.json.
+fn unquoted(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let message = message.split(" at line ").next().unwrap_or_default();
+    match message.split_once(", expected ") {
+        Some((_, expected)) => format!("expected {expected}"),
+        None if message.contains(['"', '`']) && !message.starts_with("missing field") => {
+            format!("{:?} error", e.classify()).to_lowercase()
+        }
+        None => message.to_owned(),
     }
 }
 
@@ -178,6 +262,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(render, m)?)?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(resolve, m)?)?;
+    m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(format_diagnostic, m)?)?;
     m.add_function(wrap_pyfunction!(service_actions, m)?)?;
