@@ -361,3 +361,71 @@ fn with_lets_encrypt_and_jaas_the_account_is_registered_once_the_site_has_its_ce
         "the script of jitsi-meet-web with the email and the domain, as the installer would run it"
     );
 }
+
+/// `tls: self-signed` with a jibri (issue 20): jibri's Chromium loads the site, so it must accept
+/// the installer's self-signed web certificate. The signalling host hands that certificate over,
+/// and the jibri host adds it to the jibri user's NSS database, where Chromium on Linux looks for
+/// the certificates a user trusts (not the system store `update-ca-certificates` fills); with a
+/// certificate of the operator's (`own`), nothing of the kind is done.
+#[test]
+fn with_a_self_signed_web_certificate_jibris_chromium_is_told_to_trust_it() {
+    let model = |tls: &str| {
+        format!(
+            "domain: meet.example.com\n{tls}\nsecrets:\n  focus: {{ env: A }}\n  jvb: {{ env: B }}\n  jibri: {{ env: C }}\n  recorder: {{ env: D }}\n\
+             signaling: {{ host: meet.example.com, address: 10.0.0.10 }}\n\
+             bridges: [ {{ host: jvb1.meet.example.com, address: 10.0.0.11, public_address: 198.51.100.11 }} ]\n\
+             jibris: [ {{ host: jibri1.meet.example.com, address: 10.0.0.21 }} ]\n\
+             recording: {{ file: true }}\nbridge_networks: [10.0.0.0/24]\n"
+        )
+    };
+    let env = |name: &str| Some(format!("a-test-secret-of-sufficient-length-{name}"));
+    let hosts = |text: &str| {
+        jitsi_topology::render(text, &env)
+            .expect("the model renders")
+            .bundle
+            .hosts
+    };
+    let self_signed = hosts(&model("tls: { mode: self-signed }"));
+    let web = "/etc/jitsi/meet/meet.example.com.crt";
+    let signaling = &self_signed[0];
+    assert!(
+        signaling.steps.iter().any(
+            |s| matches!(s, Step::TrustExport { certificate, to_hosts, .. }
+            if certificate == web && to_hosts == &["jibri1.meet.example.com".to_owned()])
+        ),
+        "the signalling host hands its web certificate to the jibri: {:#?}",
+        signaling.steps
+    );
+    let jibri = self_signed
+        .iter()
+        .find(|h| h.roles.contains(&Role::Jibri))
+        .expect("a jibri host");
+    let import = jibri
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            Step::TrustImport {
+                from_host,
+                source,
+                command,
+                ..
+            } if source == web => Some((from_host.clone(), command.join(" "))),
+            _ => None,
+        })
+        .expect("the jibri host imports the web certificate");
+    assert_eq!(import.0.as_deref(), Some("meet.example.com"));
+    assert!(
+        import
+            .1
+            .contains("runuser -u jibri -- certutil -A -d 'sql:/home/jibri/.pki/nssdb' -t P,,"),
+        "{}",
+        import.1
+    );
+    assert!(jibri.packages.iter().any(|p| p == "libnss3-tools"));
+    // The operator's own certificate: nothing to add to Chromium.
+    let own = hosts(&model(
+        "tls: { mode: own, certificate: /etc/ssl/meet.crt, key: /etc/ssl/meet.key }",
+    ));
+    assert!(own.iter().all(|h| h.steps.iter().all(|s| !matches!(s,
+        Step::TrustImport { command, .. } if command.join(" ").contains("certutil")))));
+}
