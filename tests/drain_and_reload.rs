@@ -3,6 +3,7 @@
 //! when a reload (SIGHUP) cannot apply the change; every port the packages open is guarded.
 //!
 //! The drain itself runs against a stand-in bridge in network namespaces: `tests/live/run drain-1`.
+//! A jibri's drain (issue 20) runs here, against a stand-in of jibri's HTTP APIs.
 
 mod common;
 
@@ -281,4 +282,110 @@ fn a_shard_leaves_the_front_door_before_its_packages_install_and_comes_back_thro
     let handbook = render(&example("handbook.yaml"));
     let h = handbook.host("meet.example.com").unwrap();
     assert_eq!(position(h, |s| matches!(s, Step::DrainShard { .. })), None);
+}
+
+/// A stand-in of jibri's two HTTP APIs (jibri cannot run here), answering by jibri's own rules
+/// (jitsi/jibri 82e70339): `POST /jibri/api/internal/v1.0/gracefulShutdown` on 3333
+/// (InternalHttpApi.kt l.49-55) asks jibri to exit once idle, with status 255 (Main.kt
+/// l.113-119: its unit does not restart it); `GET /jibri/api/v1.0/health` on 2222 (HttpApi.kt
+/// l.88-97) reports `status.busyStatus`, `BUSY` while the recording runs. argv: the state folder
+/// (`busy`: how many more health reads say BUSY, -1 forever; `active`: the unit runs) and nothing else.
+const JIBRI_STANDIN: &str = r#"
+import http.server, json, os, sys, threading
+state = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def answer(self, code, body=b""):
+        self.send_response(code); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def do_POST(self):
+        if self.server.server_port == 3333 and self.path == "/jibri/api/internal/v1.0/gracefulShutdown":
+            open(os.path.join(state, "shutdown"), "w").close(); self.answer(200)
+        else: self.answer(404)
+    def do_GET(self):
+        if self.server.server_port != 2222 or self.path != "/jibri/api/v1.0/health": return self.answer(404)
+        p = os.path.join(state, "busy"); n = int(open(p).read())
+        if n > 0: open(p, "w").write(str(n - 1))
+        if n == 0 and os.path.exists(os.path.join(state, "shutdown")) and os.path.exists(os.path.join(state, "active")):
+            os.remove(os.path.join(state, "active"))  # idle after a graceful shutdown: jibri exits
+        self.answer(200, json.dumps({"status": {"busyStatus": "IDLE" if n == 0 else "BUSY"}}).encode())
+for port in (3333, 2222):
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+open(os.path.join(state, "ready"), "w").close()
+threading.Event().wait()
+"#;
+
+/// A change never cuts a recording (issue 20): the rendered drain-jibri helper, run against a
+/// STAND-IN of jibri's HTTP APIs (above) and of systemctl (it records) in a network namespace of
+/// its own, asks for the graceful shutdown, waits while jibri is BUSY and restarts it only once
+/// it went idle and exited; at its time limit it restarts nothing and exits 75.
+#[test]
+fn a_jibri_restarts_only_after_its_recording_ended() {
+    if not_root() {
+        println!("skipped: needs root for a network namespace (unshare --net)");
+        return;
+    }
+    let bundle = render(&example("recording"));
+    let host = bundle
+        .hosts
+        .iter()
+        .find(|h| h.name == "jibri1.meet.example.com")
+        .expect("the example's first jibri");
+    let helper = host
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("/drain-jibri"))
+        .expect("the drain-jibri helper");
+    let run = |busy: i32, timeout: &str| -> (i32, String, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("drain-jibri"), &helper.content).unwrap();
+        std::fs::write(d.join("standin.py"), JIBRI_STANDIN).unwrap();
+        std::fs::create_dir(d.join("bin")).unwrap();
+        std::fs::write(
+            d.join("bin/systemctl"),
+            "#!/bin/sh\ncase \"$1\" in\nis-active) [ -e \"$STATE/active\" ] ;;\n\
+             restart) echo \"restart $2 busy=$(cat \"$STATE/busy\")\" >>\"$STATE/log\"; touch \"$STATE/active\" ;;\n\
+             *) echo \"$*\" >>\"$STATE/log\" ;;\nesac\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("busy"), busy.to_string()).unwrap();
+        std::fs::write(d.join("active"), "").unwrap();
+        let script = format!(
+            "ip link set lo up; python3 standin.py . & p=$!; \
+             for i in $(seq 50); do [ -e ready ] && break; sleep 0.1; done; \
+             chmod +x bin/systemctl; \
+             STATE=$PWD PATH=$PWD/bin:$PATH JITSI_TOPOLOGY_DRAIN_POLL=0.1 JITSI_TOPOLOGY_DRAIN_TIMEOUT={timeout} sh drain-jibri; \
+             rc=$?; kill $p; exit $rc"
+        );
+        let out = std::process::Command::new("unshare")
+            .args(["--net", "sh", "-c", &script])
+            .current_dir(d)
+            .output()
+            .expect("run unshare");
+        let log = std::fs::read_to_string(d.join("log")).unwrap_or_default();
+        (
+            out.status.code().unwrap_or(-1),
+            log,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Busy for three more readings: the restart comes once jibri is idle and gone.
+    let (rc, log, said) = run(3, "60");
+    assert_eq!(rc, 0, "{said}");
+    assert_eq!(log.trim(), "restart jibri.service busy=0", "{said}");
+    assert!(said.contains("BUSY: waiting"), "{said}");
+    // Busy forever: at the time limit nothing is restarted.
+    let (rc, log, said) = run(-1, "1");
+    assert_eq!(rc, 75, "{said}");
+    assert!(!log.contains("restart"), "{log}\n{said}");
+}
+
+/// Whether this process is not root (for the namespace the test needs).
+fn not_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() != "0")
+        .unwrap_or(true)
 }
