@@ -38,6 +38,14 @@
             lib.licenses.asl20 = {
               shortName = "asl20";
             };
+            lib.optionalString = condition: text: if condition then text else "";
+            stdenv = {
+              buildPlatform.canExecute = _host: true;
+              hostPlatform = { inherit system; };
+            };
+            # Stands for nixpkgs' installShellFiles hook: its two functions are defined in the
+            # package's build below, installing where nixpkgs' hook does.
+            installShellFiles = null;
             callPackage =
               fn: args:
               let
@@ -47,18 +55,48 @@
             rustPlatform.buildRustPackage =
               attrs:
               assert builtins.pathExists attrs.cargoLock.lockFile;
-              runCommand "${attrs.pname}-${attrs.version}"
-                {
-                  cli = ./jitsi-topology;
-                  inherit (attrs) src;
-                }
-                ''
-                  # The source is the crate's, without the Nix files.
-                  test -f "$src/Cargo.lock" && test -f "$src/src/lib.rs" && test -d "$src/templates"
-                  test ! -e "$src/nix" && test ! -e "$src/flake.nix"
-                  mkdir -p "$out/bin"
-                  cp "$cli" "$out/bin/jitsi-topology"
-                '';
+              derivation {
+                name = "${attrs.pname}-${attrs.version}";
+                inherit system;
+                cli = ./jitsi-topology;
+                inherit (attrs) src;
+                postInstall = attrs.postInstall or "";
+                PATH = "/usr/bin:/bin";
+                # bash: the package's postInstall uses process substitution, as nixpkgs' stdenv allows.
+                builder = "/bin/bash";
+                args = [
+                  "-euc"
+                  ''
+                    # The source is the crate's, without the Nix files.
+                    test -f "$src/Cargo.lock" && test -f "$src/src/lib.rs" && test -d "$src/templates"
+                    test ! -e "$src/nix" && test ! -e "$src/flake.nix"
+                    mkdir -p "$out/bin"
+                    cp "$cli" "$out/bin/jitsi-topology"
+                    # Stand-ins for installShellFiles' functions (same target folders).
+                    installShellCompletion() {
+                      local cmd="" shell file
+                      while [ $# -gt 0 ]; do
+                        case $1 in
+                          --cmd) cmd=$2; shift 2 ;;
+                          --bash|--zsh|--fish) shell=''${1#--}; file=$2; shift 2
+                            case $shell in
+                              bash) install -Dm644 "$file" "$out/share/bash-completion/completions/$cmd" ;;
+                              zsh) install -Dm644 "$file" "$out/share/zsh/site-functions/_$cmd" ;;
+                              fish) install -Dm644 "$file" "$out/share/fish/vendor_completions.d/$cmd.fish" ;;
+                            esac ;;
+                          *) echo "installShellCompletion stand-in: unknown $1" >&2; return 1 ;;
+                        esac
+                      done
+                    }
+                    installManPage() {
+                      local page
+                      for page in "$@"; do install -Dm644 "$page" "$out/share/man/man1/''${page##*/}"; done
+                    }
+                    cd "$(mktemp -d)"
+                    eval "$postInstall"
+                  ''
+                ];
+              };
             testers.runNixOSTest =
               test:
               # The test definition must at least evaluate to a test.
