@@ -146,10 +146,14 @@ def test_the_first_run_renders_every_host(work):
     assert rc == 0, output
     assert sorted(recap) == sorted(HOSTS)
     assert all(r['changed'] == 2 and r['failed'] == 0 for r in recap.values()), recap
-    # The plays: every host checked first, the signalling host, then the bridges one at a time.
+    # The plays: every host checked first, the signalling host, then the bridges one at a time,
+    # then jibri and jigasi hosts one at a time (none in this model: their plays match no host),
+    # TURN, and the front door last.
     plays = re.findall(r'^PLAY \[([^\]]*)\]', output, re.M)
     assert plays == ['Check the model and the variables on every host, before any host is touched', 'Signalling hosts'] + [
-        'Bridges, jitsi_topology_serial at a time'] * 3 + ['TURN', 'Front door'], plays
+        'Bridges, jitsi_topology_serial at a time'] * 3 + [
+        'Jibri hosts, one at a time (each lets its recording end before jibri restarts)',
+        'Jigasis, one at a time', 'TURN', 'Front door'], plays
     # The handlers were notified by the files; they act only with jitsi_topology_apply.
     for handler in ('Reload or restart prosody', 'Restart jicofo', 'Reload nginx'):
         assert 'RUNNING HANDLER [%s%s]' % (ROLE, handler) in output
